@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiClient, ApiKey, Scope, User
+from .services import api_client_create, api_key_issue, api_key_revoke
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    list_display = ["username", "email", "is_staff", "is_active", "role_names", "last_login"]
+    list_filter = ["is_staff", "is_superuser", "is_active", "groups"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("roles"))
+    def role_names(self, user: User) -> str:
+        return ", ".join(group.name for group in user.groups.all())
+
+
+def _show_key_once(request: HttpRequest, plain_key: str, owner: object) -> None:
+    messages.warning(
+        request,
+        _("API key for %(owner)s: %(key)s. Copy it now: it is stored only as a hash and will "
+          "not be shown again.") % {"owner": owner, "key": plain_key},
+    )
+
+
+class ApiClientForm(forms.ModelForm):
+    scopes = forms.MultipleChoiceField(
+        choices=Scope.choices, widget=forms.CheckboxSelectMultiple, required=False
+    )
+
+    class Meta:
+        model = ApiClient
+        fields = ["name", "kind", "contact_email", "scopes", "is_active"]
+
+
+@admin.register(ApiClient)
+class ApiClientAdmin(admin.ModelAdmin):
+    form = ApiClientForm
+    list_display = ["name", "kind", "scope_list", "is_active", "created_at"]
+    list_filter = ["kind", "is_active"]
+    search_fields = ["name", "contact_email"]
+    actions = ["issue_key", "deactivate"]
+
+    @admin.display(description=_("scopes"))
+    def scope_list(self, client: ApiClient) -> str:
+        return ", ".join(client.scopes)
+
+    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        client, plain = api_client_create(
+            name=obj.name,
+            kind=obj.kind,
+            scopes=obj.scopes,
+            contact_email=obj.contact_email,
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        obj.pk, obj.user = client.pk, client.user
+        obj._state.adding = False
+        _show_key_once(request, plain, client)
+
+    @admin.action(description=_("Issue a new key for the selected clients"), permissions=["change"])
+    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        for client in queryset.select_related("user"):
+            key, plain = api_key_issue(
+                user=client.user,
+                name=f"{client.name} key {client.user.api_keys.count() + 1}",
+                actor=request.user,  # type: ignore[arg-type]
+            )
+            _show_key_once(request, plain, client)
+
+    @admin.action(description=_("Deactivate the selected clients (all keys stop)"), permissions=["change"])
+    def deactivate(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
+        count = queryset.update(is_active=False)
+        self.message_user(request, _("%(n)d clients deactivated.") % {"n": count})
+
+
+class ApiKeyForm(forms.ModelForm):
+    class Meta:
+        model = ApiKey
+        fields = ["user", "name"]
+
+    def clean_user(self) -> User:
+        user: User = self.cleaned_data["user"]
+        if not (hasattr(user, "api_client") or hasattr(user, "supplier_membership")):
+            raise forms.ValidationError(
+                _("Keys are issued to an API client's account or to a supplier user.")
+            )
+        return user
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    form = ApiKeyForm
+    list_display = ["name", "user", "key_lookup", "created_at", "last_used_at", "revoked_at"]
+    list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
+    search_fields = ["name", "lookup", "user__username"]
+    list_select_related = ["user"]
+    readonly_fields = ["key_lookup", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by"]
+    raw_id_fields = ["user"]
+    actions = ["revoke"]
+
+    @admin.display(description=_("key"))
+    def key_lookup(self, key: ApiKey) -> str:
+        return f"{ApiKey.PREFIX}_{key.lookup}_…" if key.lookup else "—"
+
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+        return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+        return self.readonly_fields if obj is None else ["user", *self.readonly_fields]
+
+    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        key, plain = api_key_issue(user=obj.user, name=obj.name, actor=request.user)  # type: ignore[arg-type]
+        obj.pk = key.pk
+        obj._state.adding = False
+        _show_key_once(request, plain, key.user)
+
+    @admin.action(description=_("Revoke the selected keys (immediately)"), permissions=["change"])
+    def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:
+        for key in queryset.filter(revoked_at__isnull=True):
+            api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
+        self.message_user(request, _("Keys revoked; requests made with them are now refused."))

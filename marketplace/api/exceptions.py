@@ -1,0 +1,81 @@
+"""Every API error has one body: `{"code": ..., "message": ..., "fields": {...}}`."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from marketplace.errors import DomainError
+
+
+def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def _flatten(detail: Any) -> Any:
+    """DRF's nested ErrorDetail structures, as plain strings, lists and dicts."""
+    if isinstance(detail, dict):
+        return {key: _flatten(value) for key, value in detail.items()}
+    if isinstance(detail, list):
+        return [_flatten(item) for item in detail]
+    return str(detail)
+
+
+def _validation_fields(detail: Any) -> dict[str, Any]:
+    if isinstance(detail, dict):
+        return {
+            ("non_field_errors" if key == "__all__" else key): _flatten(value)
+            for key, value in detail.items()
+        }
+    return {"non_field_errors": _flatten(detail if isinstance(detail, list) else [detail])}
+
+
+def _first_message(fields: dict[str, Any]) -> str:
+    for name, errors in fields.items():
+        while isinstance(errors, dict | list) and errors:
+            errors = next(iter(errors.values())) if isinstance(errors, dict) else errors[0]
+        if name == "non_field_errors":
+            return str(errors)
+        return f"{name}: {errors}"
+    return "Invalid input."
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DomainError):
+        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+    if isinstance(exc, exceptions.ValidationError):
+        fields = _validation_fields(exc.detail)
+        return Response(
+            error_body("invalid", _first_message(fields), fields),
+            status=status.HTTP_400_BAD_REQUEST,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None  # an unexpected error: a bug, logged and answered by Django's 500 handler
+    assert isinstance(exc, exceptions.APIException)
+    code = exc.get_codes()
+    response.data = error_body(
+        code if isinstance(code, str) else "error", str(_flatten(exc.detail))
+    )
+    return response
+
+
+def _json_error(code: str, message: str, status_code: int) -> JsonResponse:
+    return JsonResponse(error_body(code, message), status=status_code)
+
+
+def api_not_found(request: HttpRequest, exception: Exception | None = None) -> JsonResponse:
+    return _json_error("not_found", "No API endpoint at this address.", 404)
+
+
+def api_server_error(request: HttpRequest) -> JsonResponse:
+    return _json_error("server_error", "An unexpected error occurred; it has been logged.", 500)

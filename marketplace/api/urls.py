@@ -1,0 +1,8 @@
+from django.urls import include, path
+
+from marketplace.api.views import WhoAmIApi
+
+urlpatterns = [
+    path("whoami/", WhoAmIApi.as_view(), name="api-whoami"),
+    path("", include("suppliers.api.urls")),
+]

@@ -1,0 +1,23 @@
+"""The Celery app. Workers and beat start with `celery -A marketplace worker|beat`.
+
+The periodic jobs are defined in `marketplace.schedule` and copied into django-celery-beat's
+tables on migrate, where an operator can pause or retime them in the admin.
+"""
+
+import os
+
+from celery import Celery
+from celery.signals import task_prerun
+
+from marketplace.logging import bind_task_id
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
+
+app = Celery("marketplace")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+# The schedule lives in the database (see marketplace.schedule); nothing is read from here, so
+# a beat restart never overwrites an operator's change.
+app.conf.beat_schedule = {}
+app.autodiscover_tasks()
+
+task_prerun.connect(bind_task_id, weak=False)

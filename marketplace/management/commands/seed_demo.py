@@ -1,0 +1,140 @@
+"""Demo data for trying the three doors. Safe to run again: it finds what exists, resets the demo
+passwords, and reuses the demo API key while it still works."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from accounts.models import ApiClient, Scope, User
+from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
+from accounts.services import api_client_create, api_key_authenticate, api_key_issue
+from marketplace.jobs import tracked_job
+from suppliers.models import Membership, Supplier
+
+CREDENTIALS_FILE = settings.VAR_DIR / "demo_credentials.json"
+DEMO_CLIENT = "Demo storefront"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    role: str
+    username: str
+    supplier: str | None = None
+    group: str | None = None
+
+    @property
+    def password(self) -> str:
+        return f"{self.username}-demo-2026"
+
+
+STAFF = [
+    DemoUser("admin", "admin"),
+    DemoUser("operator", "operator", group=OPERATORS),
+    DemoUser("compliance", "compliance", group=COMPLIANCE),
+    DemoUser("finance", "finance", group=FINANCE),
+]
+
+# (Chinese name, English name, status, owner username or None)
+SUPPLIERS = [
+    ("深圳明亮玩具有限公司", "Shenzhen Bright Toys Co., Ltd.", Supplier.Status.ACTIVE, "bright"),
+    ("义乌优家家居用品厂", "Yiwu Youjia Home Goods Factory", Supplier.Status.ACTIVE, "youjia"),
+    ("东莞智联电子科技有限公司", "Dongguan Zhilian Electronics", Supplier.Status.ACTIVE, None),
+    ("广州花颜化妆品有限公司", "Guangzhou Huayan Cosmetics", Supplier.Status.ONBOARDING, None),
+    ("厦门海风户外用品有限公司", "Xiamen Haifeng Outdoor", Supplier.Status.APPLIED, None),
+    ("长沙湘绣纺织品厂", "Changsha Xiangxiu Textiles", Supplier.Status.SUSPENDED, None),
+    ("宁波远洋塑料制品厂", "Ningbo Yuanyang Plastics", Supplier.Status.TERMINATED, None),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo users, suppliers and an integrator API key (idempotent)."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        steps = len(STAFF) + len(SUPPLIERS) + 2
+        with tracked_job("seed_demo", total=steps, bar=options["verbosity"] > 0) as job:
+            credentials: list[dict[str, Any]] = []
+            for demo in STAFF:
+                with transaction.atomic():
+                    self._staff_user(demo)
+                credentials.append(self._row(demo))
+                job.advance()
+            for name_zh, name_en, status, owner in SUPPLIERS:
+                with transaction.atomic():
+                    supplier, _ = Supplier.objects.update_or_create(
+                        name_en=name_en, defaults={"name_zh": name_zh, "status": status}
+                    )
+                    if owner:
+                        demo = DemoUser("supplier", owner, supplier=name_en)
+                        self._supplier_owner(demo, supplier)
+                        credentials.append(self._row(demo))
+                job.advance()
+            api_key = self._api_key()
+            job.advance()
+            CREDENTIALS_FILE.write_text(
+                json.dumps({"users": credentials, "api_key": api_key}, ensure_ascii=False, indent=2)
+            )
+            job.advance()
+            job.summary = f"{len(credentials)} logins, {len(SUPPLIERS)} suppliers, 1 API client"
+        self._print(credentials, api_key)
+
+    @staticmethod
+    def _row(demo: DemoUser) -> dict[str, Any]:
+        return {
+            "role": demo.role,
+            "username": demo.username,
+            "password": demo.password,
+            "supplier": demo.supplier,
+        }
+
+    @staticmethod
+    def _user(demo: DemoUser, **fields: Any) -> User:
+        user, _ = User.objects.get_or_create(username=demo.username)
+        for name, value in {"email": f"{demo.username}@demo.marketplace.localhost", **fields}.items():
+            setattr(user, name, value)
+        user.set_password(demo.password)
+        user.save()
+        return user
+
+    def _staff_user(self, demo: DemoUser) -> None:
+        user = self._user(demo, is_staff=True, is_superuser=demo.group is None)
+        user.groups.set(Group.objects.filter(name=demo.group))
+
+    def _supplier_owner(self, demo: DemoUser, supplier: Supplier) -> None:
+        user = self._user(demo, is_staff=False, is_superuser=False)
+        Membership.objects.update_or_create(
+            user=user, defaults={"supplier": supplier, "role": Membership.Role.OWNER}
+        )
+
+    def _api_key(self) -> str:
+        previous = None
+        if CREDENTIALS_FILE.exists():
+            previous = json.loads(CREDENTIALS_FILE.read_text()).get("api_key")
+        client = ApiClient.objects.filter(name=DEMO_CLIENT).select_related("user").first()
+        if client is None:
+            _client, plain = api_client_create(
+                name=DEMO_CLIENT, kind=ApiClient.Kind.STOREFRONT, scopes=Scope.values, actor=None
+            )
+            return plain
+        ApiClient.objects.filter(pk=client.pk).update(is_active=True, scopes=Scope.values)
+        if previous and (key := api_key_authenticate(previous)) and key.user_id == client.user_id:
+            return str(previous)
+        _key, plain = api_key_issue(user=client.user, name=f"{DEMO_CLIENT} key", actor=None)
+        return plain
+
+    def _print(self, credentials: list[dict[str, Any]], api_key: str) -> None:
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Logins:"))
+        for row in credentials:
+            where = "/portal/" if row["role"] == "supplier" else "/admin/"
+            supplier = f"  ({row['supplier']})" if row["supplier"] else ""
+            self.stdout.write(
+                f"  {row['role']:<10} {where:<9} {row['username']:<11} {row['password']}{supplier}"
+            )
+        self.stdout.write(f"  integrator API key (every scope): {api_key}")
+        self.stdout.write(f"  written to {CREDENTIALS_FILE}")

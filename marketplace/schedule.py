@@ -1,0 +1,80 @@
+"""The periodic jobs, defined once in code.
+
+`install_periodic_tasks` runs after every `migrate` and creates the django-celery-beat entry of
+any job that has none yet. It never changes an existing entry, so an operator who pauses or
+retimes a job in the admin keeps that change across deployments and beat restarts.
+
+Each entry expires before its next run: if workers fall behind, stale runs are dropped instead of
+firing in a burst. No business deadline is held in a queued message: deadlines live in the
+database and the sweeps find them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PeriodicJob:
+    name: str
+    task: str
+    description: str
+    every: timedelta | None = None
+    crontab: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def period(self) -> timedelta:
+        if self.every is not None:
+            return self.every
+        hourly = self.crontab.get("hour", "*") == "*"
+        return timedelta(hours=1) if hourly else timedelta(days=1)
+
+    @property
+    def expire_seconds(self) -> int:
+        return max(1, int(self.period.total_seconds() * 0.9))
+
+
+PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob(
+        name="clear-expired-sessions",
+        task="marketplace.tasks.clear_expired_sessions",
+        description="Delete expired login sessions (daily).",
+        crontab={"minute": "30", "hour": "3"},
+    ),
+]
+
+
+def install_periodic_tasks(using: str = "default", **_: Any) -> None:
+    from django_celery_beat.models import CrontabSchedule, IntervalSchedule, PeriodicTask
+
+    for job in PERIODIC_JOBS:
+        if PeriodicTask.objects.using(using).filter(name=job.name).exists():
+            continue
+        schedule: dict[str, Any]
+        if job.every is not None:
+            interval, _created = IntervalSchedule.objects.using(using).get_or_create(
+                every=int(job.every.total_seconds()), period=IntervalSchedule.SECONDS
+            )
+            schedule = {"interval": interval}
+        else:
+            cron_fields = {
+                "minute": "*",
+                "hour": "*",
+                "day_of_week": "*",
+                "day_of_month": "*",
+                "month_of_year": "*",
+                **job.crontab,
+            }
+            crontab = CrontabSchedule.objects.using(using).filter(**cron_fields).first()
+            if crontab is None:
+                crontab = CrontabSchedule.objects.using(using).create(**cron_fields)
+            schedule = {"crontab": crontab}
+        PeriodicTask.objects.using(using).create(
+            name=job.name,
+            task=job.task,
+            description=job.description,
+            expire_seconds=job.expire_seconds,
+            **schedule,
+        )

@@ -1,0 +1,18 @@
+"""Celery entry points of the project package: take ids or nothing, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.contrib.sessions.models import Session
+from django.utils import timezone
+
+from .jobs import tracked_job
+
+
+@shared_task
+def clear_expired_sessions() -> int:
+    with tracked_job("clear_expired_sessions") as job:
+        deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
+        job.advance(deleted)
+        job.summary = f"{deleted} expired sessions deleted"
+    return deleted

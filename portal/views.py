@@ -1,0 +1,61 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.models import ApiKey
+from accounts.services import api_key_issue, api_key_revoke
+
+from .access import SupplierRequest, supplier_required
+from .forms import ApiKeyForm
+
+
+@supplier_required
+def dashboard(request: SupplierRequest) -> HttpResponse:
+    supplier = request.membership.supplier
+    members = list(supplier.memberships.select_related("user").order_by("role", "user__username"))
+    live_keys = ApiKey.objects.filter(user=request.user, revoked_at__isnull=True).count()
+    return render(
+        request,
+        "portal/dashboard.html",
+        {"supplier": supplier, "members": members, "live_keys": live_keys},
+    )
+
+
+@supplier_required
+@require_http_methods(["GET", "POST"])
+def api_keys(request: SupplierRequest) -> HttpResponse:
+    """A supplier user's own API keys: through them the API shows only its supplier's data."""
+    form = ApiKeyForm(request.POST or None)
+    new_key = None
+    if request.method == "POST" and form.is_valid():
+        _key, new_key = api_key_issue(
+            user=request.user,  # type: ignore[arg-type]
+            name=form.cleaned_data["name"],
+            actor=request.user,  # type: ignore[arg-type]
+        )
+        form = ApiKeyForm()
+    keys = ApiKey.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
+    return render(
+        request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key}
+    )
+
+
+@supplier_required
+@require_POST
+def api_key_revoke_view(request: SupplierRequest, pk: int) -> HttpResponse:
+    key = get_object_or_404(ApiKey, pk=pk, user=request.user)
+    api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
+    messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
+    return redirect("portal:api_keys")
+
+
+def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+    """The page shown on the admin and the portal once a login is locked out (django-axes)."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}
+    return render(request, "registration/locked_out.html", context, status=429)
