@@ -8,6 +8,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import ApiClient, ApiKey, Scope, User
 from .services import api_client_create, api_key_issue, api_key_revoke
@@ -84,7 +85,10 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=_("Deactivate the selected clients (all keys stop)"), permissions=["change"])
     def deactivate(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         count = queryset.update(is_active=False)
-        self.message_user(request, _("%(n)d clients deactivated.") % {"n": count})
+        self.message_user(
+            request,
+            ngettext("%(n)d client deactivated.", "%(n)d clients deactivated.", count) % {"n": count},
+        )
 
 
 class ApiKeyForm(forms.ModelForm):

@@ -14,5 +14,5 @@ def clear_expired_sessions() -> int:
     with tracked_job("clear_expired_sessions") as job:
         deleted, _ = Session.objects.filter(expire_date__lt=timezone.now()).delete()
         job.advance(deleted)
-        job.summary = f"{deleted} expired sessions deleted"
+        job.summary = f"expired sessions deleted: {deleted}"
     return deleted

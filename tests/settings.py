@@ -1,10 +1,20 @@
 """Settings for the test run: the project's own, on the services tests.services chose."""
 
+import os
+
 from tests.services import configure
 
 configure()
 
 from marketplace.settings import *  # noqa: E402, F403
 
-# Hashing demo passwords at full strength would make up most of the suite's run time.
+# Full-strength password hashing would take most of the suite's run time.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# One test database per run, so runs side by side (a developer and a helper, two checkouts) never
+# drop each other's database.
+DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
+    f"test_marketplace_{os.getpid()}"
+    if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"  # noqa: F405
+    else None
+)

@@ -1,0 +1,60 @@
+"""Settings refuse unsafe production values and pass Django's deployment checks."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "x7Qp2" * 12,
+    "ALLOWED_HOSTS": "backoffice.example.com",
+    "CSRF_TRUSTED_ORIGINS": "https://backoffice.example.com",
+    "DATABASE_URL": "postgres://marketplace@db.example.com:5432/marketplace",
+    "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+}
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    # The test run's own overrides (plain HTTP, no manifest) must not leak into the child.
+    dropped = {"DEBUG", "SECRET_KEY", "DJANGO_SETTINGS_MODULE", "SECURE_SSL_REDIRECT",
+               "SECURE_COOKIES", "STATIC_MANIFEST", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    clean = {k: v for k, v in os.environ.items() if k not in dropped}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_deploy_passes_with_production_values():
+    result = manage("check", "--deploy", "--fail-level", "WARNING", **PRODUCTION)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+@pytest.mark.parametrize("secret", ["", "change-me", "django-insecure-abc" + "x" * 60, "short"])
+def test_refuses_to_start_without_a_real_secret_key_when_debug_is_off(secret):
+    result = manage("check", **{**PRODUCTION, "SECRET_KEY": secret})
+    assert result.returncode != 0
+    assert "SECRET_KEY is missing or a placeholder" in result.stderr
+
+
+def test_debug_mode_runs_without_a_secret_key():
+    result = manage("check", DEBUG="true", SECRET_KEY="")
+    assert result.returncode == 0, result.stderr
+
+
+def test_times_are_stored_in_utc(settings):
+    assert settings.USE_TZ is True
+    assert settings.TIME_ZONE == "UTC"

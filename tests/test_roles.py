@@ -1,0 +1,139 @@
+"""Each role reaches what its work needs and gets 403/404 (or the login page) elsewhere, through
+all three doors."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth.models import Group
+
+from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
+from tests.factories.accounts import PASSWORD
+from tests.factories.suppliers import SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+ADMIN_PAGES = {
+    "suppliers": "/admin/suppliers/supplier/",
+    "add_supplier": "/admin/suppliers/supplier/add/",
+    "api_clients": "/admin/accounts/apiclient/",
+    "api_keys": "/admin/accounts/apikey/",
+    "periodic_tasks": "/admin/django_celery_beat/periodictask/",
+    "job_runs": "/admin/marketplace/jobrun/",
+    "users": "/admin/accounts/user/",
+    "add_user": "/admin/accounts/user/add/",
+    "groups": "/admin/auth/group/",
+}
+
+# What each role may open in the admin; everything else answers 403.
+ALLOWED = {
+    "operator": {
+        "suppliers", "add_supplier", "api_clients", "api_keys", "periodic_tasks", "job_runs",
+        "users",
+    },
+    "compliance": {"suppliers", "job_runs"},
+    "finance": {"suppliers", "job_runs"},
+}
+
+
+@pytest.fixture
+def role_users(operator, compliance_officer, finance_user):
+    return {"operator": operator, "compliance": compliance_officer, "finance": finance_user}
+
+
+@pytest.mark.parametrize("role", ["operator", "compliance", "finance"])
+def test_admin_pages_by_role(client, role_users, role):
+    client.force_login(role_users[role])
+    assert client.get("/admin/").status_code == 200
+    for page, url in ADMIN_PAGES.items():
+        expected = 200 if page in ALLOWED[role] else 403
+        assert client.get(url).status_code == expected, (role, url)
+
+
+def test_only_operators_may_change_a_supplier(client, role_users):
+    supplier = SupplierFactory()
+    url = f"/admin/suppliers/supplier/{supplier.pk}/change/"
+    for role in ("compliance", "finance"):
+        client.force_login(role_users[role])
+        page = client.get(url)
+        assert page.status_code == 200
+        assert b'name="name_en"' not in page.content  # read-only view
+        assert client.post(url, {"name_en": "X"}).status_code == 403
+    client.force_login(role_users["operator"])
+    assert b'name="name_en"' in client.get(url).content
+
+
+def test_supplier_user_cannot_enter_the_admin(client, supplier_user):
+    client.force_login(supplier_user)
+    response = client.get("/admin/suppliers/supplier/")
+    assert response.status_code == 302
+    assert response["Location"].startswith("/admin/login/")
+
+
+@pytest.mark.parametrize("role", ["operator", "compliance", "finance"])
+def test_staff_get_403_in_the_portal(client, role_users, role):
+    client.force_login(role_users[role])
+    assert client.get("/portal/").status_code == 403
+    assert client.get("/portal/api-keys/").status_code == 403
+
+
+def test_supplier_user_reaches_its_portal(client, supplier_user):
+    client.force_login(supplier_user)
+    page = client.get("/portal/")
+    assert page.status_code == 200
+    assert supplier_user.supplier_membership.supplier.name_zh in page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["operator", "compliance", "finance"])
+def test_staff_read_suppliers_through_the_api_but_cannot_write(client, role_users, role):
+    SupplierFactory.create_batch(2)
+    client.force_login(role_users[role])
+    response = client.get("/api/v1/suppliers/")
+    assert response.status_code == 200
+    assert len(response.json()["results"]) == 2
+    whoami = client.get("/api/v1/whoami/").json()
+    assert whoami["kind"] == "staff"
+    assert whoami["scopes"] == ["read"]
+
+
+def test_staff_without_a_role_reads_no_suppliers(client):
+    from tests.factories.accounts import UserFactory
+
+    SupplierFactory()
+    client.force_login(UserFactory(is_staff=True))
+    assert client.get("/api/v1/suppliers/").json()["results"] == []
+
+
+def test_roles_have_exactly_their_permissions():
+    def perms(role: str) -> set[str]:
+        return {
+            f"{p.content_type.app_label}.{p.codename}"
+            for p in Group.objects.get(name=role).permissions.select_related("content_type")
+        }
+
+    reads = {"suppliers.view_supplier", "suppliers.view_membership", "marketplace.view_jobrun"}
+    assert perms(COMPLIANCE) == reads
+    assert perms(FINANCE) == reads
+    assert perms(OPERATORS) == reads | {
+        "suppliers.add_supplier", "suppliers.change_supplier",
+        "suppliers.add_membership", "suppliers.change_membership", "suppliers.delete_membership",
+        "accounts.view_user",
+        "accounts.view_apiclient", "accounts.add_apiclient", "accounts.change_apiclient",
+        "accounts.view_apikey", "accounts.add_apikey", "accounts.change_apikey",
+        "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_intervalschedule", "django_celery_beat.add_intervalschedule",
+        "django_celery_beat.view_crontabschedule", "django_celery_beat.add_crontabschedule",
+        "axes.view_accessattempt", "axes.delete_accessattempt",
+    }
+
+
+def test_admin_login_page_is_branded(client):
+    page = client.get("/admin/login/")
+    assert "Marketplace back-office" in page.content.decode()
+
+
+def test_operator_signs_in_to_the_admin_with_a_password(client, operator):
+    response = client.post(
+        "/admin/login/?next=/admin/", {"username": "op", "password": PASSWORD}
+    )
+    assert response.status_code == 302
+    assert client.get("/admin/").status_code == 200
