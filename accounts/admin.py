@@ -30,8 +30,11 @@ class UserAdmin(BaseUserAdmin):
 def _show_key_once(request: HttpRequest, plain_key: str, owner: object) -> None:
     messages.warning(
         request,
-        _("API key for %(owner)s: %(key)s. Copy it now: it is stored only as a hash and will "
-          "not be shown again.") % {"owner": owner, "key": plain_key},
+        _(
+            "API key for %(owner)s: %(key)s. Copy it now: it is stored only as a hash and will "
+            "not be shown again."
+        )
+        % {"owner": owner, "key": plain_key},
     )
 
 
@@ -75,19 +78,22 @@ class ApiClientAdmin(admin.ModelAdmin):
     @admin.action(description=_("Issue a new key for the selected clients"), permissions=["change"])
     def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         for client in queryset.select_related("user"):
-            key, plain = api_key_issue(
+            _key, plain = api_key_issue(
                 user=client.user,
                 name=f"{client.name} key {client.user.api_keys.count() + 1}",
                 actor=request.user,  # type: ignore[arg-type]
             )
             _show_key_once(request, plain, client)
 
-    @admin.action(description=_("Deactivate the selected clients (all keys stop)"), permissions=["change"])
+    @admin.action(
+        description=_("Deactivate the selected clients (all keys stop)"), permissions=["change"]
+    )
     def deactivate(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
         count = queryset.update(is_active=False)
         self.message_user(
             request,
-            ngettext("%(n)d client deactivated.", "%(n)d clients deactivated.", count) % {"n": count},
+            ngettext("%(n)d client deactivated.", "%(n)d clients deactivated.", count)
+            % {"n": count},
         )
 
 
@@ -112,7 +118,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
     search_fields = ["name", "lookup", "user__username"]
     list_select_related = ["user"]
-    readonly_fields = ["key_lookup", "created_at", "created_by", "last_used_at", "revoked_at", "revoked_by"]
+    readonly_fields = [
+        "key_lookup",
+        "created_at",
+        "created_by",
+        "last_used_at",
+        "revoked_at",
+        "revoked_by",
+    ]
     raw_id_fields = ["user"]
     actions = ["revoke"]
 
@@ -120,7 +133,7 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def key_lookup(self, key: ApiKey) -> str:
         return f"{ApiKey.PREFIX}_{key.lookup}_…" if key.lookup else "—"
 
-    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
+    def get_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> Any:
         return ["user", "name"] if obj is None else ["user", "name", *self.readonly_fields]
 
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:

@@ -17,8 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    class Meta(AbstractUser.Meta):
-        swappable = "AUTH_USER_MODEL"
+    pass
 
 
 class Scope(models.TextChoices):

@@ -16,6 +16,8 @@ class BackOfficeAdminSite(admin.AdminSite):
     index_title = _("Operator dashboard")
     index_template = "admin/backoffice_index.html"
 
-    def index(self, request: HttpRequest, extra_context: dict[str, Any] | None = None) -> TemplateResponse:
+    def index(
+        self, request: HttpRequest, extra_context: dict[str, Any] | None = None
+    ) -> TemplateResponse:
         context = {**(extra_context or {}), "dashboard": dashboard_figures()}
         return super().index(request, context)

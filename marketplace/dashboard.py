@@ -30,7 +30,7 @@ def _bars(pairs: list[tuple[str, int]]) -> list[Bar]:
 
 def suppliers_by_status() -> list[Bar]:
     counts = dict(Supplier.objects.values_list("status").annotate(n=Count("id")).order_by())
-    return _bars([(label, counts.get(value, 0)) for value, label in Supplier.Status.choices])
+    return _bars([(str(label), counts.get(value, 0)) for value, label in Supplier.Status.choices])
 
 
 def users_by_role() -> list[Bar]:
@@ -57,7 +57,8 @@ def users_by_role() -> list[Bar]:
 def api_client_figures() -> dict[str, Any]:
     since = timezone.now() - timedelta(days=1)
     clients = ApiClient.objects.aggregate(
-        active=Count("id", filter=Q(is_active=True)), inactive=Count("id", filter=Q(is_active=False))
+        active=Count("id", filter=Q(is_active=True)),
+        inactive=Count("id", filter=Q(is_active=False)),
     )
     keys = ApiKey.objects.aggregate(
         live=Count("id", filter=Q(revoked_at__isnull=True)),

@@ -36,4 +36,3 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
-

@@ -26,7 +26,7 @@ DEBUG = env.bool("DEBUG", default=False)
 
 # Values that must never protect a real deployment: the example file's, Django's generated
 # development keys, and the local-development fallback below.
-DEV_SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"  # noqa: S105
+DEV_SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"
 PLACEHOLDER_SECRET_KEYS = {"", "change-me", "changeme", "secret", DEV_SECRET_KEY}
 
 SECRET_KEY = env.str("SECRET_KEY", default="")

@@ -4,16 +4,18 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any
+from typing import Any, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 
+from accounts.models import User
 from suppliers.models import Membership
 
 
 class SupplierRequest(HttpRequest):
+    user: User
     membership: Membership
 
 
@@ -25,7 +27,9 @@ def supplier_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         membership = (
-            Membership.objects.select_related("supplier").filter(user=request.user).first()
+            Membership.objects.select_related("supplier")
+            .filter(user=cast(User, request.user))
+            .first()
         )
         if membership is None:
             raise PermissionDenied("The seller portal is for supplier accounts.")

@@ -34,27 +34,27 @@ def api_keys(request: SupplierRequest) -> HttpResponse:
     new_key = None
     if request.method == "POST" and form.is_valid():
         _key, new_key = api_key_issue(
-            user=request.user,  # type: ignore[arg-type]
+            user=request.user,
             name=form.cleaned_data["name"],
-            actor=request.user,  # type: ignore[arg-type]
+            actor=request.user,
         )
         form = ApiKeyForm()
     keys = ApiKey.objects.filter(user=request.user).order_by("revoked_at", "-created_at")
-    return render(
-        request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key}
-    )
+    return render(request, "portal/api_keys.html", {"form": form, "keys": keys, "new_key": new_key})
 
 
 @supplier_required
 @require_POST
 def api_key_revoke_view(request: SupplierRequest, pk: int) -> HttpResponse:
     key = get_object_or_404(ApiKey, pk=pk, user=request.user)
-    api_key_revoke(key=key, actor=request.user)  # type: ignore[arg-type]
+    api_key_revoke(key=key, actor=request.user)
     messages.success(request, _("The key “%(name)s” is revoked.") % {"name": key.name})
     return redirect("portal:api_keys")
 
 
-def locked_out(request: HttpRequest, response: HttpResponse | None, credentials: dict | None) -> HttpResponse:
+def locked_out(
+    request: HttpRequest, response: HttpResponse | None, credentials: dict | None
+) -> HttpResponse:
     """The page shown on the admin and the portal once a login is locked out (django-axes)."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
     context = {"failure_limit": settings.AXES_FAILURE_LIMIT, "minutes": minutes}

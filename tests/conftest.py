@@ -7,8 +7,8 @@ from rest_framework.test import APIClient
 
 from accounts.models import User
 from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
-from tests.factories.accounts import staff_user
 from tests import services
+from tests.factories.accounts import staff_user
 from tests.factories.suppliers import MembershipFactory
 
 
@@ -54,7 +54,12 @@ def pytest_report_header(config: pytest.Config) -> list[str]:
     lines = [
         "database: "
         + ("SQLite fallback" if "postgres" in services.unavailable else os.environ["DATABASE_URL"]),
-        "broker: " + ("filesystem fallback" if "redis" in services.unavailable else os.environ["TEST_REDIS_URL"]),
+        "broker: "
+        + (
+            "filesystem fallback"
+            if "redis" in services.unavailable
+            else os.environ["TEST_REDIS_URL"]
+        ),
     ]
     lines += [f"skipping {what} tests: {why}" for what, why in services.unavailable.items()]
     return lines
@@ -65,4 +70,3 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         for marker in ("postgres", "redis", "browser"):
             if marker in services.unavailable and item.get_closest_marker(marker):
                 item.add_marker(pytest.mark.skip(reason=services.unavailable[marker]))
-

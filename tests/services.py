@@ -43,7 +43,9 @@ def _check_postgres(url: str) -> str | None:
             connect_timeout=3,
         ).close()
     except psycopg2.Error as error:
-        return f"PostgreSQL unreachable at {config.get('HOST')}:{config.get('PORT')}: {error}".strip()
+        return (
+            f"PostgreSQL unreachable at {config.get('HOST')}:{config.get('PORT')}: {error}".strip()
+        )
     return None
 
 
@@ -86,5 +88,3 @@ def configure() -> None:
     # Playwright's sync API runs an event loop in the test thread; Django's ORM calls made by
     # the test itself around it are still synchronous.
     os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-

@@ -27,7 +27,12 @@ ADMIN_PAGES = {
 # What each role may open in the admin; everything else answers 403.
 ALLOWED = {
     "operator": {
-        "suppliers", "add_supplier", "api_clients", "api_keys", "periodic_tasks", "job_runs",
+        "suppliers",
+        "add_supplier",
+        "api_clients",
+        "api_keys",
+        "periodic_tasks",
+        "job_runs",
         "users",
     },
     "compliance": {"suppliers", "job_runs"},
@@ -114,15 +119,26 @@ def test_roles_have_exactly_their_permissions():
     assert perms(COMPLIANCE) == reads
     assert perms(FINANCE) == reads
     assert perms(OPERATORS) == reads | {
-        "suppliers.add_supplier", "suppliers.change_supplier",
-        "suppliers.add_membership", "suppliers.change_membership", "suppliers.delete_membership",
+        "suppliers.add_supplier",
+        "suppliers.change_supplier",
+        "suppliers.add_membership",
+        "suppliers.change_membership",
+        "suppliers.delete_membership",
         "accounts.view_user",
-        "accounts.view_apiclient", "accounts.add_apiclient", "accounts.change_apiclient",
-        "accounts.view_apikey", "accounts.add_apikey", "accounts.change_apikey",
-        "django_celery_beat.view_periodictask", "django_celery_beat.change_periodictask",
-        "django_celery_beat.view_intervalschedule", "django_celery_beat.add_intervalschedule",
-        "django_celery_beat.view_crontabschedule", "django_celery_beat.add_crontabschedule",
-        "axes.view_accessattempt", "axes.delete_accessattempt",
+        "accounts.view_apiclient",
+        "accounts.add_apiclient",
+        "accounts.change_apiclient",
+        "accounts.view_apikey",
+        "accounts.add_apikey",
+        "accounts.change_apikey",
+        "django_celery_beat.view_periodictask",
+        "django_celery_beat.change_periodictask",
+        "django_celery_beat.view_intervalschedule",
+        "django_celery_beat.add_intervalschedule",
+        "django_celery_beat.view_crontabschedule",
+        "django_celery_beat.add_crontabschedule",
+        "axes.view_accessattempt",
+        "axes.delete_accessattempt",
     }
 
 
@@ -132,8 +148,6 @@ def test_admin_login_page_is_branded(client):
 
 
 def test_operator_signs_in_to_the_admin_with_a_password(client, operator):
-    response = client.post(
-        "/admin/login/?next=/admin/", {"username": "op", "password": PASSWORD}
-    )
+    response = client.post("/admin/login/?next=/admin/", {"username": "op", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

@@ -41,5 +41,5 @@ class ApiKeyAuthenticationScheme(OpenApiAuthenticationExtension):
         return {
             "type": "http",
             "scheme": "bearer",
-            "description": "An API key issued in the admin (integrators) or the portal (suppliers).",
+            "description": "An API key from the admin (integrators) or the portal (suppliers).",
         }

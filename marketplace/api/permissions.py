@@ -21,7 +21,7 @@ def request_scopes(request: Request) -> frozenset[str]:
         return frozenset()
     cached = getattr(request, "_scopes", None)
     if cached is None:
-        cached = scopes_for_user(request.user)  # type: ignore[arg-type]
+        cached = scopes_for_user(request.user)
         request._scopes = cached  # type: ignore[attr-defined]
     return cached
 

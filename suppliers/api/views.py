@@ -11,20 +11,20 @@ from .filters import SupplierFilter
 from .serializers import SupplierOutput
 
 
-class SupplierScopedMixin:
+class SupplierApiBase(generics.GenericAPIView[Supplier]):
     permission_classes = [HasScope]
     serializer_class = SupplierOutput
 
     def get_queryset(self) -> QuerySet[Supplier]:
-        return supplier_list_visible_to(self.request.user)  # type: ignore[attr-defined]
+        return supplier_list_visible_to(self.request.user)  # type: ignore[arg-type]
 
 
-class SupplierListApi(SupplierScopedMixin, generics.ListAPIView):
+class SupplierListApi(SupplierApiBase, generics.ListAPIView[Supplier]):
     """Suppliers the caller may see: all of them for integrators and staff, its own for a
     supplier user."""
 
     filterset_class = SupplierFilter
 
 
-class SupplierDetailApi(SupplierScopedMixin, generics.RetrieveAPIView):
+class SupplierDetailApi(SupplierApiBase, generics.RetrieveAPIView[Supplier]):
     pass

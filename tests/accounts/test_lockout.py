@@ -47,7 +47,9 @@ def test_the_lock_is_per_username_and_address(client, supplier_user, other_suppl
 def test_a_success_resets_the_count(client, supplier_user, limit):
     for _ in range(limit - 1):
         client.post("/portal/login/", {"username": "sup", "password": "wrong"})
-    assert client.post("/portal/login/", {"username": "sup", "password": PASSWORD}).status_code == 302
+    assert (
+        client.post("/portal/login/", {"username": "sup", "password": PASSWORD}).status_code == 302
+    )
     client.post("/portal/logout/")
     for _ in range(limit - 1):
         response = client.post("/portal/login/", {"username": "sup", "password": "wrong"})

@@ -76,7 +76,10 @@ def page_problems() -> PageProblems:
 
 @pytest.fixture
 def page(
-    browser: Any, live_server: Any, browser_context_args: dict[str, Any], page_problems: PageProblems
+    browser: Any,
+    live_server: Any,
+    browser_context_args: dict[str, Any],
+    page_problems: PageProblems,
 ) -> Iterator[Any]:
     allowed = LOCAL_HOSTS | {urlsplit(live_server.url).hostname}
     problems = page_problems
@@ -97,16 +100,20 @@ def page(
     page = context.new_page()
     page.on(
         "console",
-        lambda message: problems.console_errors.append(f"{message.text} @ {message.location}")
-        if message.type == "error"
-        else None,
+        lambda message: (
+            problems.console_errors.append(f"{message.text} @ {message.location}")
+            if message.type == "error"
+            else None
+        ),
     )
     page.on("pageerror", lambda error: problems.page_errors.append(str(error)))
     page.on(
         "response",
-        lambda response: problems.bad_responses.append(f"{response.status} {response.url}")
-        if response.status >= 400
-        else None,
+        lambda response: (
+            problems.bad_responses.append(f"{response.status} {response.url}")
+            if response.status >= 400
+            else None
+        ),
     )
     try:
         yield page

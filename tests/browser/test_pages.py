@@ -87,8 +87,7 @@ def sign_in_portal(page: Any, username: str) -> None:
 
 def no_horizontal_scroll(page: Any) -> dict[str, int]:
     return page.evaluate(
-        "() => ({scrollWidth: document.documentElement.scrollWidth,"
-        " innerWidth: window.innerWidth})"
+        "() => ({scrollWidth: document.documentElement.scrollWidth, innerWidth: window.innerWidth})"
     )
 
 
@@ -219,7 +218,9 @@ def test_api_docs_render_swagger_ui_from_the_live_server(live_server, page, shot
             page.click("#login-form [type=submit]")
     assert path_of(page) == "/api/docs/", page.url
     page.wait_for_selector(".swagger-ui")
-    operation = page.locator(".opblock-summary-path", has_text=re.compile(r"/api/v1/(whoami|suppliers)/"))
+    operation = page.locator(
+        ".opblock-summary-path", has_text=re.compile(r"/api/v1/(whoami|suppliers)/")
+    )
     operation.first.wait_for()
     assert "Marketplace back-office API" in page.locator(".swagger-ui .info .title").inner_text()
     shot("swagger")
@@ -228,4 +229,3 @@ def test_api_docs_render_swagger_ui_from_the_live_server(live_server, page, shot
     host = urlsplit(live_server.url).netloc
     assert scripts and styles
     assert all(urlsplit(url).netloc == host for url in scripts + styles), scripts + styles
-

@@ -44,10 +44,24 @@ def broker() -> redis.Redis:
 
 @pytest.fixture
 def worker(broker):
-    env = {**os.environ, "DATABASE_URL": _database_url(), "DJANGO_SETTINGS_MODULE": "marketplace.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "marketplace", "worker", "--pool=solo",
-         "--without-mingle", "--without-gossip", "--loglevel=WARNING"],
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool=solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+        ],
         cwd=ROOT,
         env=env,
         stdout=subprocess.PIPE,
@@ -72,9 +86,13 @@ def _expired_session() -> str:
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(broker):
-    with pytest.raises(RuntimeError), transaction.atomic():
-        clear_expired_sessions.delay_on_commit()
-        raise RuntimeError("the business action failed")
+    def failing_business_action() -> None:
+        with transaction.atomic():
+            clear_expired_sessions.delay_on_commit()
+            raise RuntimeError("the business action failed")
+
+    with pytest.raises(RuntimeError):
+        failing_business_action()
     assert broker.llen("celery") == 0
 
 

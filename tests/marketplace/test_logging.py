@@ -16,7 +16,9 @@ pytestmark = pytest.mark.django_db
 def test_each_response_carries_a_request_id(client):
     first = client.get("/healthz")["X-Request-ID"]
     second = client.get("/healthz")["X-Request-ID"]
-    assert first and second and first != second
+    assert first
+    assert second
+    assert first != second
 
 
 def test_a_sane_incoming_request_id_is_kept_and_a_bad_one_replaced(client):

@@ -5,9 +5,7 @@ from django.core.management import call_command
 
 
 def test_openapi_schema_is_valid_without_warnings(tmp_path):
-    call_command(
-        "spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "schema.yml")
-    )
+    call_command("spectacular", validate=True, fail_on_warn=True, file=str(tmp_path / "schema.yml"))
     text = (tmp_path / "schema.yml").read_text()
     assert "/api/v1/suppliers/" in text
     assert "bearer" in text

@@ -42,7 +42,9 @@ def test_dashboard_shows_only_the_members_own_supplier(client, supplier_user, ot
     assert "rival" not in page
 
 
-def test_dashboard_queries_do_not_grow_with_members(client, supplier_user, django_assert_max_num_queries):
+def test_dashboard_queries_do_not_grow_with_members(
+    client, supplier_user, django_assert_max_num_queries
+):
     client.force_login(supplier_user)
     supplier = supplier_user.supplier_membership.supplier
     with django_assert_max_num_queries(12) as few:

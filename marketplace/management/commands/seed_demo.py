@@ -96,7 +96,10 @@ class Command(BaseCommand):
     @staticmethod
     def _user(demo: DemoUser, **fields: Any) -> User:
         user, _ = User.objects.get_or_create(username=demo.username)
-        for name, value in {"email": f"{demo.username}@demo.marketplace.localhost", **fields}.items():
+        for name, value in {
+            "email": f"{demo.username}@demo.marketplace.localhost",
+            **fields,
+        }.items():
             setattr(user, name, value)
         user.set_password(demo.password)
         user.save()
