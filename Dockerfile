@@ -5,9 +5,10 @@ FROM python:3.11-slim
 
 # PYTHONPATH=/app: `pip install .` also puts a copy of the project's packages in site-packages,
 # without templates/, static/ or locale/ (they live beside manage.py, and BASE_DIR is computed
-# from settings.py's own path). /app must win for every process: gunicorn and manage.py put it
-# first themselves, but `celery -A marketplace` takes the cwd off sys.path again once the app
-# is found, so the apps Django loads after that would come from site-packages.
+# from settings.py's own path, so that copy would look for them, and create var/, under
+# site-packages). manage.py, gunicorn and celery (its Django fixup) put the working directory
+# first on sys.path themselves; PYTHONPATH makes /app win for anything else too (django-admin,
+# python -c, a command started outside /app).
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
