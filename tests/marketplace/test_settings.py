@@ -18,6 +18,7 @@ PRODUCTION = {
     "CSRF_TRUSTED_ORIGINS": "https://backoffice.example.com",
     "DATABASE_URL": "postgres://marketplace@db.example.com:5432/marketplace",
     "CELERY_BROKER_URL": "redis://redis.example.com:6379/0",
+    "SECURE_HSTS_PRELOAD": "true",
 }
 
 

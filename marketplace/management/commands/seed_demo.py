@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -56,7 +57,15 @@ SUPPLIERS = [
 class Command(BaseCommand):
     help = "Load demo users, suppliers and an integrator API key (idempotent)."
 
+    def add_arguments(self, parser: Any) -> None:
+        parser.add_argument(
+            "--credentials-file",
+            default=str(CREDENTIALS_FILE),
+            help="Where to write the demo logins and API key as JSON.",
+        )
+
     def handle(self, *args: Any, **options: Any) -> None:
+        self.credentials_file = Path(options["credentials_file"])
         steps = len(STAFF) + len(SUPPLIERS) + 2
         with tracked_job("seed_demo", total=steps, bar=options["verbosity"] > 0) as job:
             credentials: list[dict[str, Any]] = []
@@ -77,7 +86,7 @@ class Command(BaseCommand):
                 job.advance()
             api_key = self._api_key()
             job.advance()
-            CREDENTIALS_FILE.write_text(
+            self.credentials_file.write_text(
                 json.dumps({"users": credentials, "api_key": api_key}, ensure_ascii=False, indent=2)
             )
             job.advance()
@@ -117,8 +126,8 @@ class Command(BaseCommand):
 
     def _api_key(self) -> str:
         previous = None
-        if CREDENTIALS_FILE.exists():
-            previous = json.loads(CREDENTIALS_FILE.read_text()).get("api_key")
+        if self.credentials_file.exists():
+            previous = json.loads(self.credentials_file.read_text()).get("api_key")
         client = ApiClient.objects.filter(name=DEMO_CLIENT).select_related("user").first()
         if client is None:
             _client, plain = api_client_create(
@@ -140,4 +149,4 @@ class Command(BaseCommand):
                 f"  {row['role']:<10} {where:<9} {row['username']:<11} {row['password']}{supplier}"
             )
         self.stdout.write(f"  integrator API key (every scope): {api_key}")
-        self.stdout.write(f"  written to {CREDENTIALS_FILE}")
+        self.stdout.write(f"  written to {self.credentials_file}")

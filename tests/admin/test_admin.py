@@ -1,0 +1,143 @@
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.contrib.messages import get_messages
+
+from accounts.models import ApiClient, ApiKey
+from marketplace.models import JobRun
+from tests.factories.accounts import UserFactory, api_client
+from tests.factories.suppliers import MembershipFactory, SupplierFactory
+
+pytestmark = pytest.mark.django_db
+
+KEY = re.compile(r"(mk_[0-9a-f]{12}_\S+?)\.")
+
+
+def shown_keys(response) -> list[str]:
+    return [m for msg in get_messages(response.wsgi_request) for m in KEY.findall(str(msg))]
+
+
+def test_operator_registers_a_client_and_sees_its_key_once(client, operator, api):
+    client.force_login(operator)
+    response = client.post(
+        "/admin/accounts/apiclient/add/",
+        {"name": "SF Express", "kind": "carrier", "scopes": ["read", "tracking:write"],
+         "is_active": "on", "contact_email": ""},
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    [plain] = shown_keys(response)
+    created = ApiClient.objects.get(name="SF Express")
+    assert created.scopes == ["read", "tracking:write"]
+    assert created.user.username == "api-sf-express"
+    assert ApiKey.objects.get(user=created.user).key_hash == ApiKey.hash(plain)
+    body = api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {plain}").json()
+    assert body["client"] == "SF Express"
+    # The message shows once, on the next page; after that the admin never shows the key.
+    assert plain in client.get(response["Location"]).content.decode()
+    change = client.get(f"/admin/accounts/apiclient/{created.pk}/change/").content.decode()
+    keys = client.get("/admin/accounts/apikey/").content.decode()
+    assert plain not in change
+    assert plain not in keys
+
+
+def test_operator_issues_a_key_to_a_supplier_user_but_not_to_staff(client, operator, api):
+    member = MembershipFactory().user
+    client.force_login(operator)
+    response = client.post("/admin/accounts/apikey/add/", {"user": member.pk, "name": "ERP"})
+    assert response.status_code == 302
+    [plain] = shown_keys(response)
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200
+    staff = UserFactory(is_staff=True)
+    refused = client.post("/admin/accounts/apikey/add/", {"user": staff.pk, "name": "x"})
+    assert refused.status_code == 200
+    assert "Keys are issued to an API client" in refused.content.decode()
+    assert not ApiKey.objects.filter(user=staff).exists()
+
+
+def test_revoke_action_stops_the_key_at_once(client, operator, api):
+    created, plain = api_client()
+    key = ApiKey.objects.get(user=created.user)
+    client.force_login(operator)
+    response = client.post(
+        "/admin/accounts/apikey/", {"action": "revoke", "_selected_action": [key.pk]}
+    )
+    assert response.status_code == 302
+    key.refresh_from_db()
+    assert key.revoked_by == operator
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 401
+
+
+def test_issue_key_action_adds_a_working_key(client, operator, api):
+    created, first = api_client()
+    client.force_login(operator)
+    response = client.post(
+        "/admin/accounts/apiclient/", {"action": "issue_key", "_selected_action": [created.pk]}
+    )
+    [second] = shown_keys(response)
+    assert second != first
+    for plain in (first, second):
+        assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {plain}").status_code == 200
+
+
+def test_compliance_cannot_manage_api_clients(client, compliance_officer):
+    client.force_login(compliance_officer)
+    assert client.get("/admin/accounts/apiclient/add/").status_code == 403
+
+
+def test_dashboard_shows_live_figures(client, operator):
+    SupplierFactory.create_batch(3, status="active")
+    SupplierFactory(status="suspended")
+    api_client()
+    JobRun.objects.create(name="sweep", total=200, done=50)
+    client.force_login(operator)
+    page = client.get("/admin/").content.decode()
+    assert 'data-testid="operator-dashboard"' in page
+    figures = re.sub(r"\s+", " ", page)
+    assert "<dt>Active</dt><dd><span class=\"bar\" style=\"width: 100%\"></span><b>3</b>" in figures
+    assert "<dt>Suspended</dt><dd><span class=\"bar\" style=\"width: 33%\"></span><b>1</b>" in figures
+    assert "<b>1</b> active client" in figures
+    assert "Operators</dt>" in figures
+    assert "25%" in figures  # the running sweep's progress
+
+
+def test_dashboard_queries_do_not_grow_with_data(client, operator, django_assert_max_num_queries):
+    client.force_login(operator)
+    with django_assert_max_num_queries(30) as few:
+        client.get("/admin/")
+    SupplierFactory.create_batch(20)
+    for n in range(5):
+        api_client(name=f"client {n}")
+        JobRun.objects.create(name=f"job {n}")
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/admin/").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/admin/suppliers/supplier/", "/admin/accounts/apikey/", "/admin/accounts/user/",
+     "/admin/marketplace/jobrun/", "/admin/suppliers/membership/"],
+)
+def test_admin_lists_keep_a_constant_number_of_queries(
+    client, operator, django_assert_max_num_queries, url
+):
+    from django.contrib.auth.models import Group
+
+    client.force_login(operator)
+    with django_assert_max_num_queries(40) as few:
+        client.get(url)
+    for n in range(10):
+        member = MembershipFactory()
+        member.user.groups.add(Group.objects.get(name="finance"))
+        api_client(name=f"c{n}")
+        JobRun.objects.create(name=f"job {n}", total=10, done=n)
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get(url).status_code == 200
+
+
+def test_job_run_admin_shows_progress(client, operator):
+    JobRun.objects.create(name="restock", total=1000, done=400)
+    client.force_login(operator)
+    page = client.get("/admin/marketplace/jobrun/").content.decode()
+    assert '<progress max="100" value="40"></progress> 40% (400 / 1,000)' in page

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import ApiKey, User
+from suppliers.models import Membership, Supplier
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_is_idempotent_and_writes_working_credentials(tmp_path, client, api):
+    target = tmp_path / "demo_credentials.json"
+    call_command("seed_demo", credentials_file=str(target), verbosity=0)
+    first = json.loads(target.read_text())
+    counts = (User.objects.count(), Supplier.objects.count(), Membership.objects.count())
+    call_command("seed_demo", credentials_file=str(target), verbosity=0)
+    second = json.loads(target.read_text())
+
+    assert (User.objects.count(), Supplier.objects.count(), Membership.objects.count()) == counts
+    assert second == first  # same logins, and the still-valid API key is kept
+    assert ApiKey.objects.count() == 1
+    roles = {row["role"] for row in first["users"]}
+    assert {"operator", "compliance", "finance", "supplier"} <= roles
+    assert len([row for row in first["users"] if row["role"] == "supplier"]) == 2
+    assert set(first["users"][0]) == {"role", "username", "password", "supplier"}
+
+    whoami = api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {first['api_key']}").json()
+    assert whoami["kind"] == "integrator"
+    assert whoami["scopes"] == sorted(
+        ["read", "orders:write", "tracking:write", "signals:write", "labs:write"]
+    )
+    for row in first["users"]:
+        login = "/portal/login/" if row["role"] == "supplier" else "/admin/login/"
+        response = client.post(login, {"username": row["username"], "password": row["password"]})
+        assert response.status_code == 302, row
+        client.logout()
+
+
+def test_a_revoked_demo_key_is_replaced(tmp_path, api):
+    target = tmp_path / "demo_credentials.json"
+    call_command("seed_demo", credentials_file=str(target), verbosity=0)
+    old = json.loads(target.read_text())["api_key"]
+    ApiKey.objects.update(revoked_at="2026-01-01T00:00:00Z")
+    call_command("seed_demo", credentials_file=str(target), verbosity=0)
+    new = json.loads(target.read_text())["api_key"]
+    assert new != old
+    assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {new}").status_code == 200
