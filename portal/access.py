@@ -9,6 +9,7 @@ from typing import Any, cast
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from suppliers.models import Membership
@@ -32,7 +33,7 @@ def supplier_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
             .first()
         )
         if membership is None:
-            raise PermissionDenied("The seller portal is for supplier accounts.")
+            raise PermissionDenied(_("The seller portal is for supplier accounts."))
         request.membership = membership  # type: ignore[attr-defined]
         return view(request, *args, **kwargs)
 

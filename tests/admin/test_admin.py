@@ -23,8 +23,13 @@ def test_operator_registers_a_client_and_sees_its_key_once(client, operator, api
     client.force_login(operator)
     response = client.post(
         "/admin/accounts/apiclient/add/",
-        {"name": "SF Express", "kind": "carrier", "scopes": ["read", "tracking:write"],
-         "is_active": "on", "contact_email": ""},
+        {
+            "name": "SF Express",
+            "kind": "carrier",
+            "scopes": ["read", "tracking:write"],
+            "is_active": "on",
+            "contact_email": "",
+        },
     )
     assert response.status_code == 302, response.content.decode()[:2000]
     [plain] = shown_keys(response)
@@ -95,8 +100,8 @@ def test_dashboard_shows_live_figures(client, operator):
     page = client.get("/admin/").content.decode()
     assert 'data-testid="operator-dashboard"' in page
     figures = re.sub(r"\s+", " ", page)
-    assert "<dt>Active</dt><dd><span class=\"bar\" style=\"width: 100%\"></span><b>3</b>" in figures
-    assert "<dt>Suspended</dt><dd><span class=\"bar\" style=\"width: 33%\"></span><b>1</b>" in figures
+    assert '<dt>Active</dt><dd><span class="bar" style="width: 100%"></span><b>3</b>' in figures
+    assert '<dt>Suspended</dt><dd><span class="bar" style="width: 33%"></span><b>1</b>' in figures
     assert "<b>1</b> active client" in figures
     assert "Operators</dt>" in figures
     assert "25%" in figures  # the running sweep's progress
@@ -116,8 +121,13 @@ def test_dashboard_queries_do_not_grow_with_data(client, operator, django_assert
 
 @pytest.mark.parametrize(
     "url",
-    ["/admin/suppliers/supplier/", "/admin/accounts/apikey/", "/admin/accounts/user/",
-     "/admin/marketplace/jobrun/", "/admin/suppliers/membership/"],
+    [
+        "/admin/suppliers/supplier/",
+        "/admin/accounts/apikey/",
+        "/admin/accounts/user/",
+        "/admin/marketplace/jobrun/",
+        "/admin/suppliers/membership/",
+    ],
 )
 def test_admin_lists_keep_a_constant_number_of_queries(
     client, operator, django_assert_max_num_queries, url
