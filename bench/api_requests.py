@@ -25,9 +25,8 @@ def _measure(label: str, call: Callable[[], int]) -> None:
     timings.sort()
     p50 = statistics.median(timings) * 1000
     p95 = timings[int(len(timings) * 0.95)] * 1000
-    print(
-        f"{label:<44} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   {len(timings) / sum(timings):7.0f} req/s"
-    )
+    rate = len(timings) / sum(timings)
+    print(f"{label:<44} p50 {p50:6.2f} ms   p95 {p95:6.2f} ms   {rate:7.0f} req/s")
 
 
 def run() -> None:
