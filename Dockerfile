@@ -3,12 +3,8 @@
 # worker, beat and the one-shot migrate job (see docker-compose.yml and docs/deployment.md).
 FROM python:3.11-slim
 
-# PYTHONPATH=/app: `pip install .` also puts a copy of the project's packages in site-packages,
-# without templates/, static/ or locale/ (they live beside manage.py, and BASE_DIR is computed
-# from settings.py's own path, so that copy would look for them, and create var/, under
-# site-packages). manage.py, gunicorn and celery (its Django fixup) put the working directory
-# first on sys.path themselves; PYTHONPATH makes /app win for anything else too (django-admin,
-# python -c, a command started outside /app).
+# The project runs from /app (its templates, static files and locale live beside manage.py);
+# PYTHONPATH lets django-admin and `python -c` find it from anywhere too.
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -35,8 +31,6 @@ RUN python -c "import tomllib; print('\n'.join(tomllib.load(open('pyproject.toml
 
 # The project; the source stays owned by root, read-only to the app user.
 COPY . .
-RUN pip install --no-cache-dir . \
-    && rm -rf build ./*.egg-info
 
 # Run from the project root: there it finds ./locale by itself. (`cd locale && django-admin
 # compilemessages` stops with "This script should be run from the Django Git checkout or your
