@@ -21,10 +21,12 @@ def grant(apps: Any, schema_editor: Any, grants: Mapping[str, Iterable[str]]) ->
     from django.contrib.auth.management import create_permissions
 
     # Permissions are normally created after migrate finishes; a role migration needs them now.
+    # (Historical app configs have no models module, which create_permissions would skip.)
     for app_config in apps.get_app_configs():
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     group_model = apps.get_model("auth", "Group")
     permission_model = apps.get_model("auth", "Permission")

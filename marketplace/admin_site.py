@@ -15,6 +15,7 @@ class BackOfficeAdminSite(admin.AdminSite):
     site_title = _("Marketplace back-office")
     index_title = _("Operator dashboard")
     index_template = "admin/backoffice_index.html"
+    site_url = None  # the portal is for suppliers only; there is no public site to "view"
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -1,10 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from marketplace import views
 
 urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="portal:dashboard"), name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),

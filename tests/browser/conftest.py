@@ -7,6 +7,8 @@
 - `shot`: saves a full-page screenshot to test-artifacts/screenshots/<test>-<step>.png.
 - `browser_context_args`: options of the test's context; a test may override it through
   `@pytest.mark.parametrize("browser_context_args", [...])`.
+- The tests need live_server, hence transactional tests: the database is emptied after each,
+  and `tests.factories.accounts.staff_user` grants the role groups again when they are gone.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ TIMEOUT_MS = 10_000
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
     playwright = sync_playwright().start()
@@ -53,6 +56,9 @@ def browser() -> Iterator[Any]:
         finally:
             chromium.close()
     finally:
+        # While Playwright's event loop runs, Django keeps the ORM's connections in context-var
+        # storage that vanishes with the loop: close them first.
+        connections.close_all()
         playwright.stop()
 
 

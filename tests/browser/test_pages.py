@@ -20,7 +20,7 @@ from tests.factories.suppliers import MembershipFactory
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -227,5 +227,6 @@ def test_api_docs_render_swagger_ui_from_the_live_server(live_server, page, shot
     scripts = page.eval_on_selector_all("script[src]", "els => els.map(e => e.src)")
     styles = page.eval_on_selector_all("link[rel=stylesheet]", "els => els.map(e => e.href)")
     host = urlsplit(live_server.url).netloc
-    assert scripts and styles
+    assert scripts, "no script on the page"
+    assert styles, "no stylesheet on the page"
     assert all(urlsplit(url).netloc == host for url in scripts + styles), scripts + styles

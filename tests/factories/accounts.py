@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import importlib
+
 import factory
 from django.contrib.auth.models import Group
 
 from accounts.models import ApiClient, Scope, User
+from accounts.roles import ROLES, grant
 from accounts.services import api_client_create, api_key_issue
 
 PASSWORD = "correct-horse-battery-staple"
@@ -25,8 +28,20 @@ class UserFactory(factory.django.DjangoModelFactory):
             self.save()
 
 
+def ensure_roles() -> None:
+    """The role groups come from a data migration; a transactional test empties the tables
+    after it runs, so grant them again from that migration when they are gone."""
+    if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
+        return
+    from django.apps import apps
+
+    roles_migration = importlib.import_module("accounts.migrations.0002_roles")
+    grant(apps, None, roles_migration.GRANTS)
+
+
 def staff_user(role: str, **fields: object) -> User:
     """A staff member in one of the operator roles (operators, compliance, finance)."""
+    ensure_roles()
     user = UserFactory(is_staff=True, **fields)
     user.groups.add(Group.objects.get(name=role))
     return user
