@@ -5,8 +5,9 @@ tables on migrate, where an operator can pause or retime them in the admin.
 """
 
 import os
+from typing import Any
 
-from celery import Celery
+from celery import Celery, Task
 from celery.signals import task_prerun
 
 from marketplace.logging import bind_task_id
@@ -21,3 +22,12 @@ app.conf.beat_schedule = {}
 app.autodiscover_tasks()
 
 task_prerun.connect(bind_task_id, weak=False)
+
+
+def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
+    """The one way app code enqueues a task: after the current transaction commits (at once
+    when there is none), so a worker never sees a change that might still roll back, and a
+    rolled-back change enqueues nothing. `tests/test_conventions.py` keeps it the only way."""
+    from django.db import transaction
+
+    transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))

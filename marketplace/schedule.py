@@ -38,6 +38,12 @@ class PeriodicJob:
 
 PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob(
+        name="dispatch-webhooks",
+        task="marketplace.tasks.dispatch_webhooks",
+        description="Send due webhook deliveries and retries (every minute).",
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",

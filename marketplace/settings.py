@@ -6,6 +6,7 @@ needs no server (kombu's filesystem transport), both under var/.
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -214,7 +215,8 @@ REST_FRAMEWORK = {
         "marketplace.api.authentication.ApiKeyAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # Every view checks scopes unless it says otherwise (reads need `read`, writes name theirs).
+    "DEFAULT_PERMISSION_CLASSES": ["marketplace.api.permissions.HasScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.CreatedCursorPagination",
@@ -229,6 +231,9 @@ REST_FRAMEWORK = {
         "anon": env.str("API_ANON_THROTTLE_RATE", default="60/min"),
     },
     "EXCEPTION_HANDLER": "marketplace.api.exceptions.exception_handler",
+    # Proxies in front of the app, so the anonymous throttle keys on the client's address and
+    # not on a forgeable X-Forwarded-For header.
+    "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
@@ -258,9 +263,9 @@ CELERY_RESULT_BACKEND = env.str(
 )
 # The longest task must finish well inside the visibility timeout, or Redis hands its message to
 # a second worker while the first is still on it.
-CELERY_TASK_MAX_SECONDS = env.int("CELERY_TASK_MAX_SECONDS", default=1800)
+TASK_MAX_SECONDS = env.int("TASK_MAX_SECONDS", default=1800)
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {
-    "visibility_timeout": CELERY_TASK_MAX_SECONDS * 2,
+    "visibility_timeout": TASK_MAX_SECONDS * 2,
 }
 if CELERY_BROKER_URL.startswith("filesystem://"):
     # In-folder and out-folder are the same, so a worker and beat in separate processes see
@@ -289,8 +294,8 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_WORKER_SOFT_SHUTDOWN_TIMEOUT = env.float("CELERY_SOFT_SHUTDOWN_SECONDS", default=30.0)
-CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_MAX_SECONDS
-CELERY_TASK_TIME_LIMIT = CELERY_TASK_MAX_SECONDS + 60
+CELERY_TASK_SOFT_TIME_LIMIT = TASK_MAX_SECONDS
+CELERY_TASK_TIME_LIMIT = TASK_MAX_SECONDS + 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
@@ -329,6 +334,27 @@ LOGGING = {
 }
 
 # --- Business rules (SPEC): defaults an operator may change through the environment -----------
+
+# --- Business rules (SPEC): defaults an operator may change through the environment -----------
+
+# JIT pilot: a supplier may enrol, and keeps taking JIT orders, only with at least this deposit
+# and with a factory in one of these provinces.
+JIT_MIN_DEPOSIT_CNY = Decimal(env.str("JIT_MIN_DEPOSIT_CNY", default="5000.00"))
+JIT_PILOT_PROVINCES = env.list(
+    "JIT_PILOT_PROVINCES",
+    default=["Guangdong", "Guangxi", "Fujian", "Jiangxi", "Hunan", "Hainan"],
+)
+# An owner's invitation to a colleague stays valid this long.
+INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
+# The business licence uploaded at onboarding.
+LICENCE_MAX_BYTES = env.int("LICENCE_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Webhooks: each delivery is retried with exponential back-off (base doubling up to the cap)
+# until it succeeds or WEBHOOK_RETRY_HOURS have passed since the event.
+WEBHOOK_TIMEOUT_SECONDS = env.int("WEBHOOK_TIMEOUT_SECONDS", default=10)
+WEBHOOK_RETRY_BASE_SECONDS = 30
+WEBHOOK_RETRY_CAP_SECONDS = 2 * 3600
+WEBHOOK_RETRY_HOURS = env.int("WEBHOOK_RETRY_HOURS", default=24)
 
 # An API key's "last used" time is written at most once per this many seconds, so a busy
 # integrator does not turn every read into a write.

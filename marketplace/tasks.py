@@ -16,3 +16,10 @@ def clear_expired_sessions() -> int:
         job.advance(deleted)
         job.summary = f"expired sessions deleted: {deleted}"
     return deleted
+
+
+@shared_task
+def dispatch_webhooks() -> int:
+    from .events import dispatch_due
+
+    return dispatch_due()

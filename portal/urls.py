@@ -13,7 +13,6 @@ urlpatterns = [
         auth_views.LoginView.as_view(
             template_name="portal/login.html",
             authentication_form=PortalAuthenticationForm,
-            redirect_authenticated_user=True,
         ),
         name="login",
     ),

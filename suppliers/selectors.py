@@ -1,12 +1,17 @@
-"""Reads that carry a rule: which suppliers a caller may see."""
+"""Reads that carry a rule: which suppliers a caller may see, and deposit balances."""
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
 
 from accounts.models import User
 
-from .models import Supplier
+from .models import LedgerEntry, Supplier
+
+ZERO = Decimal("0.00")
 
 
 def supplier_list_visible_to(user: User) -> QuerySet[Supplier]:
@@ -19,6 +24,39 @@ def supplier_list_visible_to(user: User) -> QuerySet[Supplier]:
     return Supplier.objects.none()
 
 
-def supplier_for_user(user: User) -> Supplier | None:
+def balance_subquery() -> Coalesce:
+    """The deposit balance of the outer query's supplier: one aggregate per row, in the same
+    query, so a page of suppliers (or 10,000 of them) costs one query, and joins made by
+    filters cannot multiply the sum."""
+    total = (
+        LedgerEntry.objects.filter(supplier=OuterRef("pk"))
+        .order_by()
+        .values("supplier")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    money: DecimalField[Decimal, Decimal] = DecimalField(max_digits=14, decimal_places=2)
+    return Coalesce(Subquery(total, output_field=money), Value(ZERO), output_field=money)
+
+
+def with_balance(queryset: QuerySet[Supplier]) -> QuerySet[Supplier]:
+    return queryset.annotate(balance=balance_subquery())
+
+
+def supplier_balance(supplier_id: int) -> Decimal:
+    total = LedgerEntry.objects.filter(supplier_id=supplier_id).aggregate(total=Sum("amount"))
+    return total["total"] or ZERO
+
+
+def ledger_entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
     membership = getattr(user, "supplier_membership", None)
-    return membership.supplier if membership is not None else None
+    if membership is not None:
+        return LedgerEntry.objects.filter(supplier_id=membership.supplier_id)
+    if user.has_perm("suppliers.view_ledgerentry") or "finance:write" in _client_scopes(user):
+        return LedgerEntry.objects.all()
+    return LedgerEntry.objects.none()
+
+
+def _client_scopes(user: User) -> list[str]:
+    client = getattr(user, "api_client", None)
+    return list(client.scopes) if client is not None and client.is_active else []

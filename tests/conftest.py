@@ -42,12 +42,12 @@ def finance_user(db: None) -> User:
 
 @pytest.fixture
 def supplier_user(db: None) -> User:
-    return MembershipFactory(user__username="sup").user
+    return MembershipFactory(user__username="sup", role="owner").user
 
 
 @pytest.fixture
 def other_supplier_user(db: None) -> User:
-    return MembershipFactory(user__username="rival").user
+    return MembershipFactory(user__username="rival", role="owner").user
 
 
 def pytest_report_header(config: pytest.Config) -> list[str]:

@@ -116,14 +116,26 @@ def test_roles_have_exactly_their_permissions():
         }
 
     reads = {"suppliers.view_supplier", "suppliers.view_membership", "marketplace.view_jobrun"}
-    assert perms(COMPLIANCE) == reads
-    assert perms(FINANCE) == reads
+    assert perms(COMPLIANCE) == reads | {"suppliers.view_factory", "marketplace.view_event"}
+    assert perms(FINANCE) == reads | {
+        "suppliers.view_factory",
+        "marketplace.view_event",
+        "suppliers.view_ledgerentry",
+        "suppliers.add_ledgerentry",
+        "suppliers.view_withdrawalrequest",
+        "suppliers.change_withdrawalrequest",
+    }
     assert perms(OPERATORS) == reads | {
         "suppliers.add_supplier",
         "suppliers.change_supplier",
         "suppliers.add_membership",
         "suppliers.change_membership",
         "suppliers.delete_membership",
+        "suppliers.view_factory",
+        "suppliers.change_factory",
+        "suppliers.view_invitation",
+        "suppliers.view_ledgerentry",
+        "suppliers.view_withdrawalrequest",
         "accounts.view_user",
         "accounts.view_apiclient",
         "accounts.add_apiclient",
@@ -139,6 +151,14 @@ def test_roles_have_exactly_their_permissions():
         "django_celery_beat.add_crontabschedule",
         "axes.view_accessattempt",
         "axes.delete_accessattempt",
+        "marketplace.view_event",
+        "marketplace.view_webhookendpoint",
+        "marketplace.add_webhookendpoint",
+        "marketplace.change_webhookendpoint",
+        "marketplace.delete_webhookendpoint",
+        "marketplace.view_webhookdelivery",
+        "marketplace.change_webhookdelivery",
+        "marketplace.view_webhookattempt",
     }
 
 

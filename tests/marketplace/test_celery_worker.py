@@ -17,6 +17,7 @@ from django.contrib.sessions.models import Session
 from django.db import connection, transaction
 from django.utils import timezone
 
+from marketplace.celery import enqueue_on_commit
 from marketplace.models import JobRun
 from marketplace.tasks import clear_expired_sessions
 
@@ -86,20 +87,16 @@ def _expired_session() -> str:
 
 
 def test_a_rolled_back_transaction_enqueues_nothing(broker):
-    def failing_business_action() -> None:
-        with transaction.atomic():
-            clear_expired_sessions.delay_on_commit()
-            raise RuntimeError("the business action failed")
-
-    with pytest.raises(RuntimeError):
-        failing_business_action()
+    with pytest.raises(RuntimeError), transaction.atomic():
+        enqueue_on_commit(clear_expired_sessions)
+        raise RuntimeError("the business action failed")
     assert broker.llen("celery") == 0
 
 
 def test_a_worker_runs_a_task_enqueued_after_commit(broker, worker):
     expired = _expired_session()
     with transaction.atomic():
-        clear_expired_sessions.delay_on_commit()
+        enqueue_on_commit(clear_expired_sessions)
         # Not yet on the broker: the transaction has not committed.
         assert broker.llen("celery") == 0
     deadline = time.monotonic() + 60

@@ -17,7 +17,7 @@ from accounts.models import ApiClient, Scope, User
 from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
 from accounts.services import api_client_create, api_key_authenticate, api_key_issue
 from marketplace.jobs import tracked_job
-from suppliers.models import Membership, Supplier
+from suppliers.demo import SUPPLIERS, seed_supplier
 
 CREDENTIALS_FILE = settings.VAR_DIR / "demo_credentials.json"
 DEMO_CLIENT = "Demo storefront"
@@ -42,17 +42,6 @@ STAFF = [
     DemoUser("finance", "finance", group=FINANCE),
 ]
 
-# (Chinese name, English name, status, owner username or None)
-SUPPLIERS = [
-    ("深圳明亮玩具有限公司", "Shenzhen Bright Toys Co., Ltd.", Supplier.Status.ACTIVE, "bright"),
-    ("义乌优家家居用品厂", "Yiwu Youjia Home Goods Factory", Supplier.Status.ACTIVE, "youjia"),
-    ("东莞智联电子科技有限公司", "Dongguan Zhilian Electronics", Supplier.Status.ACTIVE, None),
-    ("广州花颜化妆品有限公司", "Guangzhou Huayan Cosmetics", Supplier.Status.ONBOARDING, None),
-    ("厦门海风户外用品有限公司", "Xiamen Haifeng Outdoor", Supplier.Status.APPLIED, None),
-    ("长沙湘绣纺织品厂", "Changsha Xiangxiu Textiles", Supplier.Status.SUSPENDED, None),
-    ("宁波远洋塑料制品厂", "Ningbo Yuanyang Plastics", Supplier.Status.TERMINATED, None),
-]
-
 
 class Command(BaseCommand):
     help = "Load demo users, suppliers and an integrator API key (idempotent)."
@@ -74,15 +63,14 @@ class Command(BaseCommand):
                     self._staff_user(demo)
                 credentials.append(self._row(demo))
                 job.advance()
-            for name_zh, name_en, status, owner in SUPPLIERS:
-                with transaction.atomic():
-                    supplier, _ = Supplier.objects.update_or_create(
-                        name_en=name_en, defaults={"name_zh": name_zh, "status": status}
-                    )
-                    if owner:
-                        demo = DemoUser("supplier", owner, supplier=name_en)
-                        self._supplier_owner(demo, supplier)
-                        credentials.append(self._row(demo))
+            operator = User.objects.get(username="operator")
+            for demo_supplier in SUPPLIERS:
+                owner = None
+                if demo_supplier.owner:
+                    demo = DemoUser("supplier", demo_supplier.owner, supplier=demo_supplier.name_en)
+                    owner = self._user(demo, is_staff=False, is_superuser=False)
+                    credentials.append(self._row(demo))
+                seed_supplier(demo_supplier, operator=operator, owner=owner)
                 job.advance()
             api_key = self._api_key()
             job.advance()
@@ -117,12 +105,6 @@ class Command(BaseCommand):
     def _staff_user(self, demo: DemoUser) -> None:
         user = self._user(demo, is_staff=True, is_superuser=demo.group is None)
         user.groups.set(Group.objects.filter(name=demo.group))
-
-    def _supplier_owner(self, demo: DemoUser, supplier: Supplier) -> None:
-        user = self._user(demo, is_staff=False, is_superuser=False)
-        Membership.objects.update_or_create(
-            user=user, defaults={"supplier": supplier, "role": Membership.Role.OWNER}
-        )
 
     def _api_key(self) -> str:
         previous = None

@@ -1,0 +1,76 @@
+"""JIT enrolment (SPEC, "JIT pre-sale orders", eligibility). The deposit threshold that pauses
+and resumes JIT lives with the postings, in `ledger`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+
+from ..models import Supplier
+from ..selectors import supplier_balance
+
+
+@dataclass(frozen=True)
+class Condition:
+    code: str
+    met: bool
+    message: str
+
+
+def jit_conditions(supplier: Supplier) -> list[Condition]:
+    """Each condition of the pilot, whether it is met, and in words."""
+    minimum = settings.JIT_MIN_DEPOSIT_CNY
+    provinces = settings.JIT_PILOT_PROVINCES
+    balance = supplier_balance(supplier.pk)
+    in_pilot = supplier.factories.filter(province__in=provinces).exists()
+    return [
+        Condition(
+            "active",
+            supplier.status == Supplier.Status.ACTIVE,
+            _("The supplier is active (now: %(status)s).")
+            % {"status": supplier.get_status_display()},
+        ),
+        Condition(
+            "pilot_province",
+            in_pilot,
+            _("A factory is in a pilot province: %(provinces)s.")
+            % {"provinces": ", ".join(provinces)},
+        ),
+        Condition(
+            "deposit",
+            balance >= minimum,
+            _("The deposit is at least %(minimum)s CNY (now: %(balance)s CNY).")
+            % {"minimum": minimum, "balance": balance},
+        ),
+    ]
+
+
+def jit_apply(supplier: Supplier, *, actor: User) -> Supplier:
+    """Enrol in the JIT pilot when every condition holds; otherwise say which do not."""
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if locked.jit_enrolled:
+            return locked
+        failing = [c for c in jit_conditions(locked) if not c.met]
+        if failing:
+            raise DomainError(
+                "jit_not_eligible",
+                _("Not eligible for JIT: ") + " ".join(c.message for c in failing),
+                fields={c.code: [c.message] for c in failing},
+                status=422,
+            )
+        locked.jit_status = Supplier.JitStatus.ENROLLED
+        locked.jit_status_reason = _("Enrolled: every condition met.")
+        locked.jit_status_changed_at = timezone.now()
+        locked.save(update_fields=["jit_status", "jit_status_reason", "jit_status_changed_at"])
+        record_event("supplier.jit_enrolled", actor=actor, supplier=locked, subject=locked)
+    supplier.refresh_from_db()
+    return locked

@@ -1,0 +1,357 @@
+"""The deposit ledger: every posting, and what a posting does to JIT.
+
+All postings to one supplier go through `_post`, which locks the supplier's row first: two
+postings to the same supplier run one after the other, so each sees the balance the other left
+(no lost update, no withdrawal past the floor), while postings to different suppliers run side by
+side.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import IntegrityError, models, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+
+from ..models import LedgerEntry, Supplier, WithdrawalRequest
+from ..selectors import supplier_balance
+
+Kind = LedgerEntry.Kind
+CENT = Decimal("0.01")
+
+
+MAX_AMOUNT = Decimal("999999999999.99")  # what the ledger's column holds
+
+
+def _money(amount: Decimal | str | int, field: str = "amount") -> Decimal:
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        value = Decimal("NaN")
+    if not value.is_finite() or abs(value) > MAX_AMOUNT:
+        raise DomainError(
+            "invalid_amount",
+            "The amount is not a number the ledger can hold.",
+            fields={field: ["Not a valid amount."]},
+            status=422,
+        )
+    if value != value.quantize(CENT):
+        raise DomainError(
+            "invalid_amount",
+            "Amounts are in CNY with at most two decimals.",
+            fields={field: ["At most two decimals."]},
+            status=422,
+        )
+    return value.quantize(CENT)
+
+
+def _positive(amount: Decimal | str | int) -> Decimal:
+    value = _money(amount)
+    if value <= 0:
+        raise DomainError(
+            "invalid_amount",
+            "The amount must be above zero.",
+            fields={"amount": ["Must be above zero."]},
+            status=422,
+        )
+    return value
+
+
+def jit_floor(supplier: Supplier) -> Decimal:
+    """The lowest balance a withdrawal may leave: the JIT minimum while enrolled, else zero."""
+    return settings.JIT_MIN_DEPOSIT_CNY if supplier.jit_enrolled else Decimal("0.00")
+
+
+def _post(
+    supplier: Supplier,
+    *,
+    kind: str,
+    amount: Decimal,
+    actor: User | None,
+    reference: models.Model | None = None,
+    corrects: LedgerEntry | None = None,
+    memo: str = "",
+    bank_reference: str = "",
+    floor: Decimal | None = None,
+) -> LedgerEntry:
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        balance = supplier_balance(locked.pk) + amount
+        if floor is not None and balance < floor:
+            raise DomainError(
+                "insufficient_balance",
+                f"This would leave {balance} CNY, below the {floor} CNY this deposit must keep.",
+                fields={"amount": [f"At most {balance - amount - floor} CNY."]},
+            )
+        try:
+            with transaction.atomic():
+                entry = LedgerEntry.objects.create(
+                    supplier=locked,
+                    kind=kind,
+                    amount=amount,
+                    reference_type=(
+                        ContentType.objects.get_for_model(reference) if reference else None
+                    ),
+                    reference_id=str(reference.pk) if reference else "",
+                    corrects=corrects,
+                    memo=memo,
+                    bank_reference=bank_reference,
+                    posted_by=actor,
+                )
+        except IntegrityError:
+            if (
+                kind == Kind.TOP_UP
+                and LedgerEntry.objects.filter(
+                    supplier=locked, kind=Kind.TOP_UP, bank_reference=bank_reference
+                ).exists()
+            ):
+                raise DomainError(
+                    "duplicate_top_up",
+                    f"A top-up with bank reference {bank_reference} is already on this ledger.",
+                    fields={"bank_reference": ["Already credited."]},
+                ) from None
+            raise
+        record_event(
+            "ledger.posted",
+            actor=actor,
+            supplier=locked,
+            subject=entry,
+            reason=memo,
+            payload={"kind": kind, "amount": str(amount), "balance": str(balance)},
+        )
+        _apply_jit_threshold(locked, balance, actor)
+    supplier.jit_status = locked.jit_status
+    return entry
+
+
+def _apply_jit_threshold(supplier: Supplier, balance: Decimal, actor: User | None) -> None:
+    """Pause JIT when the deposit falls below the minimum; resume it when it is back. Runs in the
+    posting's transaction, on the locked supplier row."""
+    minimum = settings.JIT_MIN_DEPOSIT_CNY
+    Jit = Supplier.JitStatus
+    if supplier.jit_status == Jit.ENROLLED and balance < minimum:
+        target, kind = Jit.PAUSED, "supplier.jit_paused"
+        reason = f"Deposit {balance} CNY is below the JIT minimum of {minimum} CNY."
+    elif supplier.jit_status == Jit.PAUSED and balance >= minimum:
+        target, kind = Jit.ENROLLED, "supplier.jit_resumed"
+        reason = f"Deposit {balance} CNY is back at or above the JIT minimum of {minimum} CNY."
+    else:
+        return
+    supplier.jit_status = target
+    supplier.jit_status_reason = reason
+    supplier.jit_status_changed_at = timezone.now()
+    supplier.save(update_fields=["jit_status", "jit_status_reason", "jit_status_changed_at"])
+    record_event(
+        kind, actor=actor, supplier=supplier, reason=reason, payload={"balance": str(balance)}
+    )
+
+
+# --- Postings, one per business action ----------------------------------------------------
+
+
+def ledger_top_up(
+    supplier: Supplier, *, amount: Decimal | str, bank_reference: str, actor: User | None
+) -> LedgerEntry:
+    """Finance credits a bank transfer. The same bank reference is credited once."""
+    bank_reference = bank_reference.strip()
+    if not bank_reference:
+        raise DomainError(
+            "bank_reference_required",
+            "A top-up needs the bank reference of the transfer.",
+            fields={"bank_reference": ["Required."]},
+            status=422,
+        )
+    return _post(
+        supplier,
+        kind=Kind.TOP_UP,
+        amount=_positive(amount),
+        actor=actor,
+        bank_reference=bank_reference,
+        memo=f"Bank transfer {bank_reference}",
+    )
+
+
+def ledger_penalty(
+    supplier: Supplier,
+    *,
+    amount: Decimal | str,
+    actor: User | None,
+    reference: models.Model | None,
+    memo: str,
+) -> LedgerEntry:
+    """A penalty is taken from the deposit when assessed, even into a negative balance."""
+    return _post(
+        supplier,
+        kind=Kind.PENALTY,
+        amount=-_positive(amount),
+        actor=actor,
+        reference=reference,
+        memo=memo,
+    )
+
+
+def ledger_reverse_penalty(penalty: LedgerEntry, *, actor: User | None, memo: str) -> LedgerEntry:
+    """A waived penalty comes back as a reversal pointing at the penalty entry."""
+    if penalty.kind != Kind.PENALTY:
+        raise DomainError("not_a_penalty", "Only a penalty entry can be reversed.")
+    if penalty.corrections.filter(kind=Kind.PENALTY_REVERSAL).exists():
+        raise DomainError("already_reversed", "This penalty has already been reversed.")
+    return _post(
+        penalty.supplier,
+        kind=Kind.PENALTY_REVERSAL,
+        amount=-penalty.amount,
+        actor=actor,
+        reference=penalty.reference,
+        corrects=penalty,
+        memo=memo,
+    )
+
+
+def ledger_chargeback(
+    supplier: Supplier,
+    *,
+    amount: Decimal | str,
+    actor: User | None,
+    reference: models.Model | None,
+    memo: str,
+) -> LedgerEntry:
+    return _post(
+        supplier,
+        kind=Kind.CHARGEBACK,
+        amount=-_positive(amount),
+        actor=actor,
+        reference=reference,
+        memo=memo,
+    )
+
+
+def ledger_adjust(
+    supplier: Supplier,
+    *,
+    amount: Decimal | str,
+    actor: User | None,
+    memo: str,
+    corrects: LedgerEntry | None = None,
+) -> LedgerEntry:
+    """Finance corrects the ledger with a signed entry that says why (and, usually, which entry
+    it corrects)."""
+    value = _money(amount)
+    if value == 0:
+        raise DomainError(
+            "invalid_amount",
+            "An adjustment cannot be zero.",
+            fields={"amount": ["Not zero."]},
+            status=422,
+        )
+    if not memo.strip():
+        raise DomainError(
+            "memo_required",
+            "Say why the ledger is adjusted.",
+            fields={"memo": ["Required."]},
+            status=422,
+        )
+    if corrects is not None and corrects.supplier_id != supplier.pk:
+        raise DomainError(
+            "wrong_supplier",
+            "The corrected entry belongs to another supplier.",
+            fields={"corrects": ["Another supplier's entry."]},
+            status=422,
+        )
+    return _post(
+        supplier, kind=Kind.ADJUSTMENT, amount=value, actor=actor, memo=memo, corrects=corrects
+    )
+
+
+# --- Withdrawals ---------------------------------------------------------------------------
+
+
+def withdrawal_request(
+    supplier: Supplier, *, amount: Decimal | str, bank_account: str, actor: User
+) -> WithdrawalRequest:
+    """The owner asks for money back; finance decides. Refused at once if it could never be
+    approved now."""
+    value = _positive(amount)
+    if not bank_account.strip():
+        raise DomainError(
+            "bank_account_required",
+            "Name the bank account to pay into.",
+            fields={"bank_account": ["Required."]},
+            status=422,
+        )
+    available = supplier_balance(supplier.pk) - jit_floor(supplier)
+    if value > available:
+        raise DomainError(
+            "insufficient_balance",
+            f"At most {max(available, Decimal('0.00'))} CNY can be withdrawn now.",
+            fields={"amount": [f"At most {max(available, Decimal('0.00'))} CNY."]},
+            status=422,
+        )
+    with transaction.atomic():
+        request = WithdrawalRequest.objects.create(
+            supplier=supplier, amount=value, bank_account=bank_account.strip(), requested_by=actor
+        )
+        record_event(
+            "supplier.withdrawal_requested",
+            actor=actor,
+            supplier=supplier,
+            subject=request,
+            payload={"amount": str(value)},
+        )
+    return request
+
+
+def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> WithdrawalRequest:
+    """Finance pays out: a withdrawal entry that never takes the balance below zero nor, while
+    enrolled in JIT, below the JIT minimum (checked under the supplier's lock)."""
+    with transaction.atomic():
+        locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status == WithdrawalRequest.Status.APPROVED:
+            return locked
+        if locked.status != WithdrawalRequest.Status.REQUESTED:
+            raise DomainError("withdrawal_decided", "This withdrawal request was already decided.")
+        supplier = Supplier.objects.get(pk=locked.supplier_id)
+        entry = _post(
+            supplier,
+            kind=Kind.WITHDRAWAL,
+            amount=-locked.amount,
+            actor=actor,
+            reference=locked,
+            memo=f"Withdrawal to {locked.bank_account}",
+            floor=jit_floor(supplier),
+        )
+        locked.status = WithdrawalRequest.Status.APPROVED
+        locked.decided_by, locked.decided_at, locked.entry = actor, timezone.now(), entry
+        locked.save(update_fields=["status", "decided_by", "decided_at", "entry"])
+    return locked
+
+
+def withdrawal_reject(request: WithdrawalRequest, *, actor: User, reason: str) -> WithdrawalRequest:
+    if not reason.strip():
+        raise DomainError(
+            "reason_required",
+            "Say why the withdrawal is rejected.",
+            fields={"reason": ["Required."]},
+            status=422,
+        )
+    with transaction.atomic():
+        locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status != WithdrawalRequest.Status.REQUESTED:
+            raise DomainError("withdrawal_decided", "This withdrawal request was already decided.")
+        locked.status = WithdrawalRequest.Status.REJECTED
+        locked.decided_by, locked.decided_at = actor, timezone.now()
+        locked.decision_reason = reason.strip()
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+        record_event(
+            "supplier.withdrawal_rejected",
+            actor=actor,
+            supplier=locked.supplier,
+            subject=locked,
+            reason=locked.decision_reason,
+        )
+    return locked

@@ -1,0 +1,232 @@
+"""Onboarding and the supplier state machine (SPEC, "Suppliers and money").
+
+    applied → onboarding → active ⇄ suspended → terminated
+    (applied and onboarding may also end in terminated: a rejected application)
+
+Every move goes through `supplier_transition`, which refuses an illegal move and records the
+actor, the time and the reason as an event, in the same transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+
+from ..models import Factory, Membership, Supplier
+
+Status = Supplier.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    Status.APPLIED: frozenset({Status.ONBOARDING, Status.TERMINATED}),
+    Status.ONBOARDING: frozenset({Status.ACTIVE, Status.TERMINATED}),
+    Status.ACTIVE: frozenset({Status.SUSPENDED, Status.TERMINATED}),
+    Status.SUSPENDED: frozenset({Status.ACTIVE, Status.TERMINATED}),
+    Status.TERMINATED: frozenset(),
+}
+# Moves that must say why.
+REASON_REQUIRED = frozenset({Status.SUSPENDED, Status.TERMINATED})
+
+
+def supplier_transition(
+    supplier: Supplier, target: str, *, actor: User | None, reason: str = ""
+) -> Supplier:
+    reason = reason.strip()
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if locked.status == target:
+            return locked
+        if target not in TRANSITIONS[locked.status]:
+            raise DomainError(
+                "invalid_transition",
+                f"A supplier cannot move from {locked.get_status_display()} to "
+                f"{Status(target).label}.",
+            )
+        if target in REASON_REQUIRED and not reason:
+            raise DomainError(
+                "reason_required",
+                f"Say why the supplier is {Status(target).label.lower()}.",
+                fields={"reason": ["Required."]},
+                status=422,
+            )
+        previous = locked.status
+        locked.status = target
+        locked.status_changed_at = timezone.now()
+        locked.changes_requested = False
+        locked.save(update_fields=["status", "status_changed_at", "changes_requested"])
+        record_event(
+            "supplier.status_changed",
+            actor=actor,
+            supplier=locked,
+            subject=locked,
+            reason=reason,
+            payload={"from": previous, "to": target},
+        )
+    supplier.refresh_from_db()
+    return locked
+
+
+def supplier_approve(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
+    """An operator accepts the application: the supplier starts onboarding."""
+    return supplier_transition(supplier, Status.ONBOARDING, actor=actor, reason=reason)
+
+
+def supplier_activate(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
+    return supplier_transition(supplier, Status.ACTIVE, actor=actor, reason=reason)
+
+
+def supplier_reject(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
+    if supplier.status != Status.APPLIED:
+        raise DomainError("not_an_application", "Only an application can be rejected.")
+    return supplier_transition(supplier, Status.TERMINATED, actor=actor, reason=reason)
+
+
+def supplier_suspend(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
+    return supplier_transition(supplier, Status.SUSPENDED, actor=actor, reason=reason)
+
+
+def supplier_reinstate(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
+    if supplier.status != Status.SUSPENDED:
+        raise DomainError("not_suspended", "Only a suspended supplier can be reinstated.")
+    return supplier_transition(supplier, Status.ACTIVE, actor=actor, reason=reason)
+
+
+def supplier_terminate(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
+    return supplier_transition(supplier, Status.TERMINATED, actor=actor, reason=reason)
+
+
+# --- The application ------------------------------------------------------------------------------
+
+
+@dataclass
+class Application:
+    """What a factory owner submits to join (the portal's application form, cleaned)."""
+
+    name_zh: str
+    name_en: str
+    credit_code: str
+    contact_name: str
+    contact_phone: str
+    contact_email: str
+    intended_categories: list[str]
+    factories: list[Mapping[str, str]]
+    business_licence: UploadedFile | None = None
+
+    def supplier_fields(self) -> dict[str, Any]:
+        return {
+            "name_zh": self.name_zh,
+            "name_en": self.name_en,
+            "credit_code": self.credit_code.upper(),
+            "contact_name": self.contact_name,
+            "contact_phone": self.contact_phone,
+            "contact_email": self.contact_email,
+            "intended_categories": list(self.intended_categories),
+        }
+
+
+def _replace_factories(supplier: Supplier, factories: Iterable[Mapping[str, str]]) -> None:
+    supplier.factories.all().delete()
+    Factory.objects.bulk_create(Factory(supplier=supplier, **dict(f)) for f in factories)
+
+
+def _check_application(application: Application, *, exclude_pk: int | None = None) -> None:
+    if not application.factories:
+        raise DomainError(
+            "factory_required",
+            "Name at least one factory.",
+            fields={"factories": ["At least one factory."]},
+            status=422,
+        )
+    taken = Supplier.objects.filter(credit_code=application.credit_code.upper())
+    if exclude_pk is not None:
+        taken = taken.exclude(pk=exclude_pk)
+    if taken.exists():
+        raise DomainError(
+            "credit_code_taken",
+            "A supplier with this unified social credit code has already applied.",
+            fields={"credit_code": ["Already registered."]},
+        )
+
+
+def supplier_apply(
+    application: Application, *, username: str, email: str, password: str
+) -> Membership:
+    """A factory owner applies without an account: the supplier (applied), its factories and
+    the owner's account are created together."""
+    _check_application(application)
+    with transaction.atomic():
+        if User.objects.filter(username__iexact=username).exists():
+            raise DomainError(
+                "username_taken",
+                "This username is taken.",
+                fields={"username": ["Taken."]},
+                status=422,
+            )
+        user = User.objects.create_user(username=username, email=email, password=password)
+        supplier = Supplier.objects.create(**application.supplier_fields())
+        if application.business_licence is not None:
+            supplier.business_licence.save(
+                application.business_licence.name, application.business_licence, save=True
+            )
+        _replace_factories(supplier, application.factories)
+        membership = Membership.objects.create(
+            user=user, supplier=supplier, role=Membership.Role.OWNER
+        )
+        record_event("supplier.applied", actor=user, supplier=supplier, subject=supplier)
+    return membership
+
+
+def supplier_request_changes(supplier: Supplier, *, actor: User, comment: str) -> Supplier:
+    """An operator sends the application back with a comment; the applicant resubmits."""
+    comment = comment.strip()
+    if not comment:
+        raise DomainError(
+            "comment_required",
+            "Tell the applicant what to change.",
+            fields={"reason": ["Required."]},
+            status=422,
+        )
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if locked.status != Status.APPLIED:
+            raise DomainError(
+                "not_an_application", "Changes can be asked only of an application under review."
+            )
+        locked.changes_requested, locked.review_comment = True, comment
+        locked.save(update_fields=["changes_requested", "review_comment"])
+        record_event(
+            "supplier.changes_requested",
+            actor=actor,
+            supplier=locked,
+            subject=locked,
+            reason=comment,
+        )
+    return locked
+
+
+def supplier_resubmit(supplier: Supplier, application: Application, *, actor: User) -> Supplier:
+    """The applicant changes the application as asked and sends it back for review."""
+    _check_application(application, exclude_pk=supplier.pk)
+    with transaction.atomic():
+        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
+        if locked.status != Status.APPLIED or not locked.changes_requested:
+            raise DomainError("no_changes_requested", "The application is not waiting for changes.")
+        for name, value in application.supplier_fields().items():
+            setattr(locked, name, value)
+        locked.changes_requested = False
+        locked.save()
+        if application.business_licence is not None:
+            locked.business_licence.save(
+                application.business_licence.name, application.business_licence, save=True
+            )
+        _replace_factories(locked, application.factories)
+        record_event("supplier.resubmitted", actor=actor, supplier=locked, subject=locked)
+    return locked
