@@ -3,12 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
-from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.db.models import Count, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.cache import never_cache
 
 from .models import ApiClient, ApiKey, Scope, User
 from .services import api_client_create, api_key_issue, api_key_revoke
@@ -27,15 +30,21 @@ class UserAdmin(BaseUserAdmin):
         return ", ".join(group.name for group in user.groups.all())
 
 
-def _show_key_once(request: HttpRequest, plain_key: str, owner: object) -> None:
-    messages.warning(
-        request,
-        _(
-            "API key for %(owner)s: %(key)s. Copy it now: it is stored only as a hash and will "
-            "not be shown again."
-        )
-        % {"owner": owner, "key": plain_key},
-    )
+@never_cache
+def show_new_keys(
+    request: HttpRequest, admin_view: admin.ModelAdmin, keys: list[tuple[object, str]]
+) -> HttpResponse:
+    """The one time a plain key is shown: on the page answering the request that made it (never
+    in a message, which Django keeps in a cookie or the session)."""
+    opts = admin_view.model._meta
+    context = {
+        **admin_view.admin_site.each_context(request),
+        "title": _("Copy the new API key"),
+        "opts": opts,
+        "keys": keys,
+        "back_url": reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"),
+    }
+    return TemplateResponse(request, "admin/accounts/new_keys.html", context)
 
 
 class ApiClientForm(forms.ModelForm):
@@ -71,19 +80,27 @@ class ApiClientAdmin(admin.ModelAdmin):
             contact_email=obj.contact_email,
             actor=request.user,  # type: ignore[arg-type]
         )
-        obj.pk, obj.user = client.pk, client.user
-        obj._state.adding = False
-        _show_key_once(request, plain, client)
+        # The admin goes on with `obj` (its log entry, its redirect): make it the saved client.
+        obj.pk, obj.user, obj._state.adding = client.pk, client.user, False
+        request._new_api_keys = [(client, plain)]  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiClient, *args: Any) -> HttpResponse:
+        keys = getattr(request, "_new_api_keys", None)
+        if keys:
+            return show_new_keys(request, self, keys)
+        return super().response_add(request, obj, *args)
 
     @admin.action(description=_("Issue a new key for the selected clients"), permissions=["change"])
-    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> None:
-        for client in queryset.select_related("user"):
+    def issue_key(self, request: HttpRequest, queryset: QuerySet[ApiClient]) -> HttpResponse:
+        keys = []
+        for client in queryset.select_related("user").annotate(n=Count("user__api_keys")):
             _key, plain = api_key_issue(
                 user=client.user,
-                name=f"{client.name} key {client.user.api_keys.count() + 1}",
+                name=f"{client.name} key {client.n + 1}",  # type: ignore[attr-defined]
                 actor=request.user,  # type: ignore[arg-type]
             )
-            _show_key_once(request, plain, client)
+            keys.append((client, plain))
+        return show_new_keys(request, self, keys)
 
     @admin.action(
         description=_("Deactivate the selected clients (all keys stop)"), permissions=["change"]
@@ -104,7 +121,9 @@ class ApiKeyForm(forms.ModelForm):
 
     def clean_user(self) -> User:
         user: User = self.cleaned_data["user"]
-        if not (hasattr(user, "api_client") or hasattr(user, "supplier_membership")):
+        if user.is_staff or not (
+            hasattr(user, "api_client") or hasattr(user, "supplier_membership")
+        ):
             raise forms.ValidationError(
                 _("Keys are issued to an API client's account or to a supplier user.")
             )
@@ -144,9 +163,14 @@ class ApiKeyAdmin(admin.ModelAdmin):
             super().save_model(request, obj, form, change)
             return
         key, plain = api_key_issue(user=obj.user, name=obj.name, actor=request.user)  # type: ignore[arg-type]
-        obj.pk = key.pk
-        obj._state.adding = False
-        _show_key_once(request, plain, key.user)
+        obj.pk, obj._state.adding = key.pk, False
+        request._new_api_keys = [(key.user, plain)]  # type: ignore[attr-defined]
+
+    def response_add(self, request: HttpRequest, obj: ApiKey, *args: Any) -> HttpResponse:
+        keys = getattr(request, "_new_api_keys", None)
+        if keys:
+            return show_new_keys(request, self, keys)
+        return super().response_add(request, obj, *args)
 
     @admin.action(description=_("Revoke the selected keys (immediately)"), permissions=["change"])
     def revoke(self, request: HttpRequest, queryset: QuerySet[ApiKey]) -> None:

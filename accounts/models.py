@@ -26,11 +26,13 @@ class Scope(models.TextChoices):
     TRACKING_WRITE = "tracking:write", _("Write tracking events")
     SIGNALS_WRITE = "signals:write", _("Write demand signals")
     LABS_WRITE = "labs:write", _("Write lab results")
+    FINANCE_WRITE = "finance:write", _("Record top-ups and read every ledger")
 
 
-# What a supplier user's own token (or portal session) may do through the API: read, and act on
-# its own supplier's records only.
-SUPPLIER_SCOPES = frozenset({Scope.READ.value, "supplier"})
+# Not an integrator scope: what a supplier user (its own key or portal session) holds. Views for
+# a supplier's own records require it, and scope their queries to that supplier.
+SUPPLIER = "supplier"
+SUPPLIER_SCOPES = frozenset({Scope.READ.value, SUPPLIER})
 
 
 class ApiClient(models.Model):

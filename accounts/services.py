@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -22,11 +23,11 @@ def _new_plain_key() -> tuple[str, str]:
 
 def api_key_issue(*, user: User, name: str, actor: User | None) -> tuple[ApiKey, str]:
     """Make a key for `user`. The plain key is returned once and never stored."""
-    if not (hasattr(user, "api_client") or hasattr(user, "supplier_membership")):
+    if user.is_staff or not (hasattr(user, "api_client") or hasattr(user, "supplier_membership")):
         raise DomainError(
             "not_api_user",
             "API keys are issued to integrator clients and supplier users only.",
-            fields={"user": ["This user is neither an API client nor a supplier member."]},
+            fields={"user": ["Keys are for integrator accounts and supplier users, not staff."]},
             status=422,
         )
     lookup, plain = _new_plain_key()
@@ -45,13 +46,19 @@ def api_key_revoke(*, key: ApiKey, actor: User | None) -> ApiKey:
     return key
 
 
+LOOKUP = re.compile(r"^[0-9a-f]{12}$")
+
+
 def api_key_authenticate(plain_key: str) -> ApiKey | None:
-    """The live key matching `plain_key`, or None. Records when the key was last used."""
+    """The live key matching `plain_key`, or None. Records when the key was last used.
+
+    A key works while it is not revoked, its user is active, and the user is still an active
+    integrator's account or a member of a supplier that is not terminated."""
     try:
         prefix, lookup, _secret = plain_key.split("_", 2)
     except ValueError:
         return None
-    if prefix != ApiKey.PREFIX:
+    if prefix != ApiKey.PREFIX or not LOOKUP.match(lookup):
         return None
     key = (
         ApiKey.objects.select_related("user__api_client", "user__supplier_membership__supplier")
@@ -61,7 +68,11 @@ def api_key_authenticate(plain_key: str) -> ApiKey | None:
     if key is None or not secrets.compare_digest(key.key_hash, ApiKey.hash(plain_key)):
         return None
     client = getattr(key.user, "api_client", None)
-    if client is not None and not client.is_active:
+    membership = getattr(key.user, "supplier_membership", None)
+    if client is not None:
+        if not client.is_active:
+            return None
+    elif membership is None or membership.supplier.status == "terminated":
         return None
     now = timezone.now()
     stale_before = now - settings.API_KEY_LAST_USED_RESOLUTION
@@ -83,7 +94,8 @@ def scopes_for_user(user: User) -> frozenset[str]:
     if hasattr(user, "supplier_membership"):
         return SUPPLIER_SCOPES
     if user.is_staff:
-        return frozenset({Scope.READ.value})
+        finance = user.has_perm("suppliers.add_ledgerentry")
+        return frozenset({Scope.READ.value, *([Scope.FINANCE_WRITE.value] if finance else [])})
     return frozenset()
 
 

@@ -124,7 +124,7 @@ def test_keys_are_only_for_clients_and_supplier_users():
     with pytest.raises(DomainError) as refused:
         api_key_issue(user=UserFactory(is_staff=True), name="x", actor=None)
     assert refused.value.fields == {
-        "user": ["This user is neither an API client nor a supplier member."]
+        "user": ["Keys are for integrator accounts and supplier users, not staff."]
     }
 
 
@@ -133,3 +133,31 @@ def test_unknown_scopes_are_refused():
         api_client(scopes=["read", "everything"])
     assert refused.value.code == "unknown_scope"
     assert "scopes" in refused.value.fields
+
+
+def test_a_staff_user_with_a_membership_gets_no_key():
+    from tests.factories.suppliers import MembershipFactory
+
+    member = MembershipFactory(user__is_staff=True).user
+    with pytest.raises(DomainError):
+        api_key_issue(user=member, name="x", actor=None)
+
+
+def test_keys_stop_when_the_member_leaves_or_the_supplier_is_terminated(api, supplier_user):
+    from suppliers.models import Membership, Supplier
+
+    plain = supplier_token(supplier_user)
+    assert api.get("/api/v1/whoami/", **bearer(plain)).status_code == 200
+    Supplier.objects.filter(pk=supplier_user.supplier_membership.supplier_id).update(
+        status="terminated"
+    )
+    assert api.get("/api/v1/whoami/", **bearer(plain)).status_code == 401
+    Supplier.objects.update(status="active")
+    Membership.objects.filter(user=supplier_user).delete()
+    assert api.get("/api/v1/whoami/", **bearer(plain)).status_code == 401
+
+
+@pytest.mark.parametrize("forged", ["mk_abc\x00def012_x", "mk_ABCDEF012345_x", "mk_../../etc_x"])
+def test_malformed_lookups_are_refused_without_reaching_the_database(api, forged):
+    response = api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {forged}")
+    assert response.status_code == 401
