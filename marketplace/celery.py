@@ -8,9 +8,9 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_prerun
+from celery.signals import task_postrun, task_prerun
 
-from marketplace.logging import bind_task_id
+from marketplace.logging import bind_task_id, unbind_task_id
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
@@ -22,6 +22,7 @@ app.conf.beat_schedule = {}
 app.autodiscover_tasks()
 
 task_prerun.connect(bind_task_id, weak=False)
+task_postrun.connect(unbind_task_id, weak=False)
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:

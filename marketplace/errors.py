@@ -24,13 +24,16 @@ class DomainError(Exception):
         code: str,
         message: str,
         *,
-        fields: Mapping[str, Sequence[str]] | None = None,
+        fields: Mapping[str, Sequence[str] | str] | None = None,
         status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
-        self.fields = {name: list(errors) for name, errors in (fields or {}).items()}
+        self.fields = {
+            name: [errors] if isinstance(errors, str) else list(errors)
+            for name, errors in (fields or {}).items()
+        }
         if status is not None:
             self.status = status
 

@@ -28,6 +28,7 @@ class RequestIdMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         incoming = request.headers.get(self.header, "")
         request_id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
+        request.request_id = request_id  # type: ignore[attr-defined]
         token = request_id_var.set(request_id)
         try:
             response = self.get_response(request)
@@ -39,10 +40,18 @@ class RequestIdMiddleware:
 
 class RequestIdFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
-        record.request_id = request_id_var.get()
+        # Django logs a response's 4xx/5xx after the middleware chain has returned; it passes
+        # the request along, which carries the id.
+        request = getattr(record, "request", None)
+        record.request_id = request_id_var.get() or getattr(request, "request_id", None)
         return True
 
 
 def bind_task_id(task_id: str | None = None, **_: object) -> None:
     """Celery `task_prerun` receiver: a task's records carry its task id as their request id."""
     request_id_var.set(task_id)
+
+
+def unbind_task_id(**_: object) -> None:
+    """Celery `task_postrun` receiver: the worker's own records after a task carry no id."""
+    request_id_var.set(None)

@@ -18,22 +18,28 @@ from typing import Any
 
 @dataclass(frozen=True)
 class PeriodicJob:
+    """A job run `every` interval, or on a `crontab`; `expires` must be shorter than the time
+    between two runs (for an interval it defaults to 90% of it; a crontab job must say)."""
+
     name: str
     task: str
     description: str
     every: timedelta | None = None
     crontab: dict[str, str] = field(default_factory=dict)
+    expires: timedelta | None = None
 
-    @property
-    def period(self) -> timedelta:
-        if self.every is not None:
-            return self.every
-        hourly = self.crontab.get("hour", "*") == "*"
-        return timedelta(hours=1) if hourly else timedelta(days=1)
+    def __post_init__(self) -> None:
+        if (self.every is None) == (not self.crontab):
+            raise ValueError(f"{self.name}: give either `every` or `crontab`")
+        if self.every is None and self.expires is None:
+            raise ValueError(f"{self.name}: a crontab job must say when a run expires")
 
     @property
     def expire_seconds(self) -> int:
-        return max(1, int(self.period.total_seconds() * 0.9))
+        if self.expires is not None:
+            return int(self.expires.total_seconds())
+        assert self.every is not None
+        return max(1, int(self.every.total_seconds() * 0.9))
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
@@ -48,6 +54,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",
         crontab={"minute": "30", "hour": "3"},
+        expires=timedelta(hours=23),
     ),
 ]
 

@@ -51,3 +51,14 @@ def test_log_records_are_one_json_line_with_the_request_id():
     assert record["level"] == "ERROR"
     assert record["message"] == "it broke\nbadly"
     assert "ValueError" in record["exc_info"]
+
+
+def test_djangos_own_4xx_log_lines_carry_the_request_id(client, caplog):
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = client.get("/portal/no-such-page/", HTTP_X_REQUEST_ID="req-404")
+    assert response.status_code == 404
+    [record] = [r for r in caplog.records if r.name == "django.request"]
+    from marketplace.logging import RequestIdFilter
+
+    RequestIdFilter().filter(record)
+    assert record.request_id == "req-404"

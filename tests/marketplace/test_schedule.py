@@ -8,13 +8,33 @@ from marketplace.schedule import PERIODIC_JOBS, install_periodic_tasks
 pytestmark = pytest.mark.django_db
 
 
+# Each job's expiry, shorter than the time between two of its runs, so a backlog never fires in
+# a burst.
+EXPECTED = {
+    "dispatch-webhooks": ("marketplace.tasks.dispatch_webhooks", 54),
+    "clear-expired-sessions": ("marketplace.tasks.clear_expired_sessions", 23 * 3600),
+}
+
+
 def test_migrate_installs_every_periodic_job_with_an_expiry():
-    for job in PERIODIC_JOBS:
-        task = PeriodicTask.objects.get(name=job.name)
-        assert task.task == job.task
-        assert task.enabled
-        # Expires before the next run, so a backlog never fires in a burst.
-        assert 0 < task.expire_seconds < job.period.total_seconds()
+    installed = {
+        task.name: (task.task, task.expire_seconds)
+        for task in PeriodicTask.objects.exclude(name="celery.backend_cleanup")
+    }
+    assert installed == EXPECTED
+    assert all(task.enabled for task in PeriodicTask.objects.all())
+
+
+def test_a_job_must_say_how_it_is_scheduled_and_when_it_expires():
+    from datetime import timedelta
+
+    from marketplace.schedule import PeriodicJob
+
+    with pytest.raises(ValueError, match="either"):
+        PeriodicJob(name="x", task="t", description="")
+    with pytest.raises(ValueError, match="expires"):
+        PeriodicJob(name="x", task="t", description="", crontab={"minute": "*/5"})
+    assert PeriodicJob(name="x", task="t", description="", every=timedelta(minutes=5)).expire_seconds == 270
 
 
 def test_an_operators_change_survives_reinstalling():

@@ -5,10 +5,24 @@ import json
 import pytest
 from django.core.management import call_command
 
-from accounts.models import ApiKey, User
+from accounts.models import ApiKey, Scope, User
 from suppliers.models import Membership, Supplier
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _demo(monkeypatch):
+    monkeypatch.setenv("DEMO_DATA", "true")
+
+
+def test_refuses_with_debug_off_unless_told_it_is_a_demo(monkeypatch, tmp_path):
+    from django.core.management import CommandError
+
+    monkeypatch.delenv("DEMO_DATA")
+    with pytest.raises(CommandError, match="known passwords"):
+        call_command("seed_demo", credentials_file=str(tmp_path / "c.json"), verbosity=0)
+    assert not User.objects.exists()
 
 
 def test_seed_demo_is_idempotent_and_writes_working_credentials(tmp_path, client, api):
@@ -29,9 +43,7 @@ def test_seed_demo_is_idempotent_and_writes_working_credentials(tmp_path, client
 
     whoami = api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {first['api_key']}").json()
     assert whoami["kind"] == "integrator"
-    assert whoami["scopes"] == sorted(
-        ["read", "orders:write", "tracking:write", "signals:write", "labs:write"]
-    )
+    assert whoami["scopes"] == sorted(Scope.values)
     for row in first["users"]:
         login = "/portal/login/" if row["role"] == "supplier" else "/admin/login/"
         response = client.post(login, {"username": row["username"], "password": row["password"]})

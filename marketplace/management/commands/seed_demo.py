@@ -4,13 +4,14 @@ passwords, and reuses the demo API key while it still works."""
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import Group
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import ApiClient, Scope, User
@@ -54,6 +55,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if not (settings.DEBUG or os.environ.get("DEMO_DATA", "").lower() == "true"):
+            # Demo logins have published passwords, a superuser among them.
+            raise CommandError(
+                "seed_demo creates accounts with known passwords; it runs only with DEBUG=true "
+                "or DEMO_DATA=true (never on a real deployment)."
+            )
         self.credentials_file = Path(options["credentials_file"])
         steps = len(STAFF) + len(SUPPLIERS) + 2
         with tracked_job("seed_demo", total=steps, bar=options["verbosity"] > 0) as job:
