@@ -70,9 +70,8 @@ def run() -> None:
 
     started = time.perf_counter()
     _seed()
-    print(
-        f"seeded {SUPPLIERS:,} suppliers and {ENTRIES:,} entries in {time.perf_counter() - started:.1f} s"
-    )
+    seconds = time.perf_counter() - started
+    print(f"seeded {SUPPLIERS:,} suppliers and {ENTRIES:,} entries in {seconds:.1f} s")
     first = Supplier.objects.order_by("id").first()
     assert first is not None
 
