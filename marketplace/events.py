@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -19,12 +20,14 @@ import urllib.request
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from .celery import enqueue_on_commit
@@ -82,23 +85,29 @@ def record_event(
 def record_events(new_events: Iterable[NewEvent]) -> list[Event]:
     """Write many events at once (a sweep's batch): two inserts, whatever the count."""
     now = timezone.now()
-    events = Event.objects.bulk_create([new.row(now) for new in new_events])
-    endpoints = list(
-        WebhookEndpoint.objects.filter(is_active=True, client__is_active=True).only(
-            "id", "event_kinds"
+    rows = [new.row(now) for new in new_events]
+    if not rows:
+        return []
+    # Atomic even when the caller has no transaction: an event without its deliveries would
+    # never reach the webhooks.
+    with transaction.atomic():
+        events = Event.objects.bulk_create(rows)
+        endpoints = list(
+            WebhookEndpoint.objects.filter(is_active=True, client__is_active=True).only(
+                "id", "event_kinds"
+            )
         )
-    )
-    deliveries = [
-        WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now)
-        for event in events
-        for endpoint in endpoints
-        if endpoint.wants(event.kind)
-    ]
-    if deliveries:
-        WebhookDelivery.objects.bulk_create(deliveries)
-        from .tasks import dispatch_webhooks
+        deliveries = [
+            WebhookDelivery(event=event, endpoint=endpoint, next_attempt_at=now, created_at=now)
+            for event in events
+            for endpoint in endpoints
+            if endpoint.wants(event.kind)
+        ]
+        if deliveries:
+            WebhookDelivery.objects.bulk_create(deliveries)
+            from .tasks import dispatch_webhooks
 
-        enqueue_on_commit(dispatch_webhooks)
+            enqueue_on_commit(dispatch_webhooks)
     return events
 
 
@@ -123,6 +132,9 @@ def event_body(event: Event) -> bytes:
         cls=DjangoJSONEncoder,
         ensure_ascii=False,
         separators=(",", ":"),
+        # The same bytes whether the payload is the dict just recorded or the one read back
+        # from jsonb (which reorders keys).
+        sort_keys=True,
     ).encode()
 
 
@@ -138,23 +150,79 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 2 ** (attempts - 1), settings.WEBHOOK_RETRY_CAP_SECONDS))
 
 
+def _lease() -> timedelta:
+    """How long a claimed delivery is left to the worker sending it: one send, with room."""
+    return timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
+
+
 def _claim_due(limit: int) -> list[WebhookDelivery]:
     """Take up to `limit` due deliveries for this worker: rows locked by another worker are
-    skipped, and the claimed ones are pushed ahead by the lease so no one else sends them."""
+    skipped, and the claimed ones are pushed ahead by the lease so no one else sends them.
+    Each returned delivery carries its lease in `next_attempt_at`, the token `_renew_lease`
+    checks before sending."""
     now = timezone.now()
+    lease = now + _lease()
     with transaction.atomic():
         due = list(
             WebhookDelivery.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("event__subject_type", "endpoint")
-            .filter(status=WebhookDelivery.Status.PENDING, next_attempt_at__lte=now)
+            .filter(
+                status=WebhookDelivery.Status.PENDING,
+                next_attempt_at__lte=now,
+                # A deactivated endpoint or client gets nothing more; its deliveries wait.
+                endpoint__is_active=True,
+                endpoint__client__is_active=True,
+            )
             .order_by("next_attempt_at", "id")[:limit]
         )
-        lease = now + timedelta(seconds=settings.WEBHOOK_TIMEOUT_SECONDS * 3)
         WebhookDelivery.objects.filter(pk__in=[d.pk for d in due]).update(next_attempt_at=lease)
+    for delivery in due:
+        delivery.next_attempt_at = lease
     return due
 
 
+def _renew_lease(delivery: WebhookDelivery) -> bool:
+    """Extend this worker's lease just before sending, if it still holds it.
+
+    A batch is claimed at once but sent one by one, so against a slow endpoint the later
+    leases run out before their turn and another worker may claim them. The update succeeds
+    only while the row still carries the lease this worker wrote (a row lock makes the check
+    and the write one step), so exactly one of the two sends it.
+    """
+    renewed = timezone.now() + _lease()
+    won = WebhookDelivery.objects.filter(
+        pk=delivery.pk,
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at=delivery.next_attempt_at,
+    ).update(next_attempt_at=renewed)
+    if won:
+        delivery.next_attempt_at = renewed
+    return bool(won)
+
+
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect is a failed attempt: urllib would follow a 301/302/303 as a GET without the
+    body (and count the event delivered), or to an address nobody registered."""
+
+    def redirect_request(
+        self,
+        req: urllib.request.Request,
+        fp: IO[bytes],
+        code: int,
+        msg: str,
+        headers: http.client.HTTPMessage,
+        newurl: str,
+    ) -> urllib.request.Request | None:
+        return None
+
+
+_opener = urllib.request.build_opener(_RefuseRedirects)
+
+
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
+    if urlsplit(delivery.endpoint.url).scheme not in {"http", "https"}:
+        # URLField also accepts ftp(s)://, which urllib would happily open.
+        return None, "Only http and https URLs are supported."
     body = event_body(delivery.event)
     timestamp = str(int(time.time()))
     request = urllib.request.Request(  # noqa: S310 - operators register http(s) URLs only
@@ -171,14 +239,15 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         },
     )
     try:
-        with urllib.request.urlopen(  # noqa: S310
-            request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS
-        ) as response:
+        with _opener.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
             return response.status, ""
     except urllib.error.HTTPError as error:
-        return error.code, f"HTTP {error.code} {error.reason}"
-    except (urllib.error.URLError, OSError) as error:
-        return None, str(getattr(error, "reason", error))[:500]
+        return error.code, f"HTTP {error.code} {error.reason}"[:500]
+    # Whatever the receiver does (refuses, hangs, answers garbage: http.client's errors are
+    # not OSErrors) is a failed attempt to record, never an exception that stops the batch
+    # and leaves the delivery re-sent after every lease without ever being recorded.
+    except (OSError, http.client.HTTPException, ValueError) as error:
+        return None, (str(getattr(error, "reason", error)) or type(error).__name__)[:500]
 
 
 def deliver(delivery: WebhookDelivery) -> bool:
@@ -193,16 +262,23 @@ def deliver(delivery: WebhookDelivery) -> bool:
         error=error,
         duration_ms=int((time.monotonic() - started) * 1000),
     )
-    attempts = delivery.attempts + 1
     if status_code is not None and 200 <= status_code < 300:
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
-            status=WebhookDelivery.Status.DELIVERED, attempts=attempts, delivered_at=now
+            status=WebhookDelivery.Status.DELIVERED,
+            attempts=F("attempts") + 1,
+            delivered_at=now,
         )
         return True
-    retry_at = now + backoff(attempts)
+    retry_at = now + backoff(delivery.attempts + 1)
     window_closes = delivery.created_at + timedelta(hours=settings.WEBHOOK_RETRY_HOURS)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(
-        attempts=attempts,
+    # Only while this worker's lease is still on the row: a failure must not undo another
+    # worker's success, nor push back a replay the operator asked for meanwhile.
+    WebhookDelivery.objects.filter(
+        pk=delivery.pk,
+        status=WebhookDelivery.Status.PENDING,
+        next_attempt_at=delivery.next_attempt_at,
+    ).update(
+        attempts=F("attempts") + 1,
         next_attempt_at=retry_at,
         status=(
             WebhookDelivery.Status.FAILED
@@ -219,18 +295,24 @@ def dispatch_due(*, batch_size: int = 50, max_batches: int = 20) -> int:
     for _ in range(max_batches):
         batch = _claim_due(batch_size)
         for delivery in batch:
-            deliver(delivery)
-        sent += len(batch)
+            if _renew_lease(delivery):
+                deliver(delivery)
+                sent += 1
         if len(batch) < batch_size:
             break
     return sent
 
 
 def replay(deliveries: Iterable[WebhookDelivery]) -> int:
-    """An operator sends deliveries again (delivered or given up): a fresh retry window."""
+    """An operator sends deliveries again (delivered or given up): a fresh retry window, with
+    the back-off started over (the attempt log keeps the earlier attempts)."""
     now = timezone.now()
     count = WebhookDelivery.objects.filter(pk__in=[d.pk for d in deliveries]).update(
-        status=WebhookDelivery.Status.PENDING, next_attempt_at=now, created_at=now
+        status=WebhookDelivery.Status.PENDING,
+        attempts=0,
+        next_attempt_at=now,
+        created_at=now,
+        delivered_at=None,
     )
     if count:
         from .tasks import dispatch_webhooks

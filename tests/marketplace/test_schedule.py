@@ -34,7 +34,10 @@ def test_a_job_must_say_how_it_is_scheduled_and_when_it_expires():
         PeriodicJob(name="x", task="t", description="")
     with pytest.raises(ValueError, match="expires"):
         PeriodicJob(name="x", task="t", description="", crontab={"minute": "*/5"})
-    assert PeriodicJob(name="x", task="t", description="", every=timedelta(minutes=5)).expire_seconds == 270
+    assert (
+        PeriodicJob(name="x", task="t", description="", every=timedelta(minutes=5)).expire_seconds
+        == 270
+    )
 
 
 def test_an_operators_change_survives_reinstalling():

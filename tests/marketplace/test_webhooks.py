@@ -1,0 +1,642 @@
+"""Webhook delivery against a real HTTP receiver that checks signatures as docs/webhooks.md
+tells integrators to: signing, retries with back-off, replay, exactly-once claiming, and no
+event lost when a worker dies mid-send (threads, then a real Celery worker killed with SIGKILL).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import time_machine
+from django.db import connection, transaction
+from django.utils import timezone
+
+from marketplace import events
+from marketplace.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from marketplace.tasks import dispatch_webhooks
+from suppliers.services.ledger import ledger_top_up
+from tests.factories.accounts import api_client
+from tests.factories.suppliers import SupplierFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+SECRET = "whsec-test-0123456789"
+START = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def _documented_verify() -> Callable[[bytes, Any, bytes], bool]:
+    """The receiver example of docs/webhooks.md, run as written."""
+    text = (ROOT / "docs" / "webhooks.md").read_text()
+    [code] = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
+    namespace: dict[str, Any] = {}
+    exec(code, namespace)
+    return namespace["verify"]
+
+
+VERIFY = _documented_verify()
+
+
+@dataclass
+class Received:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    verified: bool
+
+    @property
+    def event_id(self) -> int:
+        return int(self.headers["X-Marketplace-Event-Id"])
+
+    def json(self) -> dict[str, Any]:
+        return json.loads(self.body)
+
+
+@dataclass
+class Receiver:
+    """What a receiver saw, and how it answers: `answers` in turn (then 200 for ever), after
+    `delay` seconds. "garbage" answers bytes that are not HTTP."""
+
+    url: str = ""
+    answers: list[int | str] = field(default_factory=list)
+    delay: float = 0.0
+    requests: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def per_event(self) -> Counter[int]:
+        with self.lock:
+            return Counter(r.event_id for r in self.requests if r.method == "POST")
+
+    def wait_for(self, count: int, timeout: float = 15) -> None:
+        deadline = time.monotonic() + timeout
+        while len(self.requests) < count:
+            assert time.monotonic() < deadline, f"{len(self.requests)} of {count} requests"
+            time.sleep(0.05)
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    state = Receiver()
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self._record(body)
+
+        def do_GET(self) -> None:
+            self._record(b"")
+
+        def _record(self, body: bytes) -> None:
+            try:
+                verified = VERIFY(SECRET.encode(), self.headers, body)
+            except (KeyError, ValueError):
+                verified = False
+            with state.lock:
+                state.requests.append(
+                    Received(self.command, self.path, dict(self.headers), body, verified)
+                )
+                answer = state.answers.pop(0) if state.answers else 200
+                delay = state.delay
+            time.sleep(delay)
+            if answer == "garbage":
+                self.wfile.write(b"this is not HTTP\r\n\r\n")
+                return
+            assert isinstance(answer, int)
+            self.send_response(answer)
+            if 300 <= answer < 400:
+                self.send_header("Location", "/elsewhere")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, format: str, *args: Any) -> None:
+            pass
+
+    class Server(ThreadingHTTPServer):
+        def handle_error(self, request: Any, client_address: Any) -> None:
+            pass  # the sender gave up (a timeout) before the slow answer was written
+
+    server = Server(("127.0.0.1", 0), Handler)
+    state.url = f"http://127.0.0.1:{server.server_port}/hooks/marketplace"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield state
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def endpoint(db: None, receiver: Receiver) -> WebhookEndpoint:
+    client, _key = api_client(name="Storefront")
+    return WebhookEndpoint.objects.create(client=client, url=receiver.url, secret=SECRET)
+
+
+def _closed_port_url() -> str:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/hooks"
+
+
+def _event(kind: str = "supplier.status_changed", **payload: Any) -> Event:
+    return events.record_event(
+        kind,
+        actor=None,
+        supplier=SupplierFactory(),
+        reason="Licence verified",
+        payload=payload or {"from": "onboarding", "to": "active"},
+    )
+
+
+# --- One delivery -------------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
+    event = _event()
+
+    assert events.dispatch_due() == 1
+
+    [request] = receiver.requests
+    assert request.verified
+    assert (request.method, request.path) == ("POST", "/hooks/marketplace")
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.headers["X-Marketplace-Event-Id"] == str(event.pk)
+    assert request.headers["X-Marketplace-Event"] == "supplier.status_changed"
+    assert abs(int(request.headers["X-Marketplace-Timestamp"]) - time.time()) < 5
+    assert request.body == events.event_body(event)
+    assert request.json()["payload"] == {"from": "onboarding", "to": "active"}
+    delivery = WebhookDelivery.objects.get(event=event)
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.attempts == 1
+    assert delivery.delivered_at is not None
+    [attempt] = delivery.attempt_log.all()
+    assert attempt.status_code == 200
+    assert attempt.succeeded
+    assert attempt.error == ""
+    assert 0 <= attempt.duration_ms < 5000
+    assert attempt.attempted_at == delivery.delivered_at
+    # A second run of the sweep has nothing to do.
+    assert events.dispatch_due() == 0
+    assert len(receiver.requests) == 1
+
+
+@pytest.mark.django_db
+def test_a_receiver_with_another_secret_rejects_the_signature(receiver, endpoint):
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret="someone-elses-secret")
+    receiver.answers = [401]
+    _event()
+    events.dispatch_due()
+    [request] = receiver.requests
+    assert not request.verified
+    assert WebhookAttempt.objects.get().status_code == 401
+
+
+def test_the_documented_check_refuses_a_timestamp_older_than_five_minutes():
+    body = b'{"id":1}'
+    stale = str(int(time.time()) - 301)
+    headers = {
+        "X-Marketplace-Timestamp": stale,
+        "X-Marketplace-Signature": events.sign(SECRET, stale, body),
+    }
+    assert not VERIFY(SECRET.encode(), headers, body)
+    fresh = str(int(time.time()) - 10)
+    headers = {
+        "X-Marketplace-Timestamp": fresh,
+        "X-Marketplace-Signature": events.sign(SECRET, fresh, body),
+    }
+    assert VERIFY(SECRET.encode(), headers, body)
+    assert not VERIFY(SECRET.encode(), headers, body + b" ")
+
+
+@pytest.mark.django_db
+def test_a_ledger_top_up_reaches_the_receiver(receiver, endpoint):
+    supplier = SupplierFactory()
+    entry = ledger_top_up(supplier, amount="1234.50", bank_reference="ICBC-77", actor=None)
+
+    delivery = WebhookDelivery.objects.get(event__kind="ledger.posted")
+    assert delivery.endpoint == endpoint
+    events.dispatch_due()
+
+    [request] = receiver.requests
+    assert request.verified
+    body = request.json()
+    assert body["kind"] == "ledger.posted"
+    assert body["supplier_id"] == supplier.pk
+    assert body["subject"] == {"type": "ledgerentry", "id": str(entry.pk)}
+    assert body["payload"] == {"kind": "top_up", "amount": "1234.50", "balance": "1234.50"}
+
+
+@pytest.mark.django_db
+def test_only_subscribed_kinds_are_sent(receiver, endpoint):
+    endpoint.event_kinds = ["ledger.posted"]
+    endpoint.save()
+    _event("supplier.applied")
+    posted = _event("ledger.posted", amount="1.00")
+    assert events.dispatch_due() == 1
+    assert receiver.per_event() == {posted.pk: 1}
+
+
+@pytest.mark.django_db
+def test_a_deactivated_endpoint_or_client_is_sent_nothing_more(receiver, endpoint):
+    event = _event()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
+    assert events.dispatch_due() == 0
+    endpoint.client.is_active = False
+    endpoint.client.save()
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=True)
+    assert events.dispatch_due() == 0
+    assert receiver.requests == []
+
+    endpoint.client.is_active = True
+    endpoint.client.save()
+    assert events.dispatch_due() == 1
+    assert receiver.per_event() == {event.pk: 1}
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_a_failed_attempt_not_followed(receiver, endpoint):
+    receiver.answers = [302]
+    _event()
+    events.dispatch_due()
+    # Followed, the POST would have become a body-less GET to /elsewhere, counted delivered.
+    assert [(r.method, r.path) for r in receiver.requests] == [("POST", "/hooks/marketplace")]
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.PENDING
+    assert delivery.attempt_log.get().status_code == 302
+
+
+@pytest.mark.django_db
+def test_an_answer_that_is_not_http_is_recorded_and_the_batch_goes_on(receiver, endpoint):
+    receiver.answers = ["garbage"]
+    first, second = _event(), _event()
+
+    assert events.dispatch_due() == 2
+
+    assert receiver.per_event() == {first.pk: 1, second.pk: 1}
+    failed = WebhookDelivery.objects.get(event=first)
+    assert failed.status == WebhookDelivery.Status.PENDING
+    assert failed.attempts == 1
+    attempt = failed.attempt_log.get()
+    assert attempt.status_code is None
+    assert attempt.error
+    assert WebhookDelivery.objects.get(event=second).status == WebhookDelivery.Status.DELIVERED
+
+
+@pytest.mark.django_db
+def test_an_endpoint_that_is_not_http_is_never_opened(endpoint):
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="ftp://127.0.0.1/hooks")
+    _event()
+    events.dispatch_due()
+    attempt = WebhookAttempt.objects.get()
+    assert attempt.status_code is None
+    assert "http" in attempt.error
+
+
+# --- Retries, the retry window, replay ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_replayed(
+    receiver, endpoint, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with time_machine.travel(START, tick=False) as clock:
+        event = _event()
+        delivery = WebhookDelivery.objects.get(event=event)
+
+        def attempt_when_due() -> WebhookAttempt:
+            row = WebhookDelivery.objects.get(pk=delivery.pk)
+            clock.move_to(row.next_attempt_at - timedelta(seconds=1))
+            assert events.dispatch_due() == 0, "not due yet"
+            clock.move_to(row.next_attempt_at)
+            assert events.dispatch_due() == 1
+            attempt = WebhookAttempt.objects.filter(delivery=delivery).first()
+            assert attempt is not None
+            after = WebhookDelivery.objects.get(pk=delivery.pk)
+            assert after.attempts == row.attempts + 1
+            assert after.next_attempt_at == attempt.attempted_at + events.backoff(after.attempts)
+            return attempt
+
+        # 1. The receiver answers 500.
+        receiver.answers = [500]
+        attempt = attempt_when_due()
+        assert (attempt.status_code, attempt.error) == (500, "HTTP 500 Internal Server Error")
+        assert attempt.attempted_at == START
+
+        # 2. Nothing listens on the port.
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=_closed_port_url())
+        attempt = attempt_when_due()
+        assert attempt.status_code is None
+        assert "refused" in attempt.error.lower()
+        assert attempt.attempted_at == START + timedelta(seconds=30)
+
+        # 3. The receiver takes longer than the timeout to answer.
+        WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url)
+        receiver.delay = 2
+        attempt = attempt_when_due()
+        assert attempt.status_code is None
+        assert "timed out" in attempt.error
+        assert attempt.duration_ms >= 900
+        receiver.delay = 0
+
+        # 4. It keeps failing until the 24-hour window closes.
+        receiver.answers = [503] * 50
+        while WebhookDelivery.objects.get(pk=delivery.pk).status == WebhookDelivery.Status.PENDING:
+            attempt_when_due()
+        failed = WebhookDelivery.objects.get(pk=delivery.pk)
+        assert failed.status == WebhookDelivery.Status.FAILED
+        assert failed.delivered_at is None
+        log = list(WebhookAttempt.objects.filter(delivery=delivery).order_by("attempted_at"))
+        assert len(log) == failed.attempts == 19
+        assert all(a.attempted_at <= START + timedelta(hours=24) for a in log)
+        assert failed.next_attempt_at > START + timedelta(hours=24)
+        gaps = [b.attempted_at - a.attempted_at for a, b in itertools.pairwise(log)]
+        assert gaps == [events.backoff(n) for n in range(1, len(log))]
+        # Given up: a day later the sweep still leaves it alone.
+        clock.shift(timedelta(days=1))
+        assert events.dispatch_due() == 0
+        sent_before_replay = len(receiver.requests)
+
+        # 5. The operator replays it: sent at once, the back-off started over.
+        receiver.answers = [500]
+        assert events.replay(WebhookDelivery.objects.filter(pk=delivery.pk)) == 1
+        replayed_at = timezone.now()
+        assert events.dispatch_due() == 1
+        again = WebhookDelivery.objects.get(pk=delivery.pk)
+        assert again.status == WebhookDelivery.Status.PENDING
+        assert again.next_attempt_at == replayed_at + timedelta(seconds=30)
+        clock.shift(timedelta(seconds=30))
+        assert events.dispatch_due() == 1
+
+    done = WebhookDelivery.objects.get(pk=delivery.pk)
+    assert done.status == WebhookDelivery.Status.DELIVERED
+    assert done.delivered_at == replayed_at + timedelta(seconds=30)
+    assert done.attempt_log.count() == 21
+    assert done.attempt_log.first().status_code == 200
+    assert receiver.per_event() == {event.pk: len(receiver.requests)}
+    assert len(receiver.requests) == sent_before_replay + 2
+    # Same event, same body, every time; each timestamp signed afresh.
+    assert {r.body for r in receiver.requests} == {events.event_body(event)}
+    assert all(r.verified for r in receiver.requests)
+
+
+@pytest.mark.django_db
+def test_replaying_a_delivered_event_sends_it_again_with_the_same_id(receiver, endpoint):
+    event = _event()
+    events.dispatch_due()
+    events.replay(WebhookDelivery.objects.filter(event=event))
+    assert events.dispatch_due() == 1
+    assert receiver.per_event() == {event.pk: 2}
+    assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
+
+
+# --- Claiming: exactly one sender, none lost ----------------------------------------------
+
+
+@pytest.mark.django_db
+def test_a_claimed_delivery_waits_for_its_lease_then_is_sent(receiver, endpoint, settings):
+    """A worker that claimed a delivery and died before sending (SIGKILL, OOM, deploy)."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 10
+    with time_machine.travel(START, tick=False) as clock:
+        event = _event()
+        [claimed] = events._claim_due(50)
+        assert claimed.event_id == event.pk
+        # ... and the worker dies here.
+
+        clock.shift(timedelta(seconds=29))
+        assert events.dispatch_due() == 0
+        assert receiver.requests == []
+
+        clock.shift(timedelta(seconds=1))
+        assert events.dispatch_due() == 1
+    assert receiver.per_event() == {event.pk: 1}
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDelivery.Status.DELIVERED
+    assert delivery.attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took_over(
+    receiver, endpoint, settings
+):
+    settings.WEBHOOK_TIMEOUT_SECONDS = 10
+    with time_machine.travel(START, tick=False) as clock:
+        sent = [_event().pk for _ in range(3)]
+        slow_worker_batch = events._claim_due(50)
+        # The slow worker is still busy with earlier sends when its leases run out.
+        clock.shift(timedelta(seconds=31))
+        assert events.dispatch_due() == 3
+        # It gets to this batch at last: the same steps as dispatch_due's loop.
+        late = [events.deliver(d) for d in slow_worker_batch if events._renew_lease(d)]
+    assert late == []
+    assert receiver.per_event() == dict.fromkeys(sent, 1)
+    assert WebhookAttempt.objects.count() == 3
+
+
+def _run_in_threads(*targets: Callable[[], int]) -> list[int]:
+    """Each target in its own thread with its own database connection, started together."""
+    barrier = threading.Barrier(len(targets))
+    results: list[int] = [0] * len(targets)
+    errors: list[BaseException] = []
+
+    def run(index: int, target: Callable[[], int]) -> None:
+        try:
+            barrier.wait()
+            results[index] = target()
+        except BaseException as error:
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=(i, target)) for i, target in enumerate(targets)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    return results
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_send_each_delivery_exactly_once(receiver, endpoint):
+    supplier = SupplierFactory()
+    with transaction.atomic():
+        recorded = events.record_events(
+            events.NewEvent("ledger.posted", supplier=supplier, payload={"n": n})
+            for n in range(200)
+        )
+    receiver.delay = 0.002
+
+    results = _run_in_threads(
+        lambda: events.dispatch_due(batch_size=7, max_batches=100),
+        lambda: events.dispatch_due(batch_size=7, max_batches=100),
+    )
+
+    assert sum(results) == 200
+    assert all(results), "both dispatchers took a share"
+    assert receiver.per_event() == {event.pk: 1 for event in recorded}
+    assert WebhookAttempt.objects.count() == 200
+    assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {
+        (WebhookDelivery.Status.DELIVERED, 1)
+    }
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_slow_batch_overtaken_by_a_second_dispatcher_is_still_sent_once(
+    receiver, endpoint, settings
+):
+    """The first dispatcher claims ten, but at 0.5 s a send its 3-second leases run out before
+    it reaches the last ones; the second, started later, takes those over."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    with transaction.atomic():
+        recorded = [_event() for _ in range(10)]
+    receiver.delay = 0.5
+
+    def later() -> int:
+        time.sleep(3.5)
+        return events.dispatch_due()
+
+    first, second = _run_in_threads(events.dispatch_due, later)
+
+    assert second > 0, "the leases should have run out under the first dispatcher"
+    assert first + second == 10
+    assert receiver.per_event() == {event.pk: 1 for event in recorded}
+    assert WebhookAttempt.objects.count() == 10
+
+
+# --- A real worker, killed mid-send ----------------------------------------------------------
+
+
+def _database_url() -> str:
+    db = connection.settings_dict
+    return f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+def _start_worker(queue: str) -> subprocess.Popen[str]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": _database_url(),
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        "WEBHOOK_TIMEOUT_SECONDS": "10",
+    }
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool=solo",
+            "--without-mingle",
+            "--without-gossip",
+            "--loglevel=WARNING",
+            f"--queues={queue}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+@pytest.fixture
+def worker_queue() -> Iterator[str]:
+    """A queue of this test's own on the shared test broker: no worker of another test run
+    takes its messages, and nothing else is flushed."""
+    queue = f"webhooks-test-{uuid.uuid4().hex[:12]}"
+    yield queue
+    broker = redis.Redis.from_url(os.environ["TEST_REDIS_URL"])
+    broker.delete(queue)
+    # The killed worker's unacknowledged message would otherwise come back in an hour.
+    for tag, raw in broker.hgetall("unacked").items():
+        if queue.encode() in raw:
+            broker.hdel("unacked", tag)
+            broker.zrem("unacked_index", tag)
+
+
+@pytest.mark.redis
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_loses_no_event(receiver, endpoint, worker_queue):
+    receiver.delay = 5
+    with transaction.atomic():
+        event = _event()
+    delivery = WebhookDelivery.objects.get(event=event)
+
+    first = _start_worker(worker_queue)
+    try:
+        dispatch_webhooks.apply_async(queue=worker_queue)
+        receiver.wait_for(1, timeout=20)  # the worker is now waiting for the slow answer
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=10)
+    finally:
+        _stop(first)
+
+    claimed = WebhookDelivery.objects.get(pk=delivery.pk)
+    assert claimed.status == WebhookDelivery.Status.PENDING
+    assert claimed.attempts == 0
+    assert not claimed.attempt_log.exists()
+    # Leased for three timeouts from the claim: nobody else sends it meanwhile.
+    assert claimed.next_attempt_at > timezone.now() + timedelta(seconds=20)
+
+    receiver.delay = 0
+    second = _start_worker(worker_queue)
+    try:
+        # Beat's minute tick, while the lease holds: nothing is due.
+        assert dispatch_webhooks.apply_async(queue=worker_queue).get(timeout=20) == 0
+        assert WebhookDelivery.objects.get(pk=delivery.pk).status == claimed.status
+        # The lease runs out (moved in the database rather than waited for); beat ticks on.
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(
+            next_attempt_at=timezone.now() - timedelta(seconds=1)
+        )
+        deadline = time.monotonic() + 20
+        while not WebhookDelivery.objects.filter(
+            pk=delivery.pk, status=WebhookDelivery.Status.DELIVERED
+        ).exists():
+            assert time.monotonic() < deadline, "not delivered after the lease"
+            assert second.poll() is None, "the worker died"
+            dispatch_webhooks.apply_async(queue=worker_queue)
+            time.sleep(1)
+    finally:
+        _stop(second)
+        output = second.stdout.read() if second.stdout else ""
+
+    done = WebhookDelivery.objects.get(pk=delivery.pk)
+    assert done.status == WebhookDelivery.Status.DELIVERED, output
+    assert done.attempts == 1
+    assert done.attempt_log.get().status_code == 200
+    # At least once: the killed worker's request arrived too; the receiver dedupes by id.
+    assert receiver.per_event() == {event.pk: 2}
+    assert all(r.verified for r in receiver.requests)
