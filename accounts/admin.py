@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django import forms
@@ -32,7 +33,7 @@ class UserAdmin(BaseUserAdmin):
 
 @never_cache
 def show_new_keys(
-    request: HttpRequest, admin_view: admin.ModelAdmin, keys: list[tuple[object, str]]
+    request: HttpRequest, admin_view: admin.ModelAdmin, keys: Sequence[tuple[object, str]]
 ) -> HttpResponse:
     """The one time a plain key is shown: on the page answering the request that made it (never
     in a message, which Django keeps in a cookie or the session)."""
@@ -96,7 +97,7 @@ class ApiClientAdmin(admin.ModelAdmin):
         for client in queryset.select_related("user").annotate(n=Count("user__api_keys")):
             _key, plain = api_key_issue(
                 user=client.user,
-                name=f"{client.name} key {client.n + 1}",  # type: ignore[attr-defined]
+                name=f"{client.name} key {client.n + 1}",
                 actor=request.user,  # type: ignore[arg-type]
             )
             keys.append((client, plain))

@@ -4,16 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import ApiClient, ApiKey, User
-from suppliers.models import Supplier
+from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
-from .models import JobRun
+from .models import JobRun, WebhookDelivery
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,38 @@ def api_client_figures() -> dict[str, Any]:
     return {**clients, **{f"keys_{name}": n for name, n in keys.items()}}
 
 
+def supplier_work_figures() -> dict[str, Any]:
+    """What waits for someone, and the money held: a handful of aggregates, whatever the data."""
+    suppliers = Supplier.objects.aggregate(
+        jit_enrolled=Count("id", filter=Q(jit_status=Supplier.JitStatus.ENROLLED)),
+        jit_paused=Count("id", filter=Q(jit_status=Supplier.JitStatus.PAUSED)),
+        # An application the applicant is changing waits for the applicant, not for us.
+        awaiting_review=Count(
+            "id", filter=Q(status=Supplier.Status.APPLIED, changes_requested=False)
+        ),
+    )
+    deposits = LedgerEntry.objects.aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
+    withdrawals = WithdrawalRequest.objects.filter(
+        status=WithdrawalRequest.Status.REQUESTED
+    ).count()
+    webhooks = WebhookDelivery.objects.aggregate(
+        failed=Count("id", filter=Q(status=WebhookDelivery.Status.FAILED)),
+        pending=Count("id", filter=Q(status=WebhookDelivery.Status.PENDING)),
+    )
+    return {
+        **suppliers,
+        "deposits_held": deposits,
+        "withdrawals_pending": withdrawals,
+        "webhooks_failed": webhooks["failed"],
+        "webhooks_pending": webhooks["pending"],
+    }
+
+
 def dashboard_figures() -> dict[str, Any]:
     return {
         "suppliers_by_status": suppliers_by_status(),
         "users_by_role": users_by_role(),
         "api": api_client_figures(),
+        "work": supplier_work_figures(),
         "recent_jobs": list(JobRun.objects.all()[:5]),
     }

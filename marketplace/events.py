@@ -43,6 +43,28 @@ EVENT_ID_HEADER = "X-Marketplace-Event-Id"
 EVENT_KIND_HEADER = "X-Marketplace-Event"
 
 
+# Every kind of event the code records (each `record_event` call names one); an endpoint
+# subscribes to some or, with none, to all. The admin offers these, the OpenAPI schema lists them,
+# and tests/admin/test_events_admin.py checks the list against the code.
+EVENT_KINDS: dict[str, str] = {
+    "supplier.applied": "A factory owner applied through the portal.",
+    "supplier.changes_requested": "An operator asked the applicant for changes (reason).",
+    "supplier.resubmitted": "The applicant sent the changed application back.",
+    "supplier.status_changed": "A status move; payload {from, to}, with the reason.",
+    "supplier.jit_enrolled": "The supplier joined the JIT pilot.",
+    "supplier.jit_paused": "JIT paused: the deposit fell below the minimum; payload {balance}.",
+    "supplier.jit_resumed": "JIT resumed: the deposit is back; payload {balance}.",
+    "supplier.withdrawal_requested": "The owner asked for money back; payload {amount}.",
+    "supplier.withdrawal_approved": "Finance paid a withdrawal out; payload {amount}.",
+    "supplier.withdrawal_rejected": "Finance refused a withdrawal (reason).",
+    "supplier.member_invited": "The owner invited a colleague; payload {email}.",
+    "supplier.member_joined": "An invited colleague joined; payload {username}.",
+    "supplier.member_removed": "The owner removed a colleague; payload {username}.",
+    "supplier.owner_changed": "The ownership moved; payload {from, to} (usernames).",
+    "ledger.posted": "A deposit ledger entry; payload {kind, amount, balance} (CNY strings).",
+}
+
+
 @dataclass(frozen=True)
 class NewEvent:
     kind: str

@@ -102,6 +102,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context.portal_nav",
             ],
         },
     },
@@ -252,7 +253,14 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "SupplierStatusEnum": "suppliers.models.Supplier.Status",
+        "JitStatusEnum": "suppliers.models.Supplier.JitStatus",
+        "LedgerEntryKindEnum": "suppliers.models.LedgerEntry.Kind",
+    },
+    # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
+    "OAS_VERSION": "3.1.0",
+    "WEBHOOKS": ["marketplace.api.webhooks.event_webhook"],
 }
 
 # --- Celery -----------------------------------------------------------------------------------

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from marketplace.errors import DomainError
 from suppliers.models import Membership
+from suppliers.services.members import require_owner
+
+ResponseT = TypeVar("ResponseT", bound=HttpResponseBase)
 
 
 class SupplierRequest(HttpRequest):
@@ -20,15 +25,15 @@ class SupplierRequest(HttpRequest):
     membership: Membership
 
 
-def supplier_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+def supplier_required(view: Callable[..., ResponseT]) -> Callable[..., ResponseT]:
     """Signed in and a member of a supplier; the membership is on `request.membership`.
     Staff and integrator accounts get 403: the portal only shows a supplier's own data."""
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> ResponseT:
         membership = (
-            Membership.objects.select_related("supplier")
+            Membership.objects.select_related("supplier", "user")
             .filter(user=cast(User, request.user))
             .first()
         )
@@ -38,3 +43,12 @@ def supplier_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRe
         return view(request, *args, **kwargs)
 
     return wrapper
+
+
+def check_owner(membership: Membership) -> None:
+    """Money and membership changes are the owner's (the members service's rule); anyone else
+    gets the 403 page."""
+    try:
+        require_owner(membership)
+    except DomainError as error:
+        raise PermissionDenied(error.message) from error

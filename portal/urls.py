@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import views
+from . import members, money, notifications, onboarding, views
 from .forms import PortalAuthenticationForm
 
 app_name = "portal"
@@ -47,6 +47,24 @@ urlpatterns = [
         ),
         name="password_reset_complete",
     ),
+    path("apply/", onboarding.apply, name="apply"),
+    path("application/", onboarding.application, name="application"),
+    path("notifications/", notifications.notifications, name="notifications"),
+    path("ledger/", money.ledger, name="ledger"),
+    path("ledger.csv", money.ledger_csv, name="ledger_csv"),
+    path("withdrawals/", money.withdrawals, name="withdrawals"),
+    path("jit/", money.jit, name="jit"),
+    path("jit/apply/", money.jit_apply_view, name="jit_apply"),
+    path("members/", members.members, name="members"),
+    path(
+        "members/invitations/<int:pk>/cancel/",
+        members.invitation_cancel_view,
+        name="invitation_cancel",
+    ),
+    path("members/<int:pk>/remove/", members.member_remove_view, name="member_remove"),
+    path("members/<int:pk>/transfer/", members.ownership_transfer_view, name="ownership_transfer"),
+    # The members service builds invitation links with this name.
+    path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
 ]

@@ -9,8 +9,10 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import ApiKey
 from accounts.services import api_key_issue, api_key_revoke
+from suppliers.selectors import supplier_balance
 
 from .access import SupplierRequest, supplier_required
+from .context import unread_count
 from .forms import ApiKeyForm
 
 
@@ -22,7 +24,13 @@ def dashboard(request: SupplierRequest) -> HttpResponse:
     return render(
         request,
         "portal/dashboard.html",
-        {"supplier": supplier, "members": members, "live_keys": live_keys},
+        {
+            "supplier": supplier,
+            "members": members,
+            "live_keys": live_keys,
+            "balance": supplier_balance(supplier.pk),
+            "unread": unread_count(request),
+        },
     )
 
 

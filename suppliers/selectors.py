@@ -6,10 +6,11 @@ from decimal import Decimal
 
 from django.db.models import DecimalField, OuterRef, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from accounts.models import User
 
-from .models import LedgerEntry, Supplier
+from .models import Invitation, LedgerEntry, Supplier
 
 ZERO = Decimal("0.00")
 
@@ -46,6 +47,16 @@ def with_balance(queryset: QuerySet[Supplier]) -> QuerySet[Supplier]:
 def supplier_balance(supplier_id: int) -> Decimal:
     total = LedgerEntry.objects.filter(supplier_id=supplier_id).aggregate(total=Sum("amount"))
     return total["total"] or ZERO
+
+
+def invitations_open(supplier_id: int) -> QuerySet[Invitation]:
+    """Invitations still waiting for an answer (not accepted, cancelled or expired)."""
+    return Invitation.objects.filter(
+        supplier_id=supplier_id,
+        accepted_at__isnull=True,
+        cancelled_at__isnull=True,
+        expires_at__gt=timezone.now(),
+    ).order_by("-created_at")
 
 
 def ledger_entries_visible_to(user: User) -> QuerySet[LedgerEntry]:

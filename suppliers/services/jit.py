@@ -16,6 +16,7 @@ from marketplace.events import record_event
 
 from ..models import Supplier
 from ..selectors import supplier_balance
+from .members import require_owner_of
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ def jit_conditions(supplier: Supplier) -> list[Condition]:
     ]
 
 
-def jit_apply(supplier: Supplier, *, actor: User) -> Supplier:
-    """Enrol in the JIT pilot when every condition holds; otherwise say which do not."""
+def jit_apply(supplier: Supplier, *, actor: User | None) -> Supplier:
+    """Enrol in the JIT pilot when every condition holds; otherwise say which do not. The
+    supplier's owner applies (or marketplace staff on its behalf)."""
+    require_owner_of(actor, supplier, staff_may=True)
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
         if locked.jit_enrolled:

@@ -21,6 +21,7 @@ from marketplace.events import record_event
 
 from ..models import LedgerEntry, Supplier, WithdrawalRequest
 from ..selectors import supplier_balance
+from .members import require_owner_of
 
 Kind = LedgerEntry.Kind
 CENT = Decimal("0.01")
@@ -276,6 +277,7 @@ def withdrawal_request(
 ) -> WithdrawalRequest:
     """The owner asks for money back; finance decides. Refused at once if it could never be
     approved now."""
+    require_owner_of(actor, supplier)
     value = _positive(amount)
     if not bank_account.strip():
         raise DomainError(
@@ -328,6 +330,13 @@ def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> Withdrawal
         locked.status = WithdrawalRequest.Status.APPROVED
         locked.decided_by, locked.decided_at, locked.entry = actor, timezone.now(), entry
         locked.save(update_fields=["status", "decided_by", "decided_at", "entry"])
+        record_event(
+            "supplier.withdrawal_approved",
+            actor=actor,
+            supplier=supplier,
+            subject=locked,
+            payload={"amount": str(locked.amount)},
+        )
     return locked
 
 

@@ -19,12 +19,24 @@ from accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.events import record_event
 
-from ..models import Invitation, Membership
+from ..models import Invitation, Membership, Supplier
 
 
 def require_owner(membership: Membership) -> None:
     if not membership.is_owner:
         raise DomainError("owner_only", _("Only the supplier's owner may do this."), status=403)
+
+
+def require_owner_of(actor: User | None, supplier: Supplier, *, staff_may: bool = False) -> None:
+    """Money and membership changes are the owner's. `staff_may`: marketplace staff (and the
+    system, with no actor) may also act, e.g. enrol a supplier on its behalf."""
+    membership = getattr(actor, "supplier_membership", None)
+    if membership is not None and membership.supplier_id == supplier.pk:
+        require_owner(membership)
+        return
+    if staff_may and (actor is None or actor.is_staff):
+        return
+    raise DomainError("owner_only", _("Only the supplier's owner may do this."), status=403)
 
 
 def _token_hash(token: str) -> str:

@@ -22,6 +22,7 @@ from marketplace.errors import DomainError
 from marketplace.events import record_event
 
 from ..models import Factory, Membership, Supplier
+from .members import require_owner_of
 
 Status = Supplier.Status
 
@@ -37,13 +38,28 @@ REASON_REQUIRED = frozenset({Status.SUSPENDED, Status.TERMINATED})
 
 
 def supplier_transition(
-    supplier: Supplier, target: str, *, actor: User | None, reason: str = ""
+    supplier: Supplier,
+    target: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    only_from: frozenset[str] | None = None,
 ) -> Supplier:
+    """Move the supplier to `target`. `only_from` narrows the table for one business action
+    (reject only an application, reinstate only a suspension); it is checked on the locked row,
+    so a move made meanwhile by someone else is seen."""
     reason = reason.strip()
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
         if locked.status == target:
             return locked
+        if only_from is not None and locked.status not in only_from:
+            raise DomainError(
+                "invalid_transition",
+                f"This applies only to a supplier that is "
+                f"{' or '.join(sorted(Status(s).label.lower() for s in only_from))}; "
+                f"this one is {locked.get_status_display().lower()}.",
+            )
         if target not in TRANSITIONS[locked.status]:
             raise DomainError(
                 "invalid_transition",
@@ -84,9 +100,13 @@ def supplier_activate(supplier: Supplier, *, actor: User, reason: str = "") -> S
 
 
 def supplier_reject(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
-    if supplier.status != Status.APPLIED:
-        raise DomainError("not_an_application", "Only an application can be rejected.")
-    return supplier_transition(supplier, Status.TERMINATED, actor=actor, reason=reason)
+    return supplier_transition(
+        supplier,
+        Status.TERMINATED,
+        actor=actor,
+        reason=reason,
+        only_from=frozenset({Status.APPLIED}),
+    )
 
 
 def supplier_suspend(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
@@ -94,9 +114,13 @@ def supplier_suspend(supplier: Supplier, *, actor: User, reason: str) -> Supplie
 
 
 def supplier_reinstate(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
-    if supplier.status != Status.SUSPENDED:
-        raise DomainError("not_suspended", "Only a suspended supplier can be reinstated.")
-    return supplier_transition(supplier, Status.ACTIVE, actor=actor, reason=reason)
+    return supplier_transition(
+        supplier,
+        Status.ACTIVE,
+        actor=actor,
+        reason=reason,
+        only_from=frozenset({Status.SUSPENDED}),
+    )
 
 
 def supplier_terminate(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
@@ -213,7 +237,8 @@ def supplier_request_changes(supplier: Supplier, *, actor: User, comment: str) -
 
 
 def supplier_resubmit(supplier: Supplier, application: Application, *, actor: User) -> Supplier:
-    """The applicant changes the application as asked and sends it back for review."""
+    """The applicant's owner changes the application as asked and sends it back for review."""
+    require_owner_of(actor, supplier)
     _check_application(application, exclude_pk=supplier.pk)
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)

@@ -6,9 +6,11 @@ import pytest
 from django.contrib.messages import get_messages
 
 from accounts.models import ApiClient, ApiKey
-from marketplace.models import JobRun
+from marketplace.events import record_event
+from marketplace.models import JobRun, WebhookDelivery, WebhookEndpoint
+from suppliers.services.ledger import ledger_top_up, withdrawal_request
 from tests.factories.accounts import UserFactory, api_client
-from tests.factories.suppliers import MembershipFactory, SupplierFactory
+from tests.factories.suppliers import MembershipFactory, SupplierFactory, funded_supplier
 
 pytestmark = pytest.mark.django_db
 
@@ -116,8 +118,43 @@ def test_dashboard_queries_do_not_grow_with_data(client, operator, django_assert
     for n in range(5):
         api_client(name=f"client {n}")
         JobRun.objects.create(name=f"job {n}")
+        funded_supplier("6000.00", jit_status="enrolled")
+    WebhookEndpoint.objects.create(
+        client=ApiClient.objects.first(), url="https://x.test/h", secret="s"
+    )
+    ledger_top_up(SupplierFactory(), amount="1.00", bank_reference="more", actor=None)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/admin/").status_code == 200
+
+
+def figure(page: str, name: str) -> str:
+    match = re.search(rf'data-figure="{name}">([^<]*)<', page)
+    assert match, name
+    return match.group(1)
+
+
+def test_dashboard_shows_the_supplier_work_and_money(client, operator):
+    SupplierFactory.create_batch(2, status="applied")
+    SupplierFactory(status="applied", changes_requested=True)  # waits for the applicant
+    funded_supplier("6000.00", jit_status="enrolled")
+    funded_supplier("4000.50", jit_status="paused")
+    owner = MembershipFactory(supplier=funded_supplier("1000.00"), role="owner")
+    withdrawal_request(owner.supplier, amount="100.00", bank_account="6222", actor=owner.user)
+    client_, _key = api_client()
+    endpoint = WebhookEndpoint.objects.create(client=client_, url="https://x.test/h", secret="s")
+    record_event("supplier.applied", actor=None)  # one pending delivery
+    WebhookDelivery.objects.filter(endpoint=endpoint).update(status="failed")
+    record_event("supplier.applied", actor=None)
+    client.force_login(operator)
+    page = client.get("/admin/").content.decode()
+    assert figure(page, "awaiting-review") == "2"
+    assert figure(page, "jit-enrolled") == "1"
+    assert figure(page, "jit-paused") == "1"
+    assert figure(page, "deposits-held") == "11,000.50"
+    assert figure(page, "withdrawals-pending") == "1"
+    assert figure(page, "webhooks-failed") == "1"
+    assert figure(page, "webhooks-pending") == "1"
+    assert "?status__exact=applied&amp;changes_requested__exact=0" in page
 
 
 @pytest.mark.parametrize(
@@ -136,6 +173,10 @@ def test_admin_lists_keep_a_constant_number_of_queries(
     from django.contrib.auth.models import Group
 
     client.force_login(operator)
+    # One row of each first: a list of none skips the queries that fetch related rows.
+    MembershipFactory()
+    api_client(name="c-first")
+    JobRun.objects.create(name="job first", total=10, done=1)
     with django_assert_max_num_queries(40) as few:
         client.get(url)
     for n in range(10):

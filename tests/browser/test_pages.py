@@ -230,3 +230,63 @@ def test_api_docs_render_swagger_ui_from_the_live_server(live_server, page, shot
     assert scripts, "no script on the page"
     assert styles, "no stylesheet on the page"
     assert all(urlsplit(url).netloc == host for url in scripts + styles), scripts + styles
+
+
+PDF_LICENCE = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def test_portal_onboarding_apply_with_a_licence_and_land_on_the_status_page(
+    live_server, page, shot, settings, tmp_path
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    from suppliers.models import Membership, Supplier
+    from tests.factories.suppliers import credit_code
+
+    code = credit_code(424242)
+    page.goto(live_server.url + reverse("portal:login"))
+    with page.expect_navigation():
+        page.click("[data-testid=apply-link]")
+    assert path_of(page) == reverse("portal:apply"), page.url
+    assert page.locator("header nav").count() == 0  # no account yet, no portal menu
+
+    page.fill("#id_name_zh", "汕头市澄海区乐趣玩具厂")
+    page.fill("#id_name_en", "Chenghai Joyful Toys")
+    page.fill("#id_credit_code", code)
+    page.fill("#id_contact_name", "陈明")
+    page.fill("#id_contact_phone", "13800138000")
+    page.fill("#id_contact_email", "chen@joyful-toys.example")
+    page.get_by_label("Toys", exact=True).check()
+    page.select_option("#id_factories-0-province", "Guangdong")
+    page.fill("#id_factories-0-city", "Shantou")
+    page.fill("#id_factories-0-address", "18 Wanji Road, Chenghai")
+    page.fill("#id_factories-0-industrial_cluster", "Chenghai toys")
+    # The script adds a row; a blank row is left out.
+    assert page.locator("fieldset.factory").count() == 3
+    page.click("[data-formset-add]")
+    assert page.locator("fieldset.factory").count() == 4
+    assert page.locator("#id_factories-TOTAL_FORMS").input_value() == "4"
+    page.set_input_files(
+        "#id_business_licence",
+        files=[{"name": "licence.pdf", "mimeType": "application/pdf", "buffer": PDF_LICENCE}],
+    )
+    page.fill("#id_username", "chenming")
+    page.fill("#id_email", "chen@joyful-toys.example")
+    page.fill("#id_password1", "kiln-lantern-harbour-2026")
+    page.fill("#id_password2", "kiln-lantern-harbour-2026")
+    shot("filled")
+
+    with page.expect_navigation():
+        page.get_by_role("button", name="Submit the application").click()
+    assert path_of(page) == reverse("portal:application"), page.url
+    assert page.locator("[data-testid=supplier-status]").inner_text().strip() == "Applied"
+    assert "Chenghai Joyful Toys" in page.locator("main h1").inner_text()
+    assert "Application submitted." in page.locator("[data-testid=history]").inner_text()
+    nav_link = page.locator(f"header nav a[href='{reverse('portal:application')}']")
+    assert nav_link.get_attribute("aria-current") == "page"
+    shot("status")
+
+    supplier = Supplier.objects.get(credit_code=code)
+    assert supplier.status == Supplier.Status.APPLIED
+    assert list(supplier.factories.values_list("city", flat=True)) == ["Shantou"]
+    assert supplier.business_licence.name.endswith(".pdf")
+    assert Membership.objects.get(supplier=supplier).user.username == "chenming"

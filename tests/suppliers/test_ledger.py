@@ -22,10 +22,15 @@ from suppliers.services.ledger import (
     withdrawal_request,
 )
 from tests.factories.accounts import UserFactory
-from tests.factories.suppliers import SupplierFactory, funded_supplier
+from tests.factories.suppliers import MembershipFactory, SupplierFactory, funded_supplier
 
 pytestmark = pytest.mark.django_db
 D = Decimal
+
+
+def owner_of(supplier: Supplier):
+    owner = supplier.memberships.filter(role="owner").first()
+    return owner.user if owner else MembershipFactory(supplier=supplier, role="owner").user
 
 
 def test_balance_is_the_sum_of_signed_entries():
@@ -170,16 +175,20 @@ def test_a_rolled_back_posting_leaves_jit_as_it_was(enrolled):
 def test_withdrawal_never_below_zero():
     supplier = funded_supplier("300.00")
     with pytest.raises(DomainError) as refused:
-        withdrawal_request(supplier, amount="300.01", bank_account="6222", actor=UserFactory())
+        withdrawal_request(supplier, amount="300.01", bank_account="6222", actor=owner_of(supplier))
     assert refused.value.fields == {"amount": ["At most 300.00 CNY."]}
-    request = withdrawal_request(supplier, amount="300", bank_account="6222", actor=UserFactory())
+    request = withdrawal_request(
+        supplier, amount="300", bank_account="6222", actor=owner_of(supplier)
+    )
     withdrawal_approve(request, actor=UserFactory())
     assert supplier_balance(supplier.pk) == D("0.00")
 
 
 def test_withdrawal_never_below_the_jit_minimum_while_enrolled(enrolled):
     ledger_top_up(enrolled, amount="800", bank_reference="B9", actor=None)
-    request = withdrawal_request(enrolled, amount="800", bank_account="6222", actor=UserFactory())
+    request = withdrawal_request(
+        enrolled, amount="800", bank_account="6222", actor=owner_of(enrolled)
+    )
     # A penalty lands between the request and finance's decision.
     ledger_penalty(enrolled, amount="1", actor=None, reference=None, memo="late")
     with pytest.raises(DomainError) as refused:
@@ -192,7 +201,9 @@ def test_withdrawal_never_below_the_jit_minimum_while_enrolled(enrolled):
 
 def test_approving_twice_pays_once():
     supplier = funded_supplier("1000")
-    request = withdrawal_request(supplier, amount="100", bank_account="6222", actor=UserFactory())
+    request = withdrawal_request(
+        supplier, amount="100", bank_account="6222", actor=owner_of(supplier)
+    )
     finance = UserFactory()
     withdrawal_approve(request, actor=finance)
     withdrawal_approve(request, actor=finance)
@@ -279,3 +290,13 @@ def test_parallel_penalties_pause_jit_exactly_once(settings):
     assert supplier_balance(supplier.pk) == D("4970.00")
     assert supplier.jit_status == Supplier.JitStatus.PAUSED
     assert Event.objects.filter(kind="supplier.jit_paused").count() == 1
+
+
+def test_only_the_owner_asks_for_a_withdrawal():
+    supplier = funded_supplier("1000")
+    staff = MembershipFactory(supplier=supplier).user
+    for actor in (staff, UserFactory(is_staff=True), owner_of(SupplierFactory())):
+        with pytest.raises(DomainError) as refused:
+            withdrawal_request(supplier, amount="10", bank_account="6222", actor=actor)
+        assert refused.value.status == 403
+    assert not WithdrawalRequest.objects.exists()

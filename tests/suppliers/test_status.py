@@ -211,3 +211,14 @@ def test_approving_clears_a_pending_change_request():
     supplier.refresh_from_db()
     assert supplier.status == S.ONBOARDING
     assert not supplier.changes_requested
+
+
+def test_reject_sees_an_approval_made_meanwhile():
+    supplier = SupplierFactory(status=S.APPLIED)
+    stale = Supplier.objects.get(pk=supplier.pk)  # loaded before another operator approves
+    supplier_approve(supplier, actor=UserFactory())
+    with pytest.raises(DomainError) as refused:
+        supplier_reject(stale, actor=UserFactory(), reason="incomplete")
+    assert refused.value.code == "invalid_transition"
+    supplier.refresh_from_db()
+    assert supplier.status == S.ONBOARDING

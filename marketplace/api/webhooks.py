@@ -1,0 +1,66 @@
+"""The webhooks in the OpenAPI schema: what `marketplace.events` POSTs to the endpoints an
+integrator subscribes to in the admin (SPECTACULAR_SETTINGS["WEBHOOKS"])."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
+from rest_framework import serializers
+
+from marketplace.events import (
+    EVENT_ID_HEADER,
+    EVENT_KIND_HEADER,
+    EVENT_KINDS,
+    SIGNATURE_HEADER,
+    TIMESTAMP_HEADER,
+)
+
+
+class EventSubjectBody(serializers.Serializer):
+    type = serializers.CharField(help_text="The model changed: supplier, ledgerentry, ...")
+    id = serializers.CharField()
+
+
+class EventBody(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The event id: receivers drop repeats by it.")
+    # A string, not an enum: later features add kinds, and receivers should ignore unknown ones.
+    kind = serializers.CharField(help_text="What happened; see the list of kinds.")
+    occurred_at = serializers.DateTimeField()
+    supplier_id = serializers.IntegerField(
+        allow_null=True, help_text="The supplier concerned, if any."
+    )
+    subject = EventSubjectBody(allow_null=True, help_text="What changed, if anything.")
+    reason = serializers.CharField(allow_blank=True, help_text="Why, as an operator gave it.")
+    payload = serializers.DictField(help_text="Details by kind (see the list of kinds).")
+
+
+_KINDS_TEXT = "\n".join(f"- `{kind}`: {text}" for kind, text in EVENT_KINDS.items())
+
+DESCRIPTION = f"""\
+Each event is POSTed as JSON to every active endpoint subscribed to its kind, at least once:
+deliveries are retried with exponential back-off for up to 24 hours until the receiver answers
+2xx (a redirect counts as a failure), and an operator can replay one. Drop repeats by `id`.
+
+Headers:
+
+- `{SIGNATURE_HEADER}`: `sha256=<hex>`, the HMAC-SHA256 with the endpoint's signing secret over
+  `<timestamp>.<raw body>`; compare in constant time, and refuse old timestamps.
+- `{TIMESTAMP_HEADER}`: Unix seconds when this attempt was sent.
+- `{EVENT_ID_HEADER}`: the event id (as in the body).
+- `{EVENT_KIND_HEADER}`: the event kind (as in the body).
+
+Kinds:
+
+{_KINDS_TEXT}
+"""
+
+event_webhook = OpenApiWebhook(
+    name="event",
+    decorator=extend_schema(
+        summary="An event: a supplier's state, JIT or ledger change",
+        description=DESCRIPTION,
+        request={"application/json": EventBody},
+        responses={
+            200: OpenApiResponse(description="Any 2xx: received (the body is ignored)."),
+        },
+    ),
+)

@@ -1,0 +1,33 @@
+"""How a service's refusal (DomainError) reaches a person in the portal: beside the field it
+names when that field is on the page, else as a flash message; a 403 or 404 refusal is the
+matching error page. Never a 500."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+
+from marketplace.errors import DomainError
+
+
+def show_domain_error(
+    request: HttpRequest, error: DomainError, *forms_on_page: forms.BaseForm | None
+) -> None:
+    """Put `error` where the person will see it. Raises PermissionDenied for a 403 refusal and
+    Http404 for a 404 one (the caller's `except` then ends in the error page)."""
+    if error.status == 403:
+        raise PermissionDenied(error.message)
+    if error.status == 404:
+        raise Http404(error.message)
+    placed = False
+    for form in forms_on_page:
+        if form is None:
+            continue
+        for name, field_errors in error.fields.items():
+            if name in form.fields:
+                form.add_error(name, list(field_errors))
+                placed = True
+    if not placed:
+        messages.error(request, error.message)
