@@ -61,6 +61,19 @@ EVENT_KINDS: dict[str, str] = {
     "supplier.member_joined": "An invited colleague joined; payload {username}.",
     "supplier.member_removed": "The owner removed a colleague; payload {username}.",
     "supplier.owner_changed": "The ownership moved; payload {from, to} (usernames).",
+    "listing.created": "A supplier created a listing; payload {mode, is_jit}.",
+    "listing.status_changed": "A listing moved; payload {from, to}, with the reason.",
+    "listing.price_proposed": "The supplier proposed a price; payload {listing, round, price}.",
+    "listing.price_countered": "An operator countered; payload {listing, round, price}.",
+    "listing.price_rejected": "An operator rejected the price (reason); payload {listing, round}.",
+    "listing.price_withdrawn": "The supplier withdrew its price; payload {listing, round}.",
+    "listing.price_agreed": "The supply price is agreed; payload {listing, round, price}.",
+    "listing.retail_price_set": "A retail price was set; payload {market, amount, currency}.",
+    "tender.opened": "An operator opened a tender; payload {product, quantity, closes_at}.",
+    "tender.bid_placed": "A supplier placed or lowered its sealed bid (no amount is sent).",
+    "tender.closed": "A tender closed; payload {status}: awarded or unawarded.",
+    "tender.awarded": "The supplier won the tender; payload {tender, listing}.",
+    "tender.lost": "The supplier's bid did not win; payload {tender}.",
     "ledger.posted": "A deposit ledger entry; payload {kind, amount, balance} (CNY strings).",
 }
 
@@ -73,6 +86,8 @@ class NewEvent:
     subject: models.Model | None = None
     reason: str = ""
     payload: Mapping[str, Any] | None = None
+    # Instead of `supplier` when only its id is at hand (a sweep, a listing).
+    supplier_id: int | None = None
 
     def row(self, now: datetime) -> Event:
         subject_type = (
@@ -82,7 +97,7 @@ class NewEvent:
             kind=self.kind,
             occurred_at=now,
             actor=self.actor,
-            supplier=self.supplier,
+            supplier_id=self.supplier.pk if self.supplier is not None else self.supplier_id,
             subject_type=subject_type,
             subject_id=str(self.subject.pk) if self.subject is not None else "",
             reason=self.reason,
@@ -95,12 +110,15 @@ def record_event(
     *,
     actor: User | None,
     supplier: Supplier | None = None,
+    supplier_id: int | None = None,
     subject: models.Model | None = None,
     reason: str = "",
     payload: Mapping[str, Any] | None = None,
 ) -> Event:
     """Write one event (and its webhook deliveries) in the current transaction."""
-    [event] = record_events([NewEvent(kind, actor, supplier, subject, reason, payload)])
+    [event] = record_events(
+        [NewEvent(kind, actor, supplier, subject, reason, payload, supplier_id)]
+    )
     return event
 
 

@@ -50,6 +50,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=1),
     ),
     PeriodicJob(
+        name="close-due-tenders",
+        task="catalogue.tasks.close_due_tenders",
+        description="Close and award tenders whose closing time has passed (every minute).",
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "marketplace",
     "accounts",
     "suppliers",
+    "catalogue",
     "orders",
     "logistics",
     "compliance",
@@ -352,6 +353,12 @@ JIT_PILOT_PROVINCES = env.list(
     "JIT_PILOT_PROVINCES",
     default=["Guangdong", "Guangxi", "Fujian", "Jiangxi", "Hunan", "Hainan"],
 )
+# Stocking cap for new products: the first stocking orders of a listing ask for at most this
+# many units, until its first batch passes inspection and its return rate (judged only over at
+# least RETURN_RATE_MIN_UNITS sold) is within RETURN_RATE_LIMIT.
+STOCKING_CAP_UNITS = env.int("STOCKING_CAP_UNITS", default=30)
+RETURN_RATE_LIMIT = Decimal(env.str("RETURN_RATE_LIMIT", default="0.08"))
+RETURN_RATE_MIN_UNITS = env.int("RETURN_RATE_MIN_UNITS", default=20)
 # An owner's invitation to a colleague stays valid this long.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # The business licence uploaded at onboarding.

@@ -328,3 +328,32 @@ class WithdrawalRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.amount} CNY for {self.supplier} ({self.status})"
+
+
+class Scorecard(models.Model):
+    """A supplier's scorecard over a rolling window (SPEC, "Scorecard"): the overall score (0-100)
+    and the rates behind it. Tenders read the latest one; rows are added, never edited."""
+
+    supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="scorecards")
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
+    on_time_rate = models.DecimalField(
+        _("on-time shipment rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+    return_rate = models.DecimalField(
+        _("return rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["supplier", "-computed_at"]
+        indexes = [models.Index(fields=["supplier", "-computed_at"], name="scorecard_latest")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(score__gte=0) & Q(score__lte=100), name="score_0_to_100"
+            )
+        ]
+        verbose_name = _("scorecard")
+        verbose_name_plural = _("scorecards")
+
+    def __str__(self) -> str:
+        return f"{self.supplier} {self.score} ({self.computed_at:%Y-%m-%d})"

@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 # a burst.
 EXPECTED = {
     "dispatch-webhooks": ("marketplace.tasks.dispatch_webhooks", 54),
+    "close-due-tenders": ("catalogue.tasks.close_due_tenders", 54),
     "clear-expired-sessions": ("marketplace.tasks.clear_expired_sessions", 23 * 3600),
 }
 

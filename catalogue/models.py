@@ -1,0 +1,386 @@
+"""The catalogue (SPEC, "Listings: fully managed and semi managed"): categories, products,
+listings with their prices and stock per market, price review rounds and tenders."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import validate_hs_code
+
+
+class Market(models.TextChoices):
+    US = "US", _("United States")
+    EU = "EU", _("European Union")
+    UK = "UK", _("United Kingdom")
+    CA = "CA", _("Canada")
+    AU = "AU", _("Australia")
+    JP = "JP", _("Japan")
+
+
+MARKET_CURRENCY = {"US": "USD", "EU": "EUR", "UK": "GBP", "CA": "CAD", "AU": "AUD", "JP": "JPY"}
+
+
+class Category(models.Model):
+    class Risk(models.TextChoices):
+        LOW = "low", _("Low")
+        HIGH = "high", _("High")
+
+    class Aql(models.TextChoices):
+        AQL_2_5 = "2.5", "2.5"
+        AQL_4_0 = "4.0", "4.0"
+
+    code = models.SlugField(_("code"), max_length=60, unique=True)
+    name_en = models.CharField(_("name (English)"), max_length=100)
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100)
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    risk_level = models.CharField(_("risk level"), max_length=4, choices=Risk.choices)
+    default_aql = models.CharField(_("default AQL"), max_length=3, choices=Aql.choices)
+    # The supply prices (CNY per unit) operators expect in this category.
+    price_band_min = models.DecimalField(
+        _("price band from (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    price_band_max = models.DecimalField(
+        _("price band to (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+
+    class Meta:
+        ordering = ["code"]
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(price_band_min__isnull=True)
+                | Q(price_band_max__isnull=True)
+                | Q(price_band_min__lte=models.F("price_band_max")),
+                name="category_price_band_ordered",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name_en} / {self.name_zh}"
+
+
+class Product(models.Model):
+    title_en = models.CharField(_("title (English)"), max_length=200)
+    title_zh = models.CharField(_("title (Chinese)"), max_length=200)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="products")
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    hs_code = models.CharField(_("HS code"), max_length=10, validators=[validate_hs_code])
+    weight_g = models.PositiveIntegerField(_("weight (g)"), validators=[MinValueValidator(1)])
+    length_cm = models.DecimalField(_("length (cm)"), max_digits=7, decimal_places=1)
+    width_cm = models.DecimalField(_("width (cm)"), max_digits=7, decimal_places=1)
+    height_cm = models.DecimalField(_("height (cm)"), max_digits=7, decimal_places=1)
+    declared_value_usd = models.DecimalField(
+        _("declared value (USD)"), max_digits=12, decimal_places=2
+    )
+    # A benchmark for price review, e.g. the same item's wholesale price (CNY per unit).
+    reference_price_cny = models.DecimalField(
+        _("reference price (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    # The supplier that created the product; none for a specification an operator wrote for a
+    # tender.
+    owner = models.ForeignKey(
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="products",
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+
+    def __str__(self) -> str:
+        return f"{self.title_en} / {self.title_zh}"
+
+
+class ProductImage(models.Model):
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="images")
+    image = models.ImageField(_("image"), upload_to="products/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/%Y/%m/")
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["product", "position", "id"]
+        verbose_name = _("product image")
+        verbose_name_plural = _("product images")
+
+    def __str__(self) -> str:
+        return self.image.name
+
+
+class Listing(models.Model):
+    class Mode(models.TextChoices):
+        FULLY_MANAGED = "fully_managed", _("Fully managed")
+        SEMI_MANAGED = "semi_managed", _("Semi managed")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        SUBMITTED = "submitted", _("Submitted")
+        PRICE_REVIEW = "price_review", _("Price review")
+        COMPLIANCE_REVIEW = "compliance_review", _("Compliance review")
+        APPROVED = "approved", _("Approved")
+        LIVE = "live", _("Live")
+        PAUSED = "paused", _("Paused")
+        DELISTED = "delisted", _("Delisted")
+
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="listings"
+    )
+    product = models.ForeignKey(Product, on_delete=models.PROTECT, related_name="listings")
+    mode = models.CharField(_("mode"), max_length=20, choices=Mode.choices)
+    is_jit = models.BooleanField(
+        _("JIT"), default=False, help_text=_("Sold before stock exists; shipped within 24 h.")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    status_reason = models.CharField(_("status reason"), max_length=300, blank=True)
+    status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
+    # Paused by the stock rule (resumes by itself when stock returns), not by a person.
+    paused_for_stock = models.BooleanField(default=False, editable=False)
+    # The accepted supply price (CNY per unit), set by price review.
+    supply_price_cny = models.DecimalField(
+        _("supply price (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    # When the listing's first stocking batch passed warehouse inspection (the stocking cap).
+    first_batch_accepted_at = models.DateTimeField(_("first batch accepted"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("listing")
+        verbose_name_plural = _("listings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["supplier", "product", "mode"], name="one_listing_per_supplier_product_mode"
+            ),
+            # JIT goods go to the platform's JIT warehouse: only fully managed listings.
+            models.CheckConstraint(
+                condition=Q(is_jit=False) | Q(mode="fully_managed"), name="jit_is_fully_managed"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.product.title_en} ({self.get_mode_display()}) by {self.supplier.name_en}"
+
+
+class ListingPrice(models.Model):
+    """The retail price of a listing in one market; operators set it, suppliers only read it."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="prices")
+    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
+    currency = models.CharField(_("currency"), max_length=3)
+    amount = models.DecimalField(_("retail price"), max_digits=12, decimal_places=2)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(_("set"), default=timezone.now)
+
+    class Meta:
+        ordering = ["listing", "market"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "market"], name="one_price_per_market"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="retail_price_positive"),
+        ]
+        verbose_name = _("retail price")
+        verbose_name_plural = _("retail prices")
+
+    def __str__(self) -> str:
+        return f"{self.market} {self.amount} {self.currency}"
+
+
+class OverseasStock(models.Model):
+    """A semi-managed seller's stock in its own warehouse in one market, as it reports it."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="overseas_stock")
+    market = models.CharField(_("market"), max_length=2, choices=Market.choices)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    reported_at = models.DateTimeField(_("reported"), default=timezone.now)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["listing", "market"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "market"], name="one_stock_per_market")
+        ]
+        verbose_name = _("overseas stock")
+        verbose_name_plural = _("overseas stock")
+
+    def __str__(self) -> str:
+        return f"{self.market}: {self.quantity}"
+
+
+class PriceRound(models.Model):
+    """One round of price review: the supplier proposes, an operator accepts, counters or
+    rejects, and after a counter the supplier accepts it or withdraws."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        COUNTERED = "countered", _("Countered")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED = "rejected", _("Rejected")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    OPEN = (Status.PROPOSED, Status.COUNTERED)
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="price_rounds")
+    number = models.PositiveIntegerField(_("round"))
+    proposed_price = models.DecimalField(_("proposed price (CNY)"), max_digits=12, decimal_places=2)
+    counter_price = models.DecimalField(
+        _("counter price (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PROPOSED
+    )
+    supplier_note = models.CharField(_("supplier's note"), max_length=300, blank=True)
+    operator_note = models.CharField(_("operator's note"), max_length=300, blank=True)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["listing", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "number"], name="price_round_number"),
+            # One open round per listing, whatever races: the database says no to a second.
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=Q(status__in=["proposed", "countered"]),
+                name="one_open_price_round",
+            ),
+            models.CheckConstraint(condition=Q(proposed_price__gt=0), name="proposal_positive"),
+        ]
+        verbose_name = _("price round")
+        verbose_name_plural = _("price rounds")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} round {self.number} ({self.status})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN
+
+    @property
+    def agreed_price(self) -> Decimal | None:
+        if self.status != self.Status.ACCEPTED:
+            return None
+        return self.counter_price if self.counter_price is not None else self.proposed_price
+
+
+class Tender(models.Model):
+    """A reverse auction: the platform asks for a quantity of a specified product; suppliers
+    bid sealed unit prices; at closing the best qualified bid wins (see services.tenders)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        AWARDED = "awarded", _("Awarded")
+        UNAWARDED = "unawarded", _("Closed without award")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    product = models.ForeignKey(
+        Product,
+        on_delete=models.PROTECT,
+        related_name="tenders",
+        help_text=_("The product specification suppliers bid for."),
+    )
+    quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
+    closes_at = models.DateTimeField(_("closes"), db_index=True)
+    # Quality thresholds a bidder must meet to qualify (empty: no threshold).
+    min_score = models.DecimalField(
+        _("minimum scorecard"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    max_return_rate = models.DecimalField(
+        _("maximum return rate"),
+        max_digits=5,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text=_("As a fraction, e.g. 0.08 for 8%."),
+    )
+    required_test = models.CharField(
+        _("required passing test"),
+        max_length=100,
+        blank=True,
+        help_text=_("A standard the product must have passed, e.g. EN 71-3."),
+    )
+    quality_adjusted = models.BooleanField(
+        _("quality-adjusted"),
+        default=False,
+        help_text=_("Rank bids by price divided by a quality factor from the scorecard."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True
+    )
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    winning_bid = models.OneToOneField(
+        "Bid", on_delete=models.PROTECT, null=True, blank=True, related_name="won_tender"
+    )
+    # Which bids qualified, how they ranked and why the winner won (shown with the award).
+    award_explanation = models.JSONField(_("award explanation"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-opened_at", "-id"]
+        indexes = [
+            models.Index(fields=["closes_at"], condition=Q(status="open"), name="tender_due")
+        ]
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
+
+    def __str__(self) -> str:
+        return f"Tender #{self.pk}: {self.quantity} x {self.product.title_en}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN and self.closes_at > timezone.now()
+
+
+class Bid(models.Model):
+    """A supplier's sealed bid. Only its supplier reads it before closing; operators see the
+    amounts after closing; no other supplier ever does."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.CASCADE, related_name="bids")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="bids"
+    )
+    unit_price = models.DecimalField(_("unit price (CNY)"), max_digits=12, decimal_places=2)
+    lead_time_days = models.PositiveIntegerField(_("lead time (days)"))
+    capacity = models.PositiveIntegerField(_("capacity (units)"))
+    placed_at = models.DateTimeField(_("placed"), default=timezone.now)
+    updated_at = models.DateTimeField(_("last lowered"), default=timezone.now)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["tender", "placed_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "supplier"], name="one_bid_per_supplier"),
+            models.CheckConstraint(condition=Q(unit_price__gt=0), name="bid_price_positive"),
+        ]
+        verbose_name = _("bid")
+        verbose_name_plural = _("bids")
+
+    def __str__(self) -> str:
+        return f"Bid #{self.pk} on tender {self.tender_id}"

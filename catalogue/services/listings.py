@@ -1,0 +1,265 @@
+"""Listings and their life (SPEC, "Listings"):
+
+    draft → submitted → price_review → compliance_review → approved → live ⇄ paused → delisted
+
+Every move goes through `listing_transition` (the row locked, the move checked against the table,
+an event written with actor and reason). `listing_stock_changed` is the one function other apps
+call when a listing's available stock changes: it pauses a non-JIT listing at zero and resumes it
+when stock returns, and never touches JIT listings.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+from suppliers.models import Supplier
+
+from ..models import MARKET_CURRENCY, Listing, ListingPrice, Market, OverseasStock, Product
+
+S = Listing.Status
+
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.DRAFT: frozenset({S.SUBMITTED, S.DELISTED}),
+    S.SUBMITTED: frozenset({S.PRICE_REVIEW, S.DRAFT, S.DELISTED}),
+    S.PRICE_REVIEW: frozenset({S.COMPLIANCE_REVIEW, S.DRAFT, S.DELISTED}),
+    S.COMPLIANCE_REVIEW: frozenset({S.APPROVED, S.DRAFT, S.DELISTED}),
+    S.APPROVED: frozenset({S.LIVE, S.PAUSED, S.DELISTED}),
+    S.LIVE: frozenset({S.PAUSED, S.DELISTED}),
+    S.PAUSED: frozenset({S.LIVE, S.DELISTED}),
+    S.DELISTED: frozenset(),
+}
+
+# What the supplier does next, by state (shown in the portal).
+NEXT_STEP = {
+    S.DRAFT: _("Propose a supply price to submit the listing."),
+    S.SUBMITTED: _("Waiting for an operator to review the price."),
+    S.PRICE_REVIEW: _("Price review: answer a counter-offer if there is one."),
+    S.COMPLIANCE_REVIEW: _("Waiting for compliance review."),
+    S.APPROVED: _("Approved: an operator sets the retail prices and publishes it."),
+    S.LIVE: _("Live and selling."),
+    S.PAUSED: _("Paused: see the reason."),
+    S.DELISTED: _("Delisted: see the reason."),
+}
+
+
+def listing_transition(
+    listing: Listing,
+    target: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    paused_for_stock: bool = False,
+) -> Listing:
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == target:
+            return locked
+        if target not in TRANSITIONS[locked.status]:
+            raise DomainError(
+                "invalid_transition",
+                _("A listing cannot move from %(current)s to %(target)s.")
+                % {"current": locked.get_status_display(), "target": S(target).label},
+            )
+        if target == S.DELISTED and not reason.strip():
+            raise DomainError(
+                "reason_required",
+                _("Say why the listing is delisted."),
+                fields={"reason": [_("Required.")]},
+                status=422,
+            )
+        previous = locked.status
+        locked.status = target
+        locked.status_reason = reason.strip()
+        locked.status_changed_at = timezone.now()
+        locked.paused_for_stock = paused_for_stock
+        locked.save(
+            update_fields=["status", "status_reason", "status_changed_at", "paused_for_stock"]
+        )
+        record_event(
+            "listing.status_changed",
+            actor=actor,
+            supplier_id=locked.supplier_id,
+            subject=locked,
+            reason=locked.status_reason,
+            payload={"from": previous, "to": target},
+        )
+    listing.status, listing.status_reason = locked.status, locked.status_reason
+    listing.paused_for_stock = locked.paused_for_stock
+    return locked
+
+
+def listing_create(
+    supplier: Supplier, product: Product, *, mode: str, is_jit: bool, actor: User | None
+) -> Listing:
+    if is_jit and mode != Listing.Mode.FULLY_MANAGED:
+        raise DomainError(
+            "jit_fully_managed_only",
+            _("Only a fully managed listing can be JIT."),
+            fields={"is_jit": [_("Fully managed listings only.")]},
+            status=422,
+        )
+    if is_jit and not supplier.jit_enrolled:
+        raise DomainError(
+            "jit_not_enrolled",
+            _("The supplier is not enrolled in JIT."),
+            fields={"is_jit": [_("Enrol in JIT first.")]},
+            status=422,
+        )
+    if product.owner_id not in (None, supplier.pk):
+        raise DomainError("not_found", _("No such product."), status=404)
+    try:
+        with transaction.atomic():
+            listing = Listing.objects.create(
+                supplier=supplier, product=product, mode=mode, is_jit=is_jit
+            )
+            record_event(
+                "listing.created",
+                actor=actor,
+                supplier_id=supplier.pk,
+                subject=listing,
+                payload={"mode": mode, "is_jit": is_jit},
+            )
+    except IntegrityError:
+        raise DomainError(
+            "listing_exists",
+            _("This supplier already lists this product in this mode."),
+            fields={"mode": [_("Already listed.")]},
+        ) from None
+    return listing
+
+
+def available_stock(listing: Listing) -> int:
+    """What can be sold now: a semi-managed seller's reported overseas stock; for fully managed
+    listings the platform's consignment stock (none is held before the consignment feature)."""
+    if listing.mode == Listing.Mode.SEMI_MANAGED:
+        total = listing.overseas_stock.aggregate(total=Sum("quantity"))["total"]
+        return int(total or 0)
+    return 0
+
+
+def listing_stock_changed(
+    listing: Listing, available: int, *, actor: User | None = None
+) -> Listing:
+    """Pause a non-JIT live listing that has no available stock; resume one this rule paused
+    when stock is back. JIT listings sell without stock and are never touched."""
+    if listing.is_jit:
+        return listing
+    if listing.status == S.LIVE and available <= 0:
+        return listing_transition(
+            listing, S.PAUSED, actor=actor, reason=_("No available stock."), paused_for_stock=True
+        )
+    if listing.status == S.PAUSED and listing.paused_for_stock and available > 0:
+        return listing_transition(
+            listing,
+            S.LIVE,
+            actor=actor,
+            reason=_("Stock is back: %(n)d available.") % {"n": available},
+        )
+    return listing
+
+
+def listing_publish(listing: Listing, *, actor: User) -> Listing:
+    """An operator puts an approved listing on sale; without stock (and not JIT) it goes
+    straight to paused, and the stock rule resumes it."""
+    if not listing.prices.exists():
+        raise DomainError(
+            "no_retail_price",
+            _("Set a retail price in at least one market first."),
+            fields={"prices": [_("Required.")]},
+        )
+    live = listing_transition(listing, S.LIVE, actor=actor, reason=_("Published."))
+    return listing_stock_changed(live, available_stock(live), actor=actor)
+
+
+def retail_price_set(
+    listing: Listing, *, market: str, amount: Decimal | str, actor: User
+) -> ListingPrice:
+    """The platform alone sets retail prices, per market, in the market's currency."""
+    if not actor.is_staff:
+        raise DomainError("operators_only", _("Only operators set retail prices."), status=403)
+    if market not in Market.values:
+        raise DomainError(
+            "unknown_market", _("Unknown market."), fields={"market": [_("Unknown.")]}, status=422
+        )
+    value = Decimal(str(amount))
+    if not value.is_finite() or value <= 0:
+        raise DomainError(
+            "invalid_amount",
+            _("A retail price is above zero."),
+            fields={"amount": [_("Above zero.")]},
+            status=422,
+        )
+    with transaction.atomic():
+        price, _created = ListingPrice.objects.update_or_create(
+            listing=listing,
+            market=market,
+            defaults={
+                "currency": MARKET_CURRENCY[market],
+                "amount": value,
+                "set_by": actor,
+                "set_at": timezone.now(),
+            },
+        )
+        record_event(
+            "listing.retail_price_set",
+            actor=actor,
+            supplier_id=listing.supplier_id,
+            subject=listing,
+            payload={"market": market, "amount": str(value), "currency": price.currency},
+        )
+    return price
+
+
+def overseas_stock_report(
+    listing: Listing, *, market: str, quantity: int, actor: User | None
+) -> OverseasStock:
+    """A semi-managed seller reports its stock in one market; the listing sells only where it is
+    above zero, and pauses or resumes by the stock rule."""
+    if listing.mode != Listing.Mode.SEMI_MANAGED:
+        raise DomainError(
+            "not_semi_managed",
+            _("Only semi-managed listings report overseas stock."),
+            fields={"market": [_("Not a semi-managed listing.")]},
+            status=422,
+        )
+    if market not in Market.values:
+        raise DomainError(
+            "unknown_market", _("Unknown market."), fields={"market": [_("Unknown.")]}, status=422
+        )
+    if quantity < 0:
+        raise DomainError(
+            "invalid_quantity",
+            _("Stock cannot be negative."),
+            fields={"quantity": [_("Zero or more.")]},
+            status=422,
+        )
+    with transaction.atomic():
+        stock, _created = OverseasStock.objects.update_or_create(
+            listing=listing,
+            market=market,
+            defaults={"quantity": quantity, "reported_at": timezone.now(), "reported_by": actor},
+        )
+        listing_stock_changed(listing, available_stock(listing), actor=actor)
+    return stock
+
+
+def sellable_markets(listing: Listing) -> list[str]:
+    """Where a consumer can buy the listing now: live, priced there, and for semi-managed
+    listings with reported stock there."""
+    if listing.status != S.LIVE:
+        return []
+    priced = set(listing.prices.values_list("market", flat=True))
+    if listing.mode == Listing.Mode.SEMI_MANAGED:
+        stocked = set(
+            listing.overseas_stock.filter(quantity__gt=0).values_list("market", flat=True)
+        )
+        priced &= stocked
+    return sorted(priced)
