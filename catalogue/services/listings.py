@@ -150,20 +150,29 @@ def listing_stock_changed(
 ) -> Listing:
     """Pause a non-JIT live listing that has no available stock; resume one this rule paused
     when stock is back. JIT listings sell without stock and are never touched."""
-    if listing.is_jit:
-        return listing
-    if listing.status == S.LIVE and available <= 0:
-        return listing_transition(
-            listing, S.PAUSED, actor=actor, reason=_("No available stock."), paused_for_stock=True
-        )
-    if listing.status == S.PAUSED and listing.paused_for_stock and available > 0:
-        return listing_transition(
-            listing,
-            S.LIVE,
-            actor=actor,
-            reason=_("Stock is back: %(n)d available.") % {"n": available},
-        )
-    return listing
+    with transaction.atomic():
+        # Decide on the row as it is now, not on a copy the caller loaded earlier.
+        current = Listing.objects.select_for_update().get(pk=listing.pk)
+        if current.is_jit:
+            return current
+        if current.status == S.LIVE and available <= 0:
+            current = listing_transition(
+                current,
+                S.PAUSED,
+                actor=actor,
+                reason=_("No available stock."),
+                paused_for_stock=True,
+            )
+        elif current.status == S.PAUSED and current.paused_for_stock and available > 0:
+            current = listing_transition(
+                current,
+                S.LIVE,
+                actor=actor,
+                reason=_("Stock is back: %(n)d available.") % {"n": available},
+            )
+    listing.status, listing.status_reason = current.status, current.status_reason
+    listing.paused_for_stock = current.paused_for_stock
+    return current
 
 
 def listing_publish(listing: Listing, *, actor: User) -> Listing:
@@ -175,8 +184,9 @@ def listing_publish(listing: Listing, *, actor: User) -> Listing:
             _("Set a retail price in at least one market first."),
             fields={"prices": [_("Required.")]},
         )
-    live = listing_transition(listing, S.LIVE, actor=actor, reason=_("Published."))
-    return listing_stock_changed(live, available_stock(live), actor=actor)
+    with transaction.atomic():
+        listing_transition(listing, S.LIVE, actor=actor, reason=_("Published."))
+        return listing_stock_changed(listing, available_stock(listing), actor=actor)
 
 
 def retail_price_set(

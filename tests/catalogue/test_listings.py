@@ -193,3 +193,13 @@ def test_stocking_cap(passed, rate, sold, cap):
 def test_the_cap_is_a_setting(settings):
     settings.STOCKING_CAP_UNITS = 50
     assert stocking_cap(first_batch_passed=False, return_rate=None, units_sold=0) == 50
+
+
+def test_the_stock_rule_reads_the_listing_as_it_is_now(operator_user):
+    listing = ListingFactory(mode="semi_managed", status=S.APPROVED)
+    retail_price_set(listing, market="US", amount="10", actor=operator_user)
+    stale = Listing.objects.get(pk=listing.pk)
+    listing_publish(listing, actor=operator_user)  # paused for stock
+    overseas_stock_report(stale, market="US", quantity=5, actor=None)
+    listing.refresh_from_db()
+    assert listing.status == S.LIVE

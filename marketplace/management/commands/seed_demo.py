@@ -17,6 +17,7 @@ from django.db import transaction
 from accounts.models import ApiClient, Scope, User
 from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
 from accounts.services import api_client_create, api_key_authenticate, api_key_issue
+from catalogue.demo import seed_catalogue
 from marketplace.jobs import tracked_job
 from suppliers.demo import SUPPLIERS, seed_supplier
 
@@ -62,7 +63,7 @@ class Command(BaseCommand):
                 "or DEMO_DATA=true (never on a real deployment)."
             )
         self.credentials_file = Path(options["credentials_file"])
-        steps = len(STAFF) + len(SUPPLIERS) + 2
+        steps = len(STAFF) + len(SUPPLIERS) + 3
         with tracked_job("seed_demo", total=steps, bar=options["verbosity"] > 0) as job:
             credentials: list[dict[str, Any]] = []
             for demo in STAFF:
@@ -79,6 +80,8 @@ class Command(BaseCommand):
                     credentials.append(self._row(demo))
                 seed_supplier(demo_supplier, operator=operator, owner=owner)
                 job.advance()
+            seed_catalogue(operator=operator)
+            job.advance()
             api_key = self._api_key()
             job.advance()
             self.credentials_file.write_text(
