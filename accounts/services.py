@@ -10,6 +10,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from marketplace.errors import DomainError
 
@@ -26,8 +27,8 @@ def api_key_issue(*, user: User, name: str, actor: User | None) -> tuple[ApiKey,
     if user.is_staff or not (hasattr(user, "api_client") or hasattr(user, "supplier_membership")):
         raise DomainError(
             "not_api_user",
-            "API keys are issued to integrator clients and supplier users only.",
-            fields={"user": ["Keys are for integrator accounts and supplier users, not staff."]},
+            _("API keys are issued to integrator clients and supplier users only."),
+            fields={"user": [_("Keys are for integrator accounts and supplier users, not staff.")]},
             status=422,
         )
     lookup, plain = _new_plain_key()
@@ -105,8 +106,8 @@ def _validate_scopes(scopes: Iterable[str]) -> list[str]:
     if unknown:
         raise DomainError(
             "unknown_scope",
-            f"Unknown scope: {', '.join(unknown)}.",
-            fields={"scopes": [f"Choose from {', '.join(Scope.values)}."]},
+            _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)},
+            fields={"scopes": [_("Choose from %(scopes)s.") % {"scopes": ", ".join(Scope.values)}]},
             status=422,
         )
     return scopes

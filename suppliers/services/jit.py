@@ -9,12 +9,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.events import record_event
 
-from ..models import Supplier
+from ..models import Province, Supplier
 from ..selectors import supplier_balance
 from .members import require_owner_of
 
@@ -24,6 +25,14 @@ class Condition:
     code: str
     met: bool
     message: str
+
+
+def _province(value: str) -> str:
+    """A pilot province's name in the request's language (the setting holds the stored value)."""
+    try:
+        return str(Province(value).label)
+    except ValueError:
+        return value
 
 
 def jit_conditions(supplier: Supplier) -> list[Condition]:
@@ -43,7 +52,7 @@ def jit_conditions(supplier: Supplier) -> list[Condition]:
             "pilot_province",
             in_pilot,
             _("A factory is in a pilot province: %(provinces)s.")
-            % {"provinces": ", ".join(provinces)},
+            % {"provinces": pgettext("list separator", ", ").join(_province(p) for p in provinces)},
         ),
         Condition(
             "deposit",
@@ -66,7 +75,8 @@ def jit_apply(supplier: Supplier, *, actor: User | None) -> Supplier:
         if failing:
             raise DomainError(
                 "jit_not_eligible",
-                _("Not eligible for JIT: ") + " ".join(c.message for c in failing),
+                _("Not eligible for JIT: %(reasons)s")
+                % {"reasons": " ".join(c.message for c in failing)},
                 fields={c.code: [c.message] for c in failing},
                 status=422,
             )

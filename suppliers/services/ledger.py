@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError
@@ -38,15 +39,15 @@ def _money(amount: Decimal | str | int, field: str = "amount") -> Decimal:
     if not value.is_finite() or abs(value) > MAX_AMOUNT:
         raise DomainError(
             "invalid_amount",
-            "The amount is not a number the ledger can hold.",
-            fields={field: ["Not a valid amount."]},
+            _("The amount is not a number the ledger can hold."),
+            fields={field: [_("Not a valid amount.")]},
             status=422,
         )
     if value != value.quantize(CENT):
         raise DomainError(
             "invalid_amount",
-            "Amounts are in CNY with at most two decimals.",
-            fields={field: ["At most two decimals."]},
+            _("Amounts are in CNY with at most two decimals."),
+            fields={field: [_("At most two decimals.")]},
             status=422,
         )
     return value.quantize(CENT)
@@ -57,8 +58,8 @@ def _positive(amount: Decimal | str | int) -> Decimal:
     if value <= 0:
         raise DomainError(
             "invalid_amount",
-            "The amount must be above zero.",
-            fields={"amount": ["Must be above zero."]},
+            _("The amount must be above zero."),
+            fields={"amount": [_("Must be above zero.")]},
             status=422,
         )
     return value
@@ -87,8 +88,14 @@ def _post(
         if floor is not None and balance < floor:
             raise DomainError(
                 "insufficient_balance",
-                f"This would leave {balance} CNY, below the {floor} CNY this deposit must keep.",
-                fields={"amount": [f"At most {balance - amount - floor} CNY."]},
+                _(
+                    "This would leave %(balance)s CNY, below the %(floor)s CNY this deposit "
+                    "must keep."
+                )
+                % {"balance": balance, "floor": floor},
+                fields={
+                    "amount": [_("At most %(amount)s CNY.") % {"amount": balance - amount - floor}]
+                },
             )
         try:
             with transaction.atomic():
@@ -114,8 +121,9 @@ def _post(
             ):
                 raise DomainError(
                     "duplicate_top_up",
-                    f"A top-up with bank reference {bank_reference} is already on this ledger.",
-                    fields={"bank_reference": ["Already credited."]},
+                    _("A top-up with bank reference %(reference)s is already on this ledger.")
+                    % {"reference": bank_reference},
+                    fields={"bank_reference": [_("Already credited.")]},
                 ) from None
             raise
         record_event(
@@ -138,10 +146,15 @@ def _apply_jit_threshold(supplier: Supplier, balance: Decimal, actor: User | Non
     Jit = Supplier.JitStatus
     if supplier.jit_status == Jit.ENROLLED and balance < minimum:
         target, kind = Jit.PAUSED, "supplier.jit_paused"
-        reason = f"Deposit {balance} CNY is below the JIT minimum of {minimum} CNY."
+        reason = _("Deposit %(balance)s CNY is below the JIT minimum of %(minimum)s CNY.") % {
+            "balance": balance,
+            "minimum": minimum,
+        }
     elif supplier.jit_status == Jit.PAUSED and balance >= minimum:
         target, kind = Jit.ENROLLED, "supplier.jit_resumed"
-        reason = f"Deposit {balance} CNY is back at or above the JIT minimum of {minimum} CNY."
+        reason = _(
+            "Deposit %(balance)s CNY is back at or above the JIT minimum of %(minimum)s CNY."
+        ) % {"balance": balance, "minimum": minimum}
     else:
         return
     supplier.jit_status = target
@@ -164,8 +177,8 @@ def ledger_top_up(
     if not bank_reference:
         raise DomainError(
             "bank_reference_required",
-            "A top-up needs the bank reference of the transfer.",
-            fields={"bank_reference": ["Required."]},
+            _("A top-up needs the bank reference of the transfer."),
+            fields={"bank_reference": [_("Required.")]},
             status=422,
         )
     return _post(
@@ -200,9 +213,9 @@ def ledger_penalty(
 def ledger_reverse_penalty(penalty: LedgerEntry, *, actor: User | None, memo: str) -> LedgerEntry:
     """A waived penalty comes back as a reversal pointing at the penalty entry."""
     if penalty.kind != Kind.PENALTY:
-        raise DomainError("not_a_penalty", "Only a penalty entry can be reversed.")
+        raise DomainError("not_a_penalty", _("Only a penalty entry can be reversed."))
     if penalty.corrections.filter(kind=Kind.PENALTY_REVERSAL).exists():
-        raise DomainError("already_reversed", "This penalty has already been reversed.")
+        raise DomainError("already_reversed", _("This penalty has already been reversed."))
     return _post(
         penalty.supplier,
         kind=Kind.PENALTY_REVERSAL,
@@ -246,22 +259,22 @@ def ledger_adjust(
     if value == 0:
         raise DomainError(
             "invalid_amount",
-            "An adjustment cannot be zero.",
-            fields={"amount": ["Not zero."]},
+            _("An adjustment cannot be zero."),
+            fields={"amount": [_("Not zero.")]},
             status=422,
         )
     if not memo.strip():
         raise DomainError(
             "memo_required",
-            "Say why the ledger is adjusted.",
-            fields={"memo": ["Required."]},
+            _("Say why the ledger is adjusted."),
+            fields={"memo": [_("Required.")]},
             status=422,
         )
     if corrects is not None and corrects.supplier_id != supplier.pk:
         raise DomainError(
             "wrong_supplier",
-            "The corrected entry belongs to another supplier.",
-            fields={"corrects": ["Another supplier's entry."]},
+            _("The corrected entry belongs to another supplier."),
+            fields={"corrects": [_("Another supplier's entry.")]},
             status=422,
         )
     return _post(
@@ -282,16 +295,17 @@ def withdrawal_request(
     if not bank_account.strip():
         raise DomainError(
             "bank_account_required",
-            "Name the bank account to pay into.",
-            fields={"bank_account": ["Required."]},
+            _("Name the bank account to pay into."),
+            fields={"bank_account": [_("Required.")]},
             status=422,
         )
     available = supplier_balance(supplier.pk) - jit_floor(supplier)
     if value > available:
+        most = max(available, Decimal("0.00"))
         raise DomainError(
             "insufficient_balance",
-            f"At most {max(available, Decimal('0.00'))} CNY can be withdrawn now.",
-            fields={"amount": [f"At most {max(available, Decimal('0.00'))} CNY."]},
+            _("At most %(amount)s CNY can be withdrawn now.") % {"amount": most},
+            fields={"amount": [_("At most %(amount)s CNY.") % {"amount": most}]},
             status=422,
         )
     with transaction.atomic():
@@ -316,7 +330,9 @@ def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> Withdrawal
         if locked.status == WithdrawalRequest.Status.APPROVED:
             return locked
         if locked.status != WithdrawalRequest.Status.REQUESTED:
-            raise DomainError("withdrawal_decided", "This withdrawal request was already decided.")
+            raise DomainError(
+                "withdrawal_decided", _("This withdrawal request was already decided.")
+            )
         supplier = Supplier.objects.get(pk=locked.supplier_id)
         entry = _post(
             supplier,
@@ -344,14 +360,16 @@ def withdrawal_reject(request: WithdrawalRequest, *, actor: User, reason: str) -
     if not reason.strip():
         raise DomainError(
             "reason_required",
-            "Say why the withdrawal is rejected.",
-            fields={"reason": ["Required."]},
+            _("Say why the withdrawal is rejected."),
+            fields={"reason": [_("Required.")]},
             status=422,
         )
     with transaction.atomic():
         locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
         if locked.status != WithdrawalRequest.Status.REQUESTED:
-            raise DomainError("withdrawal_decided", "This withdrawal request was already decided.")
+            raise DomainError(
+                "withdrawal_decided", _("This withdrawal request was already decided.")
+            )
         locked.status = WithdrawalRequest.Status.REJECTED
         locked.decided_by, locked.decided_at = actor, timezone.now()
         locked.decision_reason = reason.strip()

@@ -16,6 +16,7 @@ from typing import Any
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError
@@ -37,6 +38,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 REASON_REQUIRED = frozenset({Status.SUSPENDED, Status.TERMINATED})
 
 
+def _either(alternatives: list[str]) -> str:
+    """Join the alternatives with "or", in the request's language."""
+    text = alternatives[0]
+    for alternative in alternatives[1:]:
+        text = _("%(one)s or %(other)s") % {"one": text, "other": alternative}
+    return text
+
+
 def supplier_transition(
     supplier: Supplier,
     target: str,
@@ -56,21 +65,23 @@ def supplier_transition(
         if only_from is not None and locked.status not in only_from:
             raise DomainError(
                 "invalid_transition",
-                f"This applies only to a supplier that is "
-                f"{' or '.join(sorted(Status(s).label.lower() for s in only_from))}; "
-                f"this one is {locked.get_status_display().lower()}.",
+                _("This applies only to a supplier that is %(expected)s; this one is %(current)s.")
+                % {
+                    "expected": _either(sorted(Status(s).label.lower() for s in only_from)),
+                    "current": locked.get_status_display().lower(),
+                },
             )
         if target not in TRANSITIONS[locked.status]:
             raise DomainError(
                 "invalid_transition",
-                f"A supplier cannot move from {locked.get_status_display()} to "
-                f"{Status(target).label}.",
+                _("A supplier cannot move from %(current)s to %(target)s.")
+                % {"current": locked.get_status_display(), "target": Status(target).label},
             )
         if target in REASON_REQUIRED and not reason:
             raise DomainError(
                 "reason_required",
-                f"Say why the supplier is {Status(target).label.lower()}.",
-                fields={"reason": ["Required."]},
+                _("Say why the supplier is %(status)s.") % {"status": Status(target).label.lower()},
+                fields={"reason": [_("Required.")]},
                 status=422,
             )
         previous = locked.status
@@ -165,8 +176,8 @@ def _check_application(application: Application, *, exclude_pk: int | None = Non
     if not application.factories:
         raise DomainError(
             "factory_required",
-            "Name at least one factory.",
-            fields={"factories": ["At least one factory."]},
+            _("Name at least one factory."),
+            fields={"factories": [_("At least one factory.")]},
             status=422,
         )
     taken = Supplier.objects.filter(credit_code=application.credit_code.upper())
@@ -175,8 +186,8 @@ def _check_application(application: Application, *, exclude_pk: int | None = Non
     if taken.exists():
         raise DomainError(
             "credit_code_taken",
-            "A supplier with this unified social credit code has already applied.",
-            fields={"credit_code": ["Already registered."]},
+            _("A supplier with this unified social credit code has already applied."),
+            fields={"credit_code": [_("Already registered.")]},
         )
 
 
@@ -190,8 +201,8 @@ def supplier_apply(
         if User.objects.filter(username__iexact=username).exists():
             raise DomainError(
                 "username_taken",
-                "This username is taken.",
-                fields={"username": ["Taken."]},
+                _("This username is taken."),
+                fields={"username": [_("Taken.")]},
                 status=422,
             )
         user = User.objects.create_user(username=username, email=email, password=password)
@@ -214,15 +225,16 @@ def supplier_request_changes(supplier: Supplier, *, actor: User, comment: str) -
     if not comment:
         raise DomainError(
             "comment_required",
-            "Tell the applicant what to change.",
-            fields={"reason": ["Required."]},
+            _("Tell the applicant what to change."),
+            fields={"reason": [_("Required.")]},
             status=422,
         )
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
         if locked.status != Status.APPLIED:
             raise DomainError(
-                "not_an_application", "Changes can be asked only of an application under review."
+                "not_an_application",
+                _("Changes can be asked only of an application under review."),
             )
         locked.changes_requested, locked.review_comment = True, comment
         locked.save(update_fields=["changes_requested", "review_comment"])
@@ -243,7 +255,9 @@ def supplier_resubmit(supplier: Supplier, application: Application, *, actor: Us
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
         if locked.status != Status.APPLIED or not locked.changes_requested:
-            raise DomainError("no_changes_requested", "The application is not waiting for changes.")
+            raise DomainError(
+                "no_changes_requested", _("The application is not waiting for changes.")
+            )
         for name, value in application.supplier_fields().items():
             setattr(locked, name, value)
         locked.changes_requested = False
