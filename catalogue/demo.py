@@ -99,13 +99,16 @@ def _category(code: str) -> Category:
     return Category.objects.get(code=code)
 
 
+def _owner(supplier: Supplier) -> User:
+    return supplier.memberships.select_related("user").get(role="owner").user
+
+
 def seed_catalogue(*, operator: User) -> None:
     if Category.objects.filter(code="toys").exists():
         return
     bright = Supplier.objects.get(credit_code__startswith="91440300MA5F00001")
     youjia = Supplier.objects.get(credit_code__startswith="91330782MA2E00002")
     zhilian = Supplier.objects.get(credit_code__startswith="91441900MA4W00003")
-    owners = {s.pk: s.memberships.filter(role="owner").first() for s in (bright, youjia)}
     with transaction.atomic():
         for code, en, zh, parent, risk, aql, (low, high) in CATEGORIES:
             Category.objects.create(
@@ -144,8 +147,8 @@ def seed_catalogue(*, operator: User) -> None:
             Scorecard.objects.create(
                 supplier=supplier, score=Decimal(score), return_rate=Decimal("0.03")
             )
-        bright_owner = owners[bright.pk].user if owners[bright.pk] else operator
-        youjia_owner = owners[youjia.pk].user if owners[youjia.pk] else operator
+        bright_owner = _owner(bright)
+        youjia_owner = _owner(youjia)
 
         # Every listing state, both modes. Bright (JIT-enrolled): a live JIT listing.
         live_jit = L.listing_create(
