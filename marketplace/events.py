@@ -61,6 +61,8 @@ EVENT_KINDS: dict[str, str] = {
     "supplier.member_joined": "An invited colleague joined; payload {username}.",
     "supplier.member_removed": "The owner removed a colleague; payload {username}.",
     "supplier.owner_changed": "The ownership moved; payload {from, to} (usernames).",
+    "product.created": "A product was created; payload {title_en, category, hs_code, source}.",
+    "product.updated": "A supplier changed a product; payload {changed} (and image).",
     "listing.created": "A supplier created a listing; payload {mode, is_jit}.",
     "listing.status_changed": "A listing moved; payload {from, to}, with the reason.",
     "listing.price_proposed": "The supplier proposed a price; payload {listing, round, price}.",

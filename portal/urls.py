@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import members, money, notifications, onboarding, views
+from . import catalogue, members, money, notifications, onboarding, tenders, views
 from .forms import PortalAuthenticationForm
 
 app_name = "portal"
@@ -67,4 +67,46 @@ urlpatterns = [
     path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
+    path("catalogue/products/", catalogue.products, name="products"),
+    path("catalogue/products/new/", catalogue.product_new, name="product_new"),
+    path("catalogue/products/<int:pk>/", catalogue.product_edit, name="product_edit"),
+    path(
+        "catalogue/products/<int:pk>/images/",
+        catalogue.product_image_upload,
+        name="product_image_upload",
+    ),
+    path(
+        "catalogue/products/<int:pk>/images/<int:image_pk>/<str:variant>/",
+        catalogue.product_image,
+        name="product_image",
+    ),
+    path("catalogue/listings/", catalogue.listings, name="listings"),
+    path("catalogue/listings/new/", catalogue.listing_new, name="listing_new"),
+    path("catalogue/listings/<int:pk>/", catalogue.listing_detail, name="listing_detail"),
+    path("catalogue/listings/<int:pk>/price/", catalogue.listing_price, name="listing_price"),
+    path(
+        "catalogue/listings/<int:pk>/accept-counter/",
+        catalogue.listing_accept_counter,
+        name="listing_accept_counter",
+    ),
+    path(
+        "catalogue/listings/<int:pk>/withdraw/",
+        catalogue.listing_withdraw,
+        name="listing_withdraw",
+    ),
+    path("catalogue/listings/<int:pk>/stock/", catalogue.listing_stock, name="listing_stock"),
+    path("catalogue/import/", catalogue.catalogue_import, name="catalogue_import"),
+    path(
+        "catalogue/import/confirm/",
+        catalogue.catalogue_import_confirm,
+        name="catalogue_import_confirm",
+    ),
+    path("catalogue/import/done/", catalogue.catalogue_import_done, name="catalogue_import_done"),
+    path(
+        "catalogue/import/template.csv",
+        catalogue.catalogue_import_template,
+        name="catalogue_import_template",
+    ),
+    path("tenders/", tenders.tenders, name="tenders"),
+    path("tenders/<int:pk>/", tenders.tender_detail, name="tender_detail"),
 ]

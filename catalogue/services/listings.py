@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from marketplace.errors import DomainError
@@ -39,14 +40,14 @@ TRANSITIONS: dict[str, frozenset[str]] = {
 
 # What the supplier does next, by state (shown in the portal).
 NEXT_STEP = {
-    S.DRAFT: _("Propose a supply price to submit the listing."),
-    S.SUBMITTED: _("Waiting for an operator to review the price."),
-    S.PRICE_REVIEW: _("Price review: answer a counter-offer if there is one."),
-    S.COMPLIANCE_REVIEW: _("Waiting for compliance review."),
-    S.APPROVED: _("Approved: an operator sets the retail prices and publishes it."),
-    S.LIVE: _("Live and selling."),
-    S.PAUSED: _("Paused: see the reason."),
-    S.DELISTED: _("Delisted: see the reason."),
+    S.DRAFT: gettext_lazy("Propose a supply price to submit the listing."),
+    S.SUBMITTED: gettext_lazy("Waiting for an operator to review the price."),
+    S.PRICE_REVIEW: gettext_lazy("Price review: answer a counter-offer if there is one."),
+    S.COMPLIANCE_REVIEW: gettext_lazy("Waiting for compliance review."),
+    S.APPROVED: gettext_lazy("Approved: an operator sets the retail prices and publishes it."),
+    S.LIVE: gettext_lazy("Live and selling."),
+    S.PAUSED: gettext_lazy("Paused: see the reason."),
+    S.DELISTED: gettext_lazy("Delisted: see the reason."),
 }
 
 

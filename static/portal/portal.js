@@ -32,7 +32,48 @@
     if (message && !window.confirm(message)) event.preventDefault();
   }
 
+  /* A form sent once: its button is disabled after the first submit (a double click would
+     send it twice; the server refuses the second anyway). */
+  function sendOnce(form) {
+    form.addEventListener("submit", function (event) {
+      if (form.getAttribute("data-sent")) {
+        event.preventDefault();
+        return;
+      }
+      form.setAttribute("data-sent", "1");
+      Array.prototype.forEach.call(form.querySelectorAll("button[type=submit]"), function (b) {
+        b.setAttribute("aria-disabled", "true");
+        b.classList.add("is-busy");
+      });
+    });
+  }
+
+  /* "2 d 03:04:05" until a tender closes, from the <time> the server wrote in China time. */
+  function countdown(element) {
+    var closes = Date.parse(element.getAttribute("data-countdown"));
+    if (isNaN(closes)) return;
+    var days = element.getAttribute("data-unit-days") || "d";
+    function pad(n) { return (n < 10 ? "0" : "") + n; }
+    function tick() {
+      var left = Math.floor((closes - Date.now()) / 1000);
+      if (left <= 0) {
+        element.textContent = element.getAttribute("data-closed") || "";
+        return false;
+      }
+      var d = Math.floor(left / 86400), h = Math.floor(left % 86400 / 3600);
+      var m = Math.floor(left % 3600 / 60), s = left % 60;
+      element.textContent = (d ? d + " " + days + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+      return true;
+    }
+    element.hidden = false;
+    if (tick()) {
+      var timer = window.setInterval(function () { if (!tick()) window.clearInterval(timer); }, 1000);
+    }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    Array.prototype.forEach.call(document.querySelectorAll("form[data-once]"), sendOnce);
+    Array.prototype.forEach.call(document.querySelectorAll("[data-countdown]"), countdown);
     Array.prototype.forEach.call(document.querySelectorAll("[data-formset]"), setUpFormset);
     Array.prototype.forEach.call(document.querySelectorAll("form[data-confirm]"), function (form) {
       form.addEventListener("submit", askFirst);

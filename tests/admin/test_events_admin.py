@@ -23,7 +23,15 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_every_recorded_event_kind_is_offered_to_webhook_endpoints():
     recorded = set()
-    for folder in ("marketplace", "accounts", "suppliers", "orders", "logistics", "compliance"):
+    for folder in (
+        "marketplace",
+        "accounts",
+        "suppliers",
+        "catalogue",
+        "orders",
+        "logistics",
+        "compliance",
+    ):
         for path in (ROOT / folder).rglob("*.py"):
             text = path.read_text()
             recorded |= set(re.findall(r'record_event\(\s*"([a-z_.]+)"', text))
