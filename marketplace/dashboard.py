@@ -12,6 +12,8 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from accounts.models import ApiClient, ApiKey, User
+from catalogue.models import Listing
+from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
 from .models import JobRun, WebhookDelivery
@@ -96,11 +98,35 @@ def supplier_work_figures() -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class StatusBar(Bar):
+    status: str
+
+
+def listings_by_status() -> list[StatusBar]:
+    counts = dict(Listing.objects.values_list("status").annotate(n=Count("id")).order_by())
+    bars = _bars([(str(label), counts.get(value, 0)) for value, label in Listing.Status.choices])
+    return [
+        StatusBar(bar.label, bar.value, bar.percent, status)
+        for bar, status in zip(bars, Listing.Status.values, strict=True)
+    ]
+
+
+def catalogue_work_figures() -> dict[str, int]:
+    """What waits for an operator in the catalogue."""
+    return {
+        "rounds_waiting": price_rounds_awaiting_operator().count(),
+        "tenders_closing": tenders_closing_within(hours=24).count(),
+    }
+
+
 def dashboard_figures() -> dict[str, Any]:
     return {
         "suppliers_by_status": suppliers_by_status(),
         "users_by_role": users_by_role(),
         "api": api_client_figures(),
         "work": supplier_work_figures(),
+        "listings_by_status": listings_by_status(),
+        "catalogue": catalogue_work_figures(),
         "recent_jobs": list(JobRun.objects.all()[:5]),
     }

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.models import Event
 
@@ -235,6 +236,7 @@ class SupplierAdmin(admin.ModelAdmin):
         "suspend",
         "reinstate",
         "terminate",
+        export_csv,
     ]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Supplier]:
@@ -514,6 +516,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     list_select_related = ["supplier", "posted_by", "corrects"]
     raw_id_fields = ["supplier", "corrects"]
     form = LedgerPostingForm
+    actions = [export_csv]
     view_fields = [
         "supplier",
         "kind",

@@ -22,7 +22,14 @@ ADMIN_PAGES = {
     "users": "/admin/accounts/user/",
     "add_user": "/admin/accounts/user/add/",
     "groups": "/admin/auth/group/",
+    "categories": "/admin/catalogue/category/",
+    "products": "/admin/catalogue/product/",
+    "listings": "/admin/catalogue/listing/",
+    "price_rounds": "/admin/catalogue/priceround/",
+    "tenders": "/admin/catalogue/tender/",
+    "open_tender": "/admin/catalogue/tender/add/",
 }
+CATALOGUE = {"categories", "products", "listings", "price_rounds", "tenders", "open_tender"}
 
 # What each role may open in the admin; everything else answers 403.
 ALLOWED = {
@@ -34,9 +41,10 @@ ALLOWED = {
         "periodic_tasks",
         "job_runs",
         "users",
+        *CATALOGUE,
     },
-    "compliance": {"suppliers", "job_runs"},
-    "finance": {"suppliers", "job_runs"},
+    "compliance": {"suppliers", "job_runs", "categories", "products", "listings"},
+    "finance": {"suppliers", "job_runs", "listings", "price_rounds"},
 }
 
 
@@ -117,8 +125,17 @@ def test_roles_have_exactly_their_permissions():
         }
 
     reads = {"suppliers.view_supplier", "suppliers.view_membership", "marketplace.view_jobrun"}
-    assert perms(COMPLIANCE) == reads | {"suppliers.view_factory", "marketplace.view_event"}
+    assert perms(COMPLIANCE) == reads | {
+        "suppliers.view_factory",
+        "marketplace.view_event",
+        "catalogue.view_category",
+        "catalogue.view_product",
+        "catalogue.view_productimage",
+        "catalogue.view_listing",
+    }
     assert perms(FINANCE) == reads | {
+        "catalogue.view_listing",
+        "catalogue.view_priceround",
         "suppliers.view_factory",
         "marketplace.view_event",
         "suppliers.view_ledgerentry",
@@ -160,6 +177,25 @@ def test_roles_have_exactly_their_permissions():
         "marketplace.view_webhookdelivery",
         "marketplace.change_webhookdelivery",
         "marketplace.view_webhookattempt",
+        "catalogue.view_category",
+        "catalogue.add_category",
+        "catalogue.change_category",
+        "catalogue.view_product",
+        "catalogue.add_product",
+        "catalogue.change_product",
+        "catalogue.view_productimage",
+        "catalogue.view_listing",
+        "catalogue.change_listing",
+        "catalogue.view_listingprice",
+        "catalogue.add_listingprice",
+        "catalogue.change_listingprice",
+        "catalogue.view_overseasstock",
+        "catalogue.view_priceround",
+        "catalogue.change_priceround",
+        "catalogue.view_tender",
+        "catalogue.add_tender",
+        "catalogue.change_tender",
+        "catalogue.view_bid",
     }
 
 

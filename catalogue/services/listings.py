@@ -200,7 +200,10 @@ def retail_price_set(
         raise DomainError(
             "unknown_market", _("Unknown market."), fields={"market": [_("Unknown.")]}, status=422
         )
-    value = Decimal(str(amount))
+    try:
+        value = Decimal(str(amount))
+    except ArithmeticError:
+        value = Decimal("NaN")
     if not value.is_finite() or value <= 0:
         raise DomainError(
             "invalid_amount",

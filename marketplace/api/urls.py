@@ -5,4 +5,5 @@ from marketplace.api.views import WhoAmIApi
 urlpatterns = [
     path("whoami/", WhoAmIApi.as_view(), name="api-whoami"),
     path("", include("suppliers.api.urls")),
+    path("", include("catalogue.api.urls")),
 ]

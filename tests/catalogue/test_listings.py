@@ -203,3 +203,10 @@ def test_the_stock_rule_reads_the_listing_as_it_is_now(operator_user):
     overseas_stock_report(stale, market="US", quantity=5, actor=None)
     listing.refresh_from_db()
     assert listing.status == S.LIVE
+
+
+@pytest.mark.parametrize("bad", ["abc", "0", "-2", "NaN"])
+def test_bad_retail_prices_name_the_field(bad, operator_user):
+    with pytest.raises(DomainError) as refused:
+        retail_price_set(ListingFactory(), market="US", amount=bad, actor=operator_user)
+    assert "amount" in refused.value.fields
