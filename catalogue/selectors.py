@@ -105,9 +105,9 @@ def with_selling_data(listings: QuerySet[Listing]) -> QuerySet[Listing]:
 
 
 def sellable_markets_of(listing: Listing) -> list[str]:
-    """`services.listings.sellable_markets` over rows already fetched by `with_selling_data`
-    (that function queries per listing): live, priced there, and for semi-managed listings
-    with stock there. tests/catalogue/test_api.py pins the two to the same answer."""
+    """Where a consumer can buy the listing now: live, priced there, and for semi-managed
+    listings with reported stock there. Reads `prices` and `overseas_stock` through `.all()`, so
+    a page fetched with `with_selling_data` costs no further query."""
     if listing.status != Listing.Status.LIVE:
         return []
     priced = {price.market for price in listing.prices.all()}

@@ -266,14 +266,7 @@ def overseas_stock_report(
 
 
 def sellable_markets(listing: Listing) -> list[str]:
-    """Where a consumer can buy the listing now: live, priced there, and for semi-managed
-    listings with reported stock there."""
-    if listing.status != S.LIVE:
-        return []
-    priced = set(listing.prices.values_list("market", flat=True))
-    if listing.mode == Listing.Mode.SEMI_MANAGED:
-        stocked = set(
-            listing.overseas_stock.filter(quantity__gt=0).values_list("market", flat=True)
-        )
-        priced &= stocked
-    return sorted(priced)
+    """Where a consumer can buy the listing now (the rule is `selectors.sellable_markets_of`)."""
+    from ..selectors import sellable_markets_of
+
+    return sellable_markets_of(listing)
