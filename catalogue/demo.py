@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from compliance.models import TestRecord
 from suppliers.models import Scorecard, Supplier
 
 from .models import Category, Listing, Product, Tender
@@ -232,6 +233,16 @@ def seed_catalogue(*, operator: User) -> None:
         )
         T.bid_place(
             open_tender, actor=bright_owner, unit_price="14.20", lead_time_days=12, capacity=5000
+        )
+        TestRecord.objects.create(
+            product=panda,
+            supplier=bright,
+            standard="EN 71-3",
+            lab="SGS Shenzhen",
+            report_number="SZ-2026-071234",
+            result=TestRecord.Result.PASS,
+            issued_on=timezone.localdate() - timedelta(days=60),
+            valid_until=timezone.localdate() + timedelta(days=300),
         )
         closed = T.tender_open(
             spatula,

@@ -132,6 +132,9 @@ def test_roles_have_exactly_their_permissions():
         "catalogue.view_product",
         "catalogue.view_productimage",
         "catalogue.view_listing",
+        "compliance.view_testrecord",
+        "compliance.add_testrecord",
+        "compliance.change_testrecord",
     }
     assert perms(FINANCE) == reads | {
         "catalogue.view_listing",
@@ -144,6 +147,7 @@ def test_roles_have_exactly_their_permissions():
         "suppliers.change_withdrawalrequest",
     }
     assert perms(OPERATORS) == reads | {
+        "compliance.view_testrecord",
         "suppliers.add_supplier",
         "suppliers.change_supplier",
         "suppliers.add_membership",

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from compliance.selectors import suppliers_with_passing_test
 from marketplace.errors import DomainError
 from marketplace.events import NewEvent, record_event, record_events
 from suppliers.models import Scorecard, Supplier
@@ -232,6 +233,15 @@ def _latest_scorecards(supplier_ids: list[int]) -> dict[int, Scorecard]:
 def rank_bids(tender: Tender) -> list[Ranked]:
     bids = list(tender.bids.select_related("supplier"))
     cards = _latest_scorecards([b.supplier_id for b in bids])
+    tested = (
+        suppliers_with_passing_test(
+            product_id=tender.product_id,
+            standard=tender.required_test,
+            supplier_ids=[b.supplier_id for b in bids],
+        )
+        if tender.required_test
+        else set()
+    )
     ranked = []
     for bid in bids:
         card = cards.get(bid.supplier_id)
@@ -249,6 +259,8 @@ def rank_bids(tender: Tender) -> list[Ranked]:
                 f"return rate {entry.return_rate if entry.return_rate is not None else 'unknown'}"
                 f" above {tender.max_return_rate}"
             )
+        if tender.required_test and bid.supplier_id not in tested:
+            entry.reasons.append(f"no passing, in-date {tender.required_test} test")
         entry.factor = quality_factor(entry.score) if tender.quality_adjusted else Decimal("1")
         entry.effective = (bid.unit_price / entry.factor).quantize(Decimal("0.0001"), ROUND_HALF_UP)
         ranked.append(entry)

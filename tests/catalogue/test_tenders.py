@@ -238,3 +238,36 @@ def test_two_close_jobs_at_the_same_moment_award_each_tender_once():
     assert Tender.objects.filter(status="awarded").count() == 12
     assert Event.objects.filter(kind="tender.awarded").count() == 12
     assert Listing.objects.count() == 12
+
+
+def test_a_required_test_must_be_passed_and_in_date():
+    from datetime import date
+
+    from compliance.models import TestRecord
+
+    tender = TenderFactory(required_test="EN 71-3")
+    tested, expired, failed, untested = bidder("80"), bidder("80"), bidder("80"), bidder("80")
+    today = timezone.localdate()
+    for user, result, until in (
+        (tested, "pass", today + timedelta(days=90)),
+        (expired, "pass", today - timedelta(days=1)),
+        (failed, "fail", today + timedelta(days=90)),
+    ):
+        TestRecord.objects.create(
+            product=tender.product,
+            supplier=user.supplier_membership.supplier,
+            standard="EN 71-3",
+            lab="SGS Shenzhen",
+            report_number=f"R-{user.pk}",
+            result=result,
+            issued_on=date(2026, 1, 5),
+            valid_until=until,
+        )
+    bid(tender, untested, "6.00")
+    bid(tender, failed, "6.10")
+    bid(tender, expired, "6.20")
+    bid(tender, tested, "7.00")
+    tender = close(tender)
+    assert tender.winning_bid.supplier == tested.supplier_membership.supplier
+    reasons = [b["reasons"] for b in tender.award_explanation["bids"] if not b["qualified"]]
+    assert reasons == [["no passing, in-date EN 71-3 test"]] * 3
