@@ -50,6 +50,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=1),
     ),
     PeriodicJob(
+        name="sweep-jit-deadlines",
+        task="orders.tasks.sweep_jit_deadlines_task",
+        description="Assess due JIT penalties and send shipping reminders (every minute).",
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
         name="close-due-tenders",
         task="catalogue.tasks.close_due_tenders",
         description="Close and award tenders whose closing time has passed (every minute).",

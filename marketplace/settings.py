@@ -359,6 +359,22 @@ JIT_PILOT_PROVINCES = env.list(
 STOCKING_CAP_UNITS = env.int("STOCKING_CAP_UNITS", default=30)
 RETURN_RATE_LIMIT = Decimal(env.str("RETURN_RATE_LIMIT", default="0.08"))
 RETURN_RATE_MIN_UNITS = env.int("RETURN_RATE_MIN_UNITS", default=20)
+# JIT orders: ship within 24 h; the penalty table (multiples of goods value) and the reminders.
+JIT_PENALTY_RULES = {
+    "ship_within_hours": 24,
+    "late_after_hours": 48,
+    "stockout_after_hours": 72,
+    "late_multiple": "1",
+    "late_total_multiple": "5",
+    "quality_multiple": "5",
+    "stockout_multiple": "5",
+    "cap_multiple": "5",
+    "first_reminder_hours": 18,
+    "second_reminder_hours": 23,
+    "appeal_days": 7,
+}
+# The JIT warehouse all JIT orders ship to, by SF Express.
+JIT_WAREHOUSE = env.str("JIT_WAREHOUSE", default="Zhaoqing JIT warehouse")
 # An owner's invitation to a colleague stays valid this long.
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # The business licence uploaded at onboarding.

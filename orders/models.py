@@ -1,5 +1,211 @@
-"""JIT pre-sale orders, consumer orders, penalties and appeals (SPEC, "JIT pre-sale orders").
+"""JIT pre-sale orders, their penalties and appeals (SPEC, "JIT pre-sale orders")."""
 
-The models arrive with the JIT orders issue; the app is registered now so its URLs, admin and
-migrations have their home from the start.
-"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class JitOrder(models.Model):
+    """A consumer bought a JIT item no warehouse holds: the supplier ships it to the JIT
+    warehouse by SF Express within 24 hours of `ordered_at`."""
+
+    class Status(models.TextChoices):
+        AWAITING_SHIPMENT = "awaiting_shipment", _("Awaiting shipment")
+        SHIPPED = "shipped", _("Shipped")
+        RECEIVED = "received", _("Received")
+        ACCEPTED = "accepted", _("Accepted")
+        REJECTED_QUALITY = "rejected_quality", _("Rejected for quality")
+        FAILED_STOCKOUT = "failed_stockout", _("Failed: stockout")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    listing = models.ForeignKey(
+        "catalogue.Listing", on_delete=models.PROTECT, related_name="jit_orders"
+    )
+    # Denormalised from the listing: every supplier-scoped read and the sweep use it.
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="jit_orders"
+    )
+    external_id = models.CharField(_("storefront order"), max_length=64)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    # Frozen when the order is made: later price changes do not touch it.
+    unit_supply_price = models.DecimalField(
+        _("unit supply price (CNY)"), max_digits=12, decimal_places=2
+    )
+    goods_value = models.DecimalField(_("goods value (CNY)"), max_digits=14, decimal_places=2)
+    ordered_at = models.DateTimeField(_("ordered"), db_index=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_SHIPMENT
+    )
+    waybill = models.CharField(_("SF Express waybill"), max_length=20, blank=True)
+    # The time of shipment is the carrier's first scan when known, else when the supplier
+    # recorded the shipment (SPEC).
+    shipment_recorded_at = models.DateTimeField(_("shipment recorded"), null=True, blank=True)
+    first_scan_at = models.DateTimeField(_("carrier's first scan"), null=True, blank=True)
+    received_at = models.DateTimeField(_("received"), null=True, blank=True)
+    received_quantity = models.PositiveIntegerField(_("received quantity"), null=True, blank=True)
+    inspected_at = models.DateTimeField(_("inspected"), null=True, blank=True)
+    defect_notes = models.TextField(_("defect notes"), blank=True)
+    stockout_declared_at = models.DateTimeField(_("stockout declared"), null=True, blank=True)
+    stockout_reason = models.CharField(_("stockout reason"), max_length=300, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    # What the sweep has done, written back on the row in the same transaction as its outcome,
+    # so a re-run finds nothing left to do with plain column conditions.
+    late_24h_penalized = models.BooleanField(default=False, editable=False)
+    late_48h_penalized = models.BooleanField(default=False, editable=False)
+    quality_penalized = models.BooleanField(default=False, editable=False)
+    stockout_penalized = models.BooleanField(default=False, editable=False)
+    penalty_total = models.DecimalField(
+        _("penalties so far (CNY)"), max_digits=14, decimal_places=2, default=0, editable=False
+    )
+    reminded_18h_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_23h_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["ordered_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="jit_quantity_positive"),
+            models.CheckConstraint(condition=Q(goods_value__gt=0), name="jit_goods_value_positive"),
+        ]
+        indexes = [
+            # The sweep's candidates: orders still open to a penalty, by age.
+            models.Index(
+                fields=["ordered_at"],
+                condition=Q(
+                    status__in=[
+                        "awaiting_shipment",
+                        "shipped",
+                        "received",
+                        "rejected_quality",
+                        "failed_stockout",
+                    ]
+                ),
+                name="jit_order_sweepable",
+            ),
+            models.Index(
+                fields=["supplier", "status", "ordered_at"], name="jit_order_supplier_queue"
+            ),
+        ]
+        verbose_name = _("JIT order")
+        verbose_name_plural = _("JIT orders")
+
+    def __str__(self) -> str:
+        return f"JIT order #{self.pk} ({self.quantity} x listing {self.listing_id})"
+
+    @property
+    def shipped_at(self) -> datetime | None:
+        return self.first_scan_at or self.shipment_recorded_at
+
+
+class Penalty(models.Model):
+    """A penalty on one JIT order for one tier of the SPEC table: exists once per order and
+    tier (a unique constraint), with the rule, its version and the evidence it came from."""
+
+    class Tier(models.TextChoices):
+        LATE_24H = "late_24h", _("Shipped more than 24 h after the order")
+        LATE_48H = "late_48h", _("Shipped more than 48 h after the order")
+        QUALITY = "quality", _("Rejected at inspection for quality")
+        STOCKOUT = "stockout", _("Stockout (declared, or 72 h unshipped)")
+
+    class Status(models.TextChoices):
+        ASSESSED = "assessed", _("Assessed")
+        APPEALED = "appealed", _("Appealed")
+        UPHELD = "upheld", _("Upheld")
+        WAIVED = "waived", _("Waived")
+
+    order = models.ForeignKey(JitOrder, on_delete=models.PROTECT, related_name="penalties")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="penalties"
+    )
+    tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
+    # What the rule asked (a multiple of goods value) and what was taken after the 5x cap.
+    multiple = models.DecimalField(_("multiple of goods value"), max_digits=4, decimal_places=2)
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    rule_version = models.CharField(_("rule version"), max_length=20)
+    evidence = models.JSONField(_("evidence"), default=dict)
+    assessed_at = models.DateTimeField(_("assessed"), default=timezone.now)
+    ledger_entry = models.OneToOneField(
+        "suppliers.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.ASSESSED
+    )
+
+    class Meta:
+        ordering = ["-assessed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "tier"], name="one_penalty_per_order_tier"),
+            models.CheckConstraint(condition=Q(amount__gte=0), name="penalty_amount_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["supplier", "-assessed_at"], name="penalty_supplier_recent")
+        ]
+        verbose_name = _("penalty")
+        verbose_name_plural = _("penalties")
+
+    def __str__(self) -> str:
+        return f"{self.get_tier_display()}: {self.amount} CNY (order {self.order_id})"
+
+
+class Appeal(models.Model):
+    class Decision(models.TextChoices):
+        UPHELD = "upheld", _("Upheld")
+        WAIVED = "waived", _("Waived")
+
+    penalty = models.OneToOneField(Penalty, on_delete=models.PROTECT, related_name="appeal")
+    reason = models.TextField(_("reason"))
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
+    decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
+    decision_reason = models.TextField(_("decision reason"), blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        verbose_name = _("appeal")
+        verbose_name_plural = _("appeals")
+
+    def __str__(self) -> str:
+        return f"Appeal of penalty {self.penalty_id}"
+
+
+class AppealAttachment(models.Model):
+    appeal = models.ForeignKey(Appeal, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("file"), upload_to="appeals/%Y/%m/")
+
+    class Meta:
+        verbose_name = _("appeal attachment")
+        verbose_name_plural = _("appeal attachments")
+
+    def __str__(self) -> str:
+        return self.file.name
+
+
+class IdempotencyKey(models.Model):
+    """A storefront's Idempotency-Key: the same key and body get the original response."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=100)
+    request_hash = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_client")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

@@ -13,6 +13,7 @@ pytestmark = pytest.mark.django_db
 EXPECTED = {
     "dispatch-webhooks": ("marketplace.tasks.dispatch_webhooks", 54),
     "close-due-tenders": ("catalogue.tasks.close_due_tenders", 54),
+    "sweep-jit-deadlines": ("orders.tasks.sweep_jit_deadlines_task", 54),
     "clear-expired-sessions": ("marketplace.tasks.clear_expired_sessions", 23 * 3600),
 }
 

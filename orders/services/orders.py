@@ -1,0 +1,353 @@
+"""JIT orders from the storefront to the warehouse: each move through one function, with an
+event (and so a webhook). Penalties are assessed by the sweep (services.sweep), which the moves
+here wake up after they commit."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalogue.models import Listing
+from marketplace.celery import enqueue_on_commit
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+from suppliers.models import Supplier
+
+from ..models import Appeal, JitOrder, Penalty
+from ..rules import rules
+
+Status = JitOrder.Status
+# SF Express waybills: "SF" and 12 to 15 digits (or 12 digits alone on older labels).
+WAYBILL = re.compile(r"^(SF\d{12,15}|\d{12})$")
+
+
+def _sweep_soon() -> None:
+    from ..tasks import sweep_jit_deadlines_task
+
+    enqueue_on_commit(sweep_jit_deadlines_task)
+
+
+def jit_order_create(
+    *,
+    listing_id: int,
+    quantity: int,
+    external_id: str,
+    actor: User,
+    ordered_at: datetime | None = None,
+) -> JitOrder:
+    """The storefront's order on a JIT listing; the supply price is frozen on the order."""
+    if quantity < 1:
+        raise DomainError(
+            "invalid_quantity",
+            _("Order at least one unit."),
+            fields={"quantity": [_("At least 1.")]},
+            status=422,
+        )
+    listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
+    if listing is None:
+        raise DomainError(
+            "listing_not_found",
+            _("No such listing."),
+            fields={"listing": [_("Unknown.")]},
+            status=422,
+        )
+    if not listing.is_jit:
+        raise DomainError("listing_not_jit", _("This listing is not sold as JIT."), status=422)
+    if listing.status != Listing.Status.LIVE:
+        raise DomainError("listing_not_live", _("This listing is not live."))
+    if listing.supplier.jit_status != Supplier.JitStatus.ENROLLED:
+        raise DomainError("supplier_jit_paused", _("The supplier's JIT is paused; try later."))
+    if listing.supplier.status != Supplier.Status.ACTIVE:
+        raise DomainError("supplier_not_active", _("The supplier is not active."))
+    if listing.supply_price_cny is None:
+        raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    with transaction.atomic():
+        order = JitOrder.objects.create(
+            listing=listing,
+            supplier=listing.supplier,
+            external_id=external_id,
+            quantity=quantity,
+            unit_supply_price=listing.supply_price_cny,
+            goods_value=listing.supply_price_cny * quantity,
+            ordered_at=ordered_at or timezone.now(),
+        )
+        record_event(
+            "order.created",
+            actor=actor,
+            supplier_id=order.supplier_id,
+            subject=order,
+            payload={
+                "quantity": quantity,
+                "goods_value": str(order.goods_value),
+                "deadline": (order.ordered_at + rules().ship_within).isoformat(),
+            },
+        )
+    return order
+
+
+def _locked(order: JitOrder) -> JitOrder:
+    return JitOrder.objects.select_for_update().get(pk=order.pk)
+
+
+def _move(
+    order: JitOrder,
+    target: str,
+    *,
+    actor: User | None,
+    allowed: set[str],
+    reason: str = "",
+    **fields: object,
+) -> JitOrder:
+    with transaction.atomic():
+        locked = _locked(order)
+        if locked.status == target:
+            return locked
+        if locked.status not in allowed:
+            raise DomainError(
+                "invalid_transition",
+                _("A JIT order cannot move from %(current)s to %(target)s.")
+                % {"current": locked.get_status_display(), "target": Status(target).label},
+            )
+        previous = locked.status
+        locked.status = target
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.save(update_fields=["status", *fields])
+        record_event(
+            f"order.{target}",
+            actor=actor,
+            supplier_id=locked.supplier_id,
+            subject=locked,
+            reason=reason,
+            payload={"from": previous, "to": target},
+        )
+        _sweep_soon()
+    return locked
+
+
+def _require_member(order: JitOrder, actor: User) -> None:
+    membership = getattr(actor, "supplier_membership", None)
+    if membership is None or membership.supplier_id != order.supplier_id:
+        raise DomainError("not_found", _("No such order."), status=404)
+
+
+def validate_waybill(waybill: str) -> str:
+    value = waybill.strip().upper()
+    if not WAYBILL.match(value):
+        raise DomainError(
+            "invalid_waybill",
+            _("%(waybill)s is not an SF Express waybill number (SF and 12 to 15 digits).")
+            % {"waybill": waybill},
+            fields={
+                "waybill": [_("Not an SF Express waybill: %(waybill)s") % {"waybill": waybill}]
+            },
+            status=422,
+        )
+    return value
+
+
+def order_ship(order: JitOrder, *, waybill: str, actor: User) -> JitOrder:
+    """The supplier hands the goods to SF Express for the JIT warehouse."""
+    _require_member(order, actor)
+    value = validate_waybill(waybill)
+    return _move(
+        order,
+        Status.SHIPPED,
+        actor=actor,
+        allowed={Status.AWAITING_SHIPMENT},
+        waybill=value,
+        shipment_recorded_at=timezone.now(),
+    )
+
+
+def orders_ship_many(
+    orders_and_waybills: list[tuple[JitOrder, str]], *, actor: User
+) -> list[JitOrder]:
+    """Ship several orders at once: every waybill is checked first; all ship or none."""
+    errors = {}
+    for order, waybill in orders_and_waybills:
+        _require_member(order, actor)
+        try:
+            validate_waybill(waybill)
+        except DomainError as error:
+            errors[f"waybill_{order.pk}"] = error.fields["waybill"]
+    if errors:
+        raise DomainError(
+            "invalid_waybill", _("Some waybill numbers are wrong."), fields=errors, status=422
+        )
+    with transaction.atomic():
+        return [
+            order_ship(order, waybill=waybill, actor=actor)
+            for order, waybill in orders_and_waybills
+        ]
+
+
+def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> JitOrder:
+    """The carrier's first scan of a waybill: the official time of shipment. A later or
+    duplicate scan changes nothing; an earlier one (arriving out of order) replaces it."""
+    value = validate_waybill(waybill)
+    with transaction.atomic():
+        order = JitOrder.objects.select_for_update().filter(waybill=value).first()
+        if order is None:
+            raise DomainError(
+                "unknown_waybill",
+                _("No JIT order has this waybill."),
+                fields={"waybill": [_("Unknown.")]},
+                status=404,
+            )
+        if order.first_scan_at is not None and order.first_scan_at <= scanned_at:
+            return order
+        order.first_scan_at = scanned_at
+        order.save(update_fields=["first_scan_at"])
+        record_event(
+            "order.scanned",
+            actor=actor,
+            supplier_id=order.supplier_id,
+            subject=order,
+            payload={"first_scan_at": scanned_at.isoformat()},
+        )
+        _sweep_soon()
+    return order
+
+
+def order_declare_stockout(order: JitOrder, *, reason: str, actor: User) -> JitOrder:
+    _require_member(order, actor)
+    if not reason.strip():
+        raise DomainError(
+            "reason_required",
+            _("Say why the goods cannot be supplied."),
+            fields={"reason": [_("Required.")]},
+            status=422,
+        )
+    return _move(
+        order,
+        Status.FAILED_STOCKOUT,
+        actor=actor,
+        allowed={Status.AWAITING_SHIPMENT},
+        reason=reason.strip(),
+        stockout_declared_at=timezone.now(),
+        stockout_reason=reason.strip(),
+    )
+
+
+def order_cancel(order: JitOrder, *, actor: User, reason: str = "") -> JitOrder:
+    """The consumer cancelled before shipment: no penalty."""
+    return _move(
+        order,
+        Status.CANCELLED,
+        actor=actor,
+        allowed={Status.AWAITING_SHIPMENT},
+        reason=reason,
+        cancelled_at=timezone.now(),
+    )
+
+
+def order_receive(order: JitOrder, *, quantity: int, actor: User) -> JitOrder:
+    return _move(
+        order,
+        Status.RECEIVED,
+        actor=actor,
+        allowed={Status.SHIPPED},
+        received_at=timezone.now(),
+        received_quantity=quantity,
+    )
+
+
+def order_inspect(
+    order: JitOrder, *, accept: bool, actor: User, defect_notes: str = ""
+) -> JitOrder:
+    if not accept and not defect_notes.strip():
+        raise DomainError(
+            "defects_required",
+            _("Describe the defects found."),
+            fields={"defect_notes": [_("Required.")]},
+            status=422,
+        )
+    return _move(
+        order,
+        Status.ACCEPTED if accept else Status.REJECTED_QUALITY,
+        actor=actor,
+        allowed={Status.RECEIVED},
+        reason=defect_notes.strip(),
+        inspected_at=timezone.now(),
+        defect_notes=defect_notes.strip(),
+    )
+
+
+# --- Appeals --------------------------------------------------------------------------------------
+
+
+def penalty_appeal(penalty: Penalty, *, reason: str, actor: User) -> Appeal:
+    """The supplier appeals within the appeal window (7 days by default) with a reason."""
+    membership = getattr(actor, "supplier_membership", None)
+    if membership is None or membership.supplier_id != penalty.supplier_id:
+        raise DomainError("not_found", _("No such penalty."), status=404)
+    if not reason.strip():
+        raise DomainError(
+            "reason_required",
+            _("Say why the penalty is wrong."),
+            fields={"reason": [_("Required.")]},
+            status=422,
+        )
+    if timezone.now() > penalty.assessed_at + timedelta(days=rules().appeal_days):
+        raise DomainError(
+            "appeal_window_closed",
+            _("Penalties can be appealed within %(days)d days.") % {"days": rules().appeal_days},
+        )
+    with transaction.atomic():
+        locked = Penalty.objects.select_for_update().get(pk=penalty.pk)
+        if locked.status != Penalty.Status.ASSESSED:
+            raise DomainError("already_appealed", _("This penalty has already been appealed."))
+        appeal = Appeal.objects.create(penalty=locked, reason=reason.strip(), submitted_by=actor)
+        locked.status = Penalty.Status.APPEALED
+        locked.save(update_fields=["status"])
+        record_event(
+            "order.penalty_appealed",
+            actor=actor,
+            supplier_id=locked.supplier_id,
+            subject=locked,
+            reason=appeal.reason,
+        )
+    return appeal
+
+
+def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> Appeal:
+    """An operator upholds the penalty or waives it; a waiver posts a reversal entry."""
+    from suppliers.services.ledger import ledger_reverse_penalty
+
+    if not reason.strip():
+        raise DomainError(
+            "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
+        )
+    with transaction.atomic():
+        locked = Appeal.objects.select_for_update().select_related("penalty").get(pk=appeal.pk)
+        if locked.decision:
+            raise DomainError("already_decided", _("This appeal has been decided."))
+        penalty = locked.penalty
+        locked.decision = Appeal.Decision.WAIVED if waive else Appeal.Decision.UPHELD
+        locked.decision_reason, locked.decided_by, locked.decided_at = (
+            reason.strip(),
+            actor,
+            timezone.now(),
+        )
+        locked.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
+        penalty.status = Penalty.Status.WAIVED if waive else Penalty.Status.UPHELD
+        penalty.save(update_fields=["status"])
+        if waive and penalty.ledger_entry is not None:
+            ledger_reverse_penalty(
+                penalty.ledger_entry, actor=actor, memo=f"Appeal waived: {reason.strip()}"
+            )
+        record_event(
+            f"order.penalty_{penalty.status}",
+            actor=actor,
+            supplier_id=penalty.supplier_id,
+            subject=penalty,
+            reason=locked.decision_reason,
+            payload={"amount": str(penalty.amount) if waive else "0"},
+        )
+    return locked

@@ -1,0 +1,12 @@
+"""Celery entry points of the orders app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.sweep import sweep_jit_deadlines
+
+
+@shared_task
+def sweep_jit_deadlines_task() -> str:
+    return str(sweep_jit_deadlines())

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.utils import timezone
+
+from catalogue.models import Listing
+from orders.models import JitOrder
+from suppliers.services.jit import jit_apply
+
+from .catalogue import ListingFactory
+from .suppliers import funded_supplier
+
+
+def jit_listing(deposit: str = "100000.00", price: str = "20.00") -> Listing:
+    supplier = funded_supplier(deposit)
+    jit_apply(supplier, actor=None)
+    return ListingFactory(
+        supplier=supplier, is_jit=True, status=Listing.Status.LIVE, supply_price_cny=Decimal(price)
+    )
+
+
+def jit_order(listing: Listing, *, quantity: int = 2, **fields: object) -> JitOrder:
+    price = listing.supply_price_cny or Decimal("20.00")
+    values = {
+        "listing": listing,
+        "supplier_id": listing.supplier_id,
+        "external_id": "SO-1",
+        "quantity": quantity,
+        "unit_supply_price": price,
+        "goods_value": price * quantity,
+        "ordered_at": timezone.now(),
+        **fields,
+    }
+    return JitOrder.objects.create(**values)
