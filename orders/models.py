@@ -209,3 +209,19 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return self.key
+
+
+class InspectionPhoto(models.Model):
+    """A photo the JIT warehouse takes of defects when it rejects goods for quality."""
+
+    order = models.ForeignKey(JitOrder, on_delete=models.CASCADE, related_name="inspection_photos")
+    image = models.ImageField(_("photo"), upload_to="inspections/%Y/%m/")
+    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+
+    class Meta:
+        ordering = ["order", "taken_at"]
+        verbose_name = _("inspection photo")
+        verbose_name_plural = _("inspection photos")
+
+    def __str__(self) -> str:
+        return self.image.name
