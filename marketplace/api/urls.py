@@ -6,4 +6,5 @@ urlpatterns = [
     path("whoami/", WhoAmIApi.as_view(), name="api-whoami"),
     path("", include("suppliers.api.urls")),
     path("", include("catalogue.api.urls")),
+    path("", include("orders.api.urls")),
 ]

@@ -1,0 +1,226 @@
+"""What the JIT orders API reads and writes. Output serializers only read; input serializers only
+parse, and the views hand the values to a service (orders.services.orders)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from orders.models import Appeal, JitOrder, Penalty
+from orders.rules import rules
+
+# A cap on one request's size, not a business rule: a consumer order is a handful of units, and
+# a supplier ships a day's orders in a few calls.
+MAX_QUANTITY = 1_000_000
+MAX_SHIP_MANY = 100
+
+_datetime = serializers.DateTimeField()
+
+
+def _deadline(order: JitOrder, after: timedelta) -> str:
+    # A string in the format of the model's own datetime fields: the body of a created order is
+    # also stored, in a JSON column, for Idempotency-Key replays.
+    value: str = _datetime.to_representation(order.ordered_at + after)
+    return value
+
+
+# --- Orders -----------------------------------------------------------------------------------
+
+
+class JitOrderOutput(serializers.ModelSerializer):
+    listing = serializers.IntegerField(source="listing_id", read_only=True)
+    supplier = serializers.IntegerField(source="supplier_id", read_only=True)
+    deadline_24h = serializers.SerializerMethodField(
+        help_text="Ship by then (the carrier's first scan, else the supplier's record of it), "
+        "or pay 1x goods value."
+    )
+    deadline_48h = serializers.SerializerMethodField(
+        help_text="Shipped later than this, the lateness penalty is 5x goods value in total."
+    )
+    shipped_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The official time of shipment: the carrier's first scan when known, else "
+        "when the supplier recorded it.",
+    )
+
+    class Meta:
+        model = JitOrder
+        fields = [
+            "id",
+            "external_id",
+            "listing",
+            "supplier",
+            "status",
+            "quantity",
+            "unit_supply_price",
+            "goods_value",
+            "ordered_at",
+            "deadline_24h",
+            "deadline_48h",
+            "waybill",
+            "shipment_recorded_at",
+            "first_scan_at",
+            "shipped_at",
+            "received_at",
+            "received_quantity",
+            "inspected_at",
+            "defect_notes",
+            "stockout_declared_at",
+            "stockout_reason",
+            "cancelled_at",
+            "penalty_total",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_deadline_24h(self, order: JitOrder) -> str:
+        return _deadline(order, rules().ship_within)
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_deadline_48h(self, order: JitOrder) -> str:
+        return _deadline(order, rules().late_after)
+
+
+class JitOrderCreateInput(serializers.Serializer):
+    listing = serializers.IntegerField(help_text="The JIT listing's id.")
+    quantity = serializers.IntegerField(max_value=MAX_QUANTITY, help_text="Units (at least 1).")
+    external_id = serializers.CharField(
+        max_length=64, help_text="The storefront's own order reference."
+    )
+
+
+class ShipInput(serializers.Serializer):
+    waybill = serializers.CharField(
+        help_text="The SF Express waybill: SF and 12 to 15 digits (or 12 digits on older labels)."
+    )
+
+
+class ShipManyItemInput(serializers.Serializer):
+    id = serializers.IntegerField(help_text="The JIT order's id.")
+    waybill = serializers.CharField(help_text="Its SF Express waybill (several may share one).")
+
+
+class ShipManyInput(serializers.Serializer):
+    orders = ShipManyItemInput(
+        many=True,
+        allow_empty=False,
+        help_text=f"At most {MAX_SHIP_MANY} orders, each once: all ship, or none.",
+    )
+
+    def validate_orders(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        if len(rows) > MAX_SHIP_MANY:
+            raise serializers.ValidationError(f"At most {MAX_SHIP_MANY} orders at a time.")
+        ids = [row["id"] for row in rows]
+        if len(set(ids)) != len(ids):
+            raise serializers.ValidationError("Each order may appear once.")
+        return rows
+
+
+class StockoutInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300, allow_blank=True, help_text="Why the goods cannot be supplied (required)."
+    )
+
+
+# --- Carrier scans ----------------------------------------------------------------------------
+
+
+class ScanInput(serializers.Serializer):
+    waybill = serializers.CharField(help_text="The SF Express waybill scanned.")
+    scanned_at = serializers.DateTimeField(help_text="When the carrier scanned it (ISO 8601).")
+    event = serializers.CharField(
+        max_length=40,
+        help_text="The carrier's event code (e.g. `picked_up`). Any scan counts: the earliest "
+        "is the official time of shipment.",
+    )
+
+
+class ScanOutput(serializers.Serializer):
+    order = serializers.IntegerField(source="pk", help_text="The JIT order with this waybill.")
+    waybill = serializers.CharField()
+    first_scan_at = serializers.DateTimeField(help_text="The earliest scan received so far.")
+    shipped_at = serializers.DateTimeField(help_text="The official time of shipment.")
+
+
+# --- Penalties --------------------------------------------------------------------------------
+
+
+class AppealOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Appeal
+        fields = ["reason", "submitted_at", "decision", "decision_reason", "decided_at"]
+        read_only_fields = fields
+
+
+class PenaltyOutput(serializers.ModelSerializer):
+    order = serializers.IntegerField(source="order_id", read_only=True)
+    supplier = serializers.IntegerField(source="supplier_id", read_only=True)
+    rule = serializers.CharField(
+        source="get_tier_display", read_only=True, help_text="The rule of the tier, for people."
+    )
+    multiple = serializers.DecimalField(
+        max_digits=4,
+        decimal_places=2,
+        read_only=True,
+        help_text="What the rule asks, as a multiple of the order's goods value.",
+    )
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="CNY taken from the deposit (after the cap of 5x goods value per order).",
+    )
+    evidence = serializers.DictField(
+        read_only=True,
+        help_text="What the penalty was computed from: order time, carrier scans, inspection "
+        "result, stockout.",
+    )
+    appeal_until = serializers.SerializerMethodField(
+        help_text="The supplier may appeal until then."
+    )
+    appeal = serializers.SerializerMethodField(help_text="The supplier's appeal, if any.")
+
+    class Meta:
+        model = Penalty
+        fields = [
+            "id",
+            "order",
+            "supplier",
+            "tier",
+            "rule",
+            "rule_version",
+            "multiple",
+            "amount",
+            "evidence",
+            "assessed_at",
+            "status",
+            "appeal_until",
+            "appeal",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(serializers.DateTimeField())
+    def get_appeal_until(self, penalty: Penalty) -> str:
+        value: str = _datetime.to_representation(
+            penalty.assessed_at + timedelta(days=rules().appeal_days)
+        )
+        return value
+
+    @extend_schema_field(AppealOutput(allow_null=True))
+    def get_appeal(self, penalty: Penalty) -> dict[str, Any] | None:
+        try:
+            appeal = penalty.appeal
+        except ObjectDoesNotExist:
+            return None
+        return AppealOutput(appeal).data
+
+
+class AppealInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=5000, allow_blank=True, help_text="Why the penalty is wrong (required)."
+    )

@@ -1,0 +1,40 @@
+"""Reads that carry a rule: which JIT orders and penalties a caller may see.
+
+Every API view (and the portal and the admin) fetches through these, so a supplier never reaches
+another supplier's orders or penalties: a 404, or absent from a list.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from accounts.models import User
+
+from .models import JitOrder, Penalty
+
+
+def _membership_supplier_id(user: User) -> int | None:
+    membership = getattr(user, "supplier_membership", None)
+    return None if membership is None else membership.supplier_id
+
+
+def orders_visible_to(user: User) -> QuerySet[JitOrder]:
+    """A supplier user sees its own supplier's orders; integrators (the storefront that places
+    them) and staff who may view orders see all of them."""
+    supplier_id = _membership_supplier_id(user)
+    if supplier_id is not None:
+        return JitOrder.objects.filter(supplier_id=supplier_id)
+    if hasattr(user, "api_client") or user.has_perm("orders.view_jitorder"):
+        return JitOrder.objects.all()
+    return JitOrder.objects.none()
+
+
+def penalties_visible_to(user: User) -> QuerySet[Penalty]:
+    """A supplier user sees its own supplier's penalties; staff who may view penalties see all of
+    them. Integrators see none: penalties are between the platform and the supplier."""
+    supplier_id = _membership_supplier_id(user)
+    if supplier_id is not None:
+        return Penalty.objects.filter(supplier_id=supplier_id)
+    if not hasattr(user, "api_client") and user.has_perm("orders.view_penalty"):
+        return Penalty.objects.all()
+    return Penalty.objects.none()
