@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Sum
+from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import ApiClient, ApiKey, User
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
+from orders.models import JitOrder, Penalty
+from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
 from .models import JobRun, WebhookDelivery
@@ -120,6 +124,177 @@ def catalogue_work_figures() -> dict[str, int]:
     }
 
 
+# --- JIT orders: the last 30 days as inline SVG charts ----------------------------------------
+
+CHART_DAYS = 30
+# The charts' drawing area, in SVG user units (the SVG scales to its box).
+CHART_WIDTH = 300
+CHART_HEIGHT = 100
+BAR_SLOT = CHART_WIDTH / CHART_DAYS
+BAR_GAP = 2
+DUE_SOON = timedelta(hours=2)
+DUE_SOON_ROWS = 10
+LATE_SUPPLIERS = 5
+
+
+@dataclass(frozen=True)
+class ChartBar:
+    day: date
+    value: Decimal | None  # None: nothing to measure that day
+    x: float
+    y: float
+    height: float
+    tone: str
+    title: str
+
+
+@dataclass(frozen=True)
+class Chart:
+    bars: list[ChartBar]
+    line: str  # polyline points, "" when the chart has no line
+    points: list[tuple[float, float, str]]
+    peak_label: str
+    first_day: date
+    last_day: date
+    width: int = CHART_WIDTH
+    height: int = CHART_HEIGHT
+    bar_width: float = BAR_SLOT - BAR_GAP
+
+
+def _chart_days(today: date) -> list[date]:
+    return [today - timedelta(days=CHART_DAYS - 1 - n) for n in range(CHART_DAYS)]
+
+
+def _bar(
+    n: int, day: date, value: Decimal | None, peak: Decimal, tone: str, title: str
+) -> ChartBar:
+    height = float(value / peak) * CHART_HEIGHT if value and peak else 0.0
+    if value is not None and tone != "empty":
+        height = max(height, 1.0)  # a day with a figure shows, even at 0 %
+    return ChartBar(
+        day=day,
+        value=value,
+        x=round(n * BAR_SLOT + BAR_GAP / 2, 2),
+        y=round(CHART_HEIGHT - height, 2),
+        height=round(height, 2),
+        tone=tone,
+        title=title,
+    )
+
+
+def _window() -> tuple[datetime, datetime, list[date]]:
+    """Now, the start of the first of the last 30 days (in the admin's time zone), the days."""
+    now = timezone.now()
+    days = _chart_days(timezone.localdate(now))
+    start = datetime.combine(days[0], time.min, tzinfo=timezone.get_current_timezone())
+    return now, start, days
+
+
+def _due_orders(now: datetime, start: datetime) -> Any:
+    """Orders whose 24 h deadline fell in the window and has passed (cancelled ones aside),
+    with `deadline`, the deadline's `day` and `shipped_time` (first scan, else recorded)."""
+    ship_within = rules().ship_within
+    deadline = ExpressionWrapper(F("ordered_at") + ship_within, output_field=DateTimeField())
+    return (
+        JitOrder.objects.filter(
+            ordered_at__gte=start - ship_within, ordered_at__lte=now - ship_within
+        )
+        .exclude(status=JitOrder.Status.CANCELLED)
+        .annotate(
+            deadline=deadline,
+            day=TruncDate(deadline, tzinfo=timezone.get_current_timezone()),
+            shipped_time=Coalesce("first_scan_at", "shipment_recorded_at"),
+        )
+    )
+
+
+LATE = Q(shipped_time__isnull=True) | Q(shipped_time__gt=F("deadline"))
+
+
+def on_time_chart(now: datetime, start: datetime, days: list[date]) -> Chart:
+    """Per day, the share of the orders due that day that were shipped by their deadline (an
+    order unshipped at its deadline, or declared out of stock, was not)."""
+    counts = {
+        row["day"]: row
+        for row in _due_orders(now, start)
+        .values("day")
+        .annotate(due=Count("id"), late=Count("id", filter=LATE))
+        .order_by()
+    }
+    bars = []
+    for n, day in enumerate(days):
+        row = counts.get(day)
+        if not row or not row["due"]:
+            bars.append(_bar(n, day, None, Decimal(100), "empty", f"{day:%m-%d}: " + _("none due")))
+            continue
+        on_time = row["due"] - row["late"]
+        rate = (Decimal(100) * on_time / row["due"]).quantize(Decimal("0.1"))
+        tone = "ok" if rate >= 95 else "warn" if rate >= 80 else "bad"
+        title = f"{day:%m-%d}: {rate}% ({on_time}/{row['due']})"
+        bars.append(_bar(n, day, rate, Decimal(100), tone, title))
+    return Chart(bars, "", [], "100%", days[0], days[-1])
+
+
+def penalties_chart(start: datetime, days: list[date]) -> Chart:
+    """Per day, the penalties assessed: CNY as bars, their number as a line."""
+    rows = {
+        row["day"]: row
+        for row in Penalty.objects.filter(assessed_at__gte=start)
+        .annotate(day=TruncDate("assessed_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(n=Count("id"), amount=Sum("amount"))
+        .order_by()
+    }
+    amounts = [rows[day]["amount"] if day in rows else Decimal(0) for day in days]
+    numbers = [rows[day]["n"] if day in rows else 0 for day in days]
+    peak = max(amounts) or Decimal(1)
+    peak_n = max(numbers) or 1
+    bars, points = [], []
+    for n, day in enumerate(days):
+        title = f"{day:%m-%d}: " + _("%(n)d penalties, %(amount)s CNY") % {
+            "n": numbers[n],
+            "amount": f"{amounts[n]:,.2f}",
+        }
+        bars.append(_bar(n, day, amounts[n], peak, "bad" if amounts[n] else "empty", title))
+        x = round(n * BAR_SLOT + BAR_SLOT / 2, 2)
+        y = round(CHART_HEIGHT - numbers[n] / peak_n * CHART_HEIGHT, 2)
+        points.append((x, y, title))
+    line = " ".join(f"{x},{y}" for x, y, _title in points)
+    return Chart(bars, line, points, f"{peak:,.2f} CNY · {peak_n}", days[0], days[-1])
+
+
+def jit_figures() -> dict[str, Any]:
+    """The JIT charts and lists: a fixed handful of queries, whatever the number of orders."""
+    now, start, days = _window()
+    ship_within = rules().ship_within
+    due_soon = JitOrder.objects.filter(
+        status=JitOrder.Status.AWAITING_SHIPMENT,
+        ordered_at__gt=now - ship_within,
+        ordered_at__lte=now - ship_within + DUE_SOON,
+    )
+    soonest = [
+        (order, order.ordered_at + ship_within)
+        for order in due_soon.select_related("supplier").order_by("ordered_at", "id")[
+            :DUE_SOON_ROWS
+        ]
+    ]
+    late_suppliers = list(
+        _due_orders(now, start)
+        .values("supplier_id", "supplier__name_en", "supplier__name_zh")
+        .annotate(due=Count("id"), late=Count("id", filter=LATE))
+        .filter(late__gt=0)
+        .order_by("-late", "supplier__name_en")[:LATE_SUPPLIERS]
+    )
+    on_time = on_time_chart(now, start, days)
+    return {
+        "on_time": on_time,
+        "penalties": penalties_chart(start, days),
+        "due_soon_count": due_soon.count(),
+        "due_soon": soonest,
+        "late_suppliers": late_suppliers,
+    }
+
+
 def dashboard_figures() -> dict[str, Any]:
     return {
         "suppliers_by_status": suppliers_by_status(),
@@ -129,4 +304,5 @@ def dashboard_figures() -> dict[str, Any]:
         "listings_by_status": listings_by_status(),
         "catalogue": catalogue_work_figures(),
         "recent_jobs": list(JobRun.objects.all()[:5]),
+        "jit": jit_figures(),
     }

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import catalogue, members, money, notifications, onboarding, tenders, views
+from . import catalogue, members, money, notifications, onboarding, orders, tenders, views
 from .forms import PortalAuthenticationForm
 
 app_name = "portal"
@@ -109,4 +109,17 @@ urlpatterns = [
     ),
     path("tenders/", tenders.tenders, name="tenders"),
     path("tenders/<int:pk>/", tenders.tender_detail, name="tender_detail"),
+    path("orders/", orders.orders, name="orders"),
+    path("orders/to-ship/", orders.orders_to_ship, name="orders_to_ship"),
+    path("orders/packing-list/", orders.orders_packing_list, name="orders_packing_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/stockout/", orders.order_stockout, name="order_stockout"),
+    path("orders/<int:pk>/photos/<int:photo_pk>/", orders.order_photo, name="order_photo"),
+    path("penalties/", orders.penalties, name="penalties"),
+    path("penalties/<int:pk>/", orders.penalty_detail, name="penalty_detail"),
+    path(
+        "penalties/<int:pk>/attachments/<int:attachment_pk>/",
+        orders.penalty_attachment,
+        name="penalty_attachment",
+    ),
 ]

@@ -28,8 +28,12 @@ ADMIN_PAGES = {
     "price_rounds": "/admin/catalogue/priceround/",
     "tenders": "/admin/catalogue/tender/",
     "open_tender": "/admin/catalogue/tender/add/",
+    "jit_orders": "/admin/orders/jitorder/",
+    "penalties": "/admin/orders/penalty/",
+    "appeals": "/admin/orders/appeal/",
 }
 CATALOGUE = {"categories", "products", "listings", "price_rounds", "tenders", "open_tender"}
+JIT = {"jit_orders", "penalties", "appeals"}
 
 # What each role may open in the admin; everything else answers 403.
 ALLOWED = {
@@ -42,9 +46,18 @@ ALLOWED = {
         "job_runs",
         "users",
         *CATALOGUE,
+        *JIT,
     },
-    "compliance": {"suppliers", "job_runs", "categories", "products", "listings"},
-    "finance": {"suppliers", "job_runs", "listings", "price_rounds"},
+    "compliance": {
+        "suppliers",
+        "job_runs",
+        "categories",
+        "products",
+        "listings",
+        "jit_orders",
+        "penalties",
+    },
+    "finance": {"suppliers", "job_runs", "listings", "price_rounds", "penalties", "appeals"},
 }
 
 
@@ -135,6 +148,8 @@ def test_roles_have_exactly_their_permissions():
         "compliance.view_testrecord",
         "compliance.add_testrecord",
         "compliance.change_testrecord",
+        "orders.view_jitorder",
+        "orders.view_penalty",
     }
     assert perms(FINANCE) == reads | {
         "catalogue.view_listing",
@@ -145,6 +160,8 @@ def test_roles_have_exactly_their_permissions():
         "suppliers.add_ledgerentry",
         "suppliers.view_withdrawalrequest",
         "suppliers.change_withdrawalrequest",
+        "orders.view_penalty",
+        "orders.view_appeal",
     }
     assert perms(OPERATORS) == reads | {
         "compliance.view_testrecord",
@@ -200,6 +217,15 @@ def test_roles_have_exactly_their_permissions():
         "catalogue.add_tender",
         "catalogue.change_tender",
         "catalogue.view_bid",
+        "orders.view_jitorder",
+        "orders.change_jitorder",
+        "orders.view_penalty",
+        "orders.change_penalty",
+        "orders.view_appeal",
+        "orders.change_appeal",
+        "orders.view_appealattachment",
+        "orders.view_inspectionphoto",
+        "orders.add_inspectionphoto",
     }
 
 

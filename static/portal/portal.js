@@ -80,3 +80,80 @@
     });
   });
 })();
+
+/* JIT orders: the countdowns to each order's deadlines tick every second (the page shows the
+   deadlines and the time left at loading without this), rows turn "at risk" and "late" as the
+   time passes, a typed waybill ticks its order, the packing-list link follows the ticked
+   orders, and the packing list gets a print button. */
+(function () {
+  "use strict";
+
+  function each(selector, fn) {
+    Array.prototype.forEach.call(document.querySelectorAll(selector), fn);
+  }
+
+  function pad(n) { return (n < 10 ? "0" : "") + n; }
+
+  function format(seconds, days) {
+    var d = Math.floor(seconds / 86400), h = Math.floor(seconds % 86400 / 3600);
+    var m = Math.floor(seconds % 3600 / 60), s = seconds % 60;
+    return (d ? d + " " + days + " " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
+  }
+
+  function tick() {
+    var now = Date.now();
+    each("[data-deadline]", function (element) {
+      var at = Date.parse(element.getAttribute("data-deadline"));
+      if (isNaN(at)) return;
+      var left = Math.floor((at - now) / 1000);
+      var days = element.getAttribute("data-unit-days") || "d";
+      element.textContent = left >= 0
+        ? format(left, days)
+        : (element.getAttribute("data-late-label") || "-") + " " + format(-left, days);
+      element.classList.toggle("is-late", left < 0);
+    });
+    each("tr[data-late-at]", function (row) {
+      var late = now >= Date.parse(row.getAttribute("data-late-at"));
+      var risk = !late && now >= Date.parse(row.getAttribute("data-risk-at"));
+      row.classList.toggle("row-late", late);
+      row.classList.toggle("row-risk", risk);
+      var latePill = row.querySelector(".pill-late"), riskPill = row.querySelector(".pill-risk");
+      if (latePill) latePill.hidden = !late;
+      if (riskPill) riskPill.hidden = !risk;
+    });
+  }
+
+  function followTicks(form) {
+    var link = form.querySelector("a[data-packing-list]");
+    var all = link && link.getAttribute("href");
+    function update() {
+      if (!link) return;
+      var ids = [];
+      each("form.ship-form input[name=ids]:checked", function (box) { ids.push(box.value); });
+      link.setAttribute("href", ids.length ? link.getAttribute("data-packing-list") + "?ids=" + ids.join(",") : all);
+    }
+    form.addEventListener("change", update);
+    form.addEventListener("input", function (event) {
+      var input = event.target;
+      if (!input.classList || !input.classList.contains("waybill")) return;
+      var box = input.closest("tr") && input.closest("tr").querySelector("input[name=ids]");
+      if (box && input.value.trim() && !box.checked) {
+        box.checked = true;
+        update();
+      }
+    });
+    update();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (document.querySelector("[data-deadline]")) {
+      tick();
+      window.setInterval(tick, 1000);
+    }
+    each("form.ship-form", followTicks);
+    each("button[data-print]", function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  });
+})();

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import importlib
+from pathlib import Path
 
 import factory
 from django.contrib.auth.models import Group
@@ -29,14 +30,17 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 def ensure_roles() -> None:
-    """The role groups come from a data migration; a transactional test empties the tables
-    after it runs, so grant them again from that migration when they are gone."""
+    """The role groups come from data migrations; a transactional test empties the tables
+    after it runs, so grant them again from every role migration when they are gone."""
     if Group.objects.filter(name__in=ROLES).count() == len(ROLES):
         return
     from django.apps import apps
 
-    roles_migration = importlib.import_module("accounts.migrations.0002_roles")
-    grant(apps, None, roles_migration.GRANTS)
+    for path in sorted(
+        Path(__file__).resolve().parents[2].glob("accounts/migrations/0*_roles*.py")
+    ):
+        migration = importlib.import_module(f"accounts.migrations.{path.stem}")
+        grant(apps, None, migration.GRANTS)
 
 
 def staff_user(role: str, **fields: object) -> User:

@@ -1,0 +1,679 @@
+"""The JIT warehouse's and the operators' screens for JIT orders, penalties and appeals.
+
+Every change is an action or the reject-for-quality form, and each calls a service in
+orders.services.orders (receive, inspect, decide an appeal); nothing is edited in a form, so a
+save can never undo a move the sweep or the supplier made meanwhile. A refusal is shown as a
+message, never a 500. Penalties are the sweep's: read-only here, with their evidence.
+"""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+import os
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
+from django.utils import formats, timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from accounts.models import User
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.admin_export import export_csv
+from marketplace.errors import DomainError
+
+from .models import Appeal, AppealAttachment, InspectionPhoto, JitOrder, Penalty
+from .rules import rules
+from .services.orders import appeal_decide, order_inspect, order_receive
+
+Status = JitOrder.Status
+EMPTY = "-"
+PHOTO_MAX_FILES = 10
+PHOTO_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _actor(request: HttpRequest) -> User:
+    return cast(User, request.user)
+
+
+def _apply_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    act: Callable[[Any], object],
+) -> int:
+    """Call the service on each row; a refusal is reported for that row and the others go on.
+    Returns how many the service accepted."""
+    done = 0
+    for row in rows:
+        try:
+            act(row)
+        except DomainError as error:
+            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
+        else:
+            done += 1
+    return done
+
+
+def _success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
+    model_admin.message_user(request, text, level=messages.SUCCESS)
+
+
+def evidence_pretty(evidence: dict[str, Any] | None) -> str:
+    text = json.dumps(evidence or {}, indent=2, ensure_ascii=False, sort_keys=True)
+    return format_html('<pre class="evidence" style="margin: 0">{}</pre>', text)
+
+
+def _when(value: datetime | None) -> str:
+    """A computed time as the admin shows a stored one."""
+    return EMPTY if value is None else formats.localize(timezone.localtime(value))
+
+
+def _file_response(stored: FieldFile) -> FileResponse:
+    """An upload shown to staff (media is not served publicly)."""
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    kind = mimetypes.guess_type(stored.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- JIT orders -------------------------------------------------------------------------------
+
+
+class DueFilter(admin.SimpleListFilter):
+    """Orders still awaiting shipment by how near their 24 h deadline is."""
+
+    title = _("deadline")
+    parameter_name = "due"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [("2h", _("Due within 2 hours")), ("overdue", _("Past the deadline, unshipped"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[JitOrder]) -> QuerySet[JitOrder]:
+        now, ship_within = timezone.now(), rules().ship_within
+        awaiting = queryset.filter(status=Status.AWAITING_SHIPMENT)
+        if self.value() == "2h":
+            return awaiting.filter(
+                ordered_at__gt=now - ship_within,
+                ordered_at__lte=now - ship_within + timedelta(hours=2),
+            )
+        if self.value() == "overdue":
+            return awaiting.filter(ordered_at__lte=now - ship_within)
+        return queryset
+
+
+class PenaltyInline(ReadOnlyInline):
+    model = Penalty
+    fk_name = "order"
+    readonly_fields = (
+        "tier",
+        "multiple",
+        "amount",
+        "status",
+        "rule_version",
+        "assessed_at",
+        "ledger_entry_id",
+        "evidence_shown",
+    )
+    fields = readonly_fields
+    ordering = ["assessed_at", "id"]
+    show_change_link = True
+
+    @admin.display(description=_("evidence"))
+    def evidence_shown(self, penalty: Penalty) -> str:
+        return evidence_pretty(penalty.evidence)
+
+
+class InspectionPhotoInline(ReadOnlyInline):
+    model = InspectionPhoto
+    readonly_fields = ("preview", "taken_at")
+    fields = readonly_fields
+
+    @admin.display(description=_("photo"))
+    def preview(self, photo: InspectionPhoto) -> str:
+        url = reverse("admin:orders_jitorder_photo", args=[photo.order_id, photo.pk])
+        return format_html(
+            '<a href="{}"><img src="{}" alt="" style="max-height: 160px"></a>', url, url
+        )
+
+
+class MultipleImageInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleImageField(forms.ImageField):
+    """Several pictures in one input, each read by Pillow (a picture in name only is refused);
+    cleans to a list, empty when none was chosen."""
+
+    widget = MultipleImageInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > PHOTO_MAX_FILES:
+            raise forms.ValidationError(
+                _("At most %(n)d photos.") % {"n": PHOTO_MAX_FILES}, code="too_many"
+            )
+        for upload in files:
+            if upload.size is not None and upload.size > PHOTO_MAX_BYTES:
+                raise forms.ValidationError(
+                    _("%(name)s is larger than 10 MB.") % {"name": upload.name}, code="too_large"
+                )
+        return [super(MultipleImageField, self).clean(f, initial) for f in files]
+
+
+class RejectQualityForm(forms.Form):
+    defect_notes = forms.CharField(
+        label=_("defect notes"),
+        widget=forms.Textarea(attrs={"rows": 4, "cols": 60}),
+        help_text=_("What is wrong, and how many units; the supplier reads it with the penalty."),
+    )
+    photos = MultipleImageField(
+        label=_("photos"),
+        required=False,
+        widget=MultipleImageInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+        help_text=_("Up to 10 pictures of the defects (JPEG, PNG or WebP, 10 MB each)."),
+    )
+
+
+@admin.register(JitOrder)
+class JitOrderAdmin(admin.ModelAdmin):
+    """The JIT warehouse counts what arrives (receive) and inspects it: accept, or reject for
+    quality with defect notes and photos (the form on an order's page). The sweep penalises."""
+
+    change_form_template = "admin/orders/jitorder/change_form.html"
+    list_display = [
+        "id",
+        "supplier",
+        "listing_title",
+        "quantity",
+        "goods_value",
+        "ordered_at",
+        "deadline",
+        "status",
+        "shipped_at_shown",
+        "penalty_total",
+    ]
+    list_filter = ["status", DueFilter, "supplier", "ordered_at"]
+    search_fields = ["external_id", "waybill"]
+    list_select_related = ["supplier", "listing__product"]
+    show_full_result_count = False  # a count of a million orders on every page is wasted
+    readonly_fields = [
+        "listing",
+        "supplier",
+        "external_id",
+        "quantity",
+        "unit_supply_price",
+        "goods_value",
+        "ordered_at",
+        "deadline",
+        "status",
+        "waybill",
+        "shipment_recorded_at",
+        "first_scan_at",
+        "shipped_at_shown",
+        "received_at",
+        "received_quantity",
+        "inspected_at",
+        "defect_notes",
+        "stockout_declared_at",
+        "stockout_reason",
+        "cancelled_at",
+        "penalty_total",
+        "reminded_18h_at",
+        "reminded_23h_at",
+        "created_at",
+    ]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "listing",
+                    "supplier",
+                    "external_id",
+                    "quantity",
+                    "unit_supply_price",
+                    "goods_value",
+                    "status",
+                    "penalty_total",
+                ]
+            },
+        ),
+        (
+            _("Times (the sweep reads them)"),
+            {
+                "fields": [
+                    "ordered_at",
+                    "deadline",
+                    "reminded_18h_at",
+                    "reminded_23h_at",
+                    "shipment_recorded_at",
+                    "first_scan_at",
+                    "shipped_at_shown",
+                    "stockout_declared_at",
+                    "cancelled_at",
+                    "created_at",
+                ]
+            },
+        ),
+        (
+            _("Shipment and warehouse"),
+            {
+                "fields": [
+                    "waybill",
+                    "received_at",
+                    "received_quantity",
+                    "inspected_at",
+                    "defect_notes",
+                    "stockout_reason",
+                ]
+            },
+        ),
+    ]
+    inlines = [PenaltyInline, InspectionPhotoInline]
+    actions = ["receive", "accept_inspection", export_csv]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # orders come from the storefront through the API
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission is for the actions and the reject form; no order is edited.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("listing"), ordering="listing__product__title_en")
+    def listing_title(self, order: JitOrder) -> str:
+        return f"{order.listing.product.title_en} (#{order.listing_id})"
+
+    @admin.display(description=_("deadline (24 h)"), ordering="ordered_at")
+    def deadline(self, order: JitOrder) -> str:
+        return _when(order.ordered_at + rules().ship_within)
+
+    @admin.display(description=_("shipped (first scan, else recorded)"))
+    def shipped_at_shown(self, order: JitOrder) -> str:
+        return _when(order.shipped_at)
+
+    # --- Actions ------------------------------------------------------------------------------
+
+    @admin.action(
+        description=_("Receive at the JIT warehouse (the ordered quantity)"),
+        permissions=["change"],
+    )
+    def receive(self, request: HttpRequest, queryset: QuerySet[JitOrder]) -> None:
+        actor = _actor(request)
+        done = _apply_each(
+            self,
+            request,
+            queryset,
+            lambda order: order_receive(order, quantity=order.quantity, actor=actor),
+        )
+        if done:
+            _success(
+                self,
+                request,
+                ngettext("%(n)d order received.", "%(n)d orders received.", done) % {"n": done},
+            )
+
+    @admin.action(description=_("Accept at inspection"), permissions=["change"])
+    def accept_inspection(self, request: HttpRequest, queryset: QuerySet[JitOrder]) -> None:
+        actor = _actor(request)
+        done = _apply_each(
+            self, request, queryset, lambda order: order_inspect(order, accept=True, actor=actor)
+        )
+        if done:
+            _success(
+                self,
+                request,
+                ngettext("%(n)d order accepted.", "%(n)d orders accepted.", done) % {"n": done},
+            )
+
+    # --- The reject-for-quality form and the photos -------------------------------------------
+
+    def get_urls(self) -> list[URLPattern]:
+        own = [
+            path(
+                "<int:object_id>/reject-quality/",
+                self.admin_site.admin_view(self.reject_quality_view),
+                name="orders_jitorder_reject_quality",
+            ),
+            path(
+                "<int:object_id>/photos/<int:photo_id>/",
+                self.admin_site.admin_view(self.photo_view),
+                name="orders_jitorder_photo",
+            ),
+        ]
+        return own + super().get_urls()
+
+    def _may_reject(self, request: HttpRequest) -> bool:
+        return self.has_change_permission(request) and request.user.has_perm(
+            "orders.add_inspectionphoto"
+        )
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        order = (
+            JitOrder.objects.filter(pk=object_id).only("status").first()
+            if str(object_id).isdigit()
+            else None
+        )
+        if order is not None and order.status == Status.RECEIVED and self._may_reject(request):
+            extra["reject_form"] = RejectQualityForm()
+            extra["reject_url"] = reverse("admin:orders_jitorder_reject_quality", args=[order.pk])
+        return super().change_view(request, object_id, form_url, extra)
+
+    def reject_quality_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Reject for quality: order_inspect(accept=False) with the defect notes, and the photos
+        stored with it in one transaction (or neither)."""
+        if not self._may_reject(request):
+            raise PermissionDenied
+        order = get_object_or_404(JitOrder.objects.select_related("supplier"), pk=object_id)
+        change_url = reverse("admin:orders_jitorder_change", args=[order.pk])
+        form = RejectQualityForm(request.POST or None, request.FILES or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                with transaction.atomic():
+                    order_inspect(
+                        order,
+                        accept=False,
+                        actor=_actor(request),
+                        defect_notes=form.cleaned_data["defect_notes"],
+                    )
+                    for upload in form.cleaned_data["photos"]:
+                        InspectionPhoto.objects.create(order=order, image=upload)
+            except DomainError as error:
+                for name, errors in error.fields.items():
+                    form.add_error(name if name in form.fields else None, list(errors))
+                self.message_user(request, error.message, level=messages.ERROR)
+            else:
+                self.log_change(request, order, "Rejected for quality.")
+                _success(
+                    self,
+                    request,
+                    str(_("Order %(id)s rejected for quality; the sweep assesses the penalty."))
+                    % {"id": order.pk},
+                )
+                return redirect(change_url)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Reject order %(id)s for quality") % {"id": order.pk},
+            "opts": self.opts,
+            "order": order,
+            "form": form,
+            "change_url": change_url,
+        }
+        return TemplateResponse(request, "admin/orders/jitorder/reject_quality.html", context)
+
+    def photo_view(self, request: HttpRequest, object_id: int, photo_id: int) -> FileResponse:
+        if not request.user.has_perm("orders.view_inspectionphoto"):
+            raise PermissionDenied
+        photo = get_object_or_404(InspectionPhoto, pk=photo_id, order_id=object_id)
+        return _file_response(photo.image)
+
+
+# --- Penalties ----------------------------------------------------------------------------------
+
+
+@admin.register(Penalty)
+class PenaltyAdmin(ReadOnlyAdmin):
+    """The sweep's penalties, exactly once per order and tier; read-only, with their evidence.
+    A penalty changes only through an appeal's decision."""
+
+    list_display = [
+        "assessed_at",
+        "order_link",
+        "supplier",
+        "tier",
+        "multiple",
+        "amount",
+        "status",
+        "rule_version",
+    ]
+    list_filter = ["tier", "status", "assessed_at", "rule_version"]
+    search_fields = [
+        "order__external_id",
+        "order__waybill",
+        "supplier__name_en",
+        "supplier__name_zh",
+    ]
+    list_select_related = ["supplier"]
+    show_full_result_count = False
+    readonly_fields = (
+        "order_link",
+        "supplier",
+        "tier",
+        "multiple",
+        "amount",
+        "rule_version",
+        "status",
+        "assessed_at",
+        "ledger_entry_link",
+        "appeal_link",
+        "evidence_shown",
+    )
+    fields = readonly_fields
+    actions = [export_csv]
+
+    @admin.display(description=_("order"), ordering="order_id")
+    def order_link(self, penalty: Penalty) -> str:
+        url = reverse("admin:orders_jitorder_change", args=[penalty.order_id])
+        return format_html('<a href="{}">#{}</a>', url, penalty.order_id)
+
+    @admin.display(description=_("ledger entry"))
+    def ledger_entry_link(self, penalty: Penalty) -> str:
+        if penalty.ledger_entry_id is None:
+            return EMPTY
+        url = reverse("admin:suppliers_ledgerentry_change", args=[penalty.ledger_entry_id])
+        return format_html('<a href="{}">#{}</a>', url, penalty.ledger_entry_id)
+
+    @admin.display(description=_("appeal"))
+    def appeal_link(self, penalty: Penalty) -> str:
+        appeal = Appeal.objects.filter(penalty=penalty).only("pk", "decision").first()
+        if appeal is None:
+            return EMPTY
+        url = reverse("admin:orders_appeal_change", args=[appeal.pk])
+        return format_html(
+            '<a href="{}">{}</a>', url, appeal.get_decision_display() or _("waiting")
+        )
+
+    @admin.display(description=_("evidence"))
+    def evidence_shown(self, penalty: Penalty) -> str:
+        return evidence_pretty(penalty.evidence)
+
+
+# --- Appeals ------------------------------------------------------------------------------------
+
+
+class AppealActionForm(ActionForm):
+    reason = forms.CharField(
+        label=_("Reason:"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"size": 60, "placeholder": _("required: the supplier reads it")}
+        ),
+    )
+
+
+class PendingFilter(admin.SimpleListFilter):
+    title = _("decided")
+    parameter_name = "pending"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [("yes", _("Waiting for a decision")), ("no", _("Decided"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> QuerySet[Appeal]:
+        if self.value() == "yes":
+            return queryset.filter(decision="")
+        if self.value() == "no":
+            return queryset.exclude(decision="")
+        return queryset
+
+
+class AppealAttachmentInline(ReadOnlyInline):
+    """The supplier's evidence, for those who may open it (orders.view_appealattachment)."""
+
+    model = AppealAttachment
+    readonly_fields = ("link",)
+    fields = readonly_fields
+
+    @admin.display(description=_("file"))
+    def link(self, attachment: AppealAttachment) -> str:
+        url = reverse("admin:orders_appeal_attachment", args=[attachment.appeal_id, attachment.pk])
+        return format_html('<a href="{}">{}</a>', url, os.path.basename(attachment.file.name))
+
+
+@admin.register(Appeal)
+class AppealAdmin(admin.ModelAdmin):
+    """Operators uphold or waive an appealed penalty with a reason (the action bar); a waiver
+    posts a reversal to the deposit. Appeals are never edited."""
+
+    action_form = AppealActionForm
+    list_display = [
+        "submitted_at",
+        "penalty_link",
+        "supplier",
+        "amount",
+        "submitted_by",
+        "decision",
+        "decided_by",
+        "decided_at",
+    ]
+    list_filter = [PendingFilter, "decision", "penalty__tier"]
+    search_fields = [
+        "penalty__order__external_id",
+        "penalty__supplier__name_en",
+        "penalty__supplier__name_zh",
+        "reason",
+    ]
+    list_select_related = ["penalty__supplier", "submitted_by", "decided_by"]
+    readonly_fields = (
+        "penalty_link",
+        "supplier",
+        "amount",
+        "reason",
+        "submitted_by",
+        "submitted_at",
+        "decision",
+        "decision_reason",
+        "decided_by",
+        "decided_at",
+        "evidence_shown",
+    )
+    fields = readonly_fields
+    inlines = [AppealAttachmentInline]
+    actions = ["uphold", "waive", export_csv]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # suppliers appeal in the portal
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission is for the decisions (actions); no appeal is edited.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("penalty"), ordering="penalty__assessed_at")
+    def penalty_link(self, appeal: Appeal) -> str:
+        penalty = appeal.penalty
+        url = reverse("admin:orders_penalty_change", args=[penalty.pk])
+        return format_html(
+            '<a href="{}">{} · {} #{}</a>',
+            url,
+            penalty.get_tier_display(),
+            _("order"),
+            penalty.order_id,
+        )
+
+    @admin.display(description=_("supplier"), ordering="penalty__supplier__name_en")
+    def supplier(self, appeal: Appeal) -> Any:
+        return appeal.penalty.supplier
+
+    @admin.display(description=_("amount (CNY)"), ordering="penalty__amount")
+    def amount(self, appeal: Appeal) -> Any:
+        return appeal.penalty.amount
+
+    @admin.display(description=_("evidence of the penalty"))
+    def evidence_shown(self, appeal: Appeal) -> str:
+        return evidence_pretty(appeal.penalty.evidence)
+
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:object_id>/attachments/<int:attachment_id>/",
+                self.admin_site.admin_view(self.attachment_view),
+                name="orders_appeal_attachment",
+            ),
+            *super().get_urls(),
+        ]
+
+    def attachment_view(
+        self, request: HttpRequest, object_id: int, attachment_id: int
+    ) -> FileResponse:
+        if not request.user.has_perm("orders.view_appealattachment"):
+            raise PermissionDenied
+        attachment = get_object_or_404(AppealAttachment, pk=attachment_id, appeal_id=object_id)
+        return _file_response(attachment.file)
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Appeal], *, waive: bool) -> int:
+        actor, reason = _actor(request), request.POST.get("reason", "").strip()
+        return _apply_each(
+            self,
+            request,
+            queryset,
+            lambda appeal: appeal_decide(appeal, waive=waive, reason=reason, actor=actor),
+        )
+
+    @admin.action(description=_("Uphold the penalty (reason required)"), permissions=["change"])
+    def uphold(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> None:
+        done = self._decide(request, queryset, waive=False)
+        if done:
+            _success(
+                self,
+                request,
+                ngettext("%(n)d penalty upheld.", "%(n)d penalties upheld.", done) % {"n": done},
+            )
+
+    @admin.action(
+        description=_("Waive the penalty and refund it (reason required)"),
+        permissions=["change"],
+    )
+    def waive(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> None:
+        done = self._decide(request, queryset, waive=True)
+        if done:
+            _success(
+                self,
+                request,
+                ngettext(
+                    "%(n)d penalty waived; the reversal is posted to the deposit.",
+                    "%(n)d penalties waived; the reversals are posted to the deposit.",
+                    done,
+                )
+                % {"n": done},
+            )

@@ -1,0 +1,729 @@
+"""JIT orders in the portal: the to-ship queue with live countdowns, shipping one or many orders
+with their waybills, a printable packing list, every order with its timeline, a stockout
+declaration, and the penalties with their evidence and appeals.
+
+Every order, penalty, photo and attachment is fetched within the member's supplier, so another
+supplier's id is a 404; every change goes through a service in orders.services.orders."""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import zoneinfo
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.contrib import messages
+from django.core.files.uploadedfile import UploadedFile
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.db.models.fields.files import FieldFile
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.errors import DomainError
+from orders.models import AppealAttachment, InspectionPhoto, JitOrder, Penalty
+from orders.rules import Rules, rules
+from orders.selectors import orders_visible_to, penalties_visible_to
+from orders.services.orders import order_declare_stockout, orders_ship_many, penalty_appeal
+from suppliers.models import LedgerEntry
+
+from .access import SupplierRequest, supplier_required
+from .errors import show_domain_error
+from .forms import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, error_summary, licence_kind
+
+Status = JitOrder.Status
+PAGE_SIZE = 25
+# The to-ship queue is worked through in one go: a longer page than the other lists.
+TO_SHIP_PAGE_SIZE = 100
+# One packing list holds at most this many orders (a page of the queue and then some).
+PACKING_LIST_MAX = 200
+CARRIER = "SF Express"
+APPEAL_MAX_FILES = 5
+APPEAL_MAX_BYTES = 5 * 1024 * 1024
+
+
+def _zone() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(settings.PORTAL_TIME_ZONE)
+
+
+def countdown_text(seconds: float, late_label: str) -> str:
+    """What the countdown shows before JavaScript takes over, in the same form it ticks in:
+    "1 d 05:04:03", or the late label and the time since the deadline."""
+    late = seconds < 0
+    left = int(abs(seconds))
+    days, rest = divmod(left, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{hours:02d}:{minutes:02d}:{secs:02d}"
+    if days:
+        text = _("%(days)d d") % {"days": days} + " " + text
+    return f"{late_label} {text}" if late else text
+
+
+# --- Forms -----------------------------------------------------------------------------------
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(
+        label=gettext_lazy("Status"),
+        required=False,
+        choices=[("", gettext_lazy("All states")), *Status.choices],
+    )
+    date_from = forms.DateField(
+        label=gettext_lazy("Ordered from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    date_to = forms.DateField(
+        label=gettext_lazy("Ordered to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date is before the start date."))
+        return cleaned
+
+
+class StockoutForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why can the goods not be supplied?"),
+        max_length=300,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "A stockout is penalised at 5 times the goods value; the order is closed."
+        ),
+    )
+
+
+class MultipleFileInput(forms.FileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input; cleans to a list (empty when none was chosen)."""
+
+    widget = MultipleFileInput
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if not files:
+            if self.required:
+                raise forms.ValidationError(self.error_messages["required"], code="required")
+            return []
+        return [super(MultipleFileField, self).clean(f, initial) for f in files]
+
+
+class AppealForm(forms.Form):
+    reason = forms.CharField(
+        label=gettext_lazy("Why is the penalty wrong?"),
+        max_length=4000,
+        widget=forms.Textarea(attrs={"rows": 5}),
+    )
+    attachments = MultipleFileField(
+        label=gettext_lazy("Evidence"),
+        required=False,
+        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["attachments"].help_text = _(
+            "Up to %(count)d PDF, JPEG or PNG files, at most %(limit)s each: the carrier's "
+            "receipt, photos, messages."
+        ) % {"count": APPEAL_MAX_FILES, "limit": filesizeformat(APPEAL_MAX_BYTES)}
+
+    def clean_attachments(self) -> list[UploadedFile]:
+        files: list[UploadedFile] = self.cleaned_data["attachments"]
+        if len(files) > APPEAL_MAX_FILES:
+            raise forms.ValidationError(
+                _("Attach at most %(count)d files; you chose %(chosen)d.")
+                % {"count": APPEAL_MAX_FILES, "chosen": len(files)},
+                code="too_many_files",
+            )
+        errors = [error for upload in files for error in _attachment_errors(upload)]
+        if errors:
+            raise forms.ValidationError(errors)
+        return files
+
+
+def _attachment_errors(upload: UploadedFile) -> list[str]:
+    """A PDF, JPEG or PNG, known by its first bytes (a name proves nothing) and named as what it
+    is, no larger than APPEAL_MAX_BYTES."""
+    name = upload.name or ""
+    if upload.size is not None and upload.size > APPEAL_MAX_BYTES:
+        return [
+            _("%(name)s is %(size)s; each file may be at most %(limit)s.")
+            % {
+                "name": name,
+                "size": filesizeformat(upload.size),
+                "limit": filesizeformat(APPEAL_MAX_BYTES),
+            }
+        ]
+    upload.seek(0)
+    head = upload.read(PDF_HEADER_WINDOW)
+    upload.seek(0)
+    actual = licence_kind(head)
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if actual is None or LICENCE_EXTENSIONS.get(extension) != actual:
+        return [_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": name}]
+    return []
+
+
+# --- Scoped fetches --------------------------------------------------------------------------
+
+
+def _orders(request: SupplierRequest) -> QuerySet[JitOrder]:
+    # A member's own supplier's orders (the selector the API uses too).
+    return orders_visible_to(request.user)
+
+
+def _order(request: SupplierRequest, pk: int) -> JitOrder:
+    return get_object_or_404(_orders(request).select_related("listing__product"), pk=pk)
+
+
+def _penalties(request: SupplierRequest) -> QuerySet[Penalty]:
+    return penalties_visible_to(request.user)
+
+
+def _ids(values: Iterable[str]) -> list[int]:
+    """Order ids from a form or a query string ("1,2" or repeated); anything else is a 404."""
+    ids: list[int] = []
+    for value in values:
+        for part in value.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            if not part.isdigit():
+                raise Http404
+            if int(part) not in ids:
+                ids.append(int(part))
+    return ids
+
+
+def _orders_by_id(request: SupplierRequest, ids: list[int]) -> dict[int, JitOrder]:
+    """The supplier's orders with these ids; one that is not the supplier's is a 404."""
+    found = {
+        o.pk: o for o in _orders(request).filter(pk__in=ids).select_related("listing__product")
+    }
+    if len(found) != len(ids):
+        raise Http404
+    return found
+
+
+def _file_response(stored: FieldFile) -> FileResponse:
+    try:
+        handle = stored.open("rb")
+    except FileNotFoundError:
+        raise Http404 from None
+    kind = mimetypes.guess_type(stored.name or "")[0] or "application/octet-stream"
+    response = FileResponse(handle, content_type=kind)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+# --- To ship -----------------------------------------------------------------------------------
+
+
+@dataclass
+class ToShipRow:
+    order: JitOrder
+    deadline: datetime  # 24 h: late after it
+    late_deadline: datetime  # 48 h: 5 x goods value after it
+    risk_at: datetime  # the first reminder: highlighted from then
+    at_risk: bool
+    late: bool
+    left: str
+    left_48h: str
+    checked: bool
+    waybill: str
+    error: str
+
+
+def _to_ship_rows(
+    orders: Iterable[JitOrder],
+    r: Rules,
+    now: datetime,
+    *,
+    checked: set[int],
+    waybills: dict[int, str],
+    errors: dict[int, str],
+) -> list[ToShipRow]:
+    late_label = _("late by")
+    rows = []
+    for order in orders:
+        deadline = order.ordered_at + r.ship_within
+        late_deadline = order.ordered_at + r.late_after
+        risk_at = order.ordered_at + r.reminders[0]
+        rows.append(
+            ToShipRow(
+                order=order,
+                deadline=deadline,
+                late_deadline=late_deadline,
+                risk_at=risk_at,
+                at_risk=risk_at <= now < deadline,
+                late=now >= deadline,
+                left=countdown_text((deadline - now).total_seconds(), late_label),
+                left_48h=countdown_text((late_deadline - now).total_seconds(), late_label),
+                checked=order.pk in checked,
+                waybill=waybills.get(order.pk, ""),
+                error=errors.get(order.pk, ""),
+            )
+        )
+    return rows
+
+
+def _to_ship_page(
+    request: SupplierRequest,
+    *,
+    checked: set[int] | None = None,
+    waybills: dict[int, str] | None = None,
+    errors: dict[int, str] | None = None,
+) -> HttpResponse:
+    r = rules()
+    now = timezone.now()
+    queue = (
+        _orders(request)
+        .filter(status=Status.AWAITING_SHIPMENT)
+        .select_related("listing__product")
+        .order_by("ordered_at", "id")  # the deadline is a fixed time after the order
+    )
+    page = Paginator(queue, TO_SHIP_PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = _to_ship_rows(
+        page.object_list,
+        r,
+        now,
+        checked=checked or set(),
+        waybills=waybills or {},
+        errors=errors or {},
+    )
+    shipped = _ids([request.GET.get("shipped", "")]) if request.method == "GET" else []
+    return render(
+        request,
+        "portal/orders/to_ship.html",
+        {
+            "page_obj": page,
+            "rows": rows,
+            "carrier": CARRIER,
+            "warehouse": settings.JIT_WAREHOUSE,
+            "rules": r,
+            "ship_within_hours": int(r.ship_within.total_seconds() // 3600),
+            "late_after_hours": int(r.late_after.total_seconds() // 3600),
+            "risk_hours": int(r.reminders[0].total_seconds() // 3600),
+            "packing_ids": ",".join(str(row.order.pk) for row in rows),
+            "shipped_ids": ",".join(str(pk) for pk in shipped),
+            "shipped_count": len(shipped),
+            "errors": [
+                (str(_("Order %(id)s") % {"id": pk}), f"waybill_{pk}", text)
+                for pk, text in (errors or {}).items()
+            ],
+        },
+    )
+
+
+@supplier_required
+@require_http_methods(["GET", "POST"])
+def orders_to_ship(request: SupplierRequest) -> HttpResponse:
+    if request.method != "POST":
+        return _to_ship_page(request)
+    ids = _ids(request.POST.getlist("ids"))
+    waybills = {
+        int(key.removeprefix("waybill_")): request.POST.get(key, "").strip()
+        for key in request.POST
+        if key.startswith("waybill_") and key.removeprefix("waybill_").isdigit()
+    }
+    if not ids:
+        messages.error(request, _("Tick the orders to ship."))
+        return _to_ship_page(request, waybills=waybills)
+    orders = _orders_by_id(request, ids)
+    errors: dict[int, str] = {}
+    seen: dict[str, int] = {}
+    for pk in ids:
+        waybill = waybills.get(pk, "")
+        if not waybill:
+            errors[pk] = _("Enter the SF Express waybill of this parcel.")
+        elif waybill.upper() in seen:
+            # One waybill each: the carrier's first scan finds the order by its waybill.
+            errors[pk] = _("%(waybill)s is already the waybill of order %(other)d.") % {
+                "waybill": waybill,
+                "other": seen[waybill.upper()],
+            }
+        else:
+            seen[waybill.upper()] = pk
+    if not errors:
+        try:
+            shipped = orders_ship_many(
+                [(orders[pk], waybills[pk]) for pk in ids], actor=request.user
+            )
+        except DomainError as error:
+            show_domain_error(request, error)
+            errors = {
+                int(name.removeprefix("waybill_")): " ".join(texts)
+                for name, texts in error.fields.items()
+                if name.removeprefix("waybill_").isdigit()
+            }
+            if errors:
+                # Name every wrong waybill in the message too; nothing was shipped.
+                messages.error(request, " ".join(errors.values()))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d order shipped by SF Express to %(warehouse)s.",
+                    "%(n)d orders shipped by SF Express to %(warehouse)s.",
+                    len(shipped),
+                )
+                % {"n": len(shipped), "warehouse": settings.JIT_WAREHOUSE},
+            )
+            return redirect(
+                reverse("portal:orders_to_ship") + "?shipped=" + ",".join(str(pk) for pk in ids)
+            )
+    else:
+        messages.error(request, _("Nothing was shipped: correct the waybills below."))
+    return _to_ship_page(request, checked=set(ids), waybills=waybills, errors=errors)
+
+
+@supplier_required
+@require_GET
+def orders_packing_list(request: SupplierRequest) -> HttpResponse:
+    ids = _ids(request.GET.getlist("ids"))
+    if not ids:
+        messages.error(request, _("Choose the orders for the packing list."))
+        return redirect("portal:orders_to_ship")
+    if len(ids) > PACKING_LIST_MAX:
+        messages.error(
+            request,
+            _("A packing list holds at most %(count)d orders.") % {"count": PACKING_LIST_MAX},
+        )
+        return redirect("portal:orders_to_ship")
+    found = _orders_by_id(request, ids)
+    r = rules()
+    orders = [found[pk] for pk in ids]
+    return render(
+        request,
+        "portal/orders/packing_list.html",
+        {
+            "rows": [(order, order.ordered_at + r.ship_within) for order in orders],
+            "supplier": request.membership.supplier,
+            "carrier": CARRIER,
+            "warehouse": settings.JIT_WAREHOUSE,
+            "units": sum(order.quantity for order in orders),
+            "printed_at": timezone.now(),
+        },
+    )
+
+
+# --- All orders --------------------------------------------------------------------------------
+
+
+def _day_start(day: date) -> datetime:
+    """Midnight of `day` in China time: the portal's dates are the supplier's days."""
+    return datetime.combine(day, time.min, tzinfo=_zone())
+
+
+@supplier_required
+@require_GET
+def orders(request: SupplierRequest) -> HttpResponse:
+    form = OrderFilterForm(request.GET)
+    form.is_valid()
+    data = getattr(form, "cleaned_data", {})
+    found = _orders(request).select_related("listing__product")
+    if data.get("status"):
+        found = found.filter(status=data["status"])
+    if data.get("date_from"):
+        found = found.filter(ordered_at__gte=_day_start(data["date_from"]))
+    if data.get("date_to"):
+        found = found.filter(ordered_at__lt=_day_start(data["date_to"] + timedelta(days=1)))
+    page = Paginator(found.order_by("-ordered_at", "-id"), PAGE_SIZE).get_page(
+        request.GET.get("page")
+    )
+    ship_within = rules().ship_within
+    return render(
+        request,
+        "portal/orders/orders.html",
+        {
+            "form": form,
+            "page_obj": page,
+            "rows": [(order, order.ordered_at + ship_within) for order in page.object_list],
+            "filtered": any(data.get(name) for name in ("status", "date_from", "date_to")),
+        },
+    )
+
+
+@dataclass
+class Step:
+    label: str
+    at: datetime | None
+    detail: str = ""
+
+
+def timeline(order: JitOrder) -> list[Step]:
+    """What happened to the order, in the order it happens; a step not reached has no time."""
+    steps = [
+        Step(str(_("Ordered")), order.ordered_at),
+        Step(
+            str(_("Shipped (recorded by you)")),
+            order.shipment_recorded_at,
+            _("Waybill %(waybill)s") % {"waybill": order.waybill} if order.waybill else "",
+        ),
+        Step(str(_("Carrier's first scan (the official time of shipment)")), order.first_scan_at),
+        Step(
+            str(_("Received at the JIT warehouse")),
+            order.received_at,
+            _("%(n)d units counted") % {"n": order.received_quantity}
+            if order.received_quantity is not None
+            else "",
+        ),
+        Step(
+            str(_("Inspected")),
+            order.inspected_at,
+            str(order.get_status_display())
+            if order.status in (Status.ACCEPTED, Status.REJECTED_QUALITY)
+            else "",
+        ),
+    ]
+    if order.stockout_declared_at or order.status == Status.FAILED_STOCKOUT:
+        steps.append(Step(str(_("Stockout")), order.stockout_declared_at, order.stockout_reason))
+    if order.cancelled_at:
+        steps.append(Step(str(_("Cancelled by the consumer")), order.cancelled_at))
+    return steps
+
+
+def _order_page(
+    request: SupplierRequest, order: JitOrder, stockout_form: StockoutForm | None = None
+) -> HttpResponse:
+    r = rules()
+    if stockout_form is None and order.status == Status.AWAITING_SHIPMENT:
+        stockout_form = StockoutForm()
+    penalties = list(order.penalties.order_by("assessed_at", "id"))
+    return render(
+        request,
+        "portal/orders/order_detail.html",
+        {
+            "order": order,
+            "deadline": order.ordered_at + r.ship_within,
+            "late_deadline": order.ordered_at + r.late_after,
+            "timeline": timeline(order),
+            "penalties": penalties,
+            "photos": list(order.inspection_photos.all()),
+            "stockout_form": stockout_form,
+            "errors": error_summary(stockout_form),
+            "carrier": CARRIER,
+            "warehouse": settings.JIT_WAREHOUSE,
+        },
+    )
+
+
+@supplier_required
+@require_GET
+def order_detail(request: SupplierRequest, pk: int) -> HttpResponse:
+    return _order_page(request, _order(request, pk))
+
+
+@supplier_required
+@require_POST
+def order_stockout(request: SupplierRequest, pk: int) -> HttpResponse:
+    order = _order(request, pk)
+    form = StockoutForm(request.POST)
+    if form.is_valid():
+        try:
+            order_declare_stockout(order, reason=form.cleaned_data["reason"], actor=request.user)
+        except DomainError as error:
+            show_domain_error(request, error, form)
+        else:
+            messages.warning(
+                request, _("Stockout declared. The order is closed and will be penalised.")
+            )
+            return redirect("portal:order_detail", pk=order.pk)
+    return _order_page(request, order, stockout_form=form)
+
+
+@supplier_required
+@require_GET
+def order_photo(request: SupplierRequest, pk: int, photo_pk: int) -> FileResponse:
+    """A photo the JIT warehouse took of the defects (media is not served publicly)."""
+    photo = get_object_or_404(
+        InspectionPhoto, pk=photo_pk, order__in=_orders(request).filter(pk=pk)
+    )
+    return _file_response(photo.image)
+
+
+# --- Penalties ---------------------------------------------------------------------------------
+
+EVIDENCE_LABELS = {
+    "rule": gettext_lazy("Rule"),
+    "rule_version": gettext_lazy("Rule version"),
+    "ordered_at": gettext_lazy("Ordered"),
+    "deadline_24h": gettext_lazy("Deadline (24 h)"),
+    "deadline_48h": gettext_lazy("Deadline (48 h)"),
+    "shipment_recorded_at": gettext_lazy("Shipment recorded by you"),
+    "first_scan_at": gettext_lazy("Carrier's first scan"),
+    "shipped_at": gettext_lazy("Time of shipment (first scan, else recorded)"),
+    "stockout_declared_at": gettext_lazy("Stockout declared"),
+    "inspected_at": gettext_lazy("Inspected"),
+    "defect_notes": gettext_lazy("Defect notes"),
+    "status": gettext_lazy("Order status then"),
+    "goods_value": gettext_lazy("Goods value (CNY)"),
+    "multiple": gettext_lazy("Multiple of goods value"),
+    "penalties_before": gettext_lazy("Penalties on the order before (CNY)"),
+    "amount": gettext_lazy("Amount (CNY)"),
+    "assessed_at": gettext_lazy("Assessed"),
+}
+
+
+@dataclass
+class EvidenceRow:
+    key: str
+    label: str
+    value: str
+    at: datetime | None
+
+
+def evidence_rows(evidence: dict[str, Any]) -> list[EvidenceRow]:
+    """The evidence a penalty was computed from, every time parsed (the template shows it in
+    China time); keys this list does not know yet are shown too, by their name."""
+    keys = [key for key in EVIDENCE_LABELS if key in evidence]
+    keys += sorted(key for key in evidence if key not in EVIDENCE_LABELS)
+    rows = []
+    for key in keys:
+        value = evidence[key]
+        at = None
+        if isinstance(value, str) and (key.endswith("_at") or key.startswith("deadline")):
+            try:
+                at = datetime.fromisoformat(value)
+            except ValueError:
+                at = None
+        if key == "rule" and value in Penalty.Tier.values:
+            value = Penalty.Tier(value).label
+        elif key == "status" and value in Status.values:
+            value = Status(value).label
+        text = "—" if value in (None, "") else str(value)
+        rows.append(EvidenceRow(key, str(EVIDENCE_LABELS.get(key, key)), text, at))
+    return rows
+
+
+def appeal_deadline(penalty: Penalty) -> datetime:
+    return penalty.assessed_at + timedelta(days=rules().appeal_days)
+
+
+@supplier_required
+@require_GET
+def penalties(request: SupplierRequest) -> HttpResponse:
+    found = (
+        _penalties(request)
+        .select_related("order__listing__product", "appeal")
+        .order_by("-assessed_at", "-id")
+    )
+    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
+    now = timezone.now()
+    rows = []
+    for penalty in page.object_list:
+        until = appeal_deadline(penalty)
+        open_ = penalty.status == Penalty.Status.ASSESSED and now <= until
+        rows.append((penalty, until if open_ else None))
+    return render(
+        request,
+        "portal/orders/penalties.html",
+        {"page_obj": page, "rows": rows, "appeal_days": rules().appeal_days},
+    )
+
+
+def _penalty(request: SupplierRequest, pk: int) -> Penalty:
+    return get_object_or_404(
+        _penalties(request).select_related("order__listing__product", "ledger_entry", "appeal"),
+        pk=pk,
+    )
+
+
+def _penalty_page(
+    request: SupplierRequest, penalty: Penalty, form: AppealForm | None = None
+) -> HttpResponse:
+    appeal = getattr(penalty, "appeal", None)
+    until = appeal_deadline(penalty)
+    may_appeal = (
+        appeal is None and penalty.status == Penalty.Status.ASSESSED and timezone.now() <= until
+    )
+    if form is None and may_appeal:
+        form = AppealForm()
+    reversal = None
+    if penalty.ledger_entry is not None:
+        reversal = LedgerEntry.objects.filter(
+            corrects=penalty.ledger_entry, kind=LedgerEntry.Kind.PENALTY_REVERSAL
+        ).first()
+    order = penalty.order
+    uncapped = (penalty.multiple * order.goods_value).quantize(Decimal("0.01"))
+    return render(
+        request,
+        "portal/orders/penalty_detail.html",
+        {
+            "penalty": penalty,
+            "order": order,
+            "evidence": evidence_rows(penalty.evidence or {}),
+            "uncapped": uncapped,
+            "capped": penalty.amount < uncapped,
+            "cap_multiple": rules().cap_multiple,
+            "appeal": appeal,
+            "attachments": [
+                (attachment, os.path.basename(attachment.file.name))
+                for attachment in (appeal.attachments.order_by("pk") if appeal else [])
+            ],
+            "appeal_until": until,
+            "appeal_days": rules().appeal_days,
+            "form": form if may_appeal else None,
+            "errors": error_summary(form) if may_appeal else [],
+            "reversal": reversal,
+        },
+    )
+
+
+@supplier_required
+@require_http_methods(["GET", "POST"])
+def penalty_detail(request: SupplierRequest, pk: int) -> HttpResponse:
+    penalty = _penalty(request, pk)
+    if request.method != "POST":
+        return _penalty_page(request, penalty)
+    form = AppealForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            # The appeal and its evidence are stored together or not at all.
+            with transaction.atomic():
+                appeal = penalty_appeal(
+                    penalty, reason=form.cleaned_data["reason"], actor=request.user
+                )
+                for upload in form.cleaned_data["attachments"]:
+                    AppealAttachment.objects.create(appeal=appeal, file=upload)
+        except DomainError as error:
+            show_domain_error(request, error, form)
+        else:
+            messages.success(
+                request, _("Appeal sent. The marketplace will uphold or waive the penalty.")
+            )
+            return redirect("portal:penalty_detail", pk=penalty.pk)
+    # Fetched again: after a refusal (window closed, appealed meanwhile) the page says why and
+    # shows no form.
+    return _penalty_page(request, _penalty(request, pk), form=form)
+
+
+@supplier_required
+@require_GET
+def penalty_attachment(request: SupplierRequest, pk: int, attachment_pk: int) -> FileResponse:
+    attachment = get_object_or_404(
+        AppealAttachment, pk=attachment_pk, appeal__penalty__in=_penalties(request).filter(pk=pk)
+    )
+    return _file_response(attachment.file)
