@@ -15,7 +15,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
-BENCHMARKS = ["bench.api_requests", "bench.ledger_balances"]
+BENCHMARKS = ["bench.api_requests", "bench.ledger_balances", "bench.jit_sweep"]
 
 
 def main(names: list[str]) -> None:

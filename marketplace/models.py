@@ -53,7 +53,7 @@ class Event(models.Model):
     that committed always produces its messages and one that rolled back never does.
     """
 
-    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    kind = models.CharField(_("kind"), max_length=60)
     occurred_at = models.DateTimeField(_("occurred"), default=timezone.now, db_index=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -71,9 +71,15 @@ class Event(models.Model):
         blank=True,
         related_name="events",
         verbose_name=_("supplier"),
+        db_index=False,  # event_supplier_recent leads with it
     )
     subject_type = models.ForeignKey(
-        ContentType, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        ContentType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # event_subject leads with it
     )
     subject_id = models.CharField(max_length=64, blank=True)
     subject = GenericForeignKey("subject_type", "subject_id")
@@ -82,7 +88,12 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-occurred_at", "-id"]
-        indexes = [models.Index(fields=["supplier", "-occurred_at"], name="event_supplier_recent")]
+        # Few indexes: the sweep writes an event per penalty, tens of thousands at a time.
+        indexes = [
+            models.Index(fields=["supplier", "-occurred_at"], name="event_supplier_recent"),
+            models.Index(fields=["kind", "-occurred_at"], name="event_kind_recent"),
+            models.Index(fields=["subject_type", "subject_id"], name="event_subject"),
+        ]
         verbose_name = _("event")
         verbose_name_plural = _("events")
 

@@ -373,6 +373,10 @@ JIT_PENALTY_RULES = {
     "second_reminder_hours": 23,
     "appeal_days": 7,
 }
+# A carrier scan stamped more than this far ahead of our clock is refused.
+SCAN_CLOCK_SKEW_SECONDS = env.int("SCAN_CLOCK_SKEW_SECONDS", default=300)
+# Orders per transaction of the JIT deadline sweep.
+SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10000)
 # The JIT warehouse all JIT orders ship to, by SF Express.
 JIT_WAREHOUSE = env.str("JIT_WAREHOUSE", default="Zhaoqing JIT warehouse")
 # An owner's invitation to a colleague stays valid this long.

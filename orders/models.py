@@ -29,7 +29,10 @@ class JitOrder(models.Model):
     )
     # Denormalised from the listing: every supplier-scoped read and the sweep use it.
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="jit_orders"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="jit_orders",
+        db_index=False,  # jit_order_supplier_queue leads with it
     )
     external_id = models.CharField(_("storefront order"), max_length=64)
     quantity = models.PositiveIntegerField(_("quantity"))
@@ -119,9 +122,12 @@ class Penalty(models.Model):
         UPHELD = "upheld", _("Upheld")
         WAIVED = "waived", _("Waived")
 
-    order = models.ForeignKey(JitOrder, on_delete=models.PROTECT, related_name="penalties")
+    # Both looked up through the composite indexes below, which lead with them.
+    order = models.ForeignKey(
+        JitOrder, on_delete=models.PROTECT, related_name="penalties", db_index=False
+    )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="penalties"
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="penalties", db_index=False
     )
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     # What the rule asked (a multiple of goods value) and what was taken after the 5x cap.

@@ -234,7 +234,10 @@ class LedgerEntry(models.Model):
     CREDITS = (Kind.TOP_UP, Kind.PENALTY_REVERSAL)
     DEBITS = (Kind.PENALTY, Kind.CHARGEBACK, Kind.WITHDRAWAL)
 
-    supplier = models.ForeignKey(Supplier, on_delete=models.PROTECT, related_name="ledger_entries")
+    # Looked up through the balance and recent-entries indexes, which lead with it.
+    supplier = models.ForeignKey(
+        Supplier, on_delete=models.PROTECT, related_name="ledger_entries", db_index=False
+    )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
     currency = models.CharField(_("currency"), max_length=3, default="CNY", editable=False)

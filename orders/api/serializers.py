@@ -141,10 +141,18 @@ class ScanInput(serializers.Serializer):
 
 
 class ScanOutput(serializers.Serializer):
-    order = serializers.IntegerField(source="pk", help_text="The JIT order with this waybill.")
+    order = serializers.IntegerField(
+        source="pk", help_text="The JIT order with this waybill (the first, if several)."
+    )
+    orders = serializers.SerializerMethodField(
+        help_text="Every JIT order shipped under this waybill."
+    )
     waybill = serializers.CharField()
     first_scan_at = serializers.DateTimeField(help_text="The earliest scan received so far.")
     shipped_at = serializers.DateTimeField(help_text="The official time of shipment.")
+
+    def get_orders(self, order: JitOrder) -> list[int]:
+        return [o.pk for o in self.context.get("orders", [order])]
 
 
 # --- Penalties --------------------------------------------------------------------------------

@@ -256,8 +256,10 @@ class JitOrderStockoutApi(APIView):
 class TrackingScanCreateApi(APIView):
     """The carrier's scan of a JIT waybill. Only the earliest scan matters: it is the official
     time of shipment. A duplicate or later scan changes nothing; an earlier one arriving out of
-    order replaces it. Every case answers 200 with the time now official. An unknown waybill is
-    404 `unknown_waybill`."""
+    order replaces it. Every case answers 200 with the time now official. When a supplier packed
+    several orders in one parcel, the scan counts for each of them (`orders`). An unknown
+    waybill is 404 `unknown_waybill`; a scan more than a few minutes in the future
+    (`scan_in_future`) or before an order was placed (`scan_before_order`) is 422."""
 
     required_scopes = {"POST": Scope.TRACKING_WRITE.value}
 
@@ -269,12 +271,12 @@ class TrackingScanCreateApi(APIView):
     def post(self, request: Request) -> Response:
         data = ScanInput(data=request.data)
         data.is_valid(raise_exception=True)
-        order = order_first_scan(
+        orders = order_first_scan(
             waybill=data.validated_data["waybill"],
             scanned_at=data.validated_data["scanned_at"],
             actor=_caller(request),
         )
-        return Response(ScanOutput(order).data)
+        return Response(ScanOutput(orders[0], context={"orders": orders}).data)
 
 
 # --- Penalties --------------------------------------------------------------------------------

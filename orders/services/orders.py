@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -187,32 +188,53 @@ def orders_ship_many(
         ]
 
 
-def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> JitOrder:
-    """The carrier's first scan of a waybill: the official time of shipment. A later or
-    duplicate scan changes nothing; an earlier one (arriving out of order) replaces it."""
+def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list[JitOrder]:
+    """The carrier's scan of a waybill; the earliest is the official time of shipment of every
+    order shipped under it (a supplier may pack several orders in one parcel). A later or
+    duplicate scan changes nothing; an earlier one (arriving out of order) replaces it. A scan
+    in the future (beyond SCAN_CLOCK_SKEW_SECONDS) or before an order was placed is refused."""
     value = validate_waybill(waybill)
+    skew = timedelta(seconds=settings.SCAN_CLOCK_SKEW_SECONDS)
+    if scanned_at > timezone.now() + skew:
+        raise DomainError(
+            "scan_in_future",
+            _("The scan time is in the future."),
+            fields={"scanned_at": [_("In the future.")]},
+            status=422,
+        )
     with transaction.atomic():
-        order = JitOrder.objects.select_for_update().filter(waybill=value).first()
-        if order is None:
+        orders = list(JitOrder.objects.select_for_update().filter(waybill=value).order_by("pk"))
+        if not orders:
             raise DomainError(
                 "unknown_waybill",
                 _("No JIT order has this waybill."),
                 fields={"waybill": [_("Unknown.")]},
                 status=404,
             )
-        if order.first_scan_at is not None and order.first_scan_at <= scanned_at:
-            return order
-        order.first_scan_at = scanned_at
-        order.save(update_fields=["first_scan_at"])
-        record_event(
-            "order.scanned",
-            actor=actor,
-            supplier_id=order.supplier_id,
-            subject=order,
-            payload={"first_scan_at": scanned_at.isoformat()},
-        )
-        _sweep_soon()
-    return order
+        if any(scanned_at < order.ordered_at for order in orders):
+            raise DomainError(
+                "scan_before_order",
+                _("The scan time is before the order was placed."),
+                fields={"scanned_at": [_("Before the order was placed.")]},
+                status=422,
+            )
+        changed = False
+        for order in orders:
+            if order.first_scan_at is not None and order.first_scan_at <= scanned_at:
+                continue
+            changed = True
+            order.first_scan_at = scanned_at
+            order.save(update_fields=["first_scan_at"])
+            record_event(
+                "order.scanned",
+                actor=actor,
+                supplier_id=order.supplier_id,
+                subject=order,
+                payload={"first_scan_at": scanned_at.isoformat()},
+            )
+        if changed:
+            _sweep_soon()
+    return orders
 
 
 def order_declare_stockout(order: JitOrder, *, reason: str, actor: User) -> JitOrder:

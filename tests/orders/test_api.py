@@ -481,6 +481,7 @@ def test_the_first_scan_is_the_shipment_time_and_later_ones_change_nothing(
     assert response.status_code == 200, response.content
     assert response.json() == {
         "order": order.pk,
+        "orders": [order.pk],
         "waybill": WAYBILL,
         "first_scan_at": official,
         "shipped_at": official,
@@ -502,6 +503,36 @@ def test_an_earlier_scan_arriving_late_replaces_the_first(carrier, member, listi
     assert response.json()["shipped_at"] == earlier.isoformat().replace("+00:00", "Z")
     order.refresh_from_db()
     assert order.shipped_at == earlier
+
+
+def test_one_parcel_of_several_orders_is_scanned_once_for_all(carrier, member, listing):
+    orders = [jit_order(listing, ordered_at=timezone.now() - 10 * H) for _ in range(2)]
+    for order in orders:
+        order_ship(order, waybill=WAYBILL, actor=member)
+    at = timezone.now().replace(microsecond=0) - H
+    response = scan(carrier, at)
+    assert response.status_code == 200, response.content
+    assert response.json()["orders"] == [o.pk for o in orders]
+    for order in orders:
+        order.refresh_from_db()
+        assert order.first_scan_at == at
+    assert Event.objects.filter(kind="order.scanned").count() == 2
+
+
+def test_scans_in_the_future_or_before_the_order_are_refused(carrier, member, listing):
+    ordered = timezone.now() - 10 * H
+    order = jit_order(listing, ordered_at=ordered)
+    order_ship(order, waybill=WAYBILL, actor=member)
+    for at, code in (
+        (timezone.now() + H, "scan_in_future"),
+        (ordered - timedelta(minutes=1), "scan_before_order"),
+    ):
+        body = assert_error(scan(carrier, at), 422, code)
+        assert list(body["fields"]) == ["scanned_at"]
+    order.refresh_from_db()
+    assert order.first_scan_at is None
+    # A clock a minute ahead of ours is within the allowed skew.
+    assert scan(carrier, timezone.now() + timedelta(minutes=1)).status_code == 200
 
 
 def test_scans_of_unknown_or_malformed_waybills(carrier):
