@@ -62,6 +62,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=1),
     ),
     PeriodicJob(
+        name="purge-idempotency-keys",
+        task="orders.tasks.purge_idempotency_keys_task",
+        description="Forget storefront Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (daily).",
+        crontab={"minute": "40", "hour": "3"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",

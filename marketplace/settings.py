@@ -375,6 +375,10 @@ JIT_PENALTY_RULES = {
 }
 # A carrier scan stamped more than this far ahead of our clock is refused.
 SCAN_CLOCK_SKEW_SECONDS = env.int("SCAN_CLOCK_SKEW_SECONDS", default=300)
+# Most units one JIT order may ask for (a consumer's order; goods value stays within its column).
+JIT_MAX_UNITS_PER_ORDER = env.int("JIT_MAX_UNITS_PER_ORDER", default=10000)
+# How long a storefront's Idempotency-Key is remembered (a daily job forgets older ones).
+IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 # Orders per transaction of the JIT deadline sweep.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10000)
 # The JIT warehouse all JIT orders ship to, by SF Express.

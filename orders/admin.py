@@ -20,7 +20,6 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -398,15 +397,13 @@ class JitOrderAdmin(admin.ModelAdmin):
         form = RejectQualityForm(request.POST or None, request.FILES or None)
         if request.method == "POST" and form.is_valid():
             try:
-                with transaction.atomic():
-                    order_inspect(
-                        order,
-                        accept=False,
-                        actor=_actor(request),
-                        defect_notes=form.cleaned_data["defect_notes"],
-                    )
-                    for upload in form.cleaned_data["photos"]:
-                        InspectionPhoto.objects.create(order=order, image=upload)
+                order_inspect(
+                    order,
+                    accept=False,
+                    actor=_actor(request),
+                    defect_notes=form.cleaned_data["defect_notes"],
+                    photos=form.cleaned_data["photos"],
+                )
             except DomainError as error:
                 for name, errors in error.fields.items():
                     form.add_error(name if name in form.fields else None, list(errors))

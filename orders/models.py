@@ -150,7 +150,9 @@ class Penalty(models.Model):
             models.CheckConstraint(condition=Q(amount__gte=0), name="penalty_amount_not_negative"),
         ]
         indexes = [
-            models.Index(fields=["supplier", "-assessed_at"], name="penalty_supplier_recent")
+            models.Index(fields=["supplier", "-assessed_at"], name="penalty_supplier_recent"),
+            # The operators' penalties-per-day chart over the last 30 days.
+            models.Index(fields=["assessed_at"], name="penalty_assessed"),
         ]
         verbose_name = _("penalty")
         verbose_name_plural = _("penalties")
@@ -212,6 +214,7 @@ class IdempotencyKey(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["user", "key"], name="one_idempotency_key_per_client")
         ]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_key_age")]
 
     def __str__(self) -> str:
         return self.key

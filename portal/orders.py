@@ -21,7 +21,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
@@ -701,13 +700,12 @@ def penalty_detail(request: SupplierRequest, pk: int) -> HttpResponse:
     form = AppealForm(request.POST, request.FILES)
     if form.is_valid():
         try:
-            # The appeal and its evidence are stored together or not at all.
-            with transaction.atomic():
-                appeal = penalty_appeal(
-                    penalty, reason=form.cleaned_data["reason"], actor=request.user
-                )
-                for upload in form.cleaned_data["attachments"]:
-                    AppealAttachment.objects.create(appeal=appeal, file=upload)
+            penalty_appeal(
+                penalty,
+                reason=form.cleaned_data["reason"],
+                actor=request.user,
+                attachments=form.cleaned_data["attachments"],
+            )
         except DomainError as error:
             show_domain_error(request, error, form)
         else:

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -15,7 +16,6 @@ from orders.rules import rules
 
 # A cap on one request's size, not a business rule: a consumer order is a handful of units, and
 # a supplier ships a day's orders in a few calls.
-MAX_QUANTITY = 1_000_000
 MAX_SHIP_MANY = 100
 
 _datetime = serializers.DateTimeField()
@@ -88,7 +88,11 @@ class JitOrderOutput(serializers.ModelSerializer):
 
 class JitOrderCreateInput(serializers.Serializer):
     listing = serializers.IntegerField(help_text="The JIT listing's id.")
-    quantity = serializers.IntegerField(max_value=MAX_QUANTITY, help_text="Units (at least 1).")
+    quantity = serializers.IntegerField(
+        min_value=1,
+        max_value=settings.JIT_MAX_UNITS_PER_ORDER,
+        help_text="Units (at least 1, at most the setting JIT_MAX_UNITS_PER_ORDER).",
+    )
     external_id = serializers.CharField(
         max_length=64, help_text="The storefront's own order reference."
     )

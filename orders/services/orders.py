@@ -5,9 +5,12 @@ here wake up after they commit."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
+from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,11 +22,20 @@ from marketplace.errors import DomainError
 from marketplace.events import record_event
 from suppliers.models import Supplier
 
-from ..models import Appeal, JitOrder, Penalty
+from ..models import (
+    Appeal,
+    AppealAttachment,
+    IdempotencyKey,
+    InspectionPhoto,
+    JitOrder,
+    Penalty,
+)
 from ..rules import rules
 
 Status = JitOrder.Status
 # SF Express waybills: "SF" and 12 to 15 digits (or 12 digits alone on older labels).
+# What JitOrder.goods_value (14 digits, 2 of them decimals) can hold.
+GOODS_VALUE_LIMIT = Decimal(10) ** 12
 WAYBILL = re.compile(r"^(SF\d{12,15}|\d{12})$")
 
 
@@ -42,11 +54,12 @@ def jit_order_create(
     ordered_at: datetime | None = None,
 ) -> JitOrder:
     """The storefront's order on a JIT listing; the supply price is frozen on the order."""
-    if quantity < 1:
+    most = settings.JIT_MAX_UNITS_PER_ORDER
+    if not 1 <= quantity <= most:
         raise DomainError(
             "invalid_quantity",
-            _("Order at least one unit."),
-            fields={"quantity": [_("At least 1.")]},
+            _("Order between 1 and %(most)d units.") % {"most": most},
+            fields={"quantity": [_("Between 1 and %(most)d.") % {"most": most}]},
             status=422,
         )
     listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
@@ -67,6 +80,14 @@ def jit_order_create(
         raise DomainError("supplier_not_active", _("The supplier is not active."))
     if listing.supply_price_cny is None:
         raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    goods_value = listing.supply_price_cny * quantity
+    if goods_value >= GOODS_VALUE_LIMIT:
+        raise DomainError(
+            "invalid_quantity",
+            _("The order's goods value is too large."),
+            fields={"quantity": [_("Too many units at this price.")]},
+            status=422,
+        )
     with transaction.atomic():
         order = JitOrder.objects.create(
             listing=listing,
@@ -74,7 +95,7 @@ def jit_order_create(
             external_id=external_id,
             quantity=quantity,
             unit_supply_price=listing.supply_price_cny,
-            goods_value=listing.supply_price_cny * quantity,
+            goods_value=goods_value,
             ordered_at=ordered_at or timezone.now(),
         )
         record_event(
@@ -281,8 +302,15 @@ def order_receive(order: JitOrder, *, quantity: int, actor: User) -> JitOrder:
 
 
 def order_inspect(
-    order: JitOrder, *, accept: bool, actor: User, defect_notes: str = ""
+    order: JitOrder,
+    *,
+    accept: bool,
+    actor: User,
+    defect_notes: str = "",
+    photos: Iterable[File] = (),
 ) -> JitOrder:
+    """The warehouse accepts the goods, or rejects them for quality with the defects found and
+    photos of them (stored with the rejection, or not at all)."""
     if not accept and not defect_notes.strip():
         raise DomainError(
             "defects_required",
@@ -290,22 +318,30 @@ def order_inspect(
             fields={"defect_notes": [_("Required.")]},
             status=422,
         )
-    return _move(
-        order,
-        Status.ACCEPTED if accept else Status.REJECTED_QUALITY,
-        actor=actor,
-        allowed={Status.RECEIVED},
-        reason=defect_notes.strip(),
-        inspected_at=timezone.now(),
-        defect_notes=defect_notes.strip(),
-    )
+    with transaction.atomic():
+        inspected = _move(
+            order,
+            Status.ACCEPTED if accept else Status.REJECTED_QUALITY,
+            actor=actor,
+            allowed={Status.RECEIVED},
+            reason=defect_notes.strip(),
+            inspected_at=timezone.now(),
+            defect_notes=defect_notes.strip(),
+        )
+        InspectionPhoto.objects.bulk_create(
+            InspectionPhoto(order=inspected, image=photo) for photo in photos
+        )
+    return inspected
 
 
 # --- Appeals --------------------------------------------------------------------------------------
 
 
-def penalty_appeal(penalty: Penalty, *, reason: str, actor: User) -> Appeal:
-    """The supplier appeals within the appeal window (7 days by default) with a reason."""
+def penalty_appeal(
+    penalty: Penalty, *, reason: str, actor: User, attachments: Iterable[File] = ()
+) -> Appeal:
+    """The supplier appeals within the appeal window (7 days by default) with a reason and its
+    evidence (stored with the appeal, or not at all)."""
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != penalty.supplier_id:
         raise DomainError("not_found", _("No such penalty."), status=404)
@@ -326,6 +362,8 @@ def penalty_appeal(penalty: Penalty, *, reason: str, actor: User) -> Appeal:
         if locked.status != Penalty.Status.ASSESSED:
             raise DomainError("already_appealed", _("This penalty has already been appealed."))
         appeal = Appeal.objects.create(penalty=locked, reason=reason.strip(), submitted_by=actor)
+        for attachment in attachments:
+            AppealAttachment.objects.create(appeal=appeal, file=attachment)
         locked.status = Penalty.Status.APPEALED
         locked.save(update_fields=["status"])
         record_event(
@@ -373,3 +411,11 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
             payload={"amount": str(penalty.amount) if waive else "0"},
         )
     return locked
+
+
+def purge_idempotency_keys(*, now: datetime | None = None) -> int:
+    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS: a retry that late is a new order.
+    Returns how many were deleted."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
+    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

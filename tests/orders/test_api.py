@@ -218,6 +218,25 @@ def test_invalid_input_is_a_400_naming_the_field_and_stores_nothing(storefront, 
     assert not IdempotencyKey.objects.exists()
 
 
+def test_quantities_are_bounded_and_goods_value_must_fit(storefront, listing, settings):
+    body = assert_error(create(storefront, order_body(listing, quantity=0)), 400, "invalid")
+    assert list(body["fields"]) == ["quantity"]
+    settings.JIT_MAX_UNITS_PER_ORDER = 100  # the service reads the setting on each order
+    body = assert_error(
+        create(storefront, order_body(listing, quantity=101)), 422, "invalid_quantity"
+    )
+    assert list(body["fields"]) == ["quantity"]
+    settings.JIT_MAX_UNITS_PER_ORDER = 10000
+    Listing.objects.filter(pk=listing.pk).update(supply_price_cny=Decimal("9999999999.99"))
+    body = assert_error(
+        create(storefront, order_body(listing, quantity=1000, external_id="SO-101")),
+        422,
+        "invalid_quantity",
+    )
+    assert list(body["fields"]) == ["quantity"]
+    assert not JitOrder.objects.exists()
+
+
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_requests_with_one_key_at_once_create_one_order(monkeypatch):
@@ -621,3 +640,13 @@ def test_penalty_list_queries_do_not_grow(
     for name, caller in (("supplier", supplier_api), ("staff", staff_api)):
         with django_assert_max_num_queries(counts[name]):
             assert len(caller.get(PENALTIES).json()["results"]) == 11
+
+
+def test_old_idempotency_keys_are_purged_daily(storefront, listing, settings):
+    from orders.services.orders import purge_idempotency_keys
+
+    assert create(storefront, order_body(listing)).status_code == 201
+    key = IdempotencyKey.objects.get()
+    assert purge_idempotency_keys(now=key.created_at + timedelta(days=6)) == 0
+    assert purge_idempotency_keys(now=key.created_at + timedelta(days=7, seconds=1)) == 1
+    assert not IdempotencyKey.objects.exists()
