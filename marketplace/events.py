@@ -79,6 +79,54 @@ EVENT_KINDS: dict[str, str] = {
     "order.created": "A JIT order was made; payload {quantity, goods_value, deadline}.",
     "order.shipped": "The supplier shipped a JIT order; payload {from, to}.",
     "order.scanned": "The carrier's first scan, the shipment time; payload {first_scan_at}.",
+    "stocking.issued": (
+        "The platform asked the supplier to stock a listing; payload {listing, quantity, "
+        "warehouse, expires_at}."
+    ),
+    "stocking.accepted": "The supplier accepted a stocking order; payload {from, to}.",
+    "stocking.declined": "The supplier declined a stocking order (reason).",
+    "stocking.shipped": "The stocking order's goods are on their way; payload {from, to}.",
+    "stocking.lapsed": "A stocking order expired unshipped.",
+    "stocking.cancelled": "An operator cancelled a stocking order (reason).",
+    "inbound.created": (
+        "The supplier noticed an inbound shipment; payload {stocking_order, pickup}."
+    ),
+    "inbound.booked": "An inbound shipment was booked; payload {from, to}.",
+    "inbound.in_transit": "An inbound shipment left; payload {from, to}.",
+    "inbound.arrived": "An inbound shipment reached the warehouse; payload {from, to}.",
+    "inbound.receiving": "Receiving started; payload {from, to}.",
+    "inbound.received": "Every line was counted; payload {from, to}.",
+    "inbound.closed": "Every lot was inspected; payload {from, to}.",
+    "inbound.cancelled": "An inbound shipment was cancelled (reason).",
+    "inbound.pickup_scheduled": "A circular pickup slot was assigned; payload {date, window}.",
+    "inbound.counted": (
+        "A line was counted; payload {line, declared, received, damaged, discrepancy}."
+    ),
+    "inspection.accepted": (
+        "A lot passed inspection; payload {lot_size, severity, letter, sample_size, "
+        "accept, reject, defects}."
+    ),
+    "inspection.rejected": (
+        "A lot failed inspection and goes back at the supplier's cost; payload as accepted."
+    ),
+    "inspection.severity_changed": (
+        "The switching rules moved a supplier's product; payload {product, from, to}."
+    ),
+    "consumer_order.reserved": (
+        "A storefront order reserved consignment stock; payload {listing, quantity, warehouse}."
+    ),
+    "consumer_order.fulfilled": (
+        "A consumer order shipped: ownership passed, payable recorded; payload {payable, quantity}."
+    ),
+    "consumer_order.cancelled": "A consumer order was cancelled and its stock released.",
+    "overstock.offered": (
+        "Stock unsold for 90 days offered back; payload {listing, quantity, received_at}."
+    ),
+    "overstock.returned": "The supplier took overstock back at its freight; payload {quantity}.",
+    "overstock.left_for_markdown": (
+        "The supplier left overstock for a markdown; payload {quantity}."
+    ),
+    "overstock.marked_down": "An operator recorded the markdown (reason); payload {quantity}.",
     "order.received": "The JIT warehouse counted the goods; payload {from, to}.",
     "order.accepted": "The goods passed inspection; payload {from, to}.",
     "order.rejected_quality": "The goods failed inspection (defect notes); payload {from, to}.",

@@ -62,6 +62,19 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=1),
     ),
     PeriodicJob(
+        name="lapse-stocking-orders",
+        task="logistics.tasks.lapse_stocking_orders_task",
+        description="Lapse stocking orders past their expiry with nothing shipped (hourly).",
+        every=timedelta(hours=1),
+    ),
+    PeriodicJob(
+        name="offer-overstock",
+        task="logistics.tasks.offer_overstock_task",
+        description="Offer stock unsold for OVERSTOCK_DAYS back to its supplier (daily).",
+        crontab={"minute": "10", "hour": "4"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="purge-idempotency-keys",
         task="orders.tasks.purge_idempotency_keys_task",
         description="Forget storefront Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (daily).",

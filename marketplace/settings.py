@@ -381,6 +381,11 @@ JIT_MAX_UNITS_PER_ORDER = env.int("JIT_MAX_UNITS_PER_ORDER", default=10000)
 IDEMPOTENCY_KEY_DAYS = env.int("IDEMPOTENCY_KEY_DAYS", default=7)
 # Orders per transaction of the JIT deadline sweep.
 SWEEP_BATCH_SIZE = env.int("SWEEP_BATCH_SIZE", default=10000)
+# Stocking orders lapse unshipped after these many days (urgent ones sooner).
+STOCKING_ORDER_DAYS = env.int("STOCKING_ORDER_DAYS", default=14)
+STOCKING_ORDER_URGENT_DAYS = env.int("STOCKING_ORDER_URGENT_DAYS", default=7)
+# Consignment stock unsold this long is offered back to its supplier.
+OVERSTOCK_DAYS = env.int("OVERSTOCK_DAYS", default=90)
 # The JIT warehouse all JIT orders ship to, by SF Express.
 JIT_WAREHOUSE = env.str("JIT_WAREHOUSE", default="Zhaoqing JIT warehouse")
 # An owner's invitation to a colleague stays valid this long.

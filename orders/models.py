@@ -234,3 +234,75 @@ class InspectionPhoto(models.Model):
 
     def __str__(self) -> str:
         return self.image.name
+
+
+class ConsumerOrder(models.Model):
+    """A storefront's order on a fully-managed listing, fulfilled from consignment stock. It
+    reserves stock when made; fulfilment turns the reservation into a sale (ownership passes to
+    the platform) and records the payable to the supplier at the frozen supply price."""
+
+    class Status(models.TextChoices):
+        RESERVED = "reserved", _("Reserved")
+        FULFILLED = "fulfilled", _("Fulfilled")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    listing = models.ForeignKey(
+        "catalogue.Listing", on_delete=models.PROTECT, related_name="consumer_orders"
+    )
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="consumer_orders"
+    )
+    warehouse = models.ForeignKey("logistics.Warehouse", on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(_("storefront order"), max_length=64)
+    market = models.CharField(_("market"), max_length=2)
+    quantity = models.PositiveIntegerField(_("quantity"))
+    unit_supply_price = models.DecimalField(
+        _("unit supply price (CNY)"), max_digits=12, decimal_places=2
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.RESERVED
+    )
+    ordered_at = models.DateTimeField(_("ordered"), default=timezone.now)
+    fulfilled_at = models.DateTimeField(_("fulfilled"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-ordered_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="consumer_quantity_positive")
+        ]
+        indexes = [models.Index(fields=["supplier", "-ordered_at"], name="consumer_order_supplier")]
+        verbose_name = _("consumer order")
+        verbose_name_plural = _("consumer orders")
+
+    def __str__(self) -> str:
+        return f"Consumer order #{self.pk} ({self.quantity} x listing {self.listing_id})"
+
+
+class Payable(models.Model):
+    """What the platform owes a supplier for consignment stock sold: quantity x the supply price
+    frozen on the consumer order, recorded at the moment of sale."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        PAID = "paid", _("Paid")
+
+    order = models.OneToOneField(ConsumerOrder, on_delete=models.PROTECT, related_name="payable")
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="payables", db_index=False
+    )
+    amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-recorded_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payable_amount_positive")
+        ]
+        indexes = [models.Index(fields=["supplier", "-recorded_at"], name="payable_supplier")]
+        verbose_name = _("payable")
+        verbose_name_plural = _("payables")
+
+    def __str__(self) -> str:
+        return f"Payable {self.amount} CNY for order {self.order_id}"

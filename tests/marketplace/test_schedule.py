@@ -15,6 +15,8 @@ EXPECTED = {
     "close-due-tenders": ("catalogue.tasks.close_due_tenders", 54),
     "sweep-jit-deadlines": ("orders.tasks.sweep_jit_deadlines_task", 54),
     "clear-expired-sessions": ("marketplace.tasks.clear_expired_sessions", 23 * 3600),
+    "lapse-stocking-orders": ("logistics.tasks.lapse_stocking_orders_task", 3240),
+    "offer-overstock": ("logistics.tasks.offer_overstock_task", 23 * 3600),
     "purge-idempotency-keys": ("orders.tasks.purge_idempotency_keys_task", 23 * 3600),
 }
 

@@ -1,0 +1,118 @@
+"""Overstock: consignment stock unsold for OVERSTOCK_DAYS is offered back to its supplier, who
+takes it back at its freight or leaves it for a markdown an operator decides."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+
+from ..models import OverstockOffer, StockLot, StockMovement, StockPosition
+from .stock import stock_remove
+
+Status = OverstockOffer.Status
+
+
+def offer_overstock(*, now: datetime | None = None) -> int:
+    """Offer every lot with units left older than OVERSTOCK_DAYS that has no offer yet (daily
+    job). Returns how many offers were made."""
+    cutoff = (now or timezone.now()) - timedelta(days=settings.OVERSTOCK_DAYS)
+    made = 0
+    lots = StockLot.objects.filter(
+        remaining__gt=0, received_at__lt=cutoff, overstock_offer__isnull=True
+    ).select_related("position")
+    for lot in lots.order_by("pk").iterator():
+        with transaction.atomic():
+            offer, created = OverstockOffer.objects.get_or_create(
+                lot=lot,
+                defaults={"supplier_id": lot.position.supplier_id, "quantity": lot.remaining},
+            )
+            if not created:
+                continue
+            record_event(
+                "overstock.offered",
+                actor=None,
+                supplier_id=offer.supplier_id,
+                subject=offer,
+                reason=_("Unsold for %(days)d days.") % {"days": settings.OVERSTOCK_DAYS},
+                payload={
+                    "listing": lot.position.listing_id,
+                    "quantity": offer.quantity,
+                    "received_at": lot.received_at.isoformat(),
+                },
+            )
+            made += 1
+    return made
+
+
+def _decide(
+    offer: OverstockOffer, target: str, allowed: set[str], actor: User, note: str = ""
+) -> OverstockOffer:
+    with transaction.atomic():
+        locked = OverstockOffer.objects.select_for_update().get(pk=offer.pk)
+        if locked.status not in allowed:
+            raise DomainError("already_decided", _("This offer has been answered."))
+        locked.status, locked.decided_at = target, timezone.now()
+        locked.markdown_note = note or locked.markdown_note
+        locked.save(update_fields=["status", "decided_at", "markdown_note"])
+        record_event(
+            f"overstock.{target}",
+            actor=actor,
+            supplier_id=locked.supplier_id,
+            subject=locked,
+            reason=note,
+            payload={"quantity": locked.quantity},
+        )
+    return locked
+
+
+def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
+    """The supplier takes the units back at its freight: what is still available of the lot
+    leaves as a return to the supplier."""
+    membership = getattr(actor, "supplier_membership", None)
+    if membership is None or membership.supplier_id != offer.supplier_id:
+        raise DomainError("not_found", _("Not found."), status=404)
+    with transaction.atomic():
+        offer = _decide(offer, Status.RETURNED, {Status.OFFERED}, actor)
+        lot = StockLot.objects.select_for_update().get(pk=offer.lot_id)
+        position = StockPosition.objects.select_for_update().get(pk=lot.position_id)
+        quantity = min(lot.remaining, position.available)
+        if quantity > 0:
+            stock_remove(
+                position,
+                quantity,
+                StockMovement.Kind.RETURN_TO_SUPPLIER,
+                reference=f"overstock:{offer.pk}",
+                actor=actor,
+            )
+        if quantity != offer.quantity:
+            OverstockOffer.objects.filter(pk=offer.pk).update(quantity=quantity)
+            offer.quantity = quantity
+    return offer
+
+
+def overstock_leave(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
+    """The supplier leaves the units for a markdown."""
+    membership = getattr(actor, "supplier_membership", None)
+    if membership is None or membership.supplier_id != offer.supplier_id:
+        raise DomainError("not_found", _("Not found."), status=404)
+    return _decide(offer, Status.LEFT_FOR_MARKDOWN, {Status.OFFERED}, actor)
+
+
+def overstock_mark_down(offer: OverstockOffer, *, actor: User, note: str) -> OverstockOffer:
+    """An operator records the markdown decided for units left to it."""
+    if not note.strip():
+        raise DomainError(
+            "reason_required",
+            _("Say what markdown."),
+            fields={"note": [_("Required.")]},
+            status=422,
+        )
+    return _decide(offer, Status.MARKED_DOWN, {Status.LEFT_FOR_MARKDOWN}, actor, note.strip())

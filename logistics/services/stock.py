@@ -1,0 +1,194 @@
+"""The stock ledger: append-only movements, and the positions (per listing and warehouse) that
+are their sums, updated in the same transaction under the position's row lock.
+
+Every change goes through `_move`: lock the position, check the result stays within bounds
+(available never below zero, never above on hand), insert the movement, update the position.
+Two consumer orders for the last unit serialise on the lock; the second sees nothing available
+and is refused. After the commit, the catalogue's auto pause/resume sees the listing's new
+available total.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalogue.models import Listing
+from marketplace.errors import DomainError
+
+from ..models import StockLot, StockMovement, StockPosition, Warehouse
+
+Kind = StockMovement.Kind
+
+
+def position_for_update(listing: Listing, warehouse: Warehouse) -> StockPosition:
+    """The position row of a listing in a warehouse, made if missing, locked."""
+    StockPosition.objects.get_or_create(
+        listing=listing, warehouse=warehouse, defaults={"supplier_id": listing.supplier_id}
+    )
+    return StockPosition.objects.select_for_update().get(listing=listing, warehouse=warehouse)
+
+
+def _move(
+    position: StockPosition,
+    kind: str,
+    *,
+    on_hand: int,
+    available: int,
+    reference: str = "",
+    actor: User | None = None,
+    owner_is_supplier: bool = True,
+) -> StockMovement:
+    """One movement on a position the caller has locked."""
+    if position.available + available < 0:
+        raise DomainError(
+            "out_of_stock",
+            _("Only %(n)d available.") % {"n": position.available},
+            fields={"quantity": [_("Only %(n)d available.") % {"n": position.available}]},
+        )
+    if (
+        position.on_hand + on_hand < 0
+        or position.available + available > position.on_hand + on_hand
+    ):
+        raise DomainError("stock_mismatch", _("That many units are not in this warehouse."))
+    movement = StockMovement.objects.create(
+        position=position,
+        kind=kind,
+        owner_id=position.supplier_id if owner_is_supplier else None,
+        on_hand=on_hand,
+        available=available,
+        reference=reference,
+        actor=actor,
+    )
+    sold = -on_hand if kind == Kind.SALE else 0
+    StockPosition.objects.filter(pk=position.pk).update(
+        on_hand=F("on_hand") + on_hand,
+        available=F("available") + available,
+        sold=F("sold") + sold,
+        updated_at=timezone.now(),
+    )
+    position.on_hand += on_hand
+    position.available += available
+    position.sold += sold
+    _after_commit_stock_rule(position.listing_id)
+    return movement
+
+
+def _after_commit_stock_rule(listing_id: int) -> None:
+    """Once the change is committed, pause or resume the listing by its available total."""
+
+    def run() -> None:
+        from catalogue.services.listings import listing_stock_changed
+
+        listing = Listing.objects.get(pk=listing_id)
+        listing_stock_changed(listing, listing_available(listing_id))
+
+    transaction.on_commit(run)
+
+
+def listing_available(listing_id: int) -> int:
+    total = StockPosition.objects.filter(listing_id=listing_id).aggregate(n=Sum("available"))["n"]
+    return int(total or 0)
+
+
+def _take_fifo(position: StockPosition, quantity: int) -> None:
+    """Units leave from the oldest lots first (what stock ageing reads)."""
+    left = quantity
+    for lot in (
+        StockLot.objects.select_for_update()
+        .filter(position=position, remaining__gt=0)
+        .order_by("received_at", "pk")
+    ):
+        take = min(left, lot.remaining)
+        StockLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
+        left -= take
+        if left == 0:
+            return
+
+
+def stock_receive(
+    position: StockPosition, quantity: int, *, reference: str, actor: User | None
+) -> StockMovement:
+    """Accepted units into the warehouse: on hand and available both rise."""
+    return _move(
+        position,
+        Kind.RECEIPT,
+        on_hand=quantity,
+        available=quantity,
+        reference=reference,
+        actor=actor,
+    )
+
+
+def stock_reserve(
+    listing: Listing, quantity: int, *, reference: str, actor: User | None
+) -> StockPosition:
+    """Reserve `quantity` units of a listing in the warehouse holding the most available; refuse
+    (409 `out_of_stock`) when no warehouse has that many. Returns the locked position."""
+    with transaction.atomic():
+        candidates = list(
+            StockPosition.objects.filter(listing=listing, available__gte=quantity)
+            .order_by("-available", "pk")
+            .values_list("pk", flat=True)[:3]
+        )
+        for pk in candidates:
+            # Re-checked under the lock: another order may have taken the units meanwhile.
+            position = StockPosition.objects.select_for_update().get(pk=pk)
+            if position.available >= quantity:
+                _move(
+                    position,
+                    Kind.RESERVATION,
+                    on_hand=0,
+                    available=-quantity,
+                    reference=reference,
+                    actor=actor,
+                )
+                return position
+        available = listing_available(listing.pk)
+        raise DomainError(
+            "out_of_stock",
+            _("Only %(n)d available.") % {"n": available},
+            fields={"quantity": [_("Only %(n)d available.") % {"n": available}]},
+        )
+
+
+def stock_release(
+    position: StockPosition, quantity: int, *, reference: str, actor: User | None
+) -> StockMovement:
+    """A reservation given back (a cancelled order)."""
+    return _move(
+        position, Kind.RELEASE, on_hand=0, available=quantity, reference=reference, actor=actor
+    )
+
+
+def stock_sell(
+    position: StockPosition, quantity: int, *, reference: str, actor: User | None
+) -> StockMovement:
+    """A reservation fulfilled: the units leave, and ownership passes to the platform."""
+    movement = _move(
+        position,
+        Kind.SALE,
+        on_hand=-quantity,
+        available=0,
+        reference=reference,
+        actor=actor,
+        owner_is_supplier=False,
+    )
+    _take_fifo(position, quantity)
+    return movement
+
+
+def stock_remove(
+    position: StockPosition, quantity: int, kind: str, *, reference: str, actor: User | None
+) -> StockMovement:
+    """Available units leave the warehouse: a write-off or a return to the supplier."""
+    if kind not in (Kind.WRITE_OFF, Kind.RETURN_TO_SUPPLIER):
+        raise ValueError(kind)
+    movement = _move(
+        position, kind, on_hand=-quantity, available=-quantity, reference=reference, actor=actor
+    )
+    _take_fifo(position, quantity)
+    return movement

@@ -1,0 +1,18 @@
+"""Celery entry points of the logistics app."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.inbound import lapse_stocking_orders
+from .services.overstock import offer_overstock
+
+
+@shared_task
+def lapse_stocking_orders_task() -> str:
+    return f"{lapse_stocking_orders()} stocking orders lapsed"
+
+
+@shared_task
+def offer_overstock_task() -> str:
+    return f"{offer_overstock()} overstock offers made"

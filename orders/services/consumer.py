@@ -1,0 +1,136 @@
+"""Consumer orders on fully-managed listings, fulfilled from consignment stock (SPEC,
+"Consignment inventory"). An order reserves stock; fulfilment is the sale: ownership passes to
+the platform and the supplier's payable is recorded at the supply price frozen on the order. A
+JIT listing with no stock makes a JIT order instead."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from catalogue.models import Listing
+from logistics.models import StockPosition
+from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
+from marketplace.errors import DomainError
+from marketplace.events import record_event
+
+from ..models import ConsumerOrder, JitOrder, Payable
+from .orders import jit_order_create
+
+Status = ConsumerOrder.Status
+
+
+def consumer_order_create(
+    *, listing_id: int, quantity: int, external_id: str, market: str, actor: User
+) -> ConsumerOrder | JitOrder:
+    """Reserve consignment stock for a storefront order; a JIT listing without stock makes a
+    JIT order instead (the JIT rules apply to it)."""
+    listing = Listing.objects.filter(pk=listing_id).first()
+    if listing is None:
+        raise DomainError(
+            "listing_not_found",
+            _("No such listing."),
+            fields={"listing": [_("Unknown.")]},
+            status=422,
+        )
+    if listing.mode != Listing.Mode.FULLY_MANAGED:
+        raise DomainError(
+            "not_fully_managed",
+            _("Semi-managed listings ship from the seller's own stock."),
+            fields={"listing": [_("Not fully managed.")]},
+            status=422,
+        )
+    if quantity < 1:
+        raise DomainError(
+            "invalid_quantity",
+            _("Order at least one unit."),
+            fields={"quantity": [_("At least 1.")]},
+            status=422,
+        )
+    if listing.is_jit and listing_available(listing.pk) < quantity:
+        return jit_order_create(
+            listing_id=listing.pk, quantity=quantity, external_id=external_id, actor=actor
+        )
+    if listing.status != Listing.Status.LIVE:
+        raise DomainError("listing_not_live", _("This listing is not live."))
+    if listing.supply_price_cny is None:
+        raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    with transaction.atomic():
+        position = stock_reserve(
+            listing, quantity, reference=f"storefront:{external_id}", actor=actor
+        )
+        order = ConsumerOrder.objects.create(
+            listing=listing,
+            supplier_id=listing.supplier_id,
+            warehouse_id=position.warehouse_id,
+            external_id=external_id,
+            market=market,
+            quantity=quantity,
+            unit_supply_price=listing.supply_price_cny,
+        )
+        record_event(
+            "consumer_order.reserved",
+            actor=actor,
+            supplier_id=order.supplier_id,
+            subject=order,
+            payload={
+                "listing": listing.pk,
+                "quantity": quantity,
+                "warehouse": position.warehouse_id,
+            },
+        )
+    return order
+
+
+def _locked(order: ConsumerOrder, allowed: set[str]) -> tuple[ConsumerOrder, StockPosition]:
+    locked = ConsumerOrder.objects.select_for_update().get(pk=order.pk)
+    if locked.status not in allowed:
+        raise DomainError(
+            "invalid_transition",
+            _("This order is %(status)s.") % {"status": locked.get_status_display()},
+        )
+    position = StockPosition.objects.select_for_update().get(
+        listing_id=locked.listing_id, warehouse_id=locked.warehouse_id
+    )
+    return locked, position
+
+
+def consumer_order_fulfil(order: ConsumerOrder, *, actor: User | None) -> ConsumerOrder:
+    """The parcel leaves the warehouse: the reservation becomes a sale, ownership passes to the
+    platform, and the supplier's payable is recorded."""
+    with transaction.atomic():
+        locked, position = _locked(order, {Status.RESERVED})
+        stock_sell(position, locked.quantity, reference=f"consumer_order:{locked.pk}", actor=actor)
+        locked.status, locked.fulfilled_at = Status.FULFILLED, timezone.now()
+        locked.save(update_fields=["status", "fulfilled_at"])
+        payable = Payable.objects.create(
+            order=locked,
+            supplier_id=locked.supplier_id,
+            amount=locked.unit_supply_price * locked.quantity,
+            recorded_at=locked.fulfilled_at,
+        )
+        record_event(
+            "consumer_order.fulfilled",
+            actor=actor,
+            supplier_id=locked.supplier_id,
+            subject=locked,
+            payload={"payable": str(payable.amount), "quantity": locked.quantity},
+        )
+    return locked
+
+
+def consumer_order_cancel(order: ConsumerOrder, *, actor: User | None) -> ConsumerOrder:
+    """Cancelled before fulfilment: the reservation is released."""
+    with transaction.atomic():
+        locked, position = _locked(order, {Status.RESERVED})
+        stock_release(
+            position, locked.quantity, reference=f"consumer_order:{locked.pk}", actor=actor
+        )
+        locked.status, locked.cancelled_at = Status.CANCELLED, timezone.now()
+        locked.save(update_fields=["status", "cancelled_at"])
+        record_event(
+            "consumer_order.cancelled", actor=actor, supplier_id=locked.supplier_id, subject=locked
+        )
+    return locked

@@ -1,0 +1,268 @@
+"""Stocking orders to stock, and stock to payables (issue 6), through the services."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.utils import timezone
+
+from catalogue.models import Listing
+from logistics.models import (
+    InboundShipment,
+    Inspection,
+    OverstockOffer,
+    SamplingState,
+    StockingOrder,
+    StockLot,
+    StockMovement,
+    StockPosition,
+)
+from logistics.services.inbound import (
+    inbound_transition,
+    lapse_stocking_orders,
+    line_count,
+    line_inspect,
+    stocking_order_issue,
+)
+from logistics.services.overstock import (
+    offer_overstock,
+    overstock_leave,
+    overstock_mark_down,
+    overstock_take_back,
+)
+from marketplace.errors import DomainError
+from marketplace.models import Event
+from orders.models import ConsumerOrder, JitOrder, Payable
+from orders.services.consumer import (
+    consumer_order_cancel,
+    consumer_order_create,
+    consumer_order_fulfil,
+)
+from tests.factories.accounts import UserFactory
+from tests.factories.logistics import (
+    WarehouseFactory,
+    member_of,
+    operator,
+    position_of,
+    shipment_for,
+    stocked_listing,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_stocking_cap_holds_until_the_first_batch_passes(settings):
+    settings.STOCKING_CAP_UNITS = 30
+    listing = stocked_listing(new=True)
+    hub = WarehouseFactory()
+    staff = operator()
+    stocking_order_issue(listing, quantity=20, warehouse=hub, actor=staff)
+    with pytest.raises(DomainError) as refused:
+        stocking_order_issue(listing, quantity=11, warehouse=hub, actor=staff)
+    assert refused.value.code == "over_stocking_cap"
+    assert list(refused.value.fields) == ["quantity"]
+    stocking_order_issue(listing, quantity=10, warehouse=hub, actor=staff)
+
+
+def test_expiry_is_14_days_or_7_when_urgent_and_unshipped_orders_lapse():
+    listing = stocked_listing()
+    hub = WarehouseFactory()
+    now = timezone.now()
+    normal = stocking_order_issue(listing, quantity=5, warehouse=hub, actor=None, now=now)
+    urgent = stocking_order_issue(
+        listing, quantity=5, warehouse=hub, actor=None, now=now, urgent=True
+    )
+    assert normal.expires_at == now + timedelta(days=14)
+    assert urgent.expires_at == now + timedelta(days=7)
+    assert lapse_stocking_orders(now=now + timedelta(days=8)) == 1
+    urgent.refresh_from_db()
+    assert urgent.status == StockingOrder.Status.LAPSED
+    assert lapse_stocking_orders(now=now + timedelta(days=8)) == 0
+
+
+def test_a_shipment_goes_through_its_states_and_receiving_records_discrepancies():
+    listing = stocked_listing()
+    shipment = shipment_for(listing, 50)
+    assert shipment.status == InboundShipment.Status.ARRIVED
+    assert shipment.stocking_order.status == StockingOrder.Status.SHIPPED
+    line = shipment.lines.get()
+    staff = operator()
+    line_count(line, received=48, damaged=3, actor=staff)
+    line.refresh_from_db()
+    assert (line.discrepancy, line.damaged, line.sound) == (-2, 3, 45)
+    shipment.refresh_from_db()
+    assert shipment.status == InboundShipment.Status.RECEIVING
+    with pytest.raises(DomainError):
+        inbound_transition(shipment, "closed", actor=staff)
+    inspection = line_inspect(line, defects=1, actor=staff)
+    # 45 sound units, AQL 2.5 normal: letter D, n 5, Ac 0 / Re 1: one defective rejects.
+    assert (inspection.letter, inspection.sample_size, inspection.accept_number) == ("D", 5, 0)
+    assert inspection.result == Inspection.Result.REJECTED
+    assert not StockPosition.objects.filter(listing=listing).exists()
+    inbound_transition(shipment, "received", actor=staff)
+    inbound_transition(shipment, "closed", actor=staff)
+    kinds = list(Event.objects.filter(supplier=listing.supplier).values_list("kind", flat=True))
+    assert "inbound.counted" in kinds
+    assert "inspection.rejected" in kinds
+
+
+def test_an_accepted_lot_becomes_consignment_stock_and_lifts_the_cap():
+    listing = stocked_listing(new=True)
+    shipment = shipment_for(listing, 20)
+    line = shipment.lines.get()
+    staff = operator()
+    line_count(line, received=20, damaged=0, actor=staff)
+    line_inspect(line, defects=0, actor=staff)
+    position = position_of(listing)
+    assert (position.on_hand, position.available) == (20, 20)
+    movement = StockMovement.objects.get(position=position)
+    assert (movement.kind, movement.owner_id) == ("receipt", listing.supplier_id)
+    listing.refresh_from_db()
+    assert listing.first_batch_accepted_at is not None
+    assert StockLot.objects.get(position=position).remaining == 20
+
+
+def test_switching_to_tightened_and_discontinued_then_restart():
+    from logistics.services.inbound import inspection_plan, sampling_restart
+
+    listing = stocked_listing()
+    staff = operator()
+
+    def lot(defects: int) -> Inspection:
+        shipment = shipment_for(listing, 100)
+        line = shipment.lines.get()
+        line_count(line, received=100, damaged=0, actor=staff)
+        plan = inspection_plan(line)
+        assert plan.plan.sample_size in (20, 32)
+        return line_inspect(line, defects=defects, actor=staff)
+
+    assert lot(2).severity == "normal"  # rejected (Ac 1)
+    assert lot(2).severity == "normal"  # second rejection: switch
+    state = SamplingState.objects.get(supplier=listing.supplier, product=listing.product)
+    assert state.severity == "tightened"
+    nxt = lot(0)
+    assert (nxt.severity, nxt.sample_size) == ("tightened", 32)
+    for _ in range(5):
+        lot(5)
+    state.refresh_from_db()
+    assert state.severity == "discontinued"
+    shipment = shipment_for(listing, 100)
+    line = shipment.lines.get()
+    line_count(line, received=100, damaged=0, actor=staff)
+    with pytest.raises(DomainError) as refused:
+        line_inspect(line, defects=0, actor=staff)
+    assert refused.value.code == "inspection_discontinued"
+    sampling_restart(state, actor=staff, corrective_action="New mould; 8D report received.")
+    state.refresh_from_db()
+    assert state.severity == "tightened"
+    assert line_inspect(line, defects=0, actor=staff).severity == "tightened"
+
+
+def test_a_consumer_order_reserves_then_fulfilment_sells_and_records_the_payable():
+    listing = stocked_listing(5, price="12.50")
+    storefront = UserFactory()
+    order = consumer_order_create(
+        listing_id=listing.pk, quantity=2, external_id="SO-1", market="US", actor=storefront
+    )
+    assert isinstance(order, ConsumerOrder)
+    position = position_of(listing)
+    assert (position.on_hand, position.available, position.reserved) == (5, 3, 2)
+    consumer_order_fulfil(order, actor=None)
+    position.refresh_from_db()
+    assert (position.on_hand, position.available, position.sold) == (3, 3, 2)
+    sale = StockMovement.objects.get(position=position, kind="sale")
+    assert sale.owner_id is None  # the platform's from the moment of sale
+    assert Payable.objects.get(order=order).amount == Decimal("25.00")
+    assert StockLot.objects.get(position=position).remaining == 3
+
+
+def test_a_cancelled_order_releases_its_reservation(django_capture_on_commit_callbacks):
+    listing = stocked_listing(2)
+    with django_capture_on_commit_callbacks(execute=True):
+        order = consumer_order_create(
+            listing_id=listing.pk, quantity=2, external_id="SO-2", market="US", actor=UserFactory()
+        )
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.PAUSED  # nothing available: the stock rule paused it
+    with django_capture_on_commit_callbacks(execute=True):
+        consumer_order_cancel(order, actor=None)
+    position = position_of(listing)
+    assert (position.on_hand, position.available) == (2, 2)
+    listing.refresh_from_db()
+    assert listing.status == Listing.Status.LIVE
+
+
+def test_no_oversell_and_a_jit_listing_without_stock_makes_a_jit_order():
+    listing = stocked_listing(1)
+    consumer_order_create(
+        listing_id=listing.pk, quantity=1, external_id="A", market="US", actor=UserFactory()
+    )
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.LIVE)
+    with pytest.raises(DomainError) as refused:
+        consumer_order_create(
+            listing_id=listing.pk, quantity=1, external_id="B", market="US", actor=UserFactory()
+        )
+    assert refused.value.code == "out_of_stock"
+
+    from tests.factories.orders import jit_listing
+
+    jit = jit_listing()
+    made = consumer_order_create(
+        listing_id=jit.pk, quantity=1, external_id="C", market="US", actor=UserFactory()
+    )
+    assert isinstance(made, JitOrder)
+
+
+def test_the_stock_ledger_is_append_only():
+    listing = stocked_listing(3)
+    movement = StockMovement.objects.get(position__listing=listing)
+    for sql in (
+        "UPDATE logistics_stockmovement SET on_hand = 99 WHERE id = %s",
+        "DELETE FROM logistics_stockmovement WHERE id = %s",
+    ):
+        with pytest.raises(DatabaseError), transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, [movement.pk])
+
+
+def test_positions_equal_the_ledger_sums():
+    listing = stocked_listing(10)
+    for n in range(3):
+        order = consumer_order_create(
+            listing_id=listing.pk, quantity=2, external_id=f"S{n}", market="US", actor=UserFactory()
+        )
+        (consumer_order_fulfil if n % 2 else consumer_order_cancel)(order, actor=None)
+    position = position_of(listing)
+    from django.db.models import Sum
+
+    sums = StockMovement.objects.filter(position=position).aggregate(
+        on_hand=Sum("on_hand"), available=Sum("available")
+    )
+    assert (position.on_hand, position.available) == (sums["on_hand"], sums["available"])
+
+
+def test_overstock_is_offered_after_90_days_then_returned_or_marked_down():
+    listing = stocked_listing(10)
+    lot = StockLot.objects.get(position__listing=listing)
+    later = lot.received_at + timedelta(days=91)
+    assert offer_overstock(now=lot.received_at + timedelta(days=89)) == 0
+    assert offer_overstock(now=later) == 1
+    assert offer_overstock(now=later) == 0
+    offer = OverstockOffer.objects.get()
+    member = member_of(listing)
+    overstock_take_back(offer, actor=member)
+    position = position_of(listing)
+    assert (position.on_hand, position.available) == (0, 0)
+    assert StockMovement.objects.filter(position=position, kind="return_to_supplier").exists()
+
+    other = stocked_listing(4)
+    other_lot = StockLot.objects.get(position__listing=other)
+    offer_overstock(now=other_lot.received_at + timedelta(days=91))
+    offer2 = OverstockOffer.objects.get(lot=other_lot)
+    with pytest.raises(DomainError):
+        overstock_take_back(offer2, actor=member)  # not its supplier's
+    overstock_leave(offer2, actor=member_of(other))
+    done = overstock_mark_down(offer2, actor=operator(), note="30% off in the US from Monday.")
+    assert done.status == OverstockOffer.Status.MARKED_DOWN
