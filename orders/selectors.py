@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import JitOrder, Penalty
+from .models import ConsumerOrder, JitOrder, Payable, Penalty
 
 
 def _membership_supplier_id(user: User) -> int | None:
@@ -38,3 +38,25 @@ def penalties_visible_to(user: User) -> QuerySet[Penalty]:
     if not hasattr(user, "api_client") and user.has_perm("orders.view_penalty"):
         return Penalty.objects.all()
     return Penalty.objects.none()
+
+
+def consumer_orders_visible_to(user: User) -> QuerySet[ConsumerOrder]:
+    """A supplier user sees its own supplier's consumer orders; the storefront integrators that
+    place them and staff who may view them see all."""
+    supplier_id = _membership_supplier_id(user)
+    if supplier_id is not None:
+        return ConsumerOrder.objects.filter(supplier_id=supplier_id)
+    if hasattr(user, "api_client") or user.has_perm("orders.view_consumerorder"):
+        return ConsumerOrder.objects.all()
+    return ConsumerOrder.objects.none()
+
+
+def payables_visible_to(user: User) -> QuerySet[Payable]:
+    """A supplier user sees its own payables; finance and operators who may view them all;
+    integrators none."""
+    supplier_id = _membership_supplier_id(user)
+    if supplier_id is not None:
+        return Payable.objects.filter(supplier_id=supplier_id)
+    if not hasattr(user, "api_client") and user.has_perm("orders.view_payable"):
+        return Payable.objects.all()
+    return Payable.objects.none()

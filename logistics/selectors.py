@@ -1,0 +1,89 @@
+"""Reads that carry a rule: which stocking orders, shipments, stock and payables a caller may see,
+and the stock page's figures.
+
+The portal, the API and the admin fetch through these, so a supplier never reaches another
+supplier's rows: a 404, or absent from a list. Staff see what their role's view permission allows;
+integrators see none of it (consignment stock is between the platform and the supplier), except
+the storefront's own consumer orders (orders.selectors).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import InboundShipment, OverstockOffer, StockingOrder, StockLot, StockPosition
+
+AGE_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
+
+
+def _supplier_id(user: User) -> int | None:
+    membership = getattr(user, "supplier_membership", None)
+    return None if membership is None else membership.supplier_id
+
+
+def _visible(user: User, queryset: QuerySet, perm: str) -> QuerySet:  # type: ignore[type-arg]
+    supplier_id = _supplier_id(user)
+    if supplier_id is not None:
+        return queryset.filter(supplier_id=supplier_id)
+    if not hasattr(user, "api_client") and user.has_perm(perm):
+        return queryset
+    return queryset.none()
+
+
+def stocking_orders_visible_to(user: User) -> QuerySet[StockingOrder]:
+    return _visible(
+        user,
+        StockingOrder.objects.select_related("listing__product", "warehouse"),
+        "logistics.view_stockingorder",
+    )
+
+
+def shipments_visible_to(user: User) -> QuerySet[InboundShipment]:
+    return _visible(
+        user,
+        InboundShipment.objects.select_related("warehouse", "pickup_slot__cluster"),
+        "logistics.view_inboundshipment",
+    )
+
+
+def overstock_offers_visible_to(user: User) -> QuerySet[OverstockOffer]:
+    return _visible(
+        user,
+        OverstockOffer.objects.select_related("lot__position__listing__product"),
+        "logistics.view_overstockoffer",
+    )
+
+
+def stock_positions_visible_to(user: User) -> QuerySet[StockPosition]:
+    """Positions with the age of their oldest unsold unit (`oldest_received_at`), one query per
+    page: the sums are maintained on the rows, the age is a subquery over the unsold lots."""
+    oldest = (
+        StockLot.objects.filter(position=OuterRef("pk"), remaining__gt=0)
+        .order_by()
+        .values("position")
+        .annotate(at=Min("received_at"))
+        .values("at")
+    )
+    queryset = StockPosition.objects.select_related("listing__product", "warehouse").annotate(
+        oldest_received_at=Subquery(oldest)
+    )
+    return _visible(user, queryset, "logistics.view_stockposition")
+
+
+def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[str, object]]:
+    """Units still in stock by age bucket (days since receipt): 0-30, 31-60, 61-90, over 90."""
+    now = now or timezone.now()
+    lots = StockLot.objects.filter(position__supplier_id=supplier_id, remaining__gt=0)
+    buckets = []
+    for low, high in AGE_BUCKETS:
+        in_bucket = lots.filter(received_at__lte=now - timedelta(days=low))
+        if high is not None:
+            in_bucket = in_bucket.filter(received_at__gt=now - timedelta(days=high + 1))
+        units = sum(in_bucket.values_list("remaining", flat=True))
+        buckets.append({"low": low, "high": high, "units": units})
+    return buckets
