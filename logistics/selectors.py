@@ -10,6 +10,7 @@ the storefront's own consumer orders (orders.selectors).
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db.models import Min, OuterRef, QuerySet, Subquery
 from django.utils import timezone
@@ -26,7 +27,7 @@ def _supplier_id(user: User) -> int | None:
     return None if membership is None else membership.supplier_id
 
 
-def _visible(user: User, queryset: QuerySet, perm: str) -> QuerySet:  # type: ignore[type-arg]
+def _visible(user: User, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
     supplier_id = _supplier_id(user)
     if supplier_id is not None:
         return queryset.filter(supplier_id=supplier_id)
@@ -75,7 +76,7 @@ def stock_positions_visible_to(user: User) -> QuerySet[StockPosition]:
     return _visible(user, queryset, "logistics.view_stockposition")
 
 
-def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[str, object]]:
+def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[str, int | None]]:
     """Units still in stock by age bucket (days since receipt): 0-30, 31-60, 61-90, over 90."""
     now = now or timezone.now()
     lots = StockLot.objects.filter(position__supplier_id=supplier_id, remaining__gt=0)
@@ -85,5 +86,5 @@ def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[
         if high is not None:
             in_bucket = in_bucket.filter(received_at__gt=now - timedelta(days=high + 1))
         units = sum(in_bucket.values_list("remaining", flat=True))
-        buckets.append({"low": low, "high": high, "units": units})
+        buckets.append({"low": low, "high": high, "units": int(units)})
     return buckets
