@@ -1,7 +1,17 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import catalogue, members, money, notifications, onboarding, orders, tenders, views
+from . import (
+    catalogue,
+    logistics,
+    members,
+    money,
+    notifications,
+    onboarding,
+    orders,
+    tenders,
+    views,
+)
 from .forms import PortalAuthenticationForm
 
 app_name = "portal"
@@ -121,5 +131,44 @@ urlpatterns = [
         "penalties/<int:pk>/attachments/<int:attachment_pk>/",
         orders.penalty_attachment,
         name="penalty_attachment",
+    ),
+    # Consignment inventory: stocking orders, inbound shipments, stock, payables, overstock.
+    path("stock/", logistics.stock, name="stock"),
+    path("stock/stocking-orders/", logistics.stocking_orders, name="stocking_orders"),
+    path(
+        "stock/stocking-orders/<int:pk>/",
+        logistics.stocking_order_detail,
+        name="stocking_order_detail",
+    ),
+    path(
+        "stock/stocking-orders/<int:pk>/accept/",
+        logistics.stocking_order_accept_view,
+        name="stocking_order_accept",
+    ),
+    path(
+        "stock/stocking-orders/<int:pk>/decline/",
+        logistics.stocking_order_decline_view,
+        name="stocking_order_decline",
+    ),
+    path(
+        "stock/stocking-orders/<int:pk>/send/",
+        logistics.stocking_order_send,
+        name="stocking_order_send",
+    ),
+    path("stock/shipments/", logistics.shipments, name="shipments"),
+    path("stock/shipments/<int:pk>/", logistics.shipment_detail, name="shipment_detail"),
+    path("stock/shipments/<int:pk>/book/", logistics.shipment_book, name="shipment_book"),
+    path("stock/shipments/<int:pk>/cancel/", logistics.shipment_cancel, name="shipment_cancel"),
+    path("stock/payables/", logistics.payables, name="payables"),
+    path("stock/overstock/", logistics.overstock_offers, name="overstock_offers"),
+    path(
+        "stock/overstock/<int:pk>/take-back/",
+        logistics.overstock_take_back_view,
+        name="overstock_take_back",
+    ),
+    path(
+        "stock/overstock/<int:pk>/leave/",
+        logistics.overstock_leave_view,
+        name="overstock_leave",
     ),
 ]
