@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("suppliers.api.urls")),
     path("", include("catalogue.api.urls")),
     path("", include("orders.api.urls")),
+    path("", include("logistics.api.urls")),
 ]

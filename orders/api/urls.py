@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from .views import (
     JitOrderDetailApi,
@@ -26,4 +26,5 @@ urlpatterns = [
     path("penalties/", PenaltyListApi.as_view(), name="api-penalty-list"),
     path("penalties/<int:pk>/", PenaltyDetailApi.as_view(), name="api-penalty-detail"),
     path("penalties/<int:pk>/appeal/", PenaltyAppealApi.as_view(), name="api-penalty-appeal"),
+    path("", include("orders.api.consumer")),
 ]

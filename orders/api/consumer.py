@@ -1,0 +1,407 @@
+"""Consumer orders on fully-managed listings and the payables their sales record: filters,
+serializers, views and routes (mounted by orders/api/urls.py). Every read goes through a
+selector in orders.selectors; every change calls a service in orders.services.consumer.
+
+- The storefront (`orders:write`) places an order, with an `Idempotency-Key` as for JIT orders:
+  it reserves consignment stock, or, on a JIT listing without stock, becomes a JIT order. It
+  then fulfils the order (the sale: ownership passes to the platform, a payable is recorded) or
+  cancels it (the reservation is released).
+- Supplier users read their own consumer orders and payables; staff what their role's view
+  permissions allow. Integrators read consumer orders, never payables.
+"""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+import django_filters
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from accounts.models import Scope, User
+from catalogue.models import Market
+from logistics.api.permissions import NotForIntegrators
+from marketplace.api.pagination import CreatedCursorPagination
+from orders.models import ConsumerOrder, JitOrder, Payable
+from orders.selectors import consumer_orders_visible_to, payables_visible_to
+from orders.services.consumer import (
+    consumer_order_cancel,
+    consumer_order_create,
+    consumer_order_fulfil,
+)
+from suppliers.api.serializers import error_responses
+
+from . import idempotency
+from .serializers import JitOrderOutput
+
+
+def _caller(request: Request) -> User:
+    return cast(User, request.user)
+
+
+# --- Pagination and filters -------------------------------------------------------------------
+
+
+class ConsumerOrderCursorPagination(CreatedCursorPagination):
+    """Consumer orders, newest first."""
+
+    ordering = ("-ordered_at", "-id")
+
+
+class PayableCursorPagination(CreatedCursorPagination):
+    """Payables, newest first."""
+
+    ordering = ("-recorded_at", "-id")
+
+
+# Plain numbers, not model choices: looking an id up would tell a supplier user which other
+# suppliers and listings exist. The rows are scoped to the caller before these apply.
+
+
+class ConsumerOrderFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=ConsumerOrder.Status.choices)
+    listing = django_filters.NumberFilter(field_name="listing_id", label="Listing id")
+    supplier = django_filters.NumberFilter(
+        field_name="supplier_id", label="Supplier id (staff and integrators)"
+    )
+    external_id = django_filters.CharFilter(label="The storefront's order reference")
+    ordered_after = django_filters.IsoDateTimeFilter(
+        field_name="ordered_at", lookup_expr="gte", label="Ordered at or after (ISO 8601)"
+    )
+    ordered_before = django_filters.IsoDateTimeFilter(
+        field_name="ordered_at", lookup_expr="lt", label="Ordered before (ISO 8601)"
+    )
+
+    class Meta:
+        model = ConsumerOrder
+        fields = [
+            "status",
+            "listing",
+            "supplier",
+            "external_id",
+            "ordered_after",
+            "ordered_before",
+        ]
+
+
+class PayableFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(choices=Payable.Status.choices)
+    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
+    recorded_after = django_filters.IsoDateTimeFilter(
+        field_name="recorded_at", lookup_expr="gte", label="Recorded at or after (ISO 8601)"
+    )
+    recorded_before = django_filters.IsoDateTimeFilter(
+        field_name="recorded_at", lookup_expr="lt", label="Recorded before (ISO 8601)"
+    )
+
+    class Meta:
+        model = Payable
+        fields = ["status", "supplier", "recorded_after", "recorded_before"]
+
+
+# --- Serializers ------------------------------------------------------------------------------
+
+
+class ConsumerOrderOutput(serializers.ModelSerializer):
+    listing = serializers.IntegerField(source="listing_id", read_only=True)
+    supplier = serializers.IntegerField(source="supplier_id", read_only=True)
+    warehouse = serializers.IntegerField(
+        source="warehouse_id", read_only=True, help_text="The warehouse the units are held in."
+    )
+    unit_supply_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        help_text="CNY per unit, frozen when ordered: the payable's price at the sale.",
+    )
+    fulfilled_at = serializers.DateTimeField(
+        read_only=True,
+        allow_null=True,
+        help_text="The sale: ownership passed to the platform and the payable was recorded.",
+    )
+
+    class Meta:
+        model = ConsumerOrder
+        fields = [
+            "id",
+            "external_id",
+            "listing",
+            "supplier",
+            "warehouse",
+            "market",
+            "quantity",
+            "unit_supply_price",
+            "status",
+            "ordered_at",
+            "fulfilled_at",
+            "cancelled_at",
+        ]
+        read_only_fields = fields
+
+
+class ConsumerOrderCreateInput(serializers.Serializer):
+    listing = serializers.IntegerField(help_text="The fully-managed listing's id.")
+    quantity = serializers.IntegerField(min_value=1, help_text="Units (at least 1).")
+    external_id = serializers.CharField(
+        max_length=64, help_text="The storefront's own order reference."
+    )
+    market = serializers.ChoiceField(choices=Market.choices, help_text="Where the consumer buys.")
+
+
+class ConsumerOrderMadeOutput(serializers.Serializer):
+    kind = serializers.CharField(help_text="`consumer`: stock was reserved.")
+    order = ConsumerOrderOutput()
+
+
+class JitOrderMadeOutput(serializers.Serializer):
+    kind = serializers.CharField(
+        help_text="`jit`: a JIT listing without stock; a JIT order was made (JIT rules apply)."
+    )
+    order = JitOrderOutput()
+
+
+CONSUMER, JIT = "consumer", "jit"
+ORDER_FIELDS = {CONSUMER: ConsumerOrderOutput.Meta.fields, JIT: JitOrderOutput.Meta.fields}
+
+CREATED_SCHEMA = PolymorphicProxySerializer(
+    component_name="ConsumerOrderCreated",
+    serializers={CONSUMER: ConsumerOrderMadeOutput, JIT: JitOrderMadeOutput},
+    resource_type_field_name="kind",
+)
+
+
+class PayableOutput(serializers.ModelSerializer):
+    order = serializers.IntegerField(
+        source="order_id", read_only=True, help_text="The consumer order whose sale it records."
+    )
+    supplier = serializers.IntegerField(source="supplier_id", read_only=True)
+    listing = serializers.IntegerField(source="order.listing_id", read_only=True)
+    quantity = serializers.IntegerField(source="order.quantity", read_only=True)
+    unit_supply_price = serializers.DecimalField(
+        source="order.unit_supply_price", max_digits=12, decimal_places=2, read_only=True
+    )
+    amount = serializers.DecimalField(
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="CNY owed: quantity x the supply price frozen on the order.",
+    )
+
+    class Meta:
+        model = Payable
+        fields = [
+            "id",
+            "order",
+            "supplier",
+            "listing",
+            "quantity",
+            "unit_supply_price",
+            "amount",
+            "status",
+            "recorded_at",
+        ]
+        read_only_fields = fields
+
+
+# --- Consumer orders --------------------------------------------------------------------------
+
+
+def _made(order: ConsumerOrder | JitOrder) -> dict[str, Any]:
+    if isinstance(order, JitOrder):
+        return {"kind": JIT, "order": dict(JitOrderOutput(order).data)}
+    return {"kind": CONSUMER, "order": dict(ConsumerOrderOutput(order).data)}
+
+
+def _in_field_order(response: Response) -> Response:
+    """A replayed body comes from a jsonb column, which keeps no key order: give the order's
+    keys back in the order of the first answer (the top level is idempotency's job)."""
+    body = response.data
+    if isinstance(body, dict) and isinstance(body.get("order"), dict):
+        fields = ORDER_FIELDS.get(body.get("kind", ""), [])
+        order = body["order"]
+        body["order"] = {
+            **{name: order[name] for name in fields if name in order},
+            **{name: value for name, value in order.items() if name not in fields},
+        }
+    return response
+
+
+class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
+    """Consumer orders: the list (GET) and the storefront's new order (POST)."""
+
+    serializer_class = ConsumerOrderOutput
+    filterset_class = ConsumerOrderFilter
+    pagination_class = ConsumerOrderCursorPagination
+    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
+
+    def get_queryset(self) -> QuerySet[ConsumerOrder]:
+        return consumer_orders_visible_to(_caller(self.request))
+
+    @extend_schema(
+        operation_id="consumer_orders_list",
+        description=(
+            "Consumer orders on fully-managed listings, newest first: a supplier user its own; "
+            "integrators with `read` and staff who may view them all. Filter by `status`, "
+            "`listing`, `supplier`, `external_id`, `ordered_after` and `ordered_before`."
+        ),
+        responses={200: ConsumerOrderOutput(many=True), **error_responses(400, 401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+    @extend_schema(
+        operation_id="consumer_orders_create",
+        description=(
+            "The storefront's order on a fully-managed listing (scope `orders:write`), with an "
+            "`Idempotency-Key` as for JIT orders. It reserves consignment stock at the supply "
+            "price, frozen on the order (`kind: consumer`); on a JIT listing without the stock "
+            "it becomes a JIT order instead (`kind: jit`, rendered as `jit-orders/` does, and "
+            "the JIT rules apply). Refused with 409 or 422 and a `code`: `listing_not_found`, "
+            "`not_fully_managed`, `invalid_quantity`, `listing_not_live`, `no_supply_price`, "
+            "`out_of_stock`, and for a JIT order the JIT refusals."
+        ),
+        request=ConsumerOrderCreateInput,
+        parameters=idempotency.SCHEMA_PARAMETERS,
+        responses={
+            201: OpenApiResponse(
+                CREATED_SCHEMA, description="Created, or the replay of the key's first answer."
+            ),
+            **error_responses(400, 401, 403, 409, 422, 429),
+        },
+    )
+    def post(self, request: Request) -> Response:
+        user = _caller(request)
+
+        def create() -> tuple[int, dict[str, Any]]:
+            data = ConsumerOrderCreateInput(data=request.data)
+            data.is_valid(raise_exception=True)
+            order = consumer_order_create(
+                listing_id=data.validated_data["listing"],
+                quantity=data.validated_data["quantity"],
+                external_id=data.validated_data["external_id"],
+                market=data.validated_data["market"],
+                actor=user,
+            )
+            return status.HTTP_201_CREATED, _made(order)
+
+        response = idempotency.idempotent_response(request, create, field_order=("kind", "order"))
+        return _in_field_order(response)
+
+
+class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
+    serializer_class = ConsumerOrderOutput
+
+    def get_queryset(self) -> QuerySet[ConsumerOrder]:
+        return consumer_orders_visible_to(_caller(self.request))
+
+    @extend_schema(
+        operation_id="consumer_orders_retrieve",
+        responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 429)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return super().get(request, pk=pk)
+
+
+class ConsumerOrderFulfilApi(APIView):
+    """The parcel leaves the warehouse (scope `orders:write`): the reservation becomes a sale,
+    ownership passes to the platform, and the supplier's payable is recorded at the frozen
+    supply price. Only a `reserved` order (else 409 `invalid_transition`)."""
+
+    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
+
+    @extend_schema(
+        operation_id="consumer_orders_fulfil",
+        request=None,
+        responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _caller(request)
+        order = get_object_or_404(consumer_orders_visible_to(user), pk=pk)
+        order = consumer_order_fulfil(order, actor=user)
+        return Response(ConsumerOrderOutput(order).data)
+
+
+class ConsumerOrderCancelApi(APIView):
+    """The consumer's order is cancelled before fulfilment (scope `orders:write`): the
+    reservation is released. Only a `reserved` order (else 409 `invalid_transition`)."""
+
+    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
+
+    @extend_schema(
+        operation_id="consumer_orders_cancel",
+        request=None,
+        responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _caller(request)
+        order = get_object_or_404(consumer_orders_visible_to(user), pk=pk)
+        order = consumer_order_cancel(order, actor=user)
+        return Response(ConsumerOrderOutput(order).data)
+
+
+# --- Payables ---------------------------------------------------------------------------------
+
+
+class PayableApiBase(generics.GenericAPIView[Payable]):
+    serializer_class = PayableOutput
+    permission_classes = [NotForIntegrators]
+
+    def get_queryset(self) -> QuerySet[Payable]:
+        return payables_visible_to(_caller(self.request)).select_related("order")
+
+
+class PayableListApi(PayableApiBase, generics.ListAPIView[Payable]):
+    """What the platform owes suppliers for consignment stock sold, newest first: a supplier
+    user its own, finance and operators who may view payables all. Integrators get 403. Filter
+    by `status`, `supplier`, `recorded_after` and `recorded_before`."""
+
+    filterset_class = PayableFilter
+    pagination_class = PayableCursorPagination
+
+    @extend_schema(
+        operation_id="payables_list",
+        responses={200: PayableOutput(many=True), **error_responses(400, 401, 403, 429)},
+    )
+    def get(self, request: Request) -> Response:
+        return super().get(request)
+
+
+class PayableDetailApi(PayableApiBase, generics.RetrieveAPIView[Payable]):
+    @extend_schema(
+        operation_id="payables_retrieve",
+        responses={200: PayableOutput, **error_responses(401, 403, 404, 429)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        return super().get(request, pk=pk)
+
+
+urlpatterns = [
+    path(
+        "consumer-orders/",
+        ConsumerOrderListCreateApi.as_view(),
+        name="api-consumer-order-list",
+    ),
+    path(
+        "consumer-orders/<int:pk>/",
+        ConsumerOrderDetailApi.as_view(),
+        name="api-consumer-order-detail",
+    ),
+    path(
+        "consumer-orders/<int:pk>/fulfil/",
+        ConsumerOrderFulfilApi.as_view(),
+        name="api-consumer-order-fulfil",
+    ),
+    path(
+        "consumer-orders/<int:pk>/cancel/",
+        ConsumerOrderCancelApi.as_view(),
+        name="api-consumer-order-cancel",
+    ),
+    path("payables/", PayableListApi.as_view(), name="api-payable-list"),
+    path("payables/<int:pk>/", PayableDetailApi.as_view(), name="api-payable-detail"),
+]
