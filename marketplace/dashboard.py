@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from accounts.models import ApiClient, ApiKey, User
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
+from logistics.models import InboundShipment, Inspection, OverstockOffer, StockPosition
 from orders.models import JitOrder, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
@@ -295,6 +296,29 @@ def jit_figures() -> dict[str, Any]:
     }
 
 
+def logistics_figures() -> dict[str, Any]:
+    """Inbound and consignment stock: four aggregates, whatever the number of rows."""
+    shipment = InboundShipment.Status
+    shipments = InboundShipment.objects.aggregate(
+        in_transit=Count("id", filter=Q(status=shipment.IN_TRANSIT)),
+        arrived=Count("id", filter=Q(status=shipment.ARRIVED)),
+        receiving=Count("id", filter=Q(status=shipment.RECEIVING)),
+    )
+    rejected = Inspection.objects.filter(
+        result=Inspection.Result.REJECTED, inspected_at__gte=timezone.now() - timedelta(days=30)
+    ).count()
+    on_hand = StockPosition.objects.aggregate(n=Sum("on_hand"))["n"] or 0
+    overstock = OverstockOffer.objects.filter(
+        status__in=[OverstockOffer.Status.OFFERED, OverstockOffer.Status.LEFT_FOR_MARKDOWN]
+    ).count()
+    return {
+        **shipments,
+        "rejected_30d": rejected,
+        "units_on_hand": on_hand,
+        "overstock_open": overstock,
+    }
+
+
 def dashboard_figures() -> dict[str, Any]:
     return {
         "suppliers_by_status": suppliers_by_status(),
@@ -305,4 +329,5 @@ def dashboard_figures() -> dict[str, Any]:
         "catalogue": catalogue_work_figures(),
         "recent_jobs": list(JobRun.objects.all()[:5]),
         "jit": jit_figures(),
+        "logistics": logistics_figures(),
     }

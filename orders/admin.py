@@ -36,8 +36,18 @@ from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
-from .models import Appeal, AppealAttachment, InspectionPhoto, JitOrder, Penalty
+from .models import (
+    Appeal,
+    AppealAttachment,
+    ConsumerOrder,
+    InspectionPhoto,
+    JitOrder,
+    Payable,
+    Penalty,
+)
 from .rules import rules
+from .selectors import consumer_orders_visible_to, payables_visible_to
+from .services.consumer import consumer_order_cancel, consumer_order_fulfil
 from .services.orders import appeal_decide, order_inspect, order_receive
 
 Status = JitOrder.Status
@@ -674,3 +684,119 @@ class AppealAdmin(admin.ModelAdmin):
                 )
                 % {"n": done},
             )
+
+
+# --- Consumer orders and payables (consignment stock) ------------------------------------------
+
+
+@admin.register(ConsumerOrder)
+class ConsumerOrderAdmin(ReadOnlyAdmin):
+    """Storefront orders on fully-managed listings, reserved from consignment stock: the
+    warehouse fulfils them (the sale: ownership passes, the payable is recorded) or cancels them
+    (the reservation is released), through the actions. Orders are never edited."""
+
+    list_display = [
+        "id",
+        "external_id",
+        "listing_title",
+        "supplier",
+        "warehouse",
+        "market",
+        "quantity",
+        "unit_supply_price",
+        "status",
+        "ordered_at",
+        "fulfilled_at",
+        "cancelled_at",
+    ]
+    list_filter = ["status", "market", "warehouse", "ordered_at"]
+    search_fields = ["external_id", "supplier__name_en", "supplier__name_zh"]
+    list_select_related = ["listing__product", "supplier", "warehouse"]
+    show_full_result_count = False
+    readonly_fields = (
+        "external_id",
+        "listing_title",
+        "supplier",
+        "warehouse",
+        "market",
+        "quantity",
+        "unit_supply_price",
+        "status",
+        "ordered_at",
+        "fulfilled_at",
+        "cancelled_at",
+    )
+    fields = readonly_fields
+    actions = ["fulfil", "cancel_consumer_orders", export_csv]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ConsumerOrder]:
+        return consumer_orders_visible_to(_actor(request)).select_related(
+            "listing__product", "supplier", "warehouse"
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission is for the actions; an order is never edited.
+        return obj is None and request.user.has_perm("orders.change_consumerorder")
+
+    @admin.display(description=_("listing"), ordering="listing__product__title_en")
+    def listing_title(self, order: ConsumerOrder) -> str:
+        return f"{order.listing.product.title_en} (#{order.listing_id})"
+
+    @admin.action(
+        description=_("Fulfil (the sale: the payable is recorded)"), permissions=["change"]
+    )
+    def fulfil(self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]) -> None:
+        actor = _actor(request)
+        done = _apply_each(
+            self, request, queryset, lambda order: consumer_order_fulfil(order, actor=actor)
+        )
+        if done:
+            _success(
+                self,
+                request,
+                ngettext("%(n)d order fulfilled.", "%(n)d orders fulfilled.", done) % {"n": done},
+            )
+
+    @admin.action(description=_("Cancel (the reservation is released)"), permissions=["change"])
+    def cancel_consumer_orders(
+        self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]
+    ) -> None:
+        actor = _actor(request)
+        done = _apply_each(
+            self, request, queryset, lambda order: consumer_order_cancel(order, actor=actor)
+        )
+        if done:
+            _success(
+                self,
+                request,
+                ngettext("%(n)d order cancelled.", "%(n)d orders cancelled.", done) % {"n": done},
+            )
+
+
+@admin.register(Payable)
+class PayableAdmin(ReadOnlyAdmin):
+    """What the platform owes suppliers for consignment stock sold, recorded at each sale;
+    read-only, with a CSV export for finance."""
+
+    list_display = ["recorded_at", "order_link", "supplier", "amount", "status"]
+    list_filter = ["status", "recorded_at"]
+    search_fields = ["order__external_id", "supplier__name_en", "supplier__name_zh"]
+    list_select_related = ["supplier"]
+    show_full_result_count = False
+    readonly_fields = (
+        "recorded_at",
+        "order_link",
+        "supplier",
+        "amount",
+        "status",
+    )
+    fields = readonly_fields
+    actions = [export_csv]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Payable]:
+        return payables_visible_to(_actor(request)).select_related("supplier")
+
+    @admin.display(description=_("consumer order"), ordering="order_id")
+    def order_link(self, payable: Payable) -> str:
+        url = reverse("admin:orders_consumerorder_change", args=[payable.order_id])
+        return format_html('<a href="{}">#{}</a>', url, payable.order_id)

@@ -31,9 +31,37 @@ ADMIN_PAGES = {
     "jit_orders": "/admin/orders/jitorder/",
     "penalties": "/admin/orders/penalty/",
     "appeals": "/admin/orders/appeal/",
+    "warehouses": "/admin/logistics/warehouse/",
+    "pickup_clusters": "/admin/logistics/pickupcluster/",
+    "pickup_slots": "/admin/logistics/pickupslot/",
+    "stocking_orders": "/admin/logistics/stockingorder/",
+    "issue_stocking_order": "/admin/logistics/stockingorder/add/",
+    "shipments": "/admin/logistics/inboundshipment/",
+    "inbound_lines": "/admin/logistics/inboundline/",
+    "inspections": "/admin/logistics/inspection/",
+    "sampling_states": "/admin/logistics/samplingstate/",
+    "stock_positions": "/admin/logistics/stockposition/",
+    "overstock_offers": "/admin/logistics/overstockoffer/",
+    "consumer_orders": "/admin/orders/consumerorder/",
+    "payables": "/admin/orders/payable/",
 }
 CATALOGUE = {"categories", "products", "listings", "price_rounds", "tenders", "open_tender"}
 JIT = {"jit_orders", "penalties", "appeals"}
+LOGISTICS = {
+    "warehouses",
+    "pickup_clusters",
+    "pickup_slots",
+    "stocking_orders",
+    "issue_stocking_order",
+    "shipments",
+    "inbound_lines",
+    "inspections",
+    "sampling_states",
+    "stock_positions",
+    "overstock_offers",
+    "consumer_orders",
+    "payables",
+}
 
 # What each role may open in the admin; everything else answers 403.
 ALLOWED = {
@@ -47,6 +75,7 @@ ALLOWED = {
         "users",
         *CATALOGUE,
         *JIT,
+        *LOGISTICS,
     },
     "compliance": {
         "suppliers",
@@ -56,8 +85,24 @@ ALLOWED = {
         "listings",
         "jit_orders",
         "penalties",
+        "shipments",
+        "inbound_lines",
+        "inspections",
+        "sampling_states",
+        "stock_positions",
     },
-    "finance": {"suppliers", "job_runs", "listings", "price_rounds", "penalties", "appeals"},
+    "finance": {
+        "suppliers",
+        "job_runs",
+        "listings",
+        "price_rounds",
+        "penalties",
+        "appeals",
+        "payables",
+        "consumer_orders",
+        "stock_positions",
+        "overstock_offers",
+    },
 }
 
 
@@ -150,6 +195,13 @@ def test_roles_have_exactly_their_permissions():
         "compliance.change_testrecord",
         "orders.view_jitorder",
         "orders.view_penalty",
+        "logistics.view_inboundshipment",
+        "logistics.view_inboundline",
+        "logistics.view_inspection",
+        "logistics.change_inspection",
+        "logistics.view_samplingstate",
+        "logistics.change_samplingstate",
+        "logistics.view_stockposition",
     }
     assert perms(FINANCE) == reads | {
         "catalogue.view_listing",
@@ -162,6 +214,10 @@ def test_roles_have_exactly_their_permissions():
         "suppliers.change_withdrawalrequest",
         "orders.view_penalty",
         "orders.view_appeal",
+        "orders.view_payable",
+        "orders.view_consumerorder",
+        "logistics.view_stockposition",
+        "logistics.view_overstockoffer",
     }
     assert perms(OPERATORS) == reads | {
         "compliance.view_testrecord",
@@ -226,6 +282,30 @@ def test_roles_have_exactly_their_permissions():
         "orders.view_appealattachment",
         "orders.view_inspectionphoto",
         "orders.add_inspectionphoto",
+        "orders.view_consumerorder",
+        "orders.change_consumerorder",
+        "orders.view_payable",
+        "orders.change_payable",
+        # Every permission on the logistics records but the stock ledger's, which is read-only
+        # (append-only, written by the stock services alone).
+        *(
+            f"logistics.{action}_{model}"
+            for model in (
+                "warehouse",
+                "pickupcluster",
+                "pickupslot",
+                "stockingorder",
+                "inboundshipment",
+                "inboundline",
+                "inspection",
+                "samplingstate",
+                "stockposition",
+                "stocklot",
+                "overstockoffer",
+            )
+            for action in ("view", "add", "change", "delete")
+        ),
+        "logistics.view_stockmovement",
     }
 
 

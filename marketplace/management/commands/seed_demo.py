@@ -18,6 +18,7 @@ from accounts.models import ApiClient, Scope, User
 from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
 from accounts.services import api_client_create, api_key_authenticate, api_key_issue
 from catalogue.demo import seed_catalogue
+from logistics.demo import seed_logistics
 from marketplace.jobs import tracked_job
 from suppliers.demo import SUPPLIERS, seed_supplier
 
@@ -81,6 +82,7 @@ class Command(BaseCommand):
                 seed_supplier(demo_supplier, operator=operator, owner=owner)
                 job.advance()
             seed_catalogue(operator=operator)
+            seed_logistics(operator=operator)
             job.advance()
             api_key = self._api_key()
             job.advance()
