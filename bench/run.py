@@ -15,7 +15,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
 
-BENCHMARKS = ["bench.api_requests", "bench.ledger_balances", "bench.jit_sweep"]
+BENCHMARKS = [
+    "bench.api_requests",
+    "bench.ledger_balances",
+    "bench.jit_sweep",
+    "bench.stock_ledger",
+]
 
 
 def main(names: list[str]) -> None:

@@ -304,7 +304,9 @@ class StockPosition(models.Model):
     updated_at = models.DateTimeField(_("updated"), default=timezone.now)
 
     class Meta:
-        ordering = ["listing", "warehouse"]
+        # The columns themselves (not the related models' orderings): pages read off the
+        # one_stock_position index.
+        ordering = ["listing_id", "warehouse_id"]
         constraints = [
             models.UniqueConstraint(fields=["listing", "warehouse"], name="one_stock_position"),
             models.CheckConstraint(condition=Q(available__gte=0), name="available_not_negative"),
@@ -378,7 +380,13 @@ class StockLot(models.Model):
         indexes = [
             models.Index(
                 fields=["received_at"], condition=Q(remaining__gt=0), name="lot_unsold_age"
-            )
+            ),
+            # A position's oldest unsold unit (the stock pages' age column): one probe.
+            models.Index(
+                fields=["position", "received_at"],
+                condition=Q(remaining__gt=0),
+                name="lot_unsold_position",
+            ),
         ]
         verbose_name = _("stock lot")
         verbose_name_plural = _("stock lots")

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import Min, OuterRef, QuerySet, Subquery
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
@@ -62,16 +62,14 @@ def overstock_offers_visible_to(user: User) -> QuerySet[OverstockOffer]:
 
 def stock_positions_visible_to(user: User) -> QuerySet[StockPosition]:
     """Positions with the age of their oldest unsold unit (`oldest_received_at`), one query per
-    page: the sums are maintained on the rows, the age is a subquery over the unsold lots."""
-    oldest = (
-        StockLot.objects.filter(position=OuterRef("pk"), remaining__gt=0)
-        .order_by()
-        .values("position")
-        .annotate(at=Min("received_at"))
-        .values("at")
-    )
+    page: the sums are maintained on the rows, the age is a subquery over the unsold lots: the
+    first by receipt, one probe of the `lot_unsold_position` index (rather than an aggregate
+    over all of them, which a deep page pays for every row it skips)."""
+    oldest = StockLot.objects.filter(position=OuterRef("pk"), remaining__gt=0).order_by(
+        "received_at"
+    )[:1]
     queryset = StockPosition.objects.select_related("listing__product", "warehouse").annotate(
-        oldest_received_at=Subquery(oldest)
+        oldest_received_at=Subquery(oldest.values("received_at"))
     )
     return _visible(user, queryset, "logistics.view_stockposition")
 

@@ -570,7 +570,9 @@ def stock(request: SupplierRequest) -> HttpResponse:
     )
     totals["reserved"] = totals["on_hand"] - totals["available"]
     page = Paginator(
-        positions.order_by("listing__product__title_en", "listing_id", "warehouse__name"),
+        # Read straight off the (listing, warehouse) index: a title sort would join and sort
+        # every position of a large supplier on each page.
+        positions.order_by("listing_id", "warehouse_id"),
         STOCK_PAGE_SIZE,
     ).get_page(request.GET.get("page"))
     now = timezone.now()

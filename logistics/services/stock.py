@@ -11,7 +11,8 @@ available total.
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -83,8 +84,18 @@ def _after_commit_stock_rule(listing_id: int) -> None:
     def run() -> None:
         from catalogue.services.listings import listing_stock_changed
 
-        listing = Listing.objects.get(pk=listing_id)
-        listing_stock_changed(listing, listing_available(listing_id))
+        # The listing and its available total in one round trip.
+        total = (
+            StockPosition.objects.filter(listing_id=OuterRef("pk"))
+            .order_by()
+            .values("listing_id")
+            .annotate(n=Sum("available"))
+            .values("n")
+        )
+        listing = Listing.objects.annotate(stock_available=Coalesce(Subquery(total), 0)).get(
+            pk=listing_id
+        )
+        listing_stock_changed(listing, listing.stock_available)
 
     transaction.on_commit(run)
 
@@ -123,11 +134,21 @@ def stock_receive(
     )
 
 
+class _Short(Exception):
+    """A candidate position found short under its lock (rolls its savepoint back)."""
+
+
 def stock_reserve(
     listing: Listing, quantity: int, *, reference: str, actor: User | None
 ) -> StockPosition:
     """Reserve `quantity` units of a listing in the warehouse holding the most available; refuse
-    (409 `out_of_stock`) when no warehouse has that many. Returns the locked position."""
+    (409 `out_of_stock`) when no warehouse has that many. Returns the locked position.
+
+    Each candidate is locked inside a savepoint, and a candidate found short under its lock is
+    rolled back to it, which gives its row lock back: an order never holds one warehouse's row
+    while it waits for another's. (Without that, two orders that ranked the warehouses in
+    different orders -- each read the figures at a different moment -- could each hold the
+    row the other waits for: a deadlock, seen in tests/logistics/test_stock_concurrency.py.)"""
     with transaction.atomic():
         candidates = list(
             StockPosition.objects.filter(listing=listing, available__gte=quantity)
@@ -135,18 +156,23 @@ def stock_reserve(
             .values_list("pk", flat=True)[:3]
         )
         for pk in candidates:
-            # Re-checked under the lock: another order may have taken the units meanwhile.
-            position = StockPosition.objects.select_for_update().get(pk=pk)
-            if position.available >= quantity:
-                _move(
-                    position,
-                    Kind.RESERVATION,
-                    on_hand=0,
-                    available=-quantity,
-                    reference=reference,
-                    actor=actor,
-                )
-                return position
+            try:
+                with transaction.atomic():
+                    # Re-checked under the lock: another order may have taken the units.
+                    position = StockPosition.objects.select_for_update().get(pk=pk)
+                    if position.available < quantity:
+                        raise _Short
+                    _move(
+                        position,
+                        Kind.RESERVATION,
+                        on_hand=0,
+                        available=-quantity,
+                        reference=reference,
+                        actor=actor,
+                    )
+                    return position
+            except _Short:
+                continue
         available = listing_available(listing.pk)
         raise DomainError(
             "out_of_stock",
