@@ -33,6 +33,7 @@ from accounts.models import User
 from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
+from marketplace.paginator import KeysFirstPaginator
 
 from .models import (
     InboundLine,
@@ -1100,6 +1101,7 @@ class StockFilter(admin.SimpleListFilter):
 
 @admin.register(StockPosition)
 class StockPositionAdmin(ReadOnlyAdmin):
+    paginator = KeysFirstPaginator  # deep pages of a large list stay fast
     """Per listing and warehouse, the ledger's sums (maintained with every movement) and the age
     of the oldest unsold unit: one query per page."""
 

@@ -58,6 +58,7 @@ from logistics.services.inbound import (
 )
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.errors import DomainError
+from marketplace.paginator import KeysFirstPaginator
 from orders.models import Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
 
@@ -569,7 +570,7 @@ def stock(request: SupplierRequest) -> HttpResponse:
         positions=Count("id"),
     )
     totals["reserved"] = totals["on_hand"] - totals["available"]
-    page = Paginator(
+    page = KeysFirstPaginator(
         # Read straight off the (listing, warehouse) index: a title sort would join and sort
         # every position of a large supplier on each page.
         positions.order_by("listing_id", "warehouse_id"),

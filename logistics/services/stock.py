@@ -5,7 +5,8 @@ Every change goes through `_move`: lock the position, check the result stays wit
 (available never below zero, never above on hand), insert the movement, update the position.
 Two consumer orders for the last unit serialise on the lock; the second sees nothing available
 and is refused. After the commit, the catalogue's auto pause/resume sees the listing's new
-available total.
+available total whenever a change can matter to it: when a position empties or refills (a
+change that leaves a position above zero leaves the listing's total above zero too).
 """
 
 from __future__ import annotations
@@ -71,10 +72,14 @@ def _move(
         sold=F("sold") + sold,
         updated_at=timezone.now(),
     )
+    was_available = position.available > 0
     position.on_hand += on_hand
     position.available += available
     position.sold += sold
-    _after_commit_stock_rule(position.listing_id)
+    if was_available != (position.available > 0):
+        # Only a position emptying or refilling can move the listing's total across zero,
+        # which is all the catalogue's pause/resume rule looks at.
+        _after_commit_stock_rule(position.listing_id)
     return movement
 
 
