@@ -1167,7 +1167,7 @@ class MarkdownActionForm(ActionForm):
         label=_("Markdown:"),
         required=False,
         widget=forms.TextInput(
-            attrs={"size": 60, "placeholder": _("required: e.g. -30% for 14 days")}
+            attrs={"size": 60, "placeholder": _("required: e.g. 30 percent off for 14 days")}
         ),
     )
 

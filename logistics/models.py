@@ -189,7 +189,7 @@ class InboundLine(models.Model):
     shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
     listing = models.ForeignKey("catalogue.Listing", on_delete=models.PROTECT, related_name="+")
     declared = models.PositiveIntegerField(_("declared"))
-    received = models.PositiveIntegerField(_("received"), null=True, blank=True)
+    received = models.PositiveIntegerField(_("units received"), null=True, blank=True)
     damaged = models.PositiveIntegerField(_("damaged"), default=0)
     counted_at = models.DateTimeField(_("counted"), null=True, blank=True)
 

@@ -17,7 +17,15 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import InboundShipment, OverstockOffer, StockingOrder, StockLot, StockPosition
+from .models import (
+    InboundShipment,
+    OverstockOffer,
+    PickupSlot,
+    StockingOrder,
+    StockLot,
+    StockPosition,
+)
+from .services.inbound import pickup_cluster_of
 
 AGE_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
 
@@ -86,3 +94,18 @@ def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[
         units = sum(in_bucket.values_list("remaining", flat=True))
         buckets.append({"low": low, "high": high, "units": int(units)})
     return buckets
+
+
+def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
+    """A supplier user sees the upcoming runs of the cluster its factories are in (none when no
+    factory is in a served cluster); staff who may view pickup slots see every run."""
+    slots = PickupSlot.objects.select_related("cluster", "warehouse")
+    supplier_id = _supplier_id(user)
+    if supplier_id is not None:
+        cluster = pickup_cluster_of(supplier_id)
+        if cluster is None:
+            return slots.none()
+        return slots.filter(cluster=cluster, date__gte=timezone.localdate())
+    if not hasattr(user, "api_client") and user.has_perm("logistics.view_pickupslot"):
+        return slots
+    return slots.none()

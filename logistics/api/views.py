@@ -36,6 +36,7 @@ from logistics.models import (
 )
 from logistics.selectors import (
     overstock_offers_visible_to,
+    pickup_slots_visible_to,
     shipments_visible_to,
     stock_ageing,
     stock_positions_visible_to,
@@ -46,13 +47,12 @@ from logistics.services.inbound import (
     inbound_book,
     inbound_cancel,
     inbound_create,
-    pickup_cluster_of,
     stocking_order_accept,
     stocking_order_decline,
 )
 from logistics.services.overstock import overstock_leave, overstock_take_back
+from marketplace.api.exceptions import flat_fields
 from marketplace.errors import DomainError
-from orders.api.views import _flat_fields
 from suppliers.api.serializers import error_responses
 
 from .filters import (
@@ -197,21 +197,6 @@ class StockingOrderDeclineApi(APIView):
 # --- Pickup slots -----------------------------------------------------------------------------
 
 
-def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
-    """A supplier user sees the upcoming runs of the cluster its factories are in (none when no
-    factory is in a served cluster); staff who may view pickup slots see every run."""
-    slots = PickupSlot.objects.select_related("cluster", "warehouse")
-    supplier_id = _supplier_id(user)
-    if supplier_id is not None:
-        cluster = pickup_cluster_of(supplier_id)
-        if cluster is None:
-            return slots.none()
-        return slots.filter(cluster=cluster, date__gte=timezone.localdate())
-    if not hasattr(user, "api_client") and user.has_perm("logistics.view_pickupslot"):
-        return slots
-    return slots.none()
-
-
 class PickupSlotListApi(generics.ListAPIView[PickupSlot]):
     """Circular pickup runs, soonest first: a supplier user the upcoming runs of its cluster,
     staff who may view them all. Integrators get 403. Filter by `cluster`, `date_after` and
@@ -295,7 +280,7 @@ class InboundShipmentListCreateApi(InboundShipmentApiBase, generics.ListAPIView[
         user = _caller(request)
         data = InboundShipmentCreateInput(data=request.data)
         if not data.is_valid():
-            raise serializers.ValidationError(_flat_fields(data.errors))
+            raise serializers.ValidationError(flat_fields(data.errors))
         values: dict[str, Any] = data.validated_data
         order = stocking_orders_visible_to(user).filter(pk=values["stocking_order"]).first()
         if order is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -58,7 +59,7 @@ def listing_stocking_cap(listing: Listing) -> int | None:
         ).aggregate(n=Sum("on_hand"))["n"]
         or 0
     )
-    rate = None if not sold else type(settings.RETURN_RATE_LIMIT)(returned) / sold
+    rate = None if not sold else Decimal(returned) / sold
     return stocking_cap(
         first_batch_passed=listing.first_batch_accepted_at is not None,
         return_rate=rate,

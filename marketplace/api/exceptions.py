@@ -79,3 +79,26 @@ def api_not_found(request: HttpRequest, exception: Exception | None = None) -> J
 
 def api_server_error(request: HttpRequest) -> JsonResponse:
     return _json_error("server_error", "An unexpected error occurred; it has been logged.", 500)
+
+
+def flat_fields(errors: Any, prefix: str = "") -> dict[str, list[str]]:
+    """Nested serializer errors as the error body's flat `fields`: `orders[2].waybill`."""
+    if isinstance(errors, dict):
+        flat: dict[str, list[str]] = {}
+        for name, value in errors.items():
+            if name == "non_field_errors" and prefix:
+                path = prefix
+            elif isinstance(name, int):  # a list's errors by position
+                path = f"{prefix}[{name}]"
+            else:
+                path = f"{prefix}.{name}" if prefix else str(name)
+            flat.update(flat_fields(value, path))
+        return flat
+    if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
+        flat = {}
+        for index, item in enumerate(errors):
+            flat.update(flat_fields(item, f"{prefix}[{index}]"))
+        return flat
+    if not errors:
+        return {}
+    return {prefix or "non_field_errors": [str(item) for item in errors]}

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, Scope, User
+from marketplace.api.exceptions import flat_fields
 from marketplace.errors import DomainError
 from orders.models import JitOrder, Penalty
 from orders.selectors import orders_visible_to, penalties_visible_to
@@ -55,29 +56,6 @@ from .serializers import (
 
 def _caller(request: Request) -> User:
     return cast(User, request.user)
-
-
-def _flat_fields(errors: Any, prefix: str = "") -> dict[str, list[str]]:
-    """Nested serializer errors as the error body's flat `fields`: `orders[2].waybill`."""
-    if isinstance(errors, dict):
-        flat: dict[str, list[str]] = {}
-        for name, value in errors.items():
-            if name == "non_field_errors" and prefix:
-                path = prefix
-            elif isinstance(name, int):  # a list's errors by position
-                path = f"{prefix}[{name}]"
-            else:
-                path = f"{prefix}.{name}" if prefix else str(name)
-            flat.update(_flat_fields(value, path))
-        return flat
-    if isinstance(errors, list) and any(isinstance(item, dict | list) for item in errors):
-        flat = {}
-        for index, item in enumerate(errors):
-            flat.update(_flat_fields(item, f"{prefix}[{index}]"))
-        return flat
-    if not errors:
-        return {}
-    return {prefix or "non_field_errors": [str(item) for item in errors]}
 
 
 def _own_order(user: User, pk: int) -> JitOrder:
@@ -204,7 +182,7 @@ class JitOrderShipManyApi(APIView):
         user = _caller(request)
         data = ShipManyInput(data=request.data)
         if not data.is_valid():
-            raise serializers.ValidationError(_flat_fields(data.errors))
+            raise serializers.ValidationError(flat_fields(data.errors))
         rows: list[dict[str, Any]] = data.validated_data["orders"]
         found = orders_visible_to(user).in_bulk([row["id"] for row in rows])
         missing = {
