@@ -12,13 +12,14 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
 
 from .models import (
     InboundShipment,
+    Inspection,
     OverstockOffer,
     PickupSlot,
     StockingOrder,
@@ -109,3 +110,16 @@ def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
     if not hasattr(user, "api_client") and user.has_perm("logistics.view_pickupslot"):
         return slots
     return slots.none()
+
+
+def lot_record(supplier_id: int, *, days: int = 30, now: datetime | None = None) -> dict[str, int]:
+    """Lots inspected and rejected over the last `days` (original inspections only): the
+    warehouse quality rejection a supplier's scorecard counts."""
+    since = (now or timezone.now()) - timedelta(days=days)
+    found = Inspection.objects.filter(
+        supplier_id=supplier_id, inspected_at__gte=since, resubmitted=False
+    ).aggregate(
+        inspected=Count("pk"),
+        rejected=Count("pk", filter=Q(result=Inspection.Result.REJECTED)),
+    )
+    return {"days": days, "inspected": found["inspected"], "rejected": found["rejected"]}

@@ -38,6 +38,7 @@ from logistics.models import (
     StockPosition,
 )
 from logistics.selectors import (
+    lot_record,
     overstock_offers_visible_to,
     shipments_visible_to,
     stock_ageing,
@@ -425,7 +426,12 @@ def shipments(request: SupplierRequest) -> HttpResponse:
     return render(
         request,
         "portal/logistics/shipments.html",
-        {"form": form, "filtered": bool(status), "page_obj": page},
+        {
+            "form": form,
+            "filtered": bool(status),
+            "page_obj": page,
+            "lots": lot_record(request.membership.supplier_id),
+        },
     )
 
 

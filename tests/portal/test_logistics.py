@@ -634,3 +634,14 @@ def test_every_page_renders_in_chinese(client, secret, settings):
         response = client.get(url)
         assert response.status_code == 200, url
         assert '<html lang="zh-hans">' in response.content.decode(), url
+
+
+def test_the_shipments_page_shows_the_suppliers_lot_record(client):
+    listing = stocked_listing()
+    receive_stock(listing, 20, warehouse=WarehouseFactory())
+    receive_stock(listing, 20, warehouse=WarehouseFactory(), defects=3)
+    other = stocked_listing()
+    receive_stock(other, 20, warehouse=WarehouseFactory(), defects=3)  # not counted for us
+    client.force_login(MembershipFactory(supplier=listing.supplier).user)
+    page = client.get(reverse("portal:shipments")).content.decode()
+    assert "Last 30 days: 1 of 2 lots rejected at inspection." in page
