@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
 from accounts.models import User
-from marketplace.admin import ReadOnlyInline
+from marketplace.admin import ReadOnlyInline, admin_actor, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -66,10 +66,6 @@ S = Listing.Status
 EMPTY = "-"
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _post(request: HttpRequest, name: str) -> str:
     return request.POST.get(name, "").strip()
 
@@ -90,16 +86,12 @@ def _apply_each(
     return done
 
 
-def _success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
-    model_admin.message_user(request, text, level=messages.SUCCESS)
-
-
 def _report(
     model_admin: admin.ModelAdmin, request: HttpRequest, done: list[Any], message: Any
 ) -> None:
     """`message` is an ngettext_lazy(singular, plural, "n")."""
     if done:
-        _success(model_admin, request, message % {"n": len(done)})
+        report_success(model_admin, request, message % {"n": len(done)})
 
 
 def _money(value: Decimal | None, currency: str = "CNY") -> str:
@@ -590,7 +582,7 @@ class ListingAdmin(admin.ModelAdmin):
                     form.instance,
                     market=market,
                     amount=price_form.cleaned_data["amount"],
-                    actor=_actor(request),
+                    actor=admin_actor(request),
                 )
             except DomainError as error:
                 self.message_user(request, f"{market}: {error.message}", level=messages.ERROR)
@@ -605,7 +597,7 @@ class ListingAdmin(admin.ModelAdmin):
     def _move(
         self, request: HttpRequest, queryset: QuerySet[Listing], target: str, **kwargs: Any
     ) -> list[Listing]:
-        actor = _actor(request)
+        actor = admin_actor(request)
         return _apply_each(
             self,
             request,
@@ -650,13 +642,13 @@ class ListingAdmin(admin.ModelAdmin):
                 "they resume by themselves when stock arrives.",
                 len(paused),
             ) % {"n": len(paused)}
-        _success(self, request, text)
+        report_success(self, request, text)
 
     @admin.action(
         description=_("Publish (approved listings with a retail price)"), permissions=["change"]
     )
     def publish(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
-        actor = _actor(request)
+        actor = admin_actor(request)
         results = _apply_each(
             self, request, queryset, lambda listing: listing_publish(listing, actor=actor)
         )
@@ -680,7 +672,7 @@ class ListingAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resume paused listings"), permissions=["change"])
     def resume(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
-        actor = _actor(request)
+        actor = admin_actor(request)
         reason = _post(request, "reason") or str(_("Resumed by an operator."))
 
         def resume_one(listing: Listing) -> Listing:
@@ -727,7 +719,7 @@ class ListingAdmin(admin.ModelAdmin):
                 level=messages.ERROR,
             )
             return
-        actor = _actor(request)
+        actor = admin_actor(request)
         done = _apply_each(
             self,
             request,
@@ -741,7 +733,7 @@ class ListingAdmin(admin.ModelAdmin):
                 "Retail price in %(market)s set on %(n)d listings.",
                 n,
             )
-            _success(self, request, text % {"n": n, "market": market})
+            report_success(self, request, text % {"n": n, "market": market})
 
 
 # --- Price rounds -----------------------------------------------------------------------------
@@ -873,7 +865,7 @@ class PriceRoundAdmin(PreparedRowsAdmin):
 
     @admin.action(description=_("Accept the proposed price"), permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[PriceRound]) -> None:
-        actor, note = _actor(request), _post(request, "note")
+        actor, note = admin_actor(request), _post(request, "note")
         self._answer(
             request,
             queryset,
@@ -886,7 +878,7 @@ class PriceRoundAdmin(PreparedRowsAdmin):
     )
     def counter(self, request: HttpRequest, queryset: QuerySet[PriceRound]) -> None:
         actor, note, price = (
-            _actor(request),
+            admin_actor(request),
             _post(request, "note"),
             _post(request, "counter_price"),
         )
@@ -899,7 +891,7 @@ class PriceRoundAdmin(PreparedRowsAdmin):
 
     @admin.action(description=_("Reject (note required)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[PriceRound]) -> None:
-        actor, note = _actor(request), _post(request, "note")
+        actor, note = admin_actor(request), _post(request, "note")
         self._answer(
             request,
             queryset,
@@ -1130,7 +1122,7 @@ class TenderAdmin(admin.ModelAdmin):
         self, request: HttpRequest, obj: Tender | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"actor": _actor(request)})
+        return type(form.__name__, (form,), {"actor": admin_actor(request)})
 
     def save_model(self, request: HttpRequest, obj: Tender, form: Any, change: bool) -> None:
         # Opened by the service while the form was cleaned (TenderOpenForm.clean).
@@ -1160,7 +1152,7 @@ class TenderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Close now (due tenders)"), permissions=["change"])
     def close_now(self, request: HttpRequest, queryset: QuerySet[Tender]) -> None:
-        actor = _actor(request)
+        actor = admin_actor(request)
 
         def close(tender: Tender) -> Tender:
             if tender.status != Tender.Status.OPEN:
@@ -1178,7 +1170,7 @@ class TenderAdmin(admin.ModelAdmin):
         if done:
             n = len(done)
             awarded = sum(1 for t in done if t.status == Tender.Status.AWARDED)
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext(

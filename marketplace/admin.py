@@ -2,7 +2,8 @@ from __future__ import annotations
 
 import json
 import secrets
-from typing import Any
+from collections.abc import Callable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,6 +16,9 @@ from django.utils.translation import ngettext
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
+from accounts.models import User
+
+from .errors import DomainError
 from .events import EVENT_KINDS, replay
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
@@ -303,3 +307,31 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
         if not request.user.is_superuser:
             kwargs["form"] = RetimePeriodicTaskForm
         return super().get_form(request, obj, change, **kwargs)
+
+
+def admin_actor(request: HttpRequest) -> User:
+    """The signed-in operator, as the services' actor."""
+    return cast(User, request.user)
+
+
+def apply_each(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    rows: QuerySet[Any],
+    act: Callable[[Any], object],
+) -> int:
+    """Call the service on each row; a refusal is reported for that row and the others go on.
+    Returns how many the service accepted."""
+    done = 0
+    for row in rows:
+        try:
+            act(row)
+        except DomainError as error:
+            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
+        else:
+            done += 1
+    return done
+
+
+def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
+    model_admin.message_user(request, text, level=messages.SUCCESS)

@@ -11,9 +11,8 @@ from __future__ import annotations
 import json
 import mimetypes
 import os
-from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -31,8 +30,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.models import User
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -54,33 +52,6 @@ Status = JitOrder.Status
 EMPTY = "-"
 PHOTO_MAX_FILES = 10
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
-
-
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
-def _apply_each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet[Any],
-    act: Callable[[Any], object],
-) -> int:
-    """Call the service on each row; a refusal is reported for that row and the others go on.
-    Returns how many the service accepted."""
-    done = 0
-    for row in rows:
-        try:
-            act(row)
-        except DomainError as error:
-            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
-        else:
-            done += 1
-    return done
-
-
-def _success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
-    model_admin.message_user(request, text, level=messages.SUCCESS)
 
 
 def evidence_pretty(evidence: dict[str, Any] | None) -> str:
@@ -330,15 +301,15 @@ class JitOrderAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def receive(self, request: HttpRequest, queryset: QuerySet[JitOrder]) -> None:
-        actor = _actor(request)
-        done = _apply_each(
+        actor = admin_actor(request)
+        done = apply_each(
             self,
             request,
             queryset,
             lambda order: order_receive(order, quantity=order.quantity, actor=actor),
         )
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext("%(n)d order received.", "%(n)d orders received.", done) % {"n": done},
@@ -346,12 +317,12 @@ class JitOrderAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Accept at inspection"), permissions=["change"])
     def accept_inspection(self, request: HttpRequest, queryset: QuerySet[JitOrder]) -> None:
-        actor = _actor(request)
-        done = _apply_each(
+        actor = admin_actor(request)
+        done = apply_each(
             self, request, queryset, lambda order: order_inspect(order, accept=True, actor=actor)
         )
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext("%(n)d order accepted.", "%(n)d orders accepted.", done) % {"n": done},
@@ -410,7 +381,7 @@ class JitOrderAdmin(admin.ModelAdmin):
                 order_inspect(
                     order,
                     accept=False,
-                    actor=_actor(request),
+                    actor=admin_actor(request),
                     defect_notes=form.cleaned_data["defect_notes"],
                     photos=form.cleaned_data["photos"],
                 )
@@ -420,7 +391,7 @@ class JitOrderAdmin(admin.ModelAdmin):
                 self.message_user(request, error.message, level=messages.ERROR)
             else:
                 self.log_change(request, order, "Rejected for quality.")
-                _success(
+                report_success(
                     self,
                     request,
                     str(_("Order %(id)s rejected for quality; the sweep assesses the penalty."))
@@ -649,8 +620,8 @@ class AppealAdmin(admin.ModelAdmin):
         return _file_response(attachment.file)
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Appeal], *, waive: bool) -> int:
-        actor, reason = _actor(request), request.POST.get("reason", "").strip()
-        return _apply_each(
+        actor, reason = admin_actor(request), request.POST.get("reason", "").strip()
+        return apply_each(
             self,
             request,
             queryset,
@@ -661,7 +632,7 @@ class AppealAdmin(admin.ModelAdmin):
     def uphold(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> None:
         done = self._decide(request, queryset, waive=False)
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext("%(n)d penalty upheld.", "%(n)d penalties upheld.", done) % {"n": done},
@@ -674,7 +645,7 @@ class AppealAdmin(admin.ModelAdmin):
     def waive(self, request: HttpRequest, queryset: QuerySet[Appeal]) -> None:
         done = self._decide(request, queryset, waive=True)
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext(
@@ -730,7 +701,7 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
     actions = ["fulfil", "cancel_consumer_orders", export_csv]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ConsumerOrder]:
-        return consumer_orders_visible_to(_actor(request)).select_related(
+        return consumer_orders_visible_to(admin_actor(request)).select_related(
             "listing__product", "supplier", "warehouse"
         )
 
@@ -746,12 +717,12 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
         description=_("Fulfil (the sale: the payable is recorded)"), permissions=["change"]
     )
     def fulfil(self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]) -> None:
-        actor = _actor(request)
-        done = _apply_each(
+        actor = admin_actor(request)
+        done = apply_each(
             self, request, queryset, lambda order: consumer_order_fulfil(order, actor=actor)
         )
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext("%(n)d order fulfilled.", "%(n)d orders fulfilled.", done) % {"n": done},
@@ -761,12 +732,12 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
     def cancel_consumer_orders(
         self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]
     ) -> None:
-        actor = _actor(request)
-        done = _apply_each(
+        actor = admin_actor(request)
+        done = apply_each(
             self, request, queryset, lambda order: consumer_order_cancel(order, actor=actor)
         )
         if done:
-            _success(
+            report_success(
                 self,
                 request,
                 ngettext("%(n)d order cancelled.", "%(n)d orders cancelled.", done) % {"n": done},
@@ -794,7 +765,7 @@ class PayableAdmin(ReadOnlyAdmin):
     actions = [export_csv]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payable]:
-        return payables_visible_to(_actor(request)).select_related("supplier")
+        return payables_visible_to(admin_actor(request)).select_related("supplier")
 
     @admin.display(description=_("consumer order"), ordering="order_id")
     def order_link(self, payable: Payable) -> str:

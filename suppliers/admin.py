@@ -4,8 +4,7 @@ and the refusal is shown as a message or a form error."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -17,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from accounts.models import User
+from marketplace.admin import admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.models import Event
@@ -56,31 +56,8 @@ class ReasonActionForm(ActionForm):
     )
 
 
-def _actor(request: HttpRequest) -> User:
-    return cast(User, request.user)
-
-
 def _reason(request: HttpRequest) -> str:
     return request.POST.get("reason", "").strip()
-
-
-def _apply_each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet[Any],
-    act: Callable[[Any], object],
-) -> int:
-    """Call the service on each row; a refusal is reported for that row and the others go on.
-    Returns how many the service accepted."""
-    done = 0
-    for row in rows:
-        try:
-            act(row)
-        except DomainError as error:
-            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
-        else:
-            done += 1
-    return done
 
 
 class LatestRowsFormSet(BaseInlineFormSet):
@@ -265,8 +242,8 @@ class SupplierAdmin(admin.ModelAdmin):
         description=_("Approve the applications (start onboarding)"), permissions=["change"]
     )
     def approve(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_approve(s, actor=actor, reason=reason)
         )
         self._report(
@@ -284,8 +261,8 @@ class SupplierAdmin(admin.ModelAdmin):
         permissions=["change"],
     )
     def request_changes(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self,
             request,
             queryset,
@@ -303,8 +280,8 @@ class SupplierAdmin(admin.ModelAdmin):
         description=_("Reject the applications (reason required)"), permissions=["change"]
     )
     def reject(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_reject(s, actor=actor, reason=reason)
         )
         self._report(
@@ -315,8 +292,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Activate (onboarding done)"), permissions=["change"])
     def activate(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_activate(s, actor=actor, reason=reason)
         )
         self._report(
@@ -325,8 +302,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Suspend (reason required)"), permissions=["change"])
     def suspend(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_suspend(s, actor=actor, reason=reason)
         )
         self._report(
@@ -337,8 +314,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reinstate suspended suppliers"), permissions=["change"])
     def reinstate(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_reinstate(s, actor=actor, reason=reason)
         )
         self._report(
@@ -349,8 +326,8 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Terminate (reason required)"), permissions=["change"])
     def terminate(self, request: HttpRequest, queryset: QuerySet[Supplier]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda s: supplier_terminate(s, actor=actor, reason=reason)
         )
         self._report(
@@ -545,7 +522,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         **kwargs: Any,
     ) -> Any:
         form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"actor": _actor(request)})
+        return type(form.__name__, (form,), {"actor": admin_actor(request)})
 
     def save_model(self, request: HttpRequest, obj: LedgerEntry, form: Any, change: bool) -> None:
         # Posted by the service while the form was cleaned (LedgerPostingForm.clean).
@@ -605,8 +582,8 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Approve and pay out"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[WithdrawalRequest]) -> None:
-        actor = _actor(request)
-        done = _apply_each(self, request, queryset, lambda w: withdrawal_approve(w, actor=actor))
+        actor = admin_actor(request)
+        done = apply_each(self, request, queryset, lambda w: withdrawal_approve(w, actor=actor))
         if done:
             self.message_user(
                 request,
@@ -617,8 +594,8 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Reject (reason required)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[WithdrawalRequest]) -> None:
-        actor, reason = _actor(request), _reason(request)
-        done = _apply_each(
+        actor, reason = admin_actor(request), _reason(request)
+        done = apply_each(
             self, request, queryset, lambda w: withdrawal_reject(w, actor=actor, reason=reason)
         )
         if done:

@@ -1,0 +1,239 @@
+"""Stock positions with their latest movements, and overstock offers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin_export import export_csv
+from marketplace.paginator import KeysFirstPaginator
+
+from ..models import (
+    OverstockOffer,
+    StockMovement,
+    StockPosition,
+)
+from ..selectors import (
+    overstock_offers_visible_to,
+    stock_positions_visible_to,
+)
+from ..services.overstock import overstock_mark_down
+from .common import (
+    EMPTY,
+    LATEST_MOVEMENTS,
+    _listing_title,
+)
+
+
+class LatestMovementsFormSet(BaseInlineFormSet):
+    def get_queryset(self) -> QuerySet[Any]:
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset()[:LATEST_MOVEMENTS]
+        return self._queryset
+
+
+class MovementInline(ReadOnlyInline):
+    """The position's latest movements; the ledger is append-only and written by the services."""
+
+    model = StockMovement
+    formset = LatestMovementsFormSet
+    fields = readonly_fields = (
+        "occurred_at",
+        "kind",
+        "on_hand",
+        "available",
+        "owner",
+        "reference",
+        "actor",
+    )
+    ordering = ["-occurred_at", "-id"]
+    verbose_name_plural = _("latest stock movements (50)")
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockMovement]:
+        return super().get_queryset(request).select_related("owner", "actor")
+
+
+class StockFilter(admin.SimpleListFilter):
+    title = _("stock")
+    parameter_name = "stock"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [
+            ("on_hand", _("Units on hand")),
+            ("reserved", _("With reservations")),
+            ("sold_out", _("Nothing available")),
+        ]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        from django.db.models import F
+
+        if self.value() == "on_hand":
+            return queryset.filter(on_hand__gt=0)
+        if self.value() == "reserved":
+            return queryset.filter(on_hand__gt=F("available"))
+        if self.value() == "sold_out":
+            return queryset.filter(available=0)
+        return queryset
+
+
+@admin.register(StockPosition)
+class StockPositionAdmin(ReadOnlyAdmin):
+    paginator = KeysFirstPaginator  # deep pages of a large list stay fast
+    """Per listing and warehouse, the ledger's sums (maintained with every movement) and the age
+    of the oldest unsold unit: one query per page."""
+
+    list_display = [
+        "listing_title",
+        "warehouse",
+        "supplier",
+        "on_hand",
+        "available",
+        "reserved_units",
+        "sold",
+        "oldest",
+        "updated_at",
+    ]
+    list_filter = [StockFilter, "warehouse", "warehouse__kind"]
+    search_fields = [
+        "listing__product__title_en",
+        "listing__product__title_zh",
+        "supplier__name_en",
+        "supplier__name_zh",
+    ]
+    show_full_result_count = False
+    readonly_fields = (
+        "listing_title",
+        "warehouse",
+        "supplier",
+        "on_hand",
+        "available",
+        "reserved_units",
+        "sold",
+        "oldest",
+        "updated_at",
+    )
+    fields = readonly_fields
+    inlines = [MovementInline]
+    actions = [export_csv]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[StockPosition]:
+        return stock_positions_visible_to(admin_actor(request)).select_related("supplier")
+
+    @admin.display(description=_("listing"), ordering="listing__product__title_en")
+    def listing_title(self, position: StockPosition) -> str:
+        return _listing_title(position.listing)
+
+    @admin.display(description=_("reserved"))
+    def reserved_units(self, position: StockPosition) -> int:
+        return position.reserved
+
+    @admin.display(description=_("oldest unsold unit"), ordering="oldest_received_at")
+    def oldest(self, position: StockPosition) -> str:
+        at = getattr(position, "oldest_received_at", None)
+        if at is None:
+            return EMPTY
+        days = (timezone.now() - at).days
+        return str(_("%(days)d days (%(date)s)")) % {
+            "days": days,
+            "date": timezone.localdate(at).isoformat(),
+        }
+
+
+class MarkdownActionForm(ActionForm):
+    note = forms.CharField(
+        label=_("Markdown:"),
+        required=False,
+        widget=forms.TextInput(
+            attrs={"size": 60, "placeholder": _("required: e.g. 30 percent off for 14 days")}
+        ),
+    )
+
+
+@admin.register(OverstockOffer)
+class OverstockOfferAdmin(admin.ModelAdmin):
+    """Stock unsold for 90 days offered back to its supplier; what the supplier leaves for a
+    markdown, an operator decides (the action, with the markdown as its note)."""
+
+    action_form = MarkdownActionForm
+    list_display = [
+        "id",
+        "supplier",
+        "listing_title",
+        "warehouse",
+        "quantity",
+        "received_at",
+        "status",
+        "offered_at",
+        "decided_at",
+        "markdown_note",
+    ]
+    list_filter = ["status", "offered_at"]
+    search_fields = ["supplier__name_en", "supplier__name_zh", "markdown_note"]
+    show_full_result_count = False
+    readonly_fields = (
+        "supplier",
+        "listing_title",
+        "warehouse",
+        "quantity",
+        "received_at",
+        "status",
+        "offered_at",
+        "decided_at",
+        "markdown_note",
+    )
+    fields = readonly_fields
+    actions = ["record_markdown", export_csv]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[OverstockOffer]:
+        return overstock_offers_visible_to(admin_actor(request)).select_related(
+            "supplier", "lot__position__warehouse"
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # the daily overstock job makes the offers
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # The change permission is for the markdown action; an offer is never edited.
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    @admin.display(description=_("listing"))
+    def listing_title(self, offer: OverstockOffer) -> str:
+        return _listing_title(offer.lot.position.listing)
+
+    @admin.display(description=_("warehouse"))
+    def warehouse(self, offer: OverstockOffer) -> Any:
+        return offer.lot.position.warehouse
+
+    @admin.display(description=_("received"), ordering="lot__received_at")
+    def received_at(self, offer: OverstockOffer) -> Any:
+        return offer.lot.received_at
+
+    @admin.action(description=_("Record the markdown (note required)"), permissions=["change"])
+    def record_markdown(self, request: HttpRequest, queryset: QuerySet[OverstockOffer]) -> None:
+        actor, note = admin_actor(request), request.POST.get("note", "").strip()
+        done = apply_each(
+            self,
+            request,
+            queryset,
+            lambda offer: overstock_mark_down(offer, actor=actor, note=note),
+        )
+        if done:
+            report_success(
+                self,
+                request,
+                ngettext("%(n)d markdown recorded.", "%(n)d markdowns recorded.", done)
+                % {"n": done},
+            )
