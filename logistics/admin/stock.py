@@ -7,15 +7,20 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
 from marketplace.admin_export import export_csv
+from marketplace.errors import DomainError
 from marketplace.paginator import KeysFirstPaginator
 
 from ..models import (
@@ -28,9 +33,11 @@ from ..selectors import (
     stock_positions_visible_to,
 )
 from ..services.overstock import overstock_mark_down
+from ..services.stock import stock_write_off
 from .common import (
     EMPTY,
     LATEST_MOVEMENTS,
+    _form_error,
     _listing_title,
 )
 
@@ -88,9 +95,11 @@ class StockFilter(admin.SimpleListFilter):
 
 @admin.register(StockPosition)
 class StockPositionAdmin(ReadOnlyAdmin):
-    paginator = KeysFirstPaginator  # deep pages of a large list stay fast
     """Per listing and warehouse, the ledger's sums (maintained with every movement) and the age
-    of the oldest unsold unit: one query per page."""
+    of the oldest unsold unit: one query per page. Operators who may change positions write off
+    damaged or lost units on the position's page (a write-off movement, through the service)."""
+
+    paginator = KeysFirstPaginator  # deep pages of a large list stay fast
 
     list_display = [
         "listing_title",
@@ -129,6 +138,73 @@ class StockPositionAdmin(ReadOnlyAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[StockPosition]:
         return stock_positions_visible_to(admin_actor(request)).select_related("supplier")
 
+    def get_urls(self) -> list[URLPattern]:
+        return [
+            path(
+                "<int:object_id>/write-off/",
+                self.admin_site.admin_view(self.write_off_view),
+                name="logistics_stockposition_write_off",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _may_write_off(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("logistics.change_stockposition")
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        extra = dict(extra_context or {})
+        if self._may_write_off(request) and str(object_id).isdigit():
+            extra["write_off_form"] = WriteOffForm()
+            extra["write_off_url"] = reverse(
+                "admin:logistics_stockposition_write_off", args=[object_id]
+            )
+        return super().change_view(request, object_id, form_url, extra)
+
+    def write_off_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        if not self._may_write_off(request):
+            raise PermissionDenied
+        position = get_object_or_404(self.get_queryset(request), pk=object_id)
+        change_url = reverse("admin:logistics_stockposition_change", args=[position.pk])
+        form = WriteOffForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                stock_write_off(
+                    position,
+                    form.cleaned_data["quantity"],
+                    reason=form.cleaned_data["reason"],
+                    actor=admin_actor(request),
+                )
+            except DomainError as error:
+                _form_error(form, error)
+            else:
+                report_success(
+                    self,
+                    request,
+                    str(_("%(n)d units written off.")) % {"n": form.cleaned_data["quantity"]},
+                )
+                return redirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/logistics/form_page.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Write off stock"),
+                "opts": self.opts,
+                "subject": f"{_listing_title(position.listing)} · {position.warehouse}",
+                "subject_url": change_url,
+                "intro": _("%(available)d available of %(on_hand)d on hand.")
+                % {"available": position.available, "on_hand": position.on_hand},
+                "form": form,
+                "submit": _("Write off"),
+            },
+        )
+
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, position: StockPosition) -> str:
         return _listing_title(position.listing)
@@ -147,6 +223,11 @@ class StockPositionAdmin(ReadOnlyAdmin):
             "days": days,
             "date": timezone.localdate(at).isoformat(),
         }
+
+
+class WriteOffForm(forms.Form):
+    quantity = forms.IntegerField(label=_("units"), min_value=1)
+    reason = forms.CharField(label=_("why"), max_length=50)
 
 
 class MarkdownActionForm(ActionForm):

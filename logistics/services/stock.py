@@ -223,3 +223,30 @@ def stock_remove(
     )
     _take_fifo(position, quantity)
     return movement
+
+
+def stock_write_off(
+    position: StockPosition, quantity: int, *, reason: str, actor: User
+) -> StockMovement:
+    """An operator writes off available units found damaged or lost in the warehouse, saying
+    why; the units leave the oldest lots first. Reserved units cannot be written off."""
+    if quantity < 1:
+        raise DomainError(
+            "invalid_quantity",
+            _("Write off at least one unit."),
+            fields={"quantity": [_("At least 1.")]},
+            status=422,
+        )
+    if not reason.strip():
+        raise DomainError(
+            "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
+        )
+    with transaction.atomic():
+        locked = StockPosition.objects.select_for_update().get(pk=position.pk)
+        return stock_remove(
+            locked,
+            quantity,
+            Kind.WRITE_OFF,
+            reference=f"write-off: {reason.strip()}"[:60],
+            actor=actor,
+        )

@@ -556,3 +556,27 @@ def test_the_dashboard_counts_inbound_work_and_stock(client, operator):
     assert figure(page, "lots-rejected") == "1"
     assert figure(page, "units-on-hand") == "7"
     assert figure(page, "overstock-open") == "1"
+
+
+def test_an_operator_writes_off_damaged_units_finance_cannot(client, operator, finance_user):
+    from logistics.models import StockMovement, StockPosition
+
+    listing = stocked_listing(10)
+    position = StockPosition.objects.get(listing=listing)
+    url = f"{A}/stockposition/{position.pk}/write-off/"
+    client.force_login(operator)
+    page = client.get(f"{A}/stockposition/{position.pk}/change/")
+    assert 'data-testid="write-off-form"' in page.content.decode()
+    too_many = client.post(url, {"quantity": 11, "reason": "Water damage"})
+    assert too_many.status_code == 200
+    assert "Only 10 available." in too_many.content.decode()
+    done = client.post(url, {"quantity": 2, "reason": "Water damage"})
+    assert done.status_code == 302
+    position.refresh_from_db()
+    assert (position.on_hand, position.available) == (8, 8)
+    movement = StockMovement.objects.get(position=position, kind="write_off")
+    assert (movement.on_hand, movement.reference) == (-2, "write-off: Water damage")
+    client.force_login(finance_user)
+    assert client.post(url, {"quantity": 1, "reason": "x"}).status_code == 403
+    position.refresh_from_db()
+    assert position.on_hand == 8
