@@ -38,7 +38,12 @@ def run() -> None:
     # Measure the request, not the rate limit.
     ClientRateThrottle.rate = "1000000/min"
     Supplier.objects.bulk_create(
-        Supplier(name_zh=f"工厂{i}", name_en=f"Factory {i}", status=Supplier.Status.ACTIVE)
+        Supplier(
+            name_zh=f"工厂{i}",
+            name_en=f"Factory {i}",
+            credit_code=f"A{i:017d}",
+            status=Supplier.Status.ACTIVE,
+        )
         for i in range(5000)
     )
     _client, integrator_key = api_client_create(

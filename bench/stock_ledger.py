@@ -218,9 +218,9 @@ def _seed() -> Seeded:
                 "default_aql": Category.Aql.AQL_2_5,
             },
         )
-        member = User.objects.create_user("bench-supplier")
+        member = User.objects.create_user("stock-bench-supplier")
         Membership.objects.create(user=member, supplier=suppliers[0], role="owner")
-        User.objects.create_superuser("bench-staff", is_staff=True)
+        User.objects.create_superuser("stock-bench-staff", is_staff=True)
 
     def listings() -> None:
         from catalogue.models import Category
@@ -393,7 +393,7 @@ def _show(page: QuerySet[Any]) -> int:
         for p in page
         if p.oldest_received_at is not None
     ]
-    assert len(rows) == PAGE, len(rows)
+    assert 0 < len(rows) <= PAGE, len(rows)  # a full page, but for the last pages of a small run
     return len(rows)
 
 
@@ -416,8 +416,10 @@ def _pages(seeded: Seeded) -> bool:
     from accounts.models import User
     from logistics.selectors import stock_positions_visible_to
 
-    supplier = User.objects.select_related("supplier_membership").get(username="bench-supplier")
-    staff = User.objects.get(username="bench-staff")
+    supplier = User.objects.select_related("supplier_membership").get(
+        username="stock-bench-supplier"
+    )
+    staff = User.objects.get(username="stock-bench-staff")
     mine = stock_positions_visible_to(supplier)
     everything = stock_positions_visible_to(staff)
     # The API's cursor pages (listing, warehouse): a later page starts after the listing the

@@ -158,7 +158,7 @@ def stock_reserve(
         candidates = list(
             StockPosition.objects.filter(listing=listing, available__gte=quantity)
             .order_by("-available", "pk")
-            .values_list("pk", flat=True)[:3]
+            .values_list("pk", flat=True)
         )
         for pk in candidates:
             try:

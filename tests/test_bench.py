@@ -1,0 +1,47 @@
+"""`make bench` keeps working: every benchmark runs end to end at a small size on PostgreSQL (in
+its own throwaway database) and its own correctness checks pass. The figures themselves are
+not judged here: timings belong to benchmarks, not tests."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_benchmark_runs_at_a_small_size():
+    from bench.run import BENCHMARKS
+
+    db = connection.settings_dict
+    name = f"{db['NAME']}_bench"[:50]  # bench/run.py makes and drops test_<name>
+    env = {
+        **os.environ,
+        "DEBUG": "true",
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings",
+        "DATABASE_URL": (
+            f"postgres://{db['USER']}:{db['PASSWORD'] or ''}@{db['HOST']}:{db['PORT']}/{name}"
+        ),
+        "BENCH_JIT_ORDERS": "3000",
+        "BENCH_STOCK_MOVEMENTS": "30000",
+    }
+    done = subprocess.run(
+        [sys.executable, "bench/run.py", *BENCHMARKS],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for name in BENCHMARKS:
+        assert f"== {name}" in done.stdout
+    assert "same penalties and ledger rows per tier: yes" in done.stdout
+    assert "positions equal the ledger: yes" in done.stdout
