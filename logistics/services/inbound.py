@@ -329,7 +329,15 @@ def inbound_transition(
         locked.status_changed_at = timezone.now()
         locked.save(update_fields=["status", "status_changed_at"])
         if target == IS.IN_TRANSIT:
-            stocking_order_transition(locked.stocking_order, SO.SHIPPED, actor=actor)
+            order = StockingOrder.objects.select_for_update().get(pk=locked.stocking_order_id)
+            if order.status == SO.ACCEPTED:  # the first of its shipments to leave
+                stocking_order_transition(order, SO.SHIPPED, actor=actor)
+            elif order.status != SO.SHIPPED:
+                raise DomainError(
+                    "order_closed",
+                    _("The stocking order is %(status)s: nothing more ships for it.")
+                    % {"status": order.get_status_display()},
+                )
         record_event(
             f"inbound.{target}",
             actor=actor,

@@ -21,6 +21,7 @@ from logistics.models import (
     StockPosition,
 )
 from logistics.services.inbound import (
+    LineIn,
     inbound_transition,
     lapse_stocking_orders,
     line_count,
@@ -266,3 +267,36 @@ def test_overstock_is_offered_after_90_days_then_returned_or_marked_down():
     overstock_leave(offer2, actor=member_of(other))
     done = overstock_mark_down(offer2, actor=operator(), note="30% off in the US from Monday.")
     assert done.status == OverstockOffer.Status.MARKED_DOWN
+
+
+def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed():
+    from logistics.services.inbound import (
+        inbound_create,
+        stocking_order_accept,
+        stocking_order_transition,
+    )
+
+    listing = stocked_listing()
+    staff = operator()
+    order = stocking_order_issue(listing, quantity=40, warehouse=WarehouseFactory(), actor=staff)
+    member = member_of(listing)
+    stocking_order_accept(order, actor=member)
+    lines = [LineIn(listing.pk, 20)]
+    first = inbound_create(order, actor=member, lines=lines, carrier="SF", waybill="SF1")
+    second = inbound_create(order, actor=member, lines=lines, carrier="SF", waybill="SF2")
+    third = inbound_create(order, actor=member, lines=lines, carrier="SF", waybill="SF3")
+    for shipment in (first, second):
+        inbound_transition(shipment, "booked", actor=staff)
+        inbound_transition(shipment, "in_transit", actor=staff)
+    order.refresh_from_db()
+    assert order.status == StockingOrder.Status.SHIPPED
+
+    other = stocking_order_issue(listing, quantity=5, warehouse=WarehouseFactory(), actor=staff)
+    stocking_order_accept(other, actor=member)
+    late = inbound_create(other, actor=member, carrier="SF", waybill="SF4")
+    inbound_transition(late, "booked", actor=staff)
+    stocking_order_transition(other, "lapsed", actor=None)
+    with pytest.raises(DomainError) as refused:
+        inbound_transition(late, "in_transit", actor=staff)
+    assert refused.value.code == "order_closed"
+    assert third.status == InboundShipment.Status.DRAFT
