@@ -47,6 +47,7 @@ from logistics.selectors import (
 )
 from logistics.services.inbound import (
     INBOUND_MOVES,
+    MAX_UNITS,
     STOCKING_MOVES,
     LineIn,
     inbound_book,
@@ -110,7 +111,9 @@ class SendForm(forms.Form):
     CARRIER = "carrier"
     PICKUP = "pickup"
 
-    declared = forms.IntegerField(label=gettext_lazy("Units in this shipment"), min_value=1)
+    declared = forms.IntegerField(
+        label=gettext_lazy("Units in this shipment"), min_value=1, max_value=MAX_UNITS
+    )
     method = forms.ChoiceField(
         label=gettext_lazy("How the goods travel"),
         widget=forms.RadioSelect,

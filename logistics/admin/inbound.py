@@ -92,7 +92,9 @@ class PickupAssignForm(forms.Form):
         slots = PickupSlot.objects.none()
         if cluster is not None:
             slots = PickupSlot.objects.filter(
-                cluster=cluster, date__gte=timezone.localdate()
+                cluster=cluster,
+                warehouse_id=shipment.warehouse_id,
+                date__gte=timezone.localdate(),
             ).select_related("cluster")
         cast(forms.ModelChoiceField, self.fields["pickup_slot"]).queryset = slots
 

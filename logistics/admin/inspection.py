@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
+from logistics.services.inbound import MAX_UNITS
 from marketplace.admin import ReadOnlyAdmin, admin_actor, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
@@ -42,16 +43,26 @@ from .common import (
 
 class CountForm(forms.Form):
     received = forms.IntegerField(
-        label=_("received"), min_value=0, help_text=_("Every unit that arrived, damaged or not.")
+        label=_("received"),
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text=_("Every unit that arrived, damaged or not."),
     )
     damaged = forms.IntegerField(
-        label=_("damaged"), min_value=0, initial=0, help_text=_("Of the received units.")
+        label=_("damaged"),
+        min_value=0,
+        max_value=MAX_UNITS,
+        initial=0,
+        help_text=_("Of the received units."),
     )
 
 
 class InspectForm(forms.Form):
     defects = forms.IntegerField(
-        label=_("defectives found"), min_value=0, help_text=_("Defective units in the sample.")
+        label=_("defectives found"),
+        min_value=0,
+        max_value=MAX_UNITS,
+        help_text=_("Defective units in the sample."),
     )
     notes = forms.CharField(
         label=_("notes"), required=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 60})

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from logistics.services.inbound import MAX_UNITS
 from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
@@ -226,7 +227,7 @@ class StockPositionAdmin(ReadOnlyAdmin):
 
 
 class WriteOffForm(forms.Form):
-    quantity = forms.IntegerField(label=_("units"), min_value=1)
+    quantity = forms.IntegerField(label=_("units"), min_value=1, max_value=MAX_UNITS)
     reason = forms.CharField(label=_("why"), max_length=50)
 
 

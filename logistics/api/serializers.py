@@ -21,6 +21,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.selectors import AGE_BUCKETS
+from logistics.services.inbound import MAX_UNITS
 
 # A cap on one request's size, not a business rule: a shipment notice lists the listing of its
 # stocking order, perhaps split over a few cartons.
@@ -206,7 +207,9 @@ class InboundShipmentOutput(serializers.ModelSerializer):
 
 class InboundLineInput(serializers.Serializer):
     listing = serializers.IntegerField(help_text="The stocking order's listing.")
-    declared = serializers.IntegerField(min_value=1, help_text="Units in this line.")
+    declared = serializers.IntegerField(
+        min_value=1, max_value=MAX_UNITS, help_text="Units in this line."
+    )
 
 
 class InboundShipmentCreateInput(serializers.Serializer):

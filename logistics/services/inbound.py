@@ -38,6 +38,8 @@ from ..models import (
 from .stock import position_for_update, stock_receive
 
 SO = StockingOrder.Status
+# Most units one stocking order, or one counted line, may hold.
+MAX_UNITS = 1_000_000
 IS = InboundShipment.Status
 
 
@@ -85,11 +87,11 @@ def stocking_order_issue(
             fields={"listing": [_("Not fully managed.")]},
             status=422,
         )
-    if quantity < 1:
+    if not 1 <= quantity <= MAX_UNITS:
         raise DomainError(
             "invalid_quantity",
-            _("Ask for at least one unit."),
-            fields={"quantity": [_("At least 1.")]},
+            _("Ask for between 1 and %(n)d units.") % {"n": MAX_UNITS},
+            fields={"quantity": [_("Between 1 and %(n)d.") % {"n": MAX_UNITS}]},
             status=422,
         )
     if not warehouse.is_active or warehouse.kind != Warehouse.Kind.HUB:
@@ -259,6 +261,17 @@ def inbound_create(
             errors[f"lines[{i}].listing"] = [_("Not the listing of this stocking order.")]
         if line.declared < 1:
             errors[f"lines[{i}].declared"] = [_("At least 1.")]
+    sent = (
+        InboundLine.objects.filter(shipment__stocking_order=order)
+        .exclude(shipment__status=IS.CANCELLED)
+        .aggregate(n=Sum("declared"))["n"]
+        or 0
+    )
+    if not errors and sent + sum(line.declared for line in lines) > order.quantity:
+        errors[f"lines[{len(lines) - 1}].declared"] = [
+            _("The stocking order asks for %(n)d units; %(sent)d are already on their way.")
+            % {"n": order.quantity, "sent": sent}
+        ]
     if pickup and pickup_cluster_of(order.supplier_id) is None:
         errors["pickup"] = [_("None of your factories is in a cluster our pickups serve.")]
     if not pickup and bool(carrier.strip()) != bool(waybill.strip()):
@@ -374,6 +387,19 @@ def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -
                 fields={"pickup_slot": [_("Not this supplier's cluster.")]},
                 status=422,
             )
+        if locked.status not in (IS.DRAFT, IS.BOOKED):
+            raise DomainError(
+                "invalid_transition",
+                _("A shipment that is %(status)s gets no pickup.")
+                % {"status": locked.get_status_display()},
+            )
+        if slot.warehouse_id != locked.warehouse_id:
+            raise DomainError(
+                "wrong_warehouse",
+                _("That pickup run delivers to another warehouse."),
+                fields={"pickup_slot": [_("Another warehouse.")]},
+                status=422,
+            )
         if slot.date < timezone.localdate():
             raise DomainError(
                 "slot_past",
@@ -401,6 +427,13 @@ def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -
 
 def line_count(line: InboundLine, *, received: int, damaged: int, actor: User) -> InboundLine:
     """Receiving counts a line: over, short and damaged units are the supplier's discrepancies."""
+    if received > MAX_UNITS:
+        raise DomainError(
+            "invalid_count",
+            _("At most %(n)d units per line.") % {"n": MAX_UNITS},
+            fields={"received": [_("At most %(n)d.") % {"n": MAX_UNITS}]},
+            status=422,
+        )
     if received < 0 or damaged < 0 or damaged > received:
         raise DomainError(
             "invalid_count",
@@ -410,6 +443,8 @@ def line_count(line: InboundLine, *, received: int, damaged: int, actor: User) -
         )
     with transaction.atomic():
         shipment = InboundShipment.objects.select_for_update().get(pk=line.shipment_id)
+        if Inspection.objects.filter(line_id=line.pk).exists():
+            raise DomainError("already_inspected", _("This lot has been inspected."))
         if shipment.status == IS.ARRIVED:
             inbound_transition(shipment, IS.RECEIVING, actor=actor)
         elif shipment.status != IS.RECEIVING:
@@ -478,7 +513,7 @@ def line_inspect(
     with transaction.atomic():
         shipment = InboundShipment.objects.select_for_update().get(pk=line.shipment_id)
         line = InboundLine.objects.get(pk=line.pk)
-        if shipment.status != IS.RECEIVING or line.received is None:
+        if shipment.status not in (IS.RECEIVING, IS.RECEIVED) or line.received is None:
             raise DomainError("not_counted", _("Count the line before inspecting it."))
         if Inspection.objects.filter(line=line).exists():
             raise DomainError("already_inspected", _("This lot has been inspected."))

@@ -81,8 +81,10 @@ def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer
         raise DomainError("not_found", _("Not found."), status=404)
     with transaction.atomic():
         offer = _decide(offer, Status.RETURNED, {Status.OFFERED}, actor)
+        # Position, then lot: the order every stock change locks them in.
+        position_id = StockLot.objects.values_list("position_id", flat=True).get(pk=offer.lot_id)
+        position = StockPosition.objects.select_for_update().get(pk=position_id)
         lot = StockLot.objects.select_for_update().get(pk=offer.lot_id)
-        position = StockPosition.objects.select_for_update().get(pk=lot.position_id)
         quantity = min(lot.remaining, position.available)
         if quantity > 0:
             stock_remove(
@@ -91,6 +93,7 @@ def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer
                 StockMovement.Kind.RETURN_TO_SUPPLIER,
                 reference=f"overstock:{offer.pk}",
                 actor=actor,
+                lot=lot,
             )
         if quantity != offer.quantity:
             OverstockOffer.objects.filter(pk=offer.pk).update(quantity=quantity)

@@ -213,15 +213,29 @@ def stock_sell(
 
 
 def stock_remove(
-    position: StockPosition, quantity: int, kind: str, *, reference: str, actor: User | None
+    position: StockPosition,
+    quantity: int,
+    kind: str,
+    *,
+    reference: str,
+    actor: User | None,
+    lot: StockLot | None = None,
 ) -> StockMovement:
-    """Available units leave the warehouse: a write-off or a return to the supplier."""
+    """Available units leave the warehouse: a write-off or a return to the supplier. They come
+    out of `lot` when given (an overstock lot handed back; the caller locked the position, then
+    the lot), else from the oldest lots first."""
     if kind not in (Kind.WRITE_OFF, Kind.RETURN_TO_SUPPLIER):
         raise ValueError(kind)
+    if lot is not None and quantity > lot.remaining:
+        raise DomainError("stock_mismatch", _("That many units are not in this lot."))
     movement = _move(
         position, kind, on_hand=-quantity, available=-quantity, reference=reference, actor=actor
     )
-    _take_fifo(position, quantity)
+    if lot is None:
+        _take_fifo(position, quantity)
+    else:
+        StockLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - quantity)
+        lot.remaining -= quantity
     return movement
 
 

@@ -27,6 +27,7 @@ from rest_framework.views import APIView
 from accounts.models import Scope, User
 from catalogue.models import Market
 from logistics.api.permissions import NotForIntegrators
+from logistics.services.inbound import MAX_UNITS
 from marketplace.api.pagination import CreatedCursorPagination
 from orders.models import ConsumerOrder, JitOrder, Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
@@ -147,7 +148,9 @@ class ConsumerOrderOutput(serializers.ModelSerializer):
 
 class ConsumerOrderCreateInput(serializers.Serializer):
     listing = serializers.IntegerField(help_text="The fully-managed listing's id.")
-    quantity = serializers.IntegerField(min_value=1, help_text="Units (at least 1).")
+    quantity = serializers.IntegerField(
+        min_value=1, max_value=MAX_UNITS, help_text="Units (at least 1)."
+    )
     external_id = serializers.CharField(
         max_length=64, help_text="The storefront's own order reference."
     )

@@ -271,10 +271,13 @@ def test_a_pickup_slot_is_chosen_among_the_clusters_upcoming_slots(client, opera
     cluster = PickupCluster.objects.create(name=CLUSTER, province="Guangdong")
     listing = stocked_listing()
     shipment = pickup_shipment(listing, member_of(listing))
-    hub = WarehouseFactory()
+    hub = shipment.warehouse
     elsewhere = PickupCluster.objects.create(name="Yiwu", province="Zhejiang")
     today = timezone.localdate()
     upcoming = PickupSlot.objects.create(cluster=cluster, date=today, window="AM", warehouse=hub)
+    to_another_hub = PickupSlot.objects.create(
+        cluster=cluster, date=today, window="PM", warehouse=WarehouseFactory()
+    )
     past = PickupSlot.objects.create(
         cluster=cluster, date=today - timedelta(days=1), window="AM", warehouse=hub
     )
@@ -285,6 +288,7 @@ def test_a_pickup_slot_is_chosen_among_the_clusters_upcoming_slots(client, opera
     assert f'value="{upcoming.pk}"' in page
     assert f'value="{past.pk}"' not in page
     assert f'value="{other.pk}"' not in page
+    assert f'value="{to_another_hub.pk}"' not in page
     url = f"{A}/inboundshipment/{shipment.pk}/pickup/"
     assert client.post(url, {"pickup_slot": past.pk}).status_code == 200  # not a choice
     response = client.post(url, {"pickup_slot": upcoming.pk})
@@ -297,7 +301,7 @@ def test_a_pickup_refused_by_the_service_is_shown_on_the_form(client, operator):
     shipment = shipment_for(stocked_listing(), 5, status="draft")  # a carrier, no pickup asked
     cluster = PickupCluster.objects.create(name=CLUSTER, province="Guangdong")
     slot = PickupSlot.objects.create(
-        cluster=cluster, date=timezone.localdate(), window="AM", warehouse=WarehouseFactory()
+        cluster=cluster, date=timezone.localdate(), window="AM", warehouse=shipment.warehouse
     )
     client.force_login(operator)
     response = client.post(f"{A}/inboundshipment/{shipment.pk}/pickup/", {"pickup_slot": slot.pk})

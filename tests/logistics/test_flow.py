@@ -278,7 +278,7 @@ def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed
 
     listing = stocked_listing()
     staff = operator()
-    order = stocking_order_issue(listing, quantity=40, warehouse=WarehouseFactory(), actor=staff)
+    order = stocking_order_issue(listing, quantity=60, warehouse=WarehouseFactory(), actor=staff)
     member = member_of(listing)
     stocking_order_accept(order, actor=member)
     lines = [LineIn(listing.pk, 20)]

@@ -59,7 +59,7 @@ def test_an_operator_assigns_a_slot_of_the_suppliers_cluster_and_the_shipment_is
     Factory.objects.filter(supplier=listing.supplier).update(industrial_cluster=cluster.name)
     order, member = _accepted_order(listing)
     shipment = inbound_create(order, actor=member, pickup=True)
-    hub = WarehouseFactory()
+    hub = shipment.warehouse
     tomorrow = timezone.localdate() + timedelta(days=1)
     other = PickupCluster.objects.create(name="Yiwu small commodities", province="Zhejiang")
     wrong = PickupSlot.objects.create(cluster=other, date=tomorrow, window="09-12", warehouse=hub)
