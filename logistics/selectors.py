@@ -117,7 +117,7 @@ def lot_record(supplier_id: int, *, days: int = 30, now: datetime | None = None)
     warehouse quality rejection a supplier's scorecard counts."""
     since = (now or timezone.now()) - timedelta(days=days)
     found = Inspection.objects.filter(
-        supplier_id=supplier_id, inspected_at__gte=since, resubmitted=False
+        supplier_id=supplier_id, inspected_at__gte=since, resubmitted=False, lot_size__gt=0
     ).aggregate(
         inspected=Count("pk"),
         rejected=Count("pk", filter=Q(result=Inspection.Result.REJECTED)),

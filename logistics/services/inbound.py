@@ -572,7 +572,9 @@ def line_inspect(
                 Listing.objects.filter(pk=listing.pk, first_batch_accepted_at__isnull=True).update(
                     first_batch_accepted_at=inspection.inspected_at
                 )
-        if not resubmitted:
+        if not resubmitted and line.sound > 0:
+            # A lot with nothing sound to sample says nothing about the process: it is recorded
+            # (rejected: nothing to accept) but moves no switching rule.
             _switch(state, actor)
         record_event(
             f"inspection.{inspection.result}",

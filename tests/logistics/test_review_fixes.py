@@ -203,3 +203,16 @@ def test_take_back_and_fulfilment_at_once_do_not_deadlock():
     position = position_of(listing)
     lot.refresh_from_db()
     assert position.on_hand == lot.remaining + 0  # what is left is the lot's
+
+
+def test_a_lot_with_nothing_sound_moves_no_switching_rule():
+    from logistics.models import SamplingState
+
+    listing = stocked_listing()
+    staff = operator()
+    for _ in range(2):
+        line = shipment_for(listing, 20).lines.get()
+        line_count(line, received=20, damaged=20, actor=staff)
+        assert line_inspect(line, defects=0, actor=staff).result == "rejected"
+    state = SamplingState.objects.get(supplier=listing.supplier, product=listing.product)
+    assert state.severity == "normal"
