@@ -30,15 +30,37 @@ DEBUG = env.bool("DEBUG", default=False)
 DEV_SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"
 PLACEHOLDER_SECRET_KEYS = {"", "change-me", "changeme", "secret", DEV_SECRET_KEY}
 
+SECRET_KEY_FILE = Path(env.str("SECRET_KEY_FILE", default=str(BASE_DIR / "var" / "secret_key")))
+
+
+def _machine_secret_key() -> str:
+    """With no SECRET_KEY set, a random key made once for this checkout and kept in
+    var/secret_key (readable by its owner only; SECRET_KEY_FILE moves it), so that `manage.py`
+    works out of the box without a shared, guessable key. Deployments on several hosts must
+    set SECRET_KEY: each host would otherwise sign with its own key."""
+    import secrets
+
+    try:
+        if not SECRET_KEY_FILE.exists():
+            SECRET_KEY_FILE.parent.mkdir(parents=True, exist_ok=True)
+            SECRET_KEY_FILE.touch(mode=0o600)
+            SECRET_KEY_FILE.write_text(secrets.token_urlsafe(64))
+        return SECRET_KEY_FILE.read_text().strip()
+    except OSError:
+        return ""
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY and not DEBUG:
+    SECRET_KEY = _machine_secret_key()
 if not DEBUG and (
     SECRET_KEY in PLACEHOLDER_SECRET_KEYS
     or SECRET_KEY.startswith("django-insecure")
     or len(SECRET_KEY) < 50
 ):
     raise ImproperlyConfigured(
-        "SECRET_KEY is missing or a placeholder. With DEBUG off, set SECRET_KEY to a random "
-        "value of at least 50 characters, e.g. "
+        "SECRET_KEY is a placeholder or too short (or var/secret_key could not be written). "
+        "With DEBUG off, set SECRET_KEY to a random value of at least 50 characters, e.g. "
         "`python -c 'import secrets; print(secrets.token_urlsafe(64))'`. For local "
         "development set DEBUG=true instead (make run does)."
     )

@@ -209,7 +209,12 @@ class NewPasswordForm(forms.Form):
         self.fields["password1"].help_text = rules
 
     def new_user(self) -> User:
-        raise NotImplementedError
+        """The user-to-be the password is checked against (similarity to the username and
+        email): from the form's own username and email fields, when it has them."""
+        return User(
+            username=self.cleaned_data.get("username", ""),
+            email=self.cleaned_data.get("email", ""),
+        )
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
@@ -243,12 +248,6 @@ class AccountForm(NewPasswordForm):
     email = forms.EmailField(
         label=_("Your email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-
-    def new_user(self) -> User:
-        return User(
-            username=self.cleaned_data.get("username", ""),
-            email=self.cleaned_data.get("email", ""),
-        )
 
 
 # --- Money ------------------------------------------------------------------------------------

@@ -51,11 +51,30 @@ def test_check_deploy_passes_with_production_values():
     assert "no issues" in result.stdout
 
 
-@pytest.mark.parametrize("secret", ["", "change-me", "django-insecure-abc" + "x" * 60, "short"])
+@pytest.mark.parametrize("secret", ["change-me", "django-insecure-abc" + "x" * 60, "short"])
 def test_refuses_to_start_without_a_real_secret_key_when_debug_is_off(secret):
     result = manage("check", **{**PRODUCTION, "SECRET_KEY": secret})
     assert result.returncode != 0
-    assert "SECRET_KEY is missing or a placeholder" in result.stderr
+    assert "SECRET_KEY is a placeholder or too short" in result.stderr
+
+
+def test_with_no_secret_key_a_random_one_is_kept_for_this_checkout(tmp_path):
+    key_file = tmp_path / "var" / "secret_key"
+    first = manage("check", **{**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(key_file)})
+    assert first.returncode == 0, first.stderr
+    key = key_file.read_text()
+    assert len(key) >= 50
+    assert key_file.stat().st_mode & 0o777 == 0o600
+    again = manage("check", **{**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(key_file)})
+    assert again.returncode == 0, again.stderr
+    assert key_file.read_text() == key  # the same key on every start: sessions survive
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    unwritable = manage(
+        "check", **{**PRODUCTION, "SECRET_KEY": "", "SECRET_KEY_FILE": str(blocked / "key")}
+    )
+    assert unwritable.returncode != 0
+    assert "could not be written" in unwritable.stderr
 
 
 def test_debug_mode_runs_without_a_secret_key():
