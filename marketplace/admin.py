@@ -335,3 +335,24 @@ def apply_each(
 
 def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
     model_admin.message_user(request, text, level=messages.SUCCESS)
+
+
+class PageExtrasMixin(admin.ModelAdmin):
+    """A change page with more on it (a service's form, its buttons): `page_extras` adds to the
+    page's context for the object the page already loaded, so nothing is fetched twice."""
+
+    def page_extras(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
+        return {}
+
+    def render_change_form(
+        self,
+        request: HttpRequest,
+        context: dict[str, Any],
+        add: bool = False,
+        change: bool = False,
+        form_url: str = "",
+        obj: Any = None,
+    ) -> Any:
+        if obj is not None:
+            context.update(self.page_extras(request, obj))
+        return super().render_change_form(request, context, add, change, form_url, obj)

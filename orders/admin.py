@@ -30,7 +30,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin import (
+    PageExtrasMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_actor,
+    apply_each,
+    report_success,
+)
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -175,7 +182,7 @@ class RejectQualityForm(forms.Form):
 
 
 @admin.register(JitOrder)
-class JitOrderAdmin(admin.ModelAdmin):
+class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     """The JIT warehouse counts what arrives (receive) and inspects it: accept, or reject for
     quality with defect notes and photos (the form on an order's page). The sweep penalises."""
 
@@ -350,23 +357,13 @@ class JitOrderAdmin(admin.ModelAdmin):
             "orders.add_inspectionphoto"
         )
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra = dict(extra_context or {})
-        order = (
-            JitOrder.objects.filter(pk=object_id).only("status").first()
-            if str(object_id).isdigit()
-            else None
-        )
-        if order is not None and order.status == Status.RECEIVED and self._may_reject(request):
-            extra["reject_form"] = RejectQualityForm()
-            extra["reject_url"] = reverse("admin:orders_jitorder_reject_quality", args=[order.pk])
-        return super().change_view(request, object_id, form_url, extra)
+    def page_extras(self, request: HttpRequest, order: JitOrder) -> dict[str, Any]:
+        if order.status != Status.RECEIVED or not self._may_reject(request):
+            return {}
+        return {
+            "reject_form": RejectQualityForm(),
+            "reject_url": reverse("admin:orders_jitorder_reject_quality", args=[order.pk]),
+        }
 
     def reject_quality_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Reject for quality: order_inspect(accept=False) with the defect notes, and the photos

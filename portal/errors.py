@@ -4,12 +4,17 @@ matching error page. Never a 500."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TypeVar
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
 from marketplace.errors import DomainError
+
+T = TypeVar("T")
 
 
 def show_domain_error(
@@ -31,3 +36,15 @@ def show_domain_error(
                 placed = True
     if not placed:
         messages.error(request, error.message)
+
+
+def act(request: HttpRequest, service: Callable[[], T], done: str) -> T | None:
+    """Run a button's service: its result and the `done` message, or None and the refusal
+    shown (as `show_domain_error` does)."""
+    try:
+        result = service()
+    except DomainError as error:
+        show_domain_error(request, error)
+        return None
+    messages.success(request, done)
+    return result

@@ -65,7 +65,7 @@ from orders.models import Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
 
 from .access import SupplierRequest, supplier_required
-from .errors import show_domain_error
+from .errors import act, show_domain_error
 from .forms import error_summary
 from .orders import countdown_text
 
@@ -315,12 +315,11 @@ def stocking_order_detail(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def stocking_order_accept_view(request: SupplierRequest, pk: int) -> HttpResponse:
     order = _stocking_order(request, pk)
-    try:
-        stocking_order_accept(order, actor=request.user)
-    except DomainError as error:
-        show_domain_error(request, error)
-    else:
-        messages.success(request, _("Stocking order accepted. Send the goods before it expires."))
+    act(
+        request,
+        lambda: stocking_order_accept(order, actor=request.user),
+        _("Stocking order accepted. Send the goods before it expires."),
+    )
     return redirect("portal:stocking_order_detail", pk=order.pk)
 
 
@@ -496,12 +495,7 @@ def shipment_detail(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def shipment_book(request: SupplierRequest, pk: int) -> HttpResponse:
     shipment = _shipment(request, pk)
-    try:
-        inbound_book(shipment, actor=request.user)
-    except DomainError as error:
-        show_domain_error(request, error)
-    else:
-        messages.success(request, _("Shipment booked."))
+    act(request, lambda: inbound_book(shipment, actor=request.user), _("Shipment booked."))
     return redirect("portal:shipment_detail", pk=shipment.pk)
 
 
@@ -509,12 +503,7 @@ def shipment_book(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def shipment_cancel(request: SupplierRequest, pk: int) -> HttpResponse:
     shipment = _shipment(request, pk)
-    try:
-        inbound_cancel(shipment, actor=request.user)
-    except DomainError as error:
-        show_domain_error(request, error)
-    else:
-        messages.info(request, _("Shipment cancelled."))
+    act(request, lambda: inbound_cancel(shipment, actor=request.user), _("Shipment cancelled."))
     return redirect("portal:shipment_detail", pk=shipment.pk)
 
 
@@ -687,10 +676,9 @@ def overstock_take_back_view(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def overstock_leave_view(request: SupplierRequest, pk: int) -> HttpResponse:
     offer = _offer(request, pk)
-    try:
-        overstock_leave(offer, actor=request.user)
-    except DomainError as error:
-        show_domain_error(request, error)
-    else:
-        messages.info(request, _("Left for a markdown; the marketplace will decide the price."))
+    act(
+        request,
+        lambda: overstock_leave(offer, actor=request.user),
+        _("Left for a markdown; the marketplace will decide the price."),
+    )
     return redirect("portal:overstock_offers")

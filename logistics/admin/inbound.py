@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin import ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin import (
+    PageExtrasMixin,
+    ReadOnlyInline,
+    admin_actor,
+    apply_each,
+    report_success,
+)
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -111,7 +117,7 @@ SHIPMENT_MOVES = [
 
 
 @admin.register(InboundShipment)
-class InboundShipmentAdmin(admin.ModelAdmin):
+class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
     """Shipments move through inbound_transition (the actions, and the buttons on a shipment's
     page); a shipment that asked for a circular pickup is put on a slot of its supplier's
     cluster. Lines are counted and inspected on their own pages. Nothing is edited."""
@@ -234,21 +240,11 @@ class InboundShipmentAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra = dict(extra_context or {})
-        shipment = (
-            InboundShipment.objects.filter(pk=object_id).first()
-            if str(object_id).isdigit()
-            else None
-        )
-        if shipment is not None and self.has_change_permission(request):
-            extra["moves"] = [
+    def page_extras(self, request: HttpRequest, shipment: InboundShipment) -> dict[str, Any]:
+        if not self.has_change_permission(request):
+            return {}
+        extra: dict[str, Any] = {
+            "moves": [
                 (
                     target,
                     label,
@@ -257,12 +253,13 @@ class InboundShipmentAdmin(admin.ModelAdmin):
                 for target, label in SHIPMENT_MOVES
                 if shipment.status in INBOUND_MOVES[target]
             ]
-            if shipment.pickup_requested and shipment.status in (IS.DRAFT, IS.BOOKED):
-                extra["pickup_form"] = PickupAssignForm(shipment=shipment)
-                extra["pickup_url"] = reverse(
-                    "admin:logistics_inboundshipment_pickup", args=[shipment.pk]
-                )
-        return super().change_view(request, object_id, form_url, extra)
+        }
+        if shipment.pickup_requested and shipment.status in (IS.DRAFT, IS.BOOKED):
+            extra["pickup_form"] = PickupAssignForm(shipment=shipment)
+            extra["pickup_url"] = reverse(
+                "admin:logistics_inboundshipment_pickup", args=[shipment.pk]
+            )
+        return extra
 
     def move_view(self, request: HttpRequest, object_id: int, target: str) -> HttpResponse:
         if request.method != "POST":

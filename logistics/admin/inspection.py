@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import ReadOnlyAdmin, admin_actor, report_success
+from marketplace.admin import PageExtrasMixin, ReadOnlyAdmin, admin_actor, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -368,7 +368,7 @@ class RestartForm(forms.Form):
 
 
 @admin.register(SamplingState)
-class SamplingStateAdmin(admin.ModelAdmin):
+class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
     """Inspection severity per supplier and product, moved by the switching rules; a
     discontinued one restarts on tightened once a corrective action is recorded (its page)."""
 
@@ -406,27 +406,15 @@ class SamplingStateAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra = dict(extra_context or {})
-        state = (
-            SamplingState.objects.filter(pk=object_id).only("severity").first()
-            if str(object_id).isdigit()
-            else None
-        )
-        if (
-            state is not None
-            and state.severity == SamplingState.Severity.DISCONTINUED
-            and self.has_change_permission(request)
+    def page_extras(self, request: HttpRequest, state: SamplingState) -> dict[str, Any]:
+        if state.severity != SamplingState.Severity.DISCONTINUED or not self.has_change_permission(
+            request
         ):
-            extra["restart_form"] = RestartForm()
-            extra["restart_url"] = reverse("admin:logistics_samplingstate_restart", args=[state.pk])
-        return super().change_view(request, object_id, form_url, extra)
+            return {}
+        return {
+            "restart_form": RestartForm(),
+            "restart_url": reverse("admin:logistics_samplingstate_restart", args=[state.pk]),
+        }
 
     def restart_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         if not self.has_change_permission(request):

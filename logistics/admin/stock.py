@@ -19,7 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin import (
+    PageExtrasMixin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_actor,
+    apply_each,
+    report_success,
+)
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.paginator import KeysFirstPaginator
@@ -95,7 +102,7 @@ class StockFilter(admin.SimpleListFilter):
 
 
 @admin.register(StockPosition)
-class StockPositionAdmin(ReadOnlyAdmin):
+class StockPositionAdmin(PageExtrasMixin, ReadOnlyAdmin):
     """Per listing and warehouse, the ledger's sums (maintained with every movement) and the age
     of the oldest unsold unit: one query per page. Operators who may change positions write off
     damaged or lost units on the position's page (a write-off movement, through the service)."""
@@ -152,20 +159,13 @@ class StockPositionAdmin(ReadOnlyAdmin):
     def _may_write_off(self, request: HttpRequest) -> bool:
         return request.user.has_perm("logistics.change_stockposition")
 
-    def change_view(
-        self,
-        request: HttpRequest,
-        object_id: str,
-        form_url: str = "",
-        extra_context: dict[str, Any] | None = None,
-    ) -> HttpResponse:
-        extra = dict(extra_context or {})
-        if self._may_write_off(request) and str(object_id).isdigit():
-            extra["write_off_form"] = WriteOffForm()
-            extra["write_off_url"] = reverse(
-                "admin:logistics_stockposition_write_off", args=[object_id]
-            )
-        return super().change_view(request, object_id, form_url, extra)
+    def page_extras(self, request: HttpRequest, position: StockPosition) -> dict[str, Any]:
+        if not self._may_write_off(request):
+            return {}
+        return {
+            "write_off_form": WriteOffForm(),
+            "write_off_url": reverse("admin:logistics_stockposition_write_off", args=[position.pk]),
+        }
 
     def write_off_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         if not self._may_write_off(request):
