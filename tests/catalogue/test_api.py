@@ -16,6 +16,7 @@ from catalogue.services.listings import overseas_stock_report, retail_price_set,
 from catalogue.services.prices import price_counter
 from catalogue.services.tenders import bid_place, tender_close
 from marketplace.models import Event
+from tests.api_support import assert_error, bearer, walk
 from tests.factories.accounts import api_client, supplier_token
 from tests.factories.catalogue import (
     CategoryFactory,
@@ -26,12 +27,6 @@ from tests.factories.catalogue import (
 from tests.factories.suppliers import MembershipFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(plain: str) -> APIClient:
-    caller = APIClient()
-    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
-    return caller
 
 
 def session(user) -> APIClient:
@@ -64,25 +59,6 @@ def own(supplier_user):
 @pytest.fixture
 def rival(other_supplier_user):
     return other_supplier_user.supplier_membership.supplier
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code, body
-    return body
-
-
-def walk(caller: APIClient, url: str) -> list[dict]:
-    rows = []
-    while url:
-        response = caller.get(url)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        rows += body["results"]
-        url = body["next"]
-    return rows
 
 
 def ids(rows: list[dict]) -> set[int]:

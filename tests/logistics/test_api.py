@@ -41,6 +41,7 @@ from logistics.services.overstock import offer_overstock
 from orders.models import ConsumerOrder, IdempotencyKey, JitOrder, Payable
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil
 from suppliers.models import Factory
+from tests.api_support import assert_error, bearer, ids, walk
 from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import ListingFactory
 from tests.factories.logistics import (
@@ -80,35 +81,6 @@ STAFF_PERMS = [
 
 
 # --- Helpers ----------------------------------------------------------------------------------
-
-
-def bearer(plain: str) -> APIClient:
-    caller = APIClient()
-    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
-    return caller
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code, body
-    return body
-
-
-def walk(caller: APIClient, url: str) -> list[dict]:
-    rows = []
-    while url:
-        response = caller.get(url)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        rows += body["results"]
-        url = body["next"]
-    return rows
-
-
-def ids(rows: list[dict]) -> list[int]:
-    return [row["id"] for row in rows]
 
 
 def queries_for(caller: APIClient, url: str) -> tuple[int, int]:

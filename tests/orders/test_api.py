@@ -24,6 +24,7 @@ from orders.services import orders as order_services
 from orders.services.orders import order_ship
 from orders.services.sweep import sweep_jit_deadlines
 from suppliers.models import Supplier
+from tests.api_support import assert_error, bearer, ids, walk
 from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import ListingFactory
 from tests.factories.orders import jit_listing, jit_order
@@ -36,35 +37,6 @@ ORDERS = "/api/v1/jit-orders/"
 PENALTIES = "/api/v1/penalties/"
 SCANS = "/api/v1/tracking/scans/"
 WAYBILL = "SF1234567890123"
-
-
-def bearer(plain: str) -> APIClient:
-    caller = APIClient()
-    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
-    return caller
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code, body
-    return body
-
-
-def walk(caller: APIClient, url: str) -> list[dict]:
-    rows = []
-    while url:
-        response = caller.get(url)
-        assert response.status_code == 200, response.content
-        body = response.json()
-        rows += body["results"]
-        url = body["next"]
-    return rows
-
-
-def ids(rows: list[dict]) -> list[int]:
-    return [row["id"] for row in rows]
 
 
 def create(caller: APIClient, body: dict, key: str | None = "key-1"):

@@ -9,6 +9,7 @@ from rest_framework.test import APIClient
 from marketplace.models import Event
 from suppliers.models import LedgerEntry
 from suppliers.services.ledger import ledger_penalty, ledger_top_up
+from tests.api_support import assert_error, bearer, walk
 from tests.factories.accounts import api_client, supplier_token
 from tests.factories.suppliers import (
     FactoryFactory,
@@ -18,12 +19,6 @@ from tests.factories.suppliers import (
 )
 
 pytestmark = pytest.mark.django_db
-
-
-def bearer(plain: str) -> APIClient:
-    caller = APIClient()
-    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
-    return caller
 
 
 @pytest.fixture
@@ -63,23 +58,6 @@ def session(user) -> APIClient:
     caller = APIClient()
     caller.force_login(user)
     return caller
-
-
-def assert_error(response, status: int, code: str) -> dict:
-    assert response.status_code == status, response.content
-    body = response.json()
-    assert set(body) == {"code", "message", "fields"}
-    assert body["code"] == code, body
-    return body
-
-
-def walk(caller: APIClient, url: str) -> list[dict]:
-    rows = []
-    while url:
-        body = caller.get(url).json()
-        rows += body["results"]
-        url = body["next"]
-    return rows
 
 
 # --- Suppliers --------------------------------------------------------------------------------
