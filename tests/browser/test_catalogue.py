@@ -76,6 +76,10 @@ def test_create_a_product_list_it_propose_a_price_and_see_the_round(
         page.get_by_role("button", name="Upload the picture").click()
     thumbnail = page.locator("[data-testid=images] img").first
     thumbnail.wait_for()
+    # Visible is not loaded: wait until the browser has decoded the thumbnail.
+    page.wait_for_function(
+        "img => img.complete && img.naturalWidth > 0", arg=thumbnail.element_handle()
+    )
     size = thumbnail.evaluate("img => img.complete && [img.naturalWidth, img.naturalHeight]")
     assert size == [320, 213], size
     shot("product-with-picture")
