@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Sum
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from accounts.models import ApiClient, ApiKey, User
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
 from logistics.models import InboundShipment, Inspection, OverstockOffer, StockPosition
-from orders.models import JitOrder, Penalty
+from orders.models import JitOrder, JitOrderTally, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
@@ -191,14 +191,14 @@ def _window() -> tuple[datetime, datetime, list[date]]:
     return now, start, days
 
 
-def _due_orders(now: datetime, start: datetime) -> Any:
-    """Orders whose 24 h deadline fell in the window and has passed (cancelled ones aside),
-    with `deadline`, the deadline's `day` and `shipped_time` (first scan, else recorded)."""
+def _due_orders(start: datetime, until: datetime) -> QuerySet[JitOrder]:
+    """Orders whose 24 h deadline fell between `start` and `until` (cancelled ones aside), with
+    `deadline`, the deadline's `day` and `shipped_time` (first scan, else recorded)."""
     ship_within = rules().ship_within
     deadline = ExpressionWrapper(F("ordered_at") + ship_within, output_field=DateTimeField())
     return (
         JitOrder.objects.filter(
-            ordered_at__gte=start - ship_within, ordered_at__lte=now - ship_within
+            ordered_at__gte=start - ship_within, ordered_at__lte=until - ship_within
         )
         .exclude(status=JitOrder.Status.CANCELLED)
         .annotate(
@@ -210,21 +210,106 @@ def _due_orders(now: datetime, start: datetime) -> Any:
 
 
 LATE = Q(shipped_time__isnull=True) | Q(shipped_time__gt=F("deadline"))
+SUPPLIER_NAMES = ("supplier__name_en", "supplier__name_zh")
 
 
-def on_time_chart(now: datetime, start: datetime, days: list[date]) -> Chart:
-    """Per day, the share of the orders due that day that were shipped by their deadline (an
-    order unshipped at its deadline, or declared out of stock, was not)."""
-    counts = {
-        row["day"]: row
-        for row in _due_orders(now, start)
-        .values("day")
+@dataclass
+class DueCounts:
+    """Orders due in the window and how many of them were late, per day of deadline and per
+    supplier: {key: {"due": n, "late": n}}."""
+
+    by_day: dict[date, dict[str, int]] = field(default_factory=dict)
+    by_supplier: dict[int, dict[str, int]] = field(default_factory=dict)
+    names: dict[int, tuple[str, str]] = field(default_factory=dict)  # supplier: (en, zh)
+
+    def add(self, table: str, key: Any, due: int, late: int) -> None:
+        row = getattr(self, table).setdefault(key, {"due": 0, "late": 0})
+        row["due"] += due
+        row["late"] += late
+
+
+def live_due_counts(start: datetime, until: datetime) -> DueCounts:
+    """Counted from the orders themselves: one query, as many rows as the suppliers and days
+    the deadlines between `start` and `until` touch."""
+    counts = DueCounts()
+    rows = (
+        _due_orders(start, until)
+        .values("supplier_id", *SUPPLIER_NAMES, "day")
         .annotate(due=Count("id"), late=Count("id", filter=LATE))
         .order_by()
-    }
+    )
+    for row in rows:
+        counts.add("by_day", row["day"], row["due"], row["late"])
+        counts.add("by_supplier", row["supplier_id"], row["due"], row["late"])
+        counts.names[row["supplier_id"]] = (row["supplier__name_en"], row["supplier__name_zh"])
+    return counts
+
+
+def _tally_due_counts(start: datetime, until: datetime) -> DueCounts:
+    """Summed from the tally's hours (orders.tally) from `start` up to, not including,
+    `until`: two queries over a row per supplier and hour."""
+    counts = DueCounts()
+    hours = JitOrderTally.objects.filter(due_hour__gte=start, due_hour__lt=until).order_by()
+    sums = {"due": Sum("orders"), "late": Sum("late")}
+    zone = timezone.get_current_timezone()
+    for row in hours.values(day=TruncDate("due_hour", tzinfo=zone)).annotate(**sums):
+        counts.add("by_day", row["day"], row["due"], row["late"])
+    for row in hours.values("supplier_id", *SUPPLIER_NAMES).annotate(**sums):
+        counts.add("by_supplier", row["supplier_id"], row["due"], row["late"])
+        counts.names[row["supplier_id"]] = (row["supplier__name_en"], row["supplier__name_zh"])
+    return counts
+
+
+def _hours_fall_within_days(days: list[date]) -> bool:
+    """Whether every local day of the window starts on a whole UTC hour (true of UTC and of
+    China time), so that each of the tally's hours belongs to one day."""
+    zone = timezone.get_current_timezone()
+    midnights = [datetime.combine(day, time.min, tzinfo=zone) for day in days]
+    midnights.append(midnights[-1] + timedelta(days=1))
+    return all(
+        (midnight.utcoffset() or timedelta(0)) % timedelta(hours=1) == timedelta(0)
+        for midnight in midnights
+    )
+
+
+def due_counts(now: datetime, start: datetime, days: list[date]) -> DueCounts:
+    """The window's orders due and late: the hours that have passed from the tally, the hour
+    under way counted live (its deadlines are due only up to now). In a time zone whose days
+    start mid-hour, the tally's hours cannot be split into days: everything is counted live."""
+    if not _hours_fall_within_days(days):
+        return live_due_counts(start, now)
+    hour = now.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    counts = _tally_due_counts(start, hour)
+    current = live_due_counts(hour, now)
+    for table in ("by_day", "by_supplier"):
+        for key, row in getattr(current, table).items():
+            counts.add(table, key, row["due"], row["late"])
+    return counts
+
+
+def late_suppliers(counts: DueCounts) -> list[dict[str, Any]]:
+    """The suppliers with the most orders late in the window (ties by name)."""
+    rows = [
+        {
+            "supplier_id": supplier_id,
+            "supplier__name_en": counts.names[supplier_id][0],
+            "supplier__name_zh": counts.names[supplier_id][1],
+            "due": row["due"],
+            "late": row["late"],
+        }
+        for supplier_id, row in counts.by_supplier.items()
+        if row["late"] > 0
+    ]
+    rows.sort(key=lambda row: (-row["late"], row["supplier__name_en"]))
+    return rows[:LATE_SUPPLIERS]
+
+
+def on_time_chart(counts: DueCounts, days: list[date]) -> Chart:
+    """Per day, the share of the orders due that day that were shipped by their deadline (an
+    order unshipped at its deadline, or declared out of stock, was not)."""
     bars = []
     for n, day in enumerate(days):
-        row = counts.get(day)
+        row = counts.by_day.get(day)
         if not row or not row["due"]:
             bars.append(_bar(n, day, None, Decimal(100), "empty", f"{day:%m-%d}: " + _("none due")))
             continue
@@ -265,7 +350,8 @@ def penalties_chart(start: datetime, days: list[date]) -> Chart:
 
 
 def jit_figures() -> dict[str, Any]:
-    """The JIT charts and lists: a fixed handful of queries, whatever the number of orders."""
+    """The JIT charts and lists: a fixed handful of queries over indexes and the maintained
+    tally, whatever the number of orders."""
     now, start, days = _window()
     ship_within = rules().ship_within
     due_soon = JitOrder.objects.filter(
@@ -279,20 +365,13 @@ def jit_figures() -> dict[str, Any]:
             :DUE_SOON_ROWS
         ]
     ]
-    late_suppliers = list(
-        _due_orders(now, start)
-        .values("supplier_id", "supplier__name_en", "supplier__name_zh")
-        .annotate(due=Count("id"), late=Count("id", filter=LATE))
-        .filter(late__gt=0)
-        .order_by("-late", "supplier__name_en")[:LATE_SUPPLIERS]
-    )
-    on_time = on_time_chart(now, start, days)
+    counts = due_counts(now, start, days)
     return {
-        "on_time": on_time,
+        "on_time": on_time_chart(counts, days),
         "penalties": penalties_chart(start, days),
         "due_soon_count": due_soon.count(),
         "due_soon": soonest,
-        "late_suppliers": late_suppliers,
+        "late_suppliers": late_suppliers(counts),
     }
 
 

@@ -40,6 +40,7 @@ from marketplace.admin import (
 )
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
+from marketplace.paginator import KeysFirstPaginator
 
 from .models import (
     Appeal,
@@ -187,6 +188,9 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     quality with defect notes and photos (the form on an order's page). The sweep penalises."""
 
     change_form_template = "admin/orders/jitorder/change_form.html"
+    # A deep page skips index entries, not joined rows: the keys of the page first, in the
+    # list's order (ordered_at, id: the jit_order_by_time and jit_order_status_time indexes).
+    paginator = KeysFirstPaginator
     list_display = [
         "id",
         "supplier",

@@ -41,7 +41,8 @@ class JitOrder(models.Model):
         _("unit supply price (CNY)"), max_digits=12, decimal_places=2
     )
     goods_value = models.DecimalField(_("goods value (CNY)"), max_digits=14, decimal_places=2)
-    ordered_at = models.DateTimeField(_("ordered"), db_index=True)
+    # Indexed with the id (jit_order_by_time): the admin's list pages in that order.
+    ordered_at = models.DateTimeField(_("ordered"))
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.AWAITING_SHIPMENT
     )
@@ -94,6 +95,11 @@ class JitOrder(models.Model):
             models.Index(
                 fields=["supplier", "status", "ordered_at"], name="jit_order_supplier_queue"
             ),
+            # The admin's list in its default order, all orders or one status: a deep page
+            # skips index entries only (marketplace.paginator.KeysFirstPaginator), and its
+            # count is an index-only scan.
+            models.Index(fields=["ordered_at", "id"], name="jit_order_by_time"),
+            models.Index(fields=["status", "ordered_at", "id"], name="jit_order_status_time"),
         ]
         verbose_name = _("JIT order")
         verbose_name_plural = _("JIT orders")
@@ -104,6 +110,37 @@ class JitOrder(models.Model):
     @property
     def shipped_at(self) -> datetime | None:
         return self.first_scan_at or self.shipment_recorded_at
+
+
+class JitOrderTally(models.Model):
+    """Per supplier and hour of deadline (UTC): the JIT orders due then, cancelled ones aside,
+    and how many of them were not shipped by their deadline. The operator dashboard sums these
+    rows instead of counting a month of orders. Kept by orders.tally in the transaction of every
+    change to an order's share (creation, shipment, first scan, cancellation); an order's share
+    is a function of its row alone, so the rows always equal a recount (`tally_recount`)."""
+
+    supplier = models.ForeignKey(
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="+",
+        db_index=False,  # read by hour; the unique constraint leads with the hour
+    )
+    due_hour = models.DateTimeField()
+    orders = models.IntegerField(default=0)
+    late = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["due_hour", "supplier"], name="one_jit_tally_per_hour"),
+            # A delta applied twice, or to the wrong row, fails loudly instead of drifting.
+            models.CheckConstraint(
+                condition=Q(late__gte=0, orders__gte=models.F("late")),
+                name="jit_tally_counts_consistent",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.supplier_id} {self.due_hour:%Y-%m-%d %H:00}: {self.late}/{self.orders} late"
 
 
 class Penalty(models.Model):

@@ -31,6 +31,7 @@ from ..models import (
     Penalty,
 )
 from ..rules import rules
+from ..tally import tally_share, tally_update
 
 Status = JitOrder.Status
 # SF Express waybills: "SF" and 12 to 15 digits (or 12 digits alone on older labels).
@@ -98,6 +99,7 @@ def jit_order_create(
             goods_value=goods_value,
             ordered_at=ordered_at or timezone.now(),
         )
+        tally_update([], [tally_share(order)])
         record_event(
             "order.created",
             actor=actor,
@@ -135,11 +137,12 @@ def _move(
                 _("A JIT order cannot move from %(current)s to %(target)s.")
                 % {"current": locked.get_status_display(), "target": Status(target).label},
             )
-        previous = locked.status
+        previous, share = locked.status, tally_share(locked)
         locked.status = target
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.save(update_fields=["status", *fields])
+        tally_update([share], [tally_share(locked)])
         record_event(
             f"order.{target}",
             actor=actor,
@@ -202,11 +205,18 @@ def orders_ship_many(
         raise DomainError(
             "invalid_waybill", _("Some waybill numbers are wrong."), fields=errors, status=422
         )
+    # In the order of their deadlines: two batches of one supplier's orders then take the
+    # tally rows they share in the same order (orders.tally), never each waiting for the other.
+    ship_order = sorted(
+        range(len(orders_and_waybills)),
+        key=lambda i: (orders_and_waybills[i][0].ordered_at, orders_and_waybills[i][0].pk),
+    )
+    shipped: dict[int, JitOrder] = {}
     with transaction.atomic():
-        return [
-            order_ship(order, waybill=waybill, actor=actor)
-            for order, waybill in orders_and_waybills
-        ]
+        for i in ship_order:
+            order, waybill = orders_and_waybills[i]
+            shipped[i] = order_ship(order, waybill=waybill, actor=actor)
+    return [shipped[i] for i in range(len(orders_and_waybills))]
 
 
 def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list[JitOrder]:
@@ -239,13 +249,15 @@ def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list
                 fields={"scanned_at": [_("Before the order was placed.")]},
                 status=422,
             )
-        changed = False
+        changed, before, after = False, [], []
         for order in orders:
             if order.first_scan_at is not None and order.first_scan_at <= scanned_at:
                 continue
             changed = True
+            before.append(tally_share(order))
             order.first_scan_at = scanned_at
             order.save(update_fields=["first_scan_at"])
+            after.append(tally_share(order))
             record_event(
                 "order.scanned",
                 actor=actor,
@@ -253,6 +265,7 @@ def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list
                 subject=order,
                 payload={"first_scan_at": scanned_at.isoformat()},
             )
+        tally_update(before, after)
         if changed:
             _sweep_soon()
     return orders

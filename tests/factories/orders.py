@@ -6,6 +6,7 @@ from django.utils import timezone
 
 from catalogue.models import Listing
 from orders.models import JitOrder
+from orders.tally import tally_share, tally_update
 from suppliers.services.jit import jit_apply
 
 from .catalogue import ListingFactory
@@ -21,6 +22,8 @@ def jit_listing(deposit: str = "100000.00", price: str = "20.00") -> Listing:
 
 
 def jit_order(listing: Listing, *, quantity: int = 2, **fields: object) -> JitOrder:
+    """An order in any state at once (what the services would have left), with its share of
+    the dashboard's tally."""
     price = listing.supply_price_cny or Decimal("20.00")
     values = {
         "listing": listing,
@@ -32,4 +35,6 @@ def jit_order(listing: Listing, *, quantity: int = 2, **fields: object) -> JitOr
         "ordered_at": timezone.now(),
         **fields,
     }
-    return JitOrder.objects.create(**values)
+    order = JitOrder.objects.create(**values)
+    tally_update([], [tally_share(order)])  # as jit_order_create and the later moves keep it
+    return order

@@ -14,7 +14,8 @@ What it makes (the shares are of N; `Mix` below is the table):
   past 24 h, past 48 h (some already fined for 24 h) and past 72 h (some already at the cap),
   shipped late past 24 h and past 48 h, rejected for quality (on time, and late), and declared
   stockouts (on time, and late) -- about 0.1 x N penalties due at the next sweep;
-- reminders recorded as the earlier sweeps would have, so only penalties are due.
+- reminders recorded as the earlier sweeps would have, so only penalties are due;
+- the dashboard's per-hour tally of the orders (orders.tally), recounted once they are in.
 
 Safety: it refuses a database that already holds suppliers or JIT orders (real data, or an
 earlier seed) unless --force. The benchmark never needs --force: it calls `seed()` inside the
@@ -39,6 +40,7 @@ from tqdm import tqdm
 from catalogue.models import Category, Listing, Product
 from orders.models import JitOrder, Penalty
 from orders.rules import RULE_VERSION
+from orders.tally import tally_rebuild
 from suppliers.models import Factory, Province, Supplier
 
 SUPPLIERS = 300
@@ -388,6 +390,11 @@ def seed(n: int, *, progress: bool = True, out: Writer | None = None) -> SeedRep
         report.past_penalties = cursor.rowcount
         _top_ups(cursor, sorted({sup for _l, sup, _p in listings}), n, now)
         report.seconds["past penalties and deposits"] = time.perf_counter() - started
+
+        started = time.perf_counter()
+        # The orders went in around the services: their share of the dashboard's tally too.
+        tally_rebuild()
+        report.seconds["dashboard tally"] = time.perf_counter() - started
         committed = time.perf_counter()
     report.seconds["commit"] = time.perf_counter() - committed
 
@@ -395,7 +402,12 @@ def seed(n: int, *, progress: bool = True, out: Writer | None = None) -> SeedRep
         started = time.perf_counter()
         with connection.cursor() as cursor:
             # As autovacuum would have by now: fresh statistics and a visibility map.
-            for table in ("orders_jitorder", "orders_penalty", "suppliers_ledgerentry"):
+            for table in (
+                "orders_jitorder",
+                "orders_penalty",
+                "suppliers_ledgerentry",
+                "orders_jitordertally",
+            ):
                 cursor.execute(f"VACUUM ANALYZE {table}")
         report.seconds["vacuum analyze"] = time.perf_counter() - started
     report.overdue_orders, report.due_penalties = _expected(n)
