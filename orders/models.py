@@ -188,8 +188,11 @@ class Penalty(models.Model):
         ]
         indexes = [
             models.Index(fields=["supplier", "-assessed_at"], name="penalty_supplier_recent"),
-            # The operators' penalties-per-day chart over the last 30 days.
-            models.Index(fields=["assessed_at"], name="penalty_assessed"),
+            # The operators' penalties-per-day chart over the last 30 days: count and sum
+            # read from the index alone.
+            models.Index(
+                fields=["assessed_at"], include=["amount"], name="penalty_assessed_amount"
+            ),
         ]
         verbose_name = _("penalty")
         verbose_name_plural = _("penalties")

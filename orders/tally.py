@@ -60,8 +60,9 @@ ON CONFLICT (due_hour, supplier_id) DO UPDATE SET
     orders = orders_jitordertally.orders + excluded.orders,
     late = orders_jitordertally.late + excluded.late
 """
-# A share taken away was added before, so its row exists. (An upsert cannot take it away: the
-# row it proposes would fail the table's check before the conflict is found.)
+# Any other change is to orders already counted, so their row exists. (An upsert cannot make
+# it: the row it proposes, the change itself, would fail the table's check before the conflict
+# is found.)
 TAKE_SQL = """
 UPDATE orders_jitordertally SET orders = orders + %s, late = late + %s
 WHERE supplier_id = %s AND due_hour = %s
@@ -80,8 +81,8 @@ def tally_update(before: Iterable[Share], after: Iterable[Share]) -> None:
             deltas[key][1] += sign * late
     with connection.cursor() as cursor:
         for (supplier_id, hour), (orders, late) in sorted(deltas.items()):
-            if orders >= 0 and late >= 0:
-                if orders or late:
+            if orders >= late >= 0:
+                if orders:
                     cursor.execute(ADD_SQL, [supplier_id, hour, orders, late])
                 continue
             cursor.execute(TAKE_SQL, [orders, late, supplier_id, hour])

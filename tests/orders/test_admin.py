@@ -121,6 +121,53 @@ def test_the_lists_keep_a_constant_number_of_queries(
         assert client.get(url).status_code == 200
 
 
+def listed(page: str) -> list[int]:
+    """The orders a list page shows, in its order."""
+    return [int(pk) for pk in re.findall(r'name="_selected_action" value="(\d+)"', page)]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [{}, {"status__exact": "shipped"}, {"due": "overdue"}, {"o": "-ordered_at"}, {"q": "SO-1"}],
+    ids=["all", "status", "due", "newest-first", "search"],
+)
+def test_every_page_of_the_order_list_is_the_plain_page_in_the_list_order(
+    client, operator, listing, member, query, monkeypatch, django_assert_max_num_queries
+):
+    """Deep pages are read keys first; each shows exactly what an offset would, in the list's
+    order (oldest first, then by id), with any filter, search or column order, in as many
+    queries as the first page."""
+    from orders.admin import JitOrderAdmin
+
+    monkeypatch.setattr(JitOrderAdmin, "list_per_page", 4)
+    now = timezone.now()
+    for n in range(19):
+        # Pairs with the same time: the id decides between them.
+        order = jit_order(listing, external_id=f"SO-{n}", ordered_at=now - (30 - n // 2) * H)
+        if n % 3 == 0:
+            order_ship(order, waybill=f"SF{order.pk:012d}", actor=member)
+    expected = JitOrder.objects.order_by("ordered_at", "id")
+    if query.get("status__exact"):
+        expected = expected.filter(status="shipped")
+    if query.get("due"):
+        expected = expected.filter(status="awaiting_shipment", ordered_at__lte=now - 24 * H)
+    if query.get("o"):  # the order column clicked to sort descending; then by id, descending
+        query = {"o": f"-{JitOrderAdmin.list_display.index('ordered_at')}"}
+        expected = JitOrder.objects.order_by("-ordered_at", "-id")
+    if query.get("q"):
+        expected = expected.filter(external_id__icontains="SO-1")
+    ids = list(expected.values_list("pk", flat=True))
+    assert len(ids) > 4
+    client.force_login(operator)
+    with django_assert_max_num_queries(30) as first:
+        assert listed(client.get(ORDERS, query).content.decode()) == ids[:4]
+    pages = (len(ids) + 3) // 4
+    for number in range(2, pages + 1):
+        with django_assert_max_num_queries(len(first.captured_queries)):
+            page = client.get(ORDERS, {**query, "p": number}).content.decode()
+        assert listed(page) == ids[(number - 1) * 4 : number * 4]
+
+
 def test_receive_counts_the_ordered_quantity_and_refuses_what_is_not_shipped(
     client, operator, listing, member
 ):
