@@ -20,6 +20,7 @@ BENCHMARKS = [
     "bench.ledger_balances",
     "bench.jit_sweep",
     "bench.stock_ledger",
+    "bench.admin_pages",
 ]
 
 

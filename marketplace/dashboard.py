@@ -210,7 +210,6 @@ def _due_orders(start: datetime, until: datetime) -> QuerySet[JitOrder]:
 
 
 LATE = Q(shipped_time__isnull=True) | Q(shipped_time__gt=F("deadline"))
-SUPPLIER_NAMES = ("supplier__name_en", "supplier__name_zh")
 
 
 @dataclass
@@ -220,7 +219,6 @@ class DueCounts:
 
     by_day: dict[date, dict[str, int]] = field(default_factory=dict)
     by_supplier: dict[int, dict[str, int]] = field(default_factory=dict)
-    names: dict[int, tuple[str, str]] = field(default_factory=dict)  # supplier: (en, zh)
 
     def add(self, table: str, key: Any, due: int, late: int) -> None:
         row = getattr(self, table).setdefault(key, {"due": 0, "late": 0})
@@ -234,14 +232,13 @@ def live_due_counts(start: datetime, until: datetime) -> DueCounts:
     counts = DueCounts()
     rows = (
         _due_orders(start, until)
-        .values("supplier_id", *SUPPLIER_NAMES, "day")
+        .values("supplier_id", "day")
         .annotate(due=Count("id"), late=Count("id", filter=LATE))
         .order_by()
     )
     for row in rows:
         counts.add("by_day", row["day"], row["due"], row["late"])
         counts.add("by_supplier", row["supplier_id"], row["due"], row["late"])
-        counts.names[row["supplier_id"]] = (row["supplier__name_en"], row["supplier__name_zh"])
     return counts
 
 
@@ -254,9 +251,8 @@ def _tally_due_counts(start: datetime, until: datetime) -> DueCounts:
     zone = timezone.get_current_timezone()
     for row in hours.values(day=TruncDate("due_hour", tzinfo=zone)).annotate(**sums):
         counts.add("by_day", row["day"], row["due"], row["late"])
-    for row in hours.values("supplier_id", *SUPPLIER_NAMES).annotate(**sums):
+    for row in hours.values("supplier_id").annotate(**sums):
         counts.add("by_supplier", row["supplier_id"], row["due"], row["late"])
-        counts.names[row["supplier_id"]] = (row["supplier__name_en"], row["supplier__name_zh"])
     return counts
 
 
@@ -289,16 +285,32 @@ def due_counts(now: datetime, start: datetime, days: list[date]) -> DueCounts:
 
 def late_suppliers(counts: DueCounts) -> list[dict[str, Any]]:
     """The suppliers with the most orders late in the window (ties by name)."""
+    late = sorted(
+        ((row["late"], supplier_id) for supplier_id, row in counts.by_supplier.items()),
+        reverse=True,
+    )
+    late = [(n, supplier_id) for n, supplier_id in late if n > 0]
+    if not late:
+        return []
+    # Names for the suppliers that can make the list, ties at its end included: summing the
+    # tally joined to the suppliers would sort every hour's row by supplier first.
+    least = late[min(LATE_SUPPLIERS, len(late)) - 1][0]
+    names = {
+        pk: (name_en, name_zh)
+        for pk, name_en, name_zh in Supplier.objects.filter(
+            pk__in=[supplier_id for n, supplier_id in late if n >= least]
+        ).values_list("pk", "name_en", "name_zh")
+    }
     rows = [
         {
             "supplier_id": supplier_id,
-            "supplier__name_en": counts.names[supplier_id][0],
-            "supplier__name_zh": counts.names[supplier_id][1],
-            "due": row["due"],
-            "late": row["late"],
+            "supplier__name_en": names[supplier_id][0],
+            "supplier__name_zh": names[supplier_id][1],
+            "due": counts.by_supplier[supplier_id]["due"],
+            "late": n,
         }
-        for supplier_id, row in counts.by_supplier.items()
-        if row["late"] > 0
+        for n, supplier_id in late
+        if n >= least
     ]
     rows.sort(key=lambda row: (-row["late"], row["supplier__name_en"]))
     return rows[:LATE_SUPPLIERS]

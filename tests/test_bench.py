@@ -45,3 +45,6 @@ def test_every_benchmark_runs_at_a_small_size():
         assert f"== {name}" in done.stdout
     assert "same penalties and ledger rows per tier: yes" in done.stdout
     assert "positions equal the ledger: yes" in done.stdout
+    assert "the deep page shows the orders an OFFSET would: yes" in done.stdout
+    assert "the tally equals a recount from the orders: yes" in done.stdout
+    assert "the dashboard's figures from the tally equal a count of the orders: yes" in done.stdout
