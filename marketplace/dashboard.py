@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth.models import Group
-from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, QuerySet, Sum
+from django.db.models import Count, DateTimeField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -191,7 +191,7 @@ def _window() -> tuple[datetime, datetime, list[date]]:
     return now, start, days
 
 
-def _due_orders(start: datetime, until: datetime) -> QuerySet[JitOrder]:
+def _due_orders(start: datetime, until: datetime) -> Any:
     """Orders whose 24 h deadline fell between `start` and `until` (cancelled ones aside), with
     `deadline`, the deadline's `day` and `shipped_time` (first scan, else recorded)."""
     ship_within = rules().ship_within
@@ -301,7 +301,7 @@ def late_suppliers(counts: DueCounts) -> list[dict[str, Any]]:
             pk__in=[supplier_id for n, supplier_id in late if n >= least]
         ).values_list("pk", "name_en", "name_zh")
     }
-    rows = [
+    rows: list[dict[str, Any]] = [
         {
             "supplier_id": supplier_id,
             "supplier__name_en": names[supplier_id][0],
