@@ -147,9 +147,7 @@ class Penalty(models.Model):
     )
     reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
     # A database default too: the sweep and the benchmark insert penalties in SQL.
-    reversal_reason = models.CharField(
-        _("why reversed"), max_length=300, blank=True, db_default=""
-    )
+    reversal_reason = models.CharField(_("why reversed"), max_length=300, blank=True, db_default="")
 
     class Meta:
         ordering = ["-assessed_at", "-id"]

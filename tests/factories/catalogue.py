@@ -21,7 +21,6 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name_en = "Toys"
     name_zh = "玩具"
     risk_level = Category.Risk.HIGH
-    default_aql = Category.Aql.AQL_2_5
     price_band_min = "5.00"
     price_band_max = "50.00"
 
