@@ -40,7 +40,7 @@ def penalty_uncount(order_id: int, penalty: Penalty) -> None:
 def _deadlines(order: JitOrder, r: Rules) -> dict[str, datetime]:
     """The deadline each tier judges, for the tiers a shipment time can escape. A stockout the
     supplier declared is its own word, not a deadline: only the 72 h one is escaped."""
-    deadlines = {
+    deadlines: dict[str, datetime] = {
         Penalty.Tier.LATE_24H: order.ordered_at + r.ship_within,
         Penalty.Tier.LATE_48H: order.ordered_at + r.late_after,
     }
