@@ -290,3 +290,25 @@ def test_a_scan_and_a_sweep_at_once_neither_deadlock_nor_double_count():
     assert others.count() == 300
     assert set(others.values_list("tier", flat=True)) == {"late_24h"}
     assert supplier_balance(listing.supplier_id) == D("1000000.00") - 300 * D("10.00")
+
+
+def test_the_carriers_scan_through_the_api_reverses_and_the_penalty_page_says_why(client):
+    from tests.api_support import bearer
+    from tests.factories.accounts import api_client
+
+    listing = jit_listing()
+    order = judged_then_shipped(listing, sweep_at=25)
+    _client, plain = api_client(scopes=["tracking:write"], name="SF Express")
+    scanned = (order.ordered_at + 2 * H).isoformat()
+    response = bearer(plain).post(
+        "/api/v1/tracking/scans/",
+        {"waybill": WAYBILL, "scanned_at": scanned, "event": "picked_up"},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    penalty = Penalty.objects.get(order=order)
+    assert penalty.status == "reversed"
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    page = client.get(f"/admin/orders/penalty/{penalty.pk}/change/").content.decode()
+    assert "Reversed" in page
+    assert "first scan" in page
