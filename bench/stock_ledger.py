@@ -215,7 +215,7 @@ def _seed() -> Seeded:
                 "name_en": "Stock (bench)",
                 "name_zh": "库存",
                 "risk_level": Category.Risk.LOW,
-                "default_aql": Category.Aql.AQL_2_5,
+                "aql_override": Category.Aql.AQL_2_5,
             },
         )
         member = User.objects.create_user("stock-bench-supplier")

@@ -17,7 +17,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
@@ -42,6 +42,7 @@ from .models import (
     Product,
     ProductImage,
     Tender,
+    risks_with_aql,
 )
 from .selectors import (
     category_path,
@@ -149,7 +150,7 @@ class CategoryForm(forms.ModelForm):
             "name_zh",
             "parent",
             "risk_level",
-            "default_aql",
+            "aql_override",
             "price_band_min",
             "price_band_max",
         ]
@@ -179,6 +180,26 @@ class PriceBandFilter(admin.SimpleListFilter):
         return queryset
 
 
+class EffectiveAqlFilter(admin.SimpleListFilter):
+    """The AQL inspection uses: the category's override, else its risk level's."""
+
+    title = _("AQL")
+    parameter_name = "aql"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
+        return [(aql, label) for aql, label in Category.Aql.choices]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
+        value = self.value()
+        if not value:
+            return queryset
+        if value not in Category.Aql.values:
+            raise IncorrectLookupParameters(value)
+        return queryset.filter(
+            Q(aql_override=value) | Q(aql_override="", risk_level__in=risks_with_aql(value))
+        )
+
+
 def _band(category: Category) -> str:
     low, high = category.price_band_min, category.price_band_max
     if low is None and high is None:
@@ -193,11 +214,12 @@ class CategoryAdmin(PreparedRowsAdmin):
         "tree_path",
         "code",
         "risk_level",
-        "default_aql",
+        "aql",
         "price_band",
         "product_count",
     ]
-    list_filter = ["risk_level", "default_aql", PriceBandFilter]
+    list_filter = ["risk_level", EffectiveAqlFilter, PriceBandFilter]
+    readonly_fields = ["aql"]
     search_fields = ["code", "name_en", "name_zh"]
     list_select_related = ["parent"]
     actions = [export_csv]
@@ -222,6 +244,14 @@ class CategoryAdmin(PreparedRowsAdmin):
     @admin.display(description=_("price band"))
     def price_band(self, category: Category) -> str:
         return _band(category)
+
+    @admin.display(description=_("AQL"))
+    def aql(self, category: Category) -> str:
+        if category.pk is None:
+            return EMPTY
+        if category.aql_override:
+            return str(_("%(aql)s (override)") % {"aql": category.effective_aql})
+        return str(_("%(aql)s (from the risk level)") % {"aql": category.effective_aql})
 
     @admin.display(description=_("products"), ordering="product_count")
     def product_count(self, category: Category) -> int:

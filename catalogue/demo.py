@@ -14,7 +14,7 @@ from accounts.models import User
 from compliance.models import TestRecord
 from suppliers.models import Scorecard, Supplier
 
-from .models import Category, Listing, Product, Tender
+from .models import Category, Listing, Product, Tender, aql_for_risk
 from .services import listings as L
 from .services import prices as P
 from .services import tenders as T
@@ -118,7 +118,8 @@ def seed_catalogue(*, operator: User) -> None:
                 name_zh=zh,
                 parent=_category(parent) if parent else None,
                 risk_level=risk,
-                default_aql=aql,
+                # The demo's AQLs are the ones their risk gives: no override.
+                aql_override="" if aql == aql_for_risk(risk) else aql,
                 price_band_min=Decimal(low),
                 price_band_max=Decimal(high),
             )

@@ -43,7 +43,14 @@ class Category(models.Model):
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
     )
     risk_level = models.CharField(_("risk level"), max_length=4, choices=Risk.choices)
-    default_aql = models.CharField(_("default AQL"), max_length=3, choices=Aql.choices)
+    # Empty: the category inspects at the AQL its risk level gives (`aql_for_risk`).
+    aql_override = models.CharField(
+        _("AQL override"),
+        max_length=3,
+        choices=Aql.choices,
+        blank=True,
+        help_text=_("Leave empty to inspect at the AQL the risk level gives."),
+    )
     # The supply prices (CNY per unit) operators expect in this category.
     price_band_min = models.DecimalField(
         _("price band from (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
@@ -67,6 +74,24 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name_en} / {self.name_zh}"
+
+    @property
+    def effective_aql(self) -> str:
+        """The AQL inspection samples this category's lots at: the override, else the risk's."""
+        return self.aql_override or aql_for_risk(self.risk_level)
+
+
+def aql_for_risk(risk_level: str) -> str:
+    """The default AQL of a risk level (SPEC: 2.5 for high-risk categories, 4.0 for the rest),
+    the two numbers being the settings AQL_HIGH_RISK and AQL_LOW_RISK."""
+    if risk_level == Category.Risk.HIGH:
+        return str(settings.AQL_HIGH_RISK)
+    return str(settings.AQL_LOW_RISK)
+
+
+def risks_with_aql(aql: str) -> list[str]:
+    """The risk levels whose default AQL is `aql` (to filter on the effective AQL)."""
+    return [risk for risk in Category.Risk.values if aql_for_risk(risk) == aql]
 
 
 class Product(models.Model):

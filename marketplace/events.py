@@ -137,6 +137,10 @@ EVENT_KINDS: dict[str, str] = {
     "order.penalty_appealed": "The supplier appealed a penalty (reason).",
     "order.penalty_upheld": "An operator upheld an appealed penalty (reason).",
     "order.penalty_waived": "An operator waived a penalty; payload {amount} given back.",
+    "order.penalty_reversed": (
+        "The carrier's first scan showed shipment before the tier's deadline: the penalty was "
+        "given back; payload {order, tier, amount, first_scan_at, deadline}."
+    ),
     "ledger.posted": "A deposit ledger entry; payload {kind, amount, balance} (CNY strings).",
 }
 

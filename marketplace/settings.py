@@ -280,6 +280,7 @@ SPECTACULAR_SETTINGS = {
         "SupplierStatusEnum": "suppliers.models.Supplier.Status",
         "JitStatusEnum": "suppliers.models.Supplier.JitStatus",
         "LedgerEntryKindEnum": "suppliers.models.LedgerEntry.Kind",
+        "AqlEnum": "catalogue.models.Category.Aql",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",
@@ -381,6 +382,13 @@ JIT_PILOT_PROVINCES = env.list(
 STOCKING_CAP_UNITS = env.int("STOCKING_CAP_UNITS", default=30)
 RETURN_RATE_LIMIT = Decimal(env.str("RETURN_RATE_LIMIT", default="0.08"))
 RETURN_RATE_MIN_UNITS = env.int("RETURN_RATE_MIN_UNITS", default=20)
+# Inspection: a category's AQL follows its risk level (ISO 2859-1 plans exist for these two
+# values only), unless an operator overrides it for the category.
+AQL_HIGH_RISK = env.str("AQL_HIGH_RISK", default="2.5")
+AQL_LOW_RISK = env.str("AQL_LOW_RISK", default="4.0")
+for _name, _aql in (("AQL_HIGH_RISK", AQL_HIGH_RISK), ("AQL_LOW_RISK", AQL_LOW_RISK)):
+    if _aql not in ("2.5", "4.0"):
+        raise ImproperlyConfigured(f"{_name} must be 2.5 or 4.0 (the sampling plans held).")
 # JIT orders: ship within 24 h; the penalty table (multiples of goods value) and the reminders.
 JIT_PENALTY_RULES = {
     "ship_within_hours": 24,

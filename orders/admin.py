@@ -452,6 +452,8 @@ class PenaltyAdmin(ReadOnlyAdmin):
         "rule_version",
         "status",
         "assessed_at",
+        "reversed_at",
+        "reversal_reason",
         "ledger_entry_link",
         "appeal_link",
         "evidence_shown",

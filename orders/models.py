@@ -158,6 +158,9 @@ class Penalty(models.Model):
         APPEALED = "appealed", _("Appealed")
         UPHELD = "upheld", _("Upheld")
         WAIVED = "waived", _("Waived")
+        # The carrier's first scan, arriving after the sweep, showed shipment in time for
+        # this tier: the penalty was given back automatically.
+        REVERSED = "reversed", _("Reversed")
 
     # Both looked up through the composite indexes below, which lead with them.
     order = models.ForeignKey(
@@ -179,6 +182,9 @@ class Penalty(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ASSESSED
     )
+    reversed_at = models.DateTimeField(_("reversed"), null=True, blank=True)
+    # A database default too: the sweep and the benchmark insert penalties in SQL.
+    reversal_reason = models.CharField(_("why reversed"), max_length=300, blank=True, db_default="")
 
     class Meta:
         ordering = ["-assessed_at", "-id"]
@@ -294,6 +300,16 @@ class ConsumerOrder(models.Model):
     )
     warehouse = models.ForeignKey("logistics.Warehouse", on_delete=models.PROTECT, related_name="+")
     external_id = models.CharField(_("storefront order"), max_length=64)
+    # The API client's user that placed it: a storefront's order reference is unique per client.
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,  # one_consumer_order_per_reference leads with it
+        verbose_name=_("placed by"),
+    )
     market = models.CharField(_("market"), max_length=2)
     quantity = models.PositiveIntegerField(_("quantity"))
     unit_supply_price = models.DecimalField(
@@ -309,7 +325,10 @@ class ConsumerOrder(models.Model):
     class Meta:
         ordering = ["-ordered_at", "-id"]
         constraints = [
-            models.CheckConstraint(condition=Q(quantity__gt=0), name="consumer_quantity_positive")
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="consumer_quantity_positive"),
+            models.UniqueConstraint(
+                fields=["placed_by", "external_id"], name="one_consumer_order_per_reference"
+            ),
         ]
         indexes = [models.Index(fields=["supplier", "-ordered_at"], name="consumer_order_supplier")]
         verbose_name = _("consumer order")

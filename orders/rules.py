@@ -6,9 +6,11 @@
 | quality   | rejected at warehouse inspection for quality            | 5                       |
 | stockout  | declared, or 72 h unshipped                             | 5                       |
 
-One order's penalties never exceed 5 x goods value: each tier takes at most what is left under
-the cap, assessed in the order above. Any change to the rules bumps RULE_VERSION, which every
-penalty records.
+One order's penalties standing never exceed 5 x goods value: each tier takes at most what is
+left under the cap, assessed in the order above. A penalty waived on appeal or reversed by late
+evidence no longer stands, so it no longer counts toward the cap (`JitOrder.penalty_total` is
+the sum of the penalties standing; see `cap_left`). Any change to the rules bumps RULE_VERSION,
+which every penalty records.
 """
 
 from __future__ import annotations
@@ -54,3 +56,8 @@ def rules() -> Rules:
         ),
         appeal_days=jit["appeal_days"],
     )
+
+
+def cap_left(r: Rules, goods_value: Decimal, standing: Decimal) -> Decimal:
+    """What the cap still allows on an order whose penalties standing add up to `standing`."""
+    return max(Decimal("0"), r.cap_multiple * goods_value - standing)

@@ -36,6 +36,18 @@ class CategoryOutput(serializers.ModelSerializer):
         help_text="The codes from the root category down to this one."
     )
     depth = serializers.SerializerMethodField(help_text="0 for a root category.")
+    default_aql = serializers.ChoiceField(
+        source="effective_aql",
+        choices=Category.Aql.choices,
+        read_only=True,
+        help_text=(
+            "The AQL lots of this category are inspected at: `aql_override` when set, else "
+            "the one its risk level gives (2.5 for high risk, 4.0 for the rest by default)."
+        ),
+    )
+    aql_override = serializers.SerializerMethodField(
+        help_text="The operator's AQL for this category, or null: it follows the risk level."
+    )
 
     class Meta:
         model = Category
@@ -49,6 +61,7 @@ class CategoryOutput(serializers.ModelSerializer):
             "depth",
             "risk_level",
             "default_aql",
+            "aql_override",
         ]
         read_only_fields = fields
 
@@ -58,6 +71,10 @@ class CategoryOutput(serializers.ModelSerializer):
 
     def get_depth(self, category: Category) -> int:
         return len(self.context["paths"][category.pk]) - 1
+
+    @extend_schema_field(serializers.ChoiceField(choices=Category.Aql.choices, allow_null=True))
+    def get_aql_override(self, category: Category) -> str | None:
+        return category.aql_override or None
 
 
 # --- Products ---------------------------------------------------------------------------------

@@ -138,12 +138,18 @@ def listing_create(
 
 
 def available_stock(listing: Listing) -> int:
-    """What can be sold now: a semi-managed seller's reported overseas stock; for fully managed
-    listings the platform's consignment stock (none is held before the consignment feature)."""
+    """What can be sold now: a semi-managed seller's reported overseas stock; for a fully
+    managed listing its consignment stock available in any of the platform's warehouses (one
+    aggregate over its stock positions, read off their (listing, warehouse) index)."""
     if listing.mode == Listing.Mode.SEMI_MANAGED:
         total = listing.overseas_stock.aggregate(total=Sum("quantity"))["total"]
         return int(total or 0)
-    return 0
+    from logistics.models import StockPosition  # logistics builds on the catalogue
+
+    total = StockPosition.objects.filter(listing_id=listing.pk, available__gt=0).aggregate(
+        total=Sum("available")
+    )["total"]
+    return int(total or 0)
 
 
 def listing_stock_changed(

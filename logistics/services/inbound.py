@@ -494,7 +494,9 @@ def inspection_plan(line: InboundLine) -> InspectionPlan:
     discontinued = severity == sampling.DISCONTINUED
     lot = max(line.sound, 1)
     plan = sampling.plan(
-        lot, listing.product.category.default_aql, sampling.TIGHTENED if discontinued else severity
+        lot,
+        listing.product.category.effective_aql,
+        sampling.TIGHTENED if discontinued else severity,
     )
     return InspectionPlan(plan, reason, discontinued)
 
@@ -528,7 +530,7 @@ def line_inspect(
                 ),
             )
         plan = sampling.plan(
-            max(line.sound, 1), listing.product.category.default_aql, state.severity
+            max(line.sound, 1), listing.product.category.effective_aql, state.severity
         )
         if defects < 0 or defects > plan.sample_size:
             raise DomainError(

@@ -152,7 +152,8 @@ class ConsumerOrderCreateInput(serializers.Serializer):
         min_value=1, max_value=MAX_UNITS, help_text="Units (at least 1)."
     )
     external_id = serializers.CharField(
-        max_length=64, help_text="The storefront's own order reference."
+        max_length=64,
+        help_text="The storefront's own order reference: one consumer order per reference.",
     )
     market = serializers.ChoiceField(choices=Market.choices, help_text="Where the consumer buys.")
 
@@ -266,8 +267,13 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
             "price, frozen on the order (`kind: consumer`); on a JIT listing without the stock "
             "it becomes a JIT order instead (`kind: jit`, rendered as `jit-orders/` does, and "
             "the JIT rules apply). Refused with 409 or 422 and a `code`: `listing_not_found`, "
-            "`not_fully_managed`, `invalid_quantity`, `listing_not_live`, `no_supply_price`, "
-            "`out_of_stock`, and for a JIT order the JIT refusals."
+            "`not_fully_managed`, `invalid_quantity`, `supplier_suspended` and "
+            "`supplier_not_active` (422: the listing's supplier may not sell), "
+            "`no_retail_price` (422: no retail price in that `market`), "
+            "`duplicate_external_id` (409: this client already placed an order with this "
+            "`external_id`; the message and `fields.external_id` name the existing order), "
+            "`listing_not_live`, `no_supply_price`, `out_of_stock`, and for a JIT order the "
+            "JIT refusals."
         ),
         request=ConsumerOrderCreateInput,
         parameters=idempotency.SCHEMA_PARAMETERS,

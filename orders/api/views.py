@@ -145,7 +145,10 @@ class JitOrderDetailApi(generics.RetrieveAPIView[JitOrder]):
 class JitOrderShipApi(APIView):
     """The supplier hands the goods to SF Express for the JIT warehouse and records the waybill.
     A waybill that is not SF Express's format is refused with 422 `invalid_waybill` naming
-    `waybill`. Shipping an order already shipped answers it as it stands."""
+    `waybill`. Shipping an order already shipped answers it as it stands. An order failed as
+    a stockout after 72 h unshipped (not one the supplier declared) may still be recorded as
+    shipped: the carrier's first scan is then the time of shipment, and reverses the penalties
+    of the deadlines it met."""
 
     required_scopes = {"POST": SUPPLIER}
 
@@ -237,7 +240,10 @@ class TrackingScanCreateApi(APIView):
     order replaces it. Every case answers 200 with the time now official. When a supplier packed
     several orders in one parcel, the scan counts for each of them (`orders`). An unknown
     waybill is 404 `unknown_waybill`; a scan more than a few minutes in the future
-    (`scan_in_future`) or before an order was placed (`scan_before_order`) is 422."""
+    (`scan_in_future`) or before an order was placed (`scan_before_order`) is 422. A scan
+    that arrives after the deadline sweep penalised an order, stamped before a deadline,
+    reverses the penalties of the deadlines it met (a `penalty_reversal` ledger entry and the
+    event `order.penalty_reversed` each), once."""
 
     required_scopes = {"POST": Scope.TRACKING_WRITE.value}
 

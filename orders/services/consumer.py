@@ -5,16 +5,17 @@ JIT listing with no stock makes a JIT order instead."""
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalogue.models import Listing
+from catalogue.models import Listing, ListingPrice
 from logistics.models import StockPosition
 from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError
 from marketplace.events import record_event
+from suppliers.models import Supplier
 
 from ..models import ConsumerOrder, JitOrder, Payable
 from .orders import jit_order_create
@@ -27,7 +28,7 @@ def consumer_order_create(
 ) -> ConsumerOrder | JitOrder:
     """Reserve consignment stock for a storefront order; a JIT listing without stock makes a
     JIT order instead (the JIT rules apply to it)."""
-    listing = Listing.objects.filter(pk=listing_id).first()
+    listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
     if listing is None:
         raise DomainError(
             "listing_not_found",
@@ -49,6 +50,8 @@ def consumer_order_create(
             fields={"quantity": [_("At least 1.")]},
             status=422,
         )
+    _refuse_unsellable(listing, market)
+    _refuse_reused_reference(actor, external_id)
     if listing.is_jit and listing_available(listing.pk) < quantity:
         return jit_order_create(
             listing_id=listing.pk, quantity=quantity, external_id=external_id, actor=actor
@@ -61,15 +64,23 @@ def consumer_order_create(
         position = stock_reserve(
             listing, quantity, reference=f"storefront:{external_id}", actor=actor
         )
-        order = ConsumerOrder.objects.create(
-            listing=listing,
-            supplier_id=listing.supplier_id,
-            warehouse_id=position.warehouse_id,
-            external_id=external_id,
-            market=market,
-            quantity=quantity,
-            unit_supply_price=listing.supply_price_cny,
-        )
+        try:
+            with transaction.atomic():
+                order = ConsumerOrder.objects.create(
+                    listing=listing,
+                    supplier_id=listing.supplier_id,
+                    warehouse_id=position.warehouse_id,
+                    external_id=external_id,
+                    placed_by=actor,
+                    market=market,
+                    quantity=quantity,
+                    unit_supply_price=listing.supply_price_cny,
+                )
+        except IntegrityError:
+            # Another request of this client with the same reference committed first: the
+            # unique constraint waited for it. The reservation above rolls back with this.
+            _refuse_reused_reference(actor, external_id)
+            raise
         record_event(
             "consumer_order.reserved",
             actor=actor,
@@ -82,6 +93,55 @@ def consumer_order_create(
             },
         )
     return order
+
+
+def _refuse_unsellable(listing: Listing, market: str) -> None:
+    """A consumer cannot buy from a supplier that is not active (suspended: SPEC,
+    "Compliance"), nor in a market where the platform has set no retail price."""
+    supplier = listing.supplier
+    if supplier.status == Supplier.Status.SUSPENDED:
+        raise DomainError(
+            "supplier_suspended",
+            _("The supplier of this listing is suspended; its goods cannot be sold."),
+            fields={"listing": [_("The supplier is suspended.")]},
+            status=422,
+        )
+    if supplier.status != Supplier.Status.ACTIVE:
+        raise DomainError(
+            "supplier_not_active",
+            _("The supplier of this listing is not active; its goods cannot be sold."),
+            fields={"listing": [_("The supplier is not active.")]},
+            status=422,
+        )
+    if not ListingPrice.objects.filter(listing=listing, market=market).exists():
+        raise DomainError(
+            "no_retail_price",
+            _("This listing has no retail price in %(market)s, so it is not sold there.")
+            % {"market": market},
+            fields={"market": [_("No retail price in this market.")]},
+            status=422,
+        )
+
+
+def _refuse_reused_reference(actor: User, external_id: str) -> None:
+    """A storefront's order reference names one order of that client."""
+    existing = (
+        ConsumerOrder.objects.filter(placed_by=actor, external_id=external_id)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if existing is not None:
+        raise DomainError(
+            "duplicate_external_id",
+            _("Storefront order %(reference)s is already consumer order %(order)d.")
+            % {"reference": external_id, "order": existing},
+            fields={
+                "external_id": [
+                    _("Already used by consumer order %(order)d.") % {"order": existing}
+                ]
+            },
+            status=409,
+        )
 
 
 def _locked(order: ConsumerOrder, allowed: set[str]) -> tuple[ConsumerOrder, StockPosition]:

@@ -5,7 +5,7 @@ here wake up after they commit."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..rules import rules
 from ..tally import tally_share, tally_update
+from .reversals import penalties_reverse_escaped, penalty_uncount
 
 Status = JitOrder.Status
 # SF Express waybills: "SF" and 12 to 15 digits (or 12 digits alone on older labels).
@@ -125,13 +126,14 @@ def _move(
     actor: User | None,
     allowed: set[str],
     reason: str = "",
+    guard: Callable[[JitOrder], bool] | None = None,
     **fields: object,
 ) -> JitOrder:
     with transaction.atomic():
         locked = _locked(order)
         if locked.status == target:
             return locked
-        if locked.status not in allowed:
+        if locked.status not in allowed or (guard is not None and not guard(locked)):
             raise DomainError(
                 "invalid_transition",
                 _("A JIT order cannot move from %(current)s to %(target)s.")
@@ -177,14 +179,18 @@ def validate_waybill(waybill: str) -> str:
 
 
 def order_ship(order: JitOrder, *, waybill: str, actor: User) -> JitOrder:
-    """The supplier hands the goods to SF Express for the JIT warehouse."""
+    """The supplier hands the goods to SF Express for the JIT warehouse. An order the sweep
+    failed after 72 h unshipped may still be recorded as shipped: the carrier's first scan,
+    when it comes, is the time of shipment, and reverses the penalties of the deadlines it
+    met. A stockout the supplier declared stays failed."""
     _require_member(order, actor)
     value = validate_waybill(waybill)
     return _move(
         order,
         Status.SHIPPED,
         actor=actor,
-        allowed={Status.AWAITING_SHIPMENT},
+        allowed={Status.AWAITING_SHIPMENT, Status.FAILED_STOCKOUT},
+        guard=lambda locked: locked.stockout_declared_at is None,
         waybill=value,
         shipment_recorded_at=timezone.now(),
     )
@@ -267,6 +273,8 @@ def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list
             )
         tally_update(before, after)
         if changed:
+            # The scan may show shipment before deadlines the sweep already judged.
+            penalties_reverse_escaped(orders, actor=actor)
             _sweep_soon()
     return orders
 
@@ -372,6 +380,12 @@ def penalty_appeal(
         )
     with transaction.atomic():
         locked = Penalty.objects.select_for_update().get(pk=penalty.pk)
+        if locked.status == Penalty.Status.REVERSED:
+            raise DomainError(
+                "penalty_reversed",
+                _("This penalty was already reversed: %(reason)s")
+                % {"reason": locked.reversal_reason},
+            )
         if locked.status != Penalty.Status.ASSESSED:
             raise DomainError("already_appealed", _("This penalty has already been appealed."))
         appeal = Appeal.objects.create(penalty=locked, reason=reason.strip(), submitted_by=actor)
@@ -397,11 +411,21 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
         raise DomainError(
             "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
         )
+    order_id = Penalty.objects.filter(appeal=appeal.pk).values_list("order_id", flat=True).get()
     with transaction.atomic():
+        # The order first, as the sweep and a carrier's scan lock it, before the appeal, the
+        # penalty and (in the posting) the supplier: one lock order, no deadlock.
+        order = JitOrder.objects.select_for_update().get(pk=order_id)
         locked = Appeal.objects.select_for_update().select_related("penalty").get(pk=appeal.pk)
         if locked.decision:
             raise DomainError("already_decided", _("This appeal has been decided."))
-        penalty = locked.penalty
+        penalty = Penalty.objects.select_for_update().get(pk=locked.penalty_id)
+        if penalty.status == Penalty.Status.REVERSED:
+            raise DomainError(
+                "penalty_reversed",
+                _("This penalty was already reversed: %(reason)s")
+                % {"reason": penalty.reversal_reason},
+            )
         locked.decision = Appeal.Decision.WAIVED if waive else Appeal.Decision.UPHELD
         locked.decision_reason, locked.decided_by, locked.decided_at = (
             reason.strip(),
@@ -411,10 +435,13 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
         locked.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
         penalty.status = Penalty.Status.WAIVED if waive else Penalty.Status.UPHELD
         penalty.save(update_fields=["status"])
-        if waive and penalty.ledger_entry is not None:
-            ledger_reverse_penalty(
-                penalty.ledger_entry, actor=actor, memo=f"Appeal waived: {reason.strip()}"
-            )
+        if waive:
+            # A waived penalty no longer counts toward the order's cap (SPEC, "Appeals").
+            penalty_uncount(order.pk, penalty)
+            if penalty.ledger_entry is not None:
+                ledger_reverse_penalty(
+                    penalty.ledger_entry, actor=actor, memo=f"Appeal waived: {reason.strip()}"
+                )
         record_event(
             f"order.penalty_{penalty.status}",
             actor=actor,

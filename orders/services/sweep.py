@@ -12,8 +12,13 @@ transaction per batch. On PostgreSQL:
    table's order under the 5x cap, insert the ledger entries and the penalties (a unique
    constraint on order and tier backs the flags), write the outcome back on the orders
    (`late_24h_penalized`, ..., `penalty_total`, a 72 h stockout's status) and write the events
-   with their webhook deliveries, as `record_events` would; pause JIT for suppliers whose
-   deposit fell below the minimum; commit.
+   with their webhook deliveries, as `record_events` would: `order.penalty_assessed` per
+   penalty and, as every posting of the ledger service does, `ledger.posted` per entry with
+   the balance after it; pause JIT for suppliers whose deposit fell below the minimum; commit.
+
+Reminders go only while the 24 h deadline is still ahead. `penalty_total` is the sum of the
+penalties standing: a waived or reversed penalty is taken out of it (services.orders,
+services.reversals), so the cap counts only what still stands.
 
 A crash rolls the batch back whole; a re-run finds only what is still due. An advisory lock lets
 one sweep run at a time; the row locks keep even overlapping runs apart. Other databases (the
@@ -45,12 +50,14 @@ from marketplace.models import WebhookEndpoint
 from suppliers.models import LedgerEntry, Supplier
 
 from ..models import JitOrder, Penalty
-from ..rules import RULE_VERSION, Rules, rules
+from ..rules import RULE_VERSION, Rules, cap_left, rules
 
 logger = logging.getLogger(__name__)
 Status = JitOrder.Status
 ADVISORY_LOCK_KEY = 7_301_024  # any constant unique to this sweep
 PENALTY_EVENT = "order.penalty_assessed"
+LEDGER_EVENT = "ledger.posted"  # as suppliers.services.ledger writes it for every posting
+CENT = Decimal("0.01")
 
 SHIPPED_STATES = [Status.SHIPPED, Status.RECEIVED, Status.ACCEPTED, Status.REJECTED_QUALITY]
 
@@ -241,11 +248,37 @@ events AS (
     FROM penalties
     RETURNING id
 ),
+-- Each supplier's balance before this statement: the statement's snapshot does not see the
+-- entries it inserts. Each entry's `ledger.posted` says the balance after it, the entries of
+-- one supplier taken in id order, as one posting after another would.
+balances AS (
+    SELECT supplier_id, sum(amount) AS balance
+    FROM suppliers_ledgerentry
+    WHERE supplier_id IN (SELECT supplier_id FROM assessed WHERE entry_id IS NOT NULL)
+    GROUP BY supplier_id
+),
+ledger_events AS (
+    INSERT INTO marketplace_event (kind, occurred_at, actor_id, supplier_id, subject_type_id,
+        subject_id, reason, payload)
+    SELECT %(ledger_event_kind)s, %(recorded_at)s, NULL, a.supplier_id, %(entry_type)s,
+           a.entry_id::text, a.memo,
+           jsonb_build_object(
+               'kind', %(kind)s,
+               'amount', (-a.amount)::numeric(14, 2)::text,
+               'balance', (coalesce(b.balance, 0) - sum(a.amount::numeric(14, 2)) OVER (
+                   PARTITION BY a.supplier_id ORDER BY a.entry_id))::numeric(14, 2)::text)
+    FROM assessed a LEFT JOIN balances b ON b.supplier_id = a.supplier_id
+    WHERE a.entry_id IS NOT NULL
+    RETURNING id
+),
 deliveries AS (
     INSERT INTO marketplace_webhookdelivery (event_id, endpoint_id, status, attempts,
         next_attempt_at, created_at)
     SELECT e.id, endpoint, %(pending)s, 0, %(recorded_at)s, %(recorded_at)s
     FROM events e CROSS JOIN unnest(%(endpoints)s::bigint[]) AS endpoint
+    UNION ALL
+    SELECT e.id, endpoint, %(pending)s, 0, %(recorded_at)s, %(recorded_at)s
+    FROM ledger_events e CROSS JOIN unnest(%(ledger_endpoints)s::bigint[]) AS endpoint
     RETURNING 1
 ),
 orders AS (
@@ -269,7 +302,7 @@ SELECT (SELECT count(*) FROM penalties),
        (SELECT coalesce(sum(amount), 0) FROM assessed),
        (SELECT count(*) FROM assessed WHERE position = 3 AND status = %(awaiting)s),
        (SELECT count(*) FROM orders),
-       (SELECT count(*) FROM events),
+       (SELECT count(*) FROM events) + (SELECT count(*) FROM ledger_events),
        (SELECT count(*) FROM deliveries)
 """
 
@@ -291,8 +324,10 @@ SELECT id FROM orders_jitorder WHERE CASE status
         (NOT late_24h_penalized AND ordered_at < %(late_cutoff)s)
         OR (NOT late_48h_penalized AND ordered_at < %(late_48_cutoff)s)
         OR (NOT stockout_penalized AND ordered_at < %(stockout_cutoff)s)
-        OR (reminded_18h_at IS NULL AND ordered_at < %(first_reminder_cutoff)s)
-        OR (reminded_23h_at IS NULL AND ordered_at < %(second_reminder_cutoff)s)
+        OR (reminded_18h_at IS NULL AND ordered_at < %(first_reminder_cutoff)s
+            AND ordered_at > %(late_cutoff)s)
+        OR (reminded_23h_at IS NULL AND ordered_at < %(second_reminder_cutoff)s
+            AND ordered_at > %(late_cutoff)s)
     WHEN %(shipped)s THEN {late}
     WHEN %(received)s THEN {late}
     WHEN %(rejected_quality)s THEN NOT quality_penalized OR {late}
@@ -337,9 +372,14 @@ def _reminders(r: Rules) -> list[tuple[str, timedelta, str]]:
     ]
 
 
-def _reminder_due(now: datetime, field: str, after: timedelta) -> Q:
+def _reminder_due(now: datetime, field: str, after: timedelta, r: Rules) -> Q:
+    # Only while the shipping deadline is still ahead: a sweep that runs late sends no
+    # reminder of a deadline already past (SPEC, "Late evidence").
     return Q(
-        status=Status.AWAITING_SHIPMENT, ordered_at__lt=now - after, **{f"{field}__isnull": True}
+        status=Status.AWAITING_SHIPMENT,
+        ordered_at__lt=now - after,
+        ordered_at__gt=now - r.ship_within,
+        **{f"{field}__isnull": True},
     )
 
 
@@ -376,7 +416,7 @@ class _PgSweep:
         self.reminders = _reminders(r)
         self.reminder_due = Q(pk__in=[])
         for field, after, _label in self.reminders:
-            self.reminder_due |= _reminder_due(now, field, after)
+            self.reminder_due |= _reminder_due(now, field, after, r)
         self.wanted = self.any_due | self.reminder_due
         self.statement = self._statement()
 
@@ -488,9 +528,15 @@ class _PgSweep:
             with connection.cursor() as cursor:
                 cursor.execute(  # `field` is one of the two reminder columns
                     f"UPDATE orders_jitorder SET {field} = %s WHERE id = ANY(%s) "  # noqa: S608
-                    f"AND status = %s AND ordered_at < %s AND {field} IS NULL "
+                    f"AND status = %s AND ordered_at < %s AND ordered_at > %s AND {field} IS NULL "
                     "RETURNING id, supplier_id, ordered_at",
-                    [self.now, ids, Status.AWAITING_SHIPMENT, self.now - after],
+                    [
+                        self.now,
+                        ids,
+                        Status.AWAITING_SHIPMENT,
+                        self.now - after,
+                        self.now - r.ship_within,
+                    ],
                 )
                 due = sorted(cursor.fetchall())
             if not due:
@@ -533,6 +579,8 @@ class _PgSweep:
             "memos": json.dumps({str(tier): _memo(tier) for tier, _f, _m, _c in tiers}),
             "assessed": Penalty.Status.ASSESSED,
             "event_kind": PENALTY_EVENT,
+            "ledger_event_kind": LEDGER_EVENT,
+            "entry_type": ContentType.objects.get_for_model(LedgerEntry).pk,
             "pending": "pending",
             "awaiting": Status.AWAITING_SHIPMENT,
             "failed_stockout": Status.FAILED_STOCKOUT,
@@ -550,7 +598,9 @@ class _PgSweep:
         )
         head, tail = template.split("{orders}")
         # The per-batch values are slots, filled by `_assess`.
-        per_batch = {key: _Slot(key) for key in ("ids", "recorded_at", "endpoints")}
+        per_batch = {
+            key: _Slot(key) for key in ("ids", "recorded_at", "endpoints", "ledger_endpoints")
+        }
         head_sql, head_params = _bind(head, {**named, **per_batch})
         tail_sql, tail_params = _bind(tail, {**named, **per_batch})
         return head_sql + orders_sql + tail_sql, head_params, list(orders_params), tail_params
@@ -558,14 +608,17 @@ class _PgSweep:
     def _assess(self, ids: list[int]) -> tuple[int, Decimal, int, int]:
         """The statement for these locked orders: (penalties, amount, stockouts, deliveries)."""
         sql, head, orders, tail = self.statement
-        endpoints = [
-            endpoint.pk
-            for endpoint in WebhookEndpoint.objects.filter(
-                is_active=True, client__is_active=True
-            ).only("id", "event_kinds")
-            if endpoint.wants(PENALTY_EVENT)
-        ]
-        per_batch = {"ids": ids, "recorded_at": timezone.now(), "endpoints": endpoints}
+        active = list(
+            WebhookEndpoint.objects.filter(is_active=True, client__is_active=True).only(
+                "id", "event_kinds"
+            )
+        )
+        per_batch = {
+            "ids": ids,
+            "recorded_at": timezone.now(),
+            "endpoints": [e.pk for e in active if e.wants(PENALTY_EVENT)],
+            "ledger_endpoints": [e.pk for e in active if e.wants(LEDGER_EVENT)],
+        }
         params: list[Any] = [
             per_batch[p.name] if isinstance(p, _Slot) else p for p in [*head, *orders, *tail]
         ]
@@ -638,9 +691,10 @@ def _assess_batch(
         order_type = ContentType.objects.get_for_model(JitOrder)
         amounts = {}
         for o in orders:
-            cap_left = r.cap_multiple * o["goods_value"] - o["penalty_total"]
-            amounts[o["id"]] = max(Decimal("0"), min(multiple * o["goods_value"], cap_left))
+            left = cap_left(r, o["goods_value"], o["penalty_total"])
+            amounts[o["id"]] = max(Decimal("0"), min(multiple * o["goods_value"], left))
         memo = _memo(tier)
+        balances = _balances(supplier_ids)
         entries = LedgerEntry.objects.bulk_create(
             [
                 LedgerEntry(
@@ -696,11 +750,46 @@ def _assess_batch(
             )
             for p in penalties
         )
+        record_events(_ledger_events(entries, balances))
         _record_pauses(paused)
     result.penalties += len(penalties)
     result.amount += sum(amounts.values(), Decimal("0"))
     result.paused_suppliers += len(paused)
     return len(ids)
+
+
+def _balances(supplier_ids: list[int]) -> dict[int, Decimal]:
+    """The suppliers' balances (locked by the caller), one aggregate over the ledger's
+    (supplier, amount) index."""
+    return dict(
+        LedgerEntry.objects.filter(supplier_id__in=supplier_ids)
+        .order_by()
+        .values("supplier_id")
+        .annotate(total=Sum("amount"))
+        .values_list("supplier_id", "total")
+    )
+
+
+def _ledger_events(entries: list[LedgerEntry], balances: dict[int, Decimal]) -> list[NewEvent]:
+    """`ledger.posted` for each entry, as suppliers.services.ledger writes it: the balance after
+    the entry, one supplier's entries taken in id order. `balances` is before them."""
+    running = dict(balances)
+    events = []
+    for entry in sorted(entries, key=lambda e: e.pk):
+        amount = Decimal(entry.amount).quantize(CENT)
+        balance = (running.get(entry.supplier_id, Decimal("0")) + amount).quantize(CENT)
+        running[entry.supplier_id] = balance
+        events.append(
+            NewEvent(
+                LEDGER_EVENT,
+                None,
+                subject=entry,
+                supplier_id=entry.supplier_id,
+                reason=entry.memo,
+                payload={"kind": entry.kind, "amount": str(amount), "balance": str(balance)},
+            )
+        )
+    return events
 
 
 def _pause_jit_below_minimum(
@@ -762,12 +851,7 @@ def _send_reminders(now: datetime, r: Rules, result: SweepResult, size: int) -> 
             with transaction.atomic():
                 due = list(
                     JitOrder.objects.select_for_update(skip_locked=True)
-                    .filter(
-                        status=Status.AWAITING_SHIPMENT,
-                        ordered_at__lt=now - after,
-                        pk__gt=last,
-                        **{f"{field}__isnull": True},
-                    )
+                    .filter(_reminder_due(now, field, after, r), pk__gt=last)
                     .order_by("id")
                     .values("id", "supplier_id", "ordered_at")[:size]
                 )

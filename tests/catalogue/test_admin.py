@@ -634,7 +634,7 @@ def test_categories_show_as_an_indented_tree_and_refuse_a_cycle(client, operator
         "name_zh": "玩具",
         "parent": magnetic.pk,
         "risk_level": "high",
-        "default_aql": "2.5",
+        "aql_override": "",
         "price_band_min": "",
         "price_band_max": "",
     }
@@ -843,7 +843,7 @@ def test_categories_store_nothing_but_their_own_fields(client, operator):
             "name_en": "Garden",
             "name_zh": "园艺",
             "risk_level": "low",
-            "default_aql": "4.0",
+            "aql_override": "",
             "price_band_min": "20.00",
             "price_band_max": "10.00",
         },

@@ -210,3 +210,43 @@ def test_bad_retail_prices_name_the_field(bad, operator_user):
     with pytest.raises(DomainError) as refused:
         retail_price_set(ListingFactory(), market="US", amount=bad, actor=operator_user)
     assert "amount" in refused.value.fields
+
+
+# --- Consignment stock counts for fully-managed listings ---------------------------------------
+
+
+def test_a_fully_managed_listing_with_consignment_stock_publishes_live(operator_user):
+    from tests.factories.logistics import stocked_listing
+
+    listing = stocked_listing(5)  # accepted into a platform warehouse
+    Listing.objects.filter(pk=listing.pk).update(status=S.APPROVED)
+    listing.refresh_from_db()
+    listing_publish(listing, actor=operator_user)
+    listing.refresh_from_db()
+    assert (listing.status, listing.paused_for_stock) == (S.LIVE, False)
+
+
+def test_a_resumed_fully_managed_listing_with_stock_stays_live(
+    operator_user, django_assert_num_queries
+):
+    from catalogue.services.listings import available_stock
+    from logistics.models import StockPosition
+    from tests.factories.logistics import WarehouseFactory, receive_stock, stocked_listing
+
+    listing = stocked_listing(0)
+    # Stock in a second warehouse only; the first is emptied (a position at zero).
+    receive_stock(listing, 4, warehouse=WarehouseFactory())
+    receive_stock(listing, 3, warehouse=WarehouseFactory())
+    first = StockPosition.objects.filter(listing=listing).order_by("pk").first()
+    StockPosition.objects.filter(pk=first.pk).update(available=0)
+    with django_assert_num_queries(1):
+        assert available_stock(listing) == 3
+    listing_transition(listing, S.PAUSED, actor=operator_user, reason="quality check")
+    live = listing_transition(listing, S.LIVE, actor=operator_user, reason="checked")
+    listing_stock_changed(live, available_stock(live), actor=operator_user)
+    listing.refresh_from_db()
+    assert listing.status == S.LIVE
+    StockPosition.objects.filter(listing=listing).update(available=0)
+    listing_stock_changed(listing, available_stock(listing), actor=operator_user)
+    listing.refresh_from_db()
+    assert (listing.status, listing.paused_for_stock) == (S.PAUSED, True)

@@ -1,11 +1,12 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import factory
 from django.utils import timezone
 
-from catalogue.models import Category, Listing, Product, Tender
+from catalogue.models import MARKET_CURRENCY, Category, Listing, ListingPrice, Product, Tender
 
 from .accounts import UserFactory
 from .suppliers import SupplierFactory
@@ -20,7 +21,6 @@ class CategoryFactory(factory.django.DjangoModelFactory):
     name_en = "Toys"
     name_zh = "玩具"
     risk_level = Category.Risk.HIGH
-    default_aql = Category.Aql.AQL_2_5
     price_band_min = "5.00"
     price_band_max = "50.00"
 
@@ -48,6 +48,17 @@ class ListingFactory(factory.django.DjangoModelFactory):
     supplier = factory.SubFactory(SupplierFactory)
     product = factory.SubFactory(ProductFactory)
     mode = Listing.Mode.FULLY_MANAGED
+
+
+def retail_price(listing: Listing, market: str = "US", amount: str = "9.99") -> ListingPrice:
+    """The retail price an operator sets before a listing sells in a market."""
+    return ListingPrice.objects.create(
+        listing=listing,
+        market=market,
+        currency=MARKET_CURRENCY[market],
+        amount=Decimal(amount),
+        set_by=UserFactory(is_staff=True),
+    )
 
 
 class TenderFactory(factory.django.DjangoModelFactory):

@@ -19,7 +19,7 @@ from logistics.services.inbound import (
 )
 
 from .accounts import UserFactory
-from .catalogue import ListingFactory
+from .catalogue import ListingFactory, retail_price
 from .suppliers import MembershipFactory, funded_supplier
 
 
@@ -54,6 +54,7 @@ def stocked_listing(
         first_batch_accepted_at=None if new else timezone.now(),
         **fields,
     )
+    retail_price(listing)
     if units:
         receive_stock(listing, units, warehouse=warehouse or WarehouseFactory())
     return listing

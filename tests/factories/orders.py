@@ -9,16 +9,18 @@ from orders.models import JitOrder
 from orders.tally import tally_share, tally_update
 from suppliers.services.jit import jit_apply
 
-from .catalogue import ListingFactory
+from .catalogue import ListingFactory, retail_price
 from .suppliers import funded_supplier
 
 
 def jit_listing(deposit: str = "100000.00", price: str = "20.00") -> Listing:
     supplier = funded_supplier(deposit)
     jit_apply(supplier, actor=None)
-    return ListingFactory(
+    listing = ListingFactory(
         supplier=supplier, is_jit=True, status=Listing.Status.LIVE, supply_price_cny=Decimal(price)
     )
+    retail_price(listing)
+    return listing
 
 
 def jit_order(listing: Listing, *, quantity: int = 2, **fields: object) -> JitOrder:

@@ -68,15 +68,6 @@ def reference(
     return result
 
 
-@pytest.fixture(params=["native", "orm"])
-def sweep_path(request, monkeypatch):
-    """Each test runs the sweep as this database runs it (one statement per batch on
-    PostgreSQL) and through the ORM's steps that other databases take: both must agree."""
-    if request.param == "orm":
-        monkeypatch.setattr("orders.services.sweep.set_based", lambda: False)
-    return request.param
-
-
 @pytest.fixture
 def listing(sweep_path):
     return jit_listing()
@@ -276,3 +267,135 @@ def test_two_sweeps_in_parallel_processes_penalise_each_order_once():
     assert Penalty.objects.values("order", "tier").distinct().count() == 10_000
     assert LedgerEntry.objects.filter(kind="penalty").count() == 10_000
     assert supplier_balance(listing.supplier_id) == D("10000000.00") - D("100000.00")
+
+
+def _member(listing):
+    from tests.factories.suppliers import MembershipFactory
+
+    return MembershipFactory(supplier=listing.supplier, role="staff").user
+
+
+def test_a_waived_penalty_no_longer_counts_toward_the_cap(listing):
+    """1x late, waived on appeal, then a quality rejection: the rejection takes the full 5x
+    (only penalties standing count toward the cap)."""
+    from orders.services.orders import appeal_decide, penalty_appeal
+    from tests.factories.accounts import UserFactory
+
+    start = timezone.now()
+    order = jit_order(listing, ordered_at=start)
+    sweep_jit_deadlines(now=start + 25 * H)
+    late = Penalty.objects.get(order=order)
+    appeal = penalty_appeal(late, reason="SF depot closed", actor=_member(listing))
+    appeal_decide(appeal, waive=True, reason="Depot outage confirmed", actor=UserFactory())
+    order.refresh_from_db()
+    assert order.penalty_total == 0
+    JitOrder.objects.filter(pk=order.pk).update(
+        status=JitOrder.Status.REJECTED_QUALITY,
+        waybill="SF123456789012",
+        shipment_recorded_at=start + 26 * H,
+        inspected_at=start + 40 * H,
+        defect_notes="cracked",
+    )
+    sweep_jit_deadlines(now=start + 41 * H)
+    assert penalties_of(order)["quality"] == 5
+    order.refresh_from_db()
+    assert order.penalty_total == 5 * order.goods_value
+    # The deposit lost exactly the 5x standing: the waived 1x came back.
+    assert supplier_balance(listing.supplier_id) == D("100000.00") - 5 * order.goods_value
+
+
+def test_an_upheld_penalty_still_counts_toward_the_cap(listing):
+    from orders.services.orders import appeal_decide, penalty_appeal
+    from tests.factories.accounts import UserFactory
+
+    start = timezone.now()
+    order = jit_order(listing, ordered_at=start)
+    sweep_jit_deadlines(now=start + 25 * H)
+    appeal = penalty_appeal(Penalty.objects.get(), reason="no", actor=_member(listing))
+    appeal_decide(appeal, waive=False, reason="Late is late", actor=UserFactory())
+    JitOrder.objects.filter(pk=order.pk).update(
+        status=JitOrder.Status.REJECTED_QUALITY, shipment_recorded_at=start + 26 * H
+    )
+    sweep_jit_deadlines(now=start + 41 * H)
+    assert penalties_of(order) == {"late_24h": 1, "quality": 4}
+
+
+def test_no_reminder_once_the_deadline_has_passed(listing):
+    """A sweep that runs late (here first at 30 h) takes the penalty and sends no reminder of
+    a deadline already past."""
+    start = timezone.now()
+    jit_order(listing, ordered_at=start)
+    result = sweep_jit_deadlines(now=start + 30 * H)
+    assert result.reminders == 0
+    assert not Event.objects.filter(kind="order.shipping_reminder").exists()
+    assert Penalty.objects.get().tier == "late_24h"
+    assert sweep_jit_deadlines(now=start + 31 * H).reminders == 0
+
+
+def test_a_late_sweep_still_reminds_while_the_deadline_is_ahead(listing):
+    start = timezone.now()
+    jit_order(listing, ordered_at=start)
+    assert sweep_jit_deadlines(now=start + 23.5 * H).reminders == 2
+    assert not Penalty.objects.exists()
+
+
+def test_the_sweep_posts_ledger_events_as_the_ledger_service_does(listing):
+    """Every entry the sweep posts has its `ledger.posted` (docs/webhooks.md) in the same
+    transaction, with the ledger service's payload: kind, amount and the balance after it,
+    and a delivery to each endpoint that wants it."""
+    from marketplace.models import WebhookDelivery, WebhookEndpoint
+    from suppliers.services.ledger import ledger_penalty
+    from tests.factories.accounts import api_client
+
+    client, _plain = api_client(scopes=["read"], name="Books")
+    wanted = WebhookEndpoint.objects.create(
+        client=client,
+        url="https://books.test/hook",
+        secret="s",
+        event_kinds=["ledger.posted"],
+    )
+    start = timezone.now()
+    orders = [jit_order(listing, ordered_at=start, quantity=n) for n in (1, 2, 3)]
+    sweep_jit_deadlines(now=start + 50 * H)
+    entries = list(
+        LedgerEntry.objects.filter(supplier_id=listing.supplier_id, kind="penalty").order_by("pk")
+    )
+    assert len(entries) == 2 * len(orders)  # 24 h and 48 h for each
+    events = {
+        int(e.subject_id): e
+        for e in Event.objects.filter(
+            kind="ledger.posted", subject_id__in=[str(x.pk) for x in entries]
+        )
+    }
+    balance = D("100000.00")
+    for entry in entries:
+        balance += entry.amount
+        event = events[entry.pk]
+        assert event.payload == {
+            "kind": "penalty",
+            "amount": str(entry.amount),
+            "balance": str(balance),
+        }
+        assert (event.supplier_id, event.reason, event.actor_id) == (
+            listing.supplier_id,
+            entry.memo,
+            None,
+        )
+        assert event.subject_type.model_class() is LedgerEntry
+        assert WebhookDelivery.objects.filter(event=event, endpoint=wanted).exists()
+    assert balance == supplier_balance(listing.supplier_id)
+    # The same shape as a posting of the ledger service.
+    reference = ledger_penalty(
+        Supplier.objects.get(pk=listing.supplier_id),
+        amount="1.00",
+        actor=None,
+        reference=orders[0],
+        memo="x",
+    )
+    own = Event.objects.get(kind="ledger.posted", subject_id=str(reference.pk))
+    assert own.payload == {"kind": "penalty", "amount": "-1.00", "balance": str(balance - 1)}
+    assert own.subject_type_id == events[entries[0].pk].subject_type_id
+    # Penalty events go to endpoints that want them, not to this one.
+    assert not WebhookDelivery.objects.filter(
+        endpoint=wanted, event__kind="order.penalty_assessed"
+    ).exists()

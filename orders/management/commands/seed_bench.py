@@ -273,7 +273,7 @@ def _suppliers(n_orders: int, now: datetime) -> list[tuple[int, int, Decimal]]:
             "name_en": "Toys (bench)",
             "name_zh": "玩具",
             "risk_level": Category.Risk.LOW,
-            "default_aql": Category.Aql.AQL_2_5,
+            "aql_override": Category.Aql.AQL_2_5,
         },
     )
     products = Product.objects.bulk_create(

@@ -1,0 +1,126 @@
+"""Late evidence (SPEC, "Late evidence"): a carrier's first scan may arrive after the sweep has
+judged an order unshipped. The first scan is the time of shipment, so the penalties of every tier
+it escapes are given back: a `penalty_reversal` entry through the ledger service (which also
+resumes JIT when the deposit is back at the minimum), the penalty marked reversed with its
+reason, the order's running total lowered (a reversed penalty no longer counts toward the cap),
+and an `order.penalty_reversed` event, which is the supplier's notification and a webhook.
+
+Locks, in the order every other writer takes them: the orders (the caller holds them, as the
+sweep holds its batch), then the penalties, then the suppliers in id order, then each posting.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
+from django.utils import timezone
+
+from accounts.models import User
+from marketplace.events import record_event
+from suppliers.models import Supplier
+
+from ..models import Appeal, JitOrder, Penalty
+from ..rules import Rules, rules
+
+# Penalties that still stand: a waived or reversed one has been given back already.
+STANDING = [Penalty.Status.ASSESSED, Penalty.Status.APPEALED, Penalty.Status.UPHELD]
+
+
+def penalty_uncount(order_id: int, penalty: Penalty) -> None:
+    """Take a penalty that no longer stands out of the order's running total (`penalty_total`,
+    the penalties standing), which the 5x cap is computed from. The caller holds the order."""
+    JitOrder.objects.filter(pk=order_id).update(
+        penalty_total=Greatest(F("penalty_total") - penalty.amount, Value(Decimal("0.00")))
+    )
+
+
+def _deadlines(order: JitOrder, r: Rules) -> dict[str, datetime]:
+    """The deadline each tier judges, for the tiers a shipment time can escape. A stockout the
+    supplier declared is its own word, not a deadline: only the 72 h one is escaped."""
+    deadlines: dict[str, datetime] = {
+        Penalty.Tier.LATE_24H: order.ordered_at + r.ship_within,
+        Penalty.Tier.LATE_48H: order.ordered_at + r.late_after,
+    }
+    if order.stockout_declared_at is None:
+        deadlines[Penalty.Tier.STOCKOUT] = order.ordered_at + r.stockout_after
+    return deadlines
+
+
+def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> list[Penalty]:
+    """Reverse the standing penalties of the tiers these orders' first scans escape (shipped at
+    or before the tier's deadline, as the sweep judges it). The caller holds the orders' locks
+    in its transaction. Idempotent: a reversed penalty no longer stands."""
+    from suppliers.services.ledger import ledger_reverse_penalty
+
+    r = rules()
+    escaped: dict[int, tuple[JitOrder, dict[str, datetime]]] = {}
+    for order in orders:
+        if order.first_scan_at is None:
+            continue
+        tiers = {
+            tier: deadline
+            for tier, deadline in _deadlines(order, r).items()
+            if order.first_scan_at <= deadline
+        }
+        if tiers:
+            escaped[order.pk] = (order, tiers)
+    if not escaped:
+        return []
+    penalties = [
+        penalty
+        for penalty in Penalty.objects.select_for_update(of=("self",))
+        .filter(order_id__in=escaped, status__in=STANDING)
+        .select_related("ledger_entry")
+        .order_by("pk")
+        if penalty.tier in escaped[penalty.order_id][1]
+    ]
+    if not penalties:
+        return []
+    # Serialise with every other posting to these suppliers, in id order as the sweep does.
+    list(
+        Supplier.objects.select_for_update()
+        .filter(pk__in={p.supplier_id for p in penalties})
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    now = timezone.now()
+    for penalty in penalties:
+        order, tiers = escaped[penalty.order_id]
+        scanned = order.first_scan_at
+        assert scanned is not None  # escaped only holds scanned orders
+        deadline = tiers[penalty.tier]
+        reason = (
+            f"Carrier's first scan {scanned.isoformat()} is before the deadline "
+            f"{deadline.isoformat()}: {Penalty.Tier(penalty.tier).label} does not apply."
+        )
+        penalty.status = Penalty.Status.REVERSED
+        penalty.reversed_at = now
+        penalty.reversal_reason = reason[:300]
+        penalty.save(update_fields=["status", "reversed_at", "reversal_reason"])
+        penalty_uncount(order.pk, penalty)
+        # An appeal still waiting has nothing left to decide.
+        Appeal.objects.filter(penalty=penalty, decision="").update(
+            decision=Appeal.Decision.WAIVED, decision_reason=penalty.reversal_reason, decided_at=now
+        )
+        if penalty.ledger_entry is not None:
+            ledger_reverse_penalty(
+                penalty.ledger_entry, actor=actor, memo=f"JIT penalty reversed: {reason}"
+            )
+        record_event(
+            "order.penalty_reversed",
+            actor=actor,
+            supplier_id=penalty.supplier_id,
+            subject=penalty,
+            reason=penalty.reversal_reason,
+            payload={
+                "order": order.pk,
+                "tier": penalty.tier,
+                "amount": str(penalty.amount),
+                "first_scan_at": scanned.isoformat(),
+                "deadline": deadline.isoformat(),
+            },
+        )
+    return penalties
