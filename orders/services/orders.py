@@ -399,9 +399,7 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
         penalty.status = Penalty.Status.WAIVED if waive else Penalty.Status.UPHELD
         penalty.save(update_fields=["status"])
         if waive and penalty.ledger_entry is not None:
-            ledger_reverse_penalty(
-                penalty.ledger_entry, actor=actor, memo=f"Appeal waived: {reason.strip()}"
-            )
+            ledger_reverse_penalty(penalty.ledger_entry, actor=actor, memo=reason.strip())
         record_event(
             f"order.penalty_{penalty.status}",
             actor=actor,

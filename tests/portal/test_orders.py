@@ -297,7 +297,11 @@ def test_penalties_list_and_detail_show_the_rule_the_evidence_and_the_ledger(sig
     page = signed_in.get(reverse("portal:penalty_detail", args=[penalty.pk])).content.decode()
     assert reverse("portal:penalty_detail", args=[penalty.pk]) in listed
     assert "2026-03-17 10:00" in listed  # appeal by: 7 days after, China time
-    assert 'data-testid="penalty-rule">Shipped more than 24 h after the order' in page
+    # The tier by its name, and what happened: the order was still unshipped when judged.
+    assert 'data-testid="penalty-rule">Late (24 h)' in page
+    assert 'data-testid="penalty-case">Not shipped within 24 h of the order' in page
+    assert "Not shipped within 24 h of the order" in listed
+    assert ">late_24h<" not in page
     assert 'data-testid="rule-version">jit-2026.1' in page
     assert 'data-testid="penalty-amount">40.00 CNY' in page
     assert "1.00 \N{MULTIPLICATION SIGN} 40.00 CNY" in page
@@ -309,7 +313,11 @@ def test_penalties_list_and_detail_show_the_rule_the_evidence_and_the_ledger(sig
     assert re.search(r'data-key="status">.*?Awaiting shipment', evidence, re.S)
     ledger = page[page.index('data-testid="penalty-ledger"') :]
     assert "-40.00" in ledger
-    assert "Penalty" in ledger
+    assert (
+        f"Penalty Late (24 h) on order #{penalty.order_id}: Not shipped within 24 h of the order"
+        in ledger
+    )
+    assert "jit-2026.1)" not in ledger  # no memo written by the sweep
     assert 'data-testid="appeal-form"' in page
 
 
