@@ -440,3 +440,37 @@ def test_a_paused_supplier_sees_why(client):
     supplier.refresh_from_db()
     assert supplier.jit_status_reason == "deposit_below_minimum"  # a code, worded when read
     assert LedgerEntry.objects.filter(supplier=supplier).count() == 2
+
+
+def test_ledger_entries_are_described_from_their_kind_and_reference_in_both_languages(
+    client, finance_user
+):
+    from suppliers.services.ledger import withdrawal_approve
+
+    supplier = funded_supplier("9000.00")
+    owner = owner_of(supplier)
+    request = withdrawal_request(supplier, amount="100.00", bank_account="ICBC 6222", actor=owner)
+    withdrawal_approve(request, actor=finance_user)
+    ledger_adjust(supplier, amount="-5.00", actor=finance_user, memo="Transfer fee")
+    # Nothing is stored in English where the description can be made from the entry itself.
+    assert list(
+        LedgerEntry.objects.filter(
+            supplier=supplier, kind__in=["top_up", "withdrawal"]
+        ).values_list("memo", flat=True)
+    ) == ["", ""]
+    client.force_login(owner)
+    english = {
+        e.kind: (text.description, text.memo)
+        for e, _after, text in client.get(LEDGER).context["rows"]
+    }
+    assert english == {
+        "top_up": (f"Bank transfer BANK-{supplier.pk}", ""),
+        "withdrawal": (f"Withdrawal request #{request.pk}, paid to ICBC 6222", ""),
+        "adjustment": ("Adjustment", "Transfer fee"),  # what finance typed, as typed
+    }
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(LEDGER).content.decode()
+    assert f"银行转账 BANK-{supplier.pk}" in page
+    assert f"提现申请 #{request.pk}，付至 ICBC 6222" in page  # noqa: RUF001
+    assert "Transfer fee" in page
+    assert "Bank transfer" not in page
