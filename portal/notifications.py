@@ -299,6 +299,14 @@ def _penalty_assessed(p: Mapping[str, Any], event: Event, c: Context) -> str:
     }
     if penalty is not None:
         words["case"] = penalty_case(penalty)
+        if not penalty.amount:
+            return (
+                _(
+                    "Penalty %(tier)s on %(order)s (%(case)s): nothing more taken, the order's "
+                    "penalties are at their cap."
+                )
+                % words
+            )
         return (
             _("Penalty %(tier)s on %(order)s (%(case)s): %(amount)s CNY taken from the deposit.")
             % words

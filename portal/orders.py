@@ -495,8 +495,21 @@ def timeline(order: JitOrder) -> list[Step]:
             else "",
         ),
     ]
-    if order.stockout_declared_at or order.status == Status.FAILED_STOCKOUT:
-        steps.append(Step(str(_("Stockout")), order.stockout_declared_at, order.stockout_reason))
+    if order.stockout_declared_at:
+        steps.append(
+            Step(str(_("Stockout declared")), order.stockout_declared_at, order.stockout_reason)
+        )
+    elif order.status == Status.FAILED_STOCKOUT:
+        r = rules()
+        steps.append(
+            Step(
+                str(
+                    _("Not shipped within %(hours)d h of the order: a stockout")
+                    % {"hours": int(r.stockout_after.total_seconds() // 3600)}
+                ),
+                order.ordered_at + r.stockout_after,
+            )
+        )
     if order.cancelled_at:
         steps.append(Step(str(_("Cancelled by the consumer")), order.cancelled_at))
     return steps

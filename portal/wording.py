@@ -11,7 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -51,14 +51,16 @@ def local_time(value: datetime | str | None, *, seconds: bool = False) -> str:
     empty when there is none."""
     if isinstance(value, str):
         try:
-            value = datetime.fromisoformat(value)
+            moment: datetime | None = datetime.fromisoformat(value)
         except ValueError:
             return value
-    if value is None:
+    else:
+        moment = value
+    if moment is None:
         return ""
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.utc)
-    text = timezone.localtime(value, _zone()).strftime(
+    if timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=UTC)
+    text = timezone.localtime(moment, _zone()).strftime(
         "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
     )
     return _("%(time)s %(zone)s") % {"time": text, "zone": zone_name()}
@@ -140,7 +142,7 @@ def penalty_case(penalty: Penalty) -> str:
             and penalty.order.stockout_declared_at
         )
         if declared:
-            return _("Stockout declared")
+            return _("Stockout declared by you")
         return _("Not shipped within %(hours)d h of the order: a stockout") % {
             "hours": _hours(r.stockout_after)
         }

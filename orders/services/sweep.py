@@ -730,7 +730,7 @@ def _pause_jit_below_minimum(
     for supplier_id in enrolled:
         balance = totals.get(supplier_id, Decimal("0"))
         if balance < minimum:
-            reason = Supplier.JitReason.DEPOSIT_BELOW_MINIMUM
+            reason = Supplier.JitReason.DEPOSIT_BELOW_MINIMUM.value
             paused.append((supplier_id, balance, reason))
     for supplier_id, _balance, reason in paused:
         Supplier.objects.filter(pk=supplier_id).update(

@@ -89,7 +89,7 @@ def test_a_declared_stockout_and_a_quality_rejection(listing, member, operator):
         order_inspect(rejected, accept=False, defect_notes="Seams split", actor=operator)
     with time_machine.travel(NOW, tick=False):
         sweep_jit_deadlines()
-    assert cases(declared) == {"stockout": "Stockout declared"}
+    assert cases(declared) == {"stockout": "Stockout declared by you"}
     assert cases(rejected) == {"quality": "Rejected at inspection for quality"}
     assert [tier_name(t) for t in ("quality", "stockout")] == ["Quality rejection", "Stockout"]
 
