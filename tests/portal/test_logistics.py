@@ -278,6 +278,9 @@ def test_send_form_refusals_show_beside_the_fields(signed_in, listing, member):
     assert response.status_code == 200
     assert 'data-field="declared"' in page
     assert 'data-field="waybill"' in page
+    # Each message once, beside its own field (the carrier was given; the waybill was not).
+    assert page.count("Enter the carrier&#x27;s waybill, or ask for a pickup.") == 1
+    assert 'data-field="carrier"' not in page
     # A pickup is not a choice when the supplier's cluster is not served.
     response = signed_in.post(url, {"declared": "5", "method": "pickup"})
     assert 'data-field="method"' in response.content.decode()

@@ -140,7 +140,10 @@ def test_one_wrong_waybill_ships_nothing_and_names_it(signed_in, listing):
     assert response.status_code == 200
     page = response.content.decode()
     assert f'data-field="waybill_{bad.pk}"' in page
-    assert "Not an SF Express waybill: SF12-OOPS" in page
+    # Said once, beside the waybill; the box at the top links to it (not a flash, not a copy).
+    assert page.count("Not an SF Express waybill: SF12-OOPS") == 1
+    assert f'<a href="#waybill_{bad.pk}">Order {bad.pk}</a>' in page
+    assert "Nothing was shipped: correct the waybills below." in page
     assert 'value="SF123456789012"' in page  # what was typed stays
     assert set(JitOrder.objects.values_list("status", flat=True)) == {"awaiting_shipment"}
     assert not Event.objects.filter(kind="order.shipped").exists()
@@ -151,8 +154,8 @@ def test_a_missing_or_repeated_waybill_ships_nothing(signed_in, listing):
     page = ship(signed_in, [(one, "SF123456789012"), (two, ""), (three, "sf123456789012")])
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Enter the SF Express waybill of this parcel." in text
-    assert f"sf123456789012 is already the waybill of order {one.pk}." in text
+    assert text.count("Enter the SF Express waybill of this parcel.") == 1
+    assert text.count(f"sf123456789012 is already the waybill of order {one.pk}.") == 1
     assert set(JitOrder.objects.values_list("status", flat=True)) == {"awaiting_shipment"}
 
 
