@@ -46,19 +46,28 @@ HUB = "gz-hub"
 BRIGHT = "91440300MA5F00001"  # the demo toy maker (suppliers.demo), in the Chenghai cluster
 OVERSTOCK_AGE = timedelta(days=100)
 
-# (code, name, kind, market, address)
+# (code, name, Chinese name, kind, market, address)
 WAREHOUSES = [
     (
         "zq-jit",
         settings.JIT_WAREHOUSE,
+        "肇庆 JIT 仓",
         Warehouse.Kind.HUB,
         "",
         "8 Duanzhou Logistics Park, Zhaoqing, Guangdong",
     ),
-    (HUB, "Guangzhou hub", Warehouse.Kind.HUB, "", "88 Airport Road, Baiyun, Guangzhou"),
+    (
+        HUB,
+        "Guangzhou hub",
+        "广州中心仓",
+        Warehouse.Kind.HUB,
+        "",
+        "88 Airport Road, Baiyun, Guangzhou",
+    ),
     (
         "us-ont",
         "Ontario CA overseas warehouse",
+        "美国安大略海外仓",
         Warehouse.Kind.OVERSEAS,
         "US",
         "4200 E Airport Dr, Ontario, CA 91761, USA",
@@ -66,6 +75,7 @@ WAREHOUSES = [
     (
         "uk-returns",
         "Felixstowe return centre",
+        "英国费利克斯托退货中心",
         Warehouse.Kind.RETURN_CENTRE,
         "UK",
         "Dock Road, Felixstowe IP11 3QW, UK",
@@ -75,12 +85,15 @@ WAREHOUSES = [
 
 def seed_warehouses() -> dict[str, Warehouse]:
     found = {}
-    for code, name, kind, market, address in WAREHOUSES:
+    for code, name, name_zh, kind, market, address in WAREHOUSES:
         warehouse = Warehouse.objects.filter(name=name).first()
         if warehouse is None:
             warehouse = Warehouse.objects.create(
-                code=code, name=name, kind=kind, market=market, address=address
+                code=code, name=name, name_zh=name_zh, kind=kind, market=market, address=address
             )
+        elif not warehouse.name_zh:
+            warehouse.name_zh = name_zh
+            warehouse.save(update_fields=["name_zh"])
         found[code] = warehouse
     return found
 

@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Market
@@ -27,6 +28,8 @@ class Warehouse(models.Model):
 
     code = models.SlugField(_("code"), max_length=30, unique=True)
     name = models.CharField(_("name"), max_length=100, unique=True)
+    # Suppliers read the portal in Chinese: the warehouse's name as they know it.
+    name_zh = models.CharField(_("name (Chinese)"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     market = models.CharField(
         _("market"), max_length=2, choices=Market.choices, blank=True, help_text=_("Blank: China.")
@@ -40,6 +43,13 @@ class Warehouse(models.Model):
         verbose_name_plural = _("warehouses")
 
     def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the active language (the Chinese name when there is one)."""
+        if self.name_zh and (get_language() or "").startswith("zh"):
+            return self.name_zh
         return self.name
 
     @property
@@ -136,6 +146,54 @@ class StockingOrder(models.Model):
 
     def __str__(self) -> str:
         return f"Stocking order #{self.pk}: {self.quantity} x listing {self.listing_id}"
+
+
+class Carrier(models.TextChoices):
+    """Carriers suppliers book, stored by code and named in the reader's language."""
+
+    SF_EXPRESS = "sf_express", _("SF Express")
+    JD_LOGISTICS = "jd_logistics", _("JD Logistics")
+    EMS = "ems", _("China Post EMS")
+    ZTO = "zto", _("ZTO Express")
+    YTO = "yto", _("YTO Express")
+    STO = "sto", _("STO Express")
+    YUNDA = "yunda", _("Yunda Express")
+    DEPPON = "deppon", _("Deppon Express")
+    OTHER = "other", _("Other carrier")
+
+
+# Names integrators and earlier records use for the same carriers (compared in lower case).
+_CARRIER_ALIASES = {
+    "sf": Carrier.SF_EXPRESS,
+    "sf express": Carrier.SF_EXPRESS,
+    "顺丰": Carrier.SF_EXPRESS,
+    "顺丰速运": Carrier.SF_EXPRESS,
+    "jd": Carrier.JD_LOGISTICS,
+    "jd logistics": Carrier.JD_LOGISTICS,
+    "京东物流": Carrier.JD_LOGISTICS,
+    "ems": Carrier.EMS,
+    "china post ems": Carrier.EMS,
+    "zto": Carrier.ZTO,
+    "zto express": Carrier.ZTO,
+    "yto": Carrier.YTO,
+    "yto express": Carrier.YTO,
+    "sto": Carrier.STO,
+    "sto express": Carrier.STO,
+    "yunda": Carrier.YUNDA,
+    "yunda express": Carrier.YUNDA,
+    "deppon": Carrier.DEPPON,
+    "deppon express": Carrier.DEPPON,
+}
+
+
+def carrier_label(value: str) -> str:
+    """A stored carrier in the reader's language: a code or a known name by its label, anything
+    else as it was typed."""
+    text = (value or "").strip()
+    if text in Carrier.values:
+        return str(Carrier(text).label)
+    known = _CARRIER_ALIASES.get(text.lower())
+    return str(known.label) if known is not None else text
 
 
 class InboundShipment(models.Model):

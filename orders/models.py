@@ -148,10 +148,12 @@ class Penalty(models.Model):
     tier (a unique constraint), with the rule, its version and the evidence it came from."""
 
     class Tier(models.TextChoices):
-        LATE_24H = "late_24h", _("Shipped more than 24 h after the order")
-        LATE_48H = "late_48h", _("Shipped more than 48 h after the order")
-        QUALITY = "quality", _("Rejected at inspection for quality")
-        STOCKOUT = "stockout", _("Stockout (declared, or 72 h unshipped)")
+        # Names of the tiers; what happened in a given case (shipped late, or not shipped at all)
+        # is worded from the penalty's evidence (portal.wording.penalty_case).
+        LATE_24H = "late_24h", _("Late (24 h)")
+        LATE_48H = "late_48h", _("Very late (48 h)")
+        QUALITY = "quality", _("Quality rejection")
+        STOCKOUT = "stockout", _("Stockout")
 
     class Status(models.TextChoices):
         ASSESSED = "assessed", _("Assessed")

@@ -327,13 +327,16 @@ class InvitationAcceptForm(NewPasswordForm):
 def error_summary(
     *forms_on_page: forms.BaseForm | None, factories: forms.BaseFormSet | None = None
 ) -> list[tuple[str, str, str]]:
-    """(field label, anchor, messages) for each error on the page, for the box at its top."""
+    """(label, anchor, messages) for each error on the page, for the box at its top. An error
+    shown beside a field or a factory row has that anchor (the box links to it); one with no
+    anchor is shown in the box alone."""
     items: list[tuple[str, str, str]] = []
 
-    def add(form: forms.BaseForm, prefix: str = "") -> None:
+    def add(form: forms.BaseForm, prefix: str = "", anchor: str = "") -> None:
         for name, errors in form.errors.items():
             if name == NON_FIELD_ERRORS:
-                items.append((prefix, "", " ".join(str(error) for error in errors)))
+                label = prefix.removesuffix(" · ")
+                items.append((label, anchor, " ".join(str(error) for error in errors)))
             else:
                 field = form[name]
                 text = " ".join(str(error) for error in errors)
@@ -344,7 +347,8 @@ def error_summary(
             add(form)
     if factories is not None and factories.is_bound:
         for message in factories.non_form_errors():
-            items.append((str(_("Factories")), "", str(message)))
+            items.append((str(_("Factories")), "factories", str(message)))
         for number, form in enumerate(factories.forms, 1):
-            add(form, prefix=_("Factory %(number)d") % {"number": number} + " · ")
+            label = _("Factory %(number)d") % {"number": number}
+            add(form, prefix=label + " · ", anchor=form.prefix)
     return items

@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.models import (
+    Carrier,
     InboundLine,
     InboundShipment,
     Inspection,
@@ -119,7 +120,11 @@ class SendForm(forms.Form):
         widget=forms.RadioSelect,
         initial=CARRIER,
     )
-    carrier = forms.CharField(label=gettext_lazy("Carrier"), max_length=60, required=False)
+    carrier = forms.ChoiceField(
+        label=gettext_lazy("Carrier"),
+        required=False,
+        choices=[("", gettext_lazy("Choose the carrier")), *Carrier.choices],
+    )
     waybill = forms.CharField(label=gettext_lazy("Waybill"), max_length=40, required=False)
 
     def __init__(
@@ -130,9 +135,6 @@ class SendForm(forms.Form):
         self.fields["declared"].help_text = _("The stocking order asks for %(n)d units.") % {
             "n": order.quantity
         }
-        self.fields["carrier"].widget.attrs.update(
-            {"placeholder": "SF Express", "autocomplete": "off"}
-        )
         self.fields["waybill"].widget.attrs.update(
             {"placeholder": "SF1234567890", "autocomplete": "off", "spellcheck": "false"}
         )
@@ -150,11 +152,10 @@ class SendForm(forms.Form):
         cleaned = super().clean() or {}
         if cleaned.get("method") == self.CARRIER:
             # The portal has no later door to add a waybill: a carrier notice needs both now.
-            for name in ("carrier", "waybill"):
-                if not (cleaned.get(name) or "").strip():
-                    self.add_error(
-                        name, _("Give the carrier and its waybill, or ask for a pickup.")
-                    )
+            if not cleaned.get("carrier"):
+                self.add_error("carrier", _("Choose the carrier, or ask for a pickup."))
+            if not (cleaned.get("waybill") or "").strip():
+                self.add_error("waybill", _("Enter the carrier's waybill, or ask for a pickup."))
         return cleaned
 
 

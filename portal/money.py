@@ -29,6 +29,7 @@ from suppliers.services.ledger import jit_floor, withdrawal_request
 from .access import SupplierRequest, check_owner, supplier_required
 from .errors import show_domain_error
 from .forms import LedgerFilterForm, WithdrawalForm
+from .wording import describe_entries, jit_reason
 
 PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -37,6 +38,7 @@ CSV_COLUMNS = [
     "kind",
     "amount",
     "balance_after",
+    "description",
     "memo",
     "bank_reference",
     "reference",
@@ -121,6 +123,7 @@ def ledger(request: SupplierRequest) -> HttpResponseBase:
     )
     rows = list(page.object_list)
     after = balances_after(supplier, rows)
+    texts = describe_entries(rows)
     return render(
         request,
         "portal/ledger.html",
@@ -128,7 +131,7 @@ def ledger(request: SupplierRequest) -> HttpResponseBase:
             "supplier": supplier,
             "form": form,
             "page_obj": page,
-            "rows": [(entry, after.get(entry.pk), reference_text(entry)) for entry in rows],
+            "rows": [(entry, after.get(entry.pk), texts[entry.pk]) for entry in rows],
             "balance": supplier_balance(supplier.pk),
             "floor": jit_floor(supplier),
             "filtered": bool(kind or start or end),
@@ -163,21 +166,36 @@ def ledger_csv_lines(
         )
     window: QuerySet[LedgerEntry] = _entries(supplier, "", start, end).order_by("posted_at", "id")
     entries: Iterable[LedgerEntry] = window.iterator(chunk_size=CSV_CHUNK)
-    for entry in entries:
-        running += entry.amount
-        if kind and entry.kind != kind:
-            continue
-        yield writer.writerow(
-            [
-                timezone.localtime(entry.posted_at, zone).isoformat(timespec="seconds"),
-                entry.kind,
-                f"{entry.amount:.2f}",
-                f"{running:.2f}",
-                _cell(entry.memo),
-                _cell(entry.bank_reference),
-                _cell(reference_text(entry)),
-            ]
-        )
+    for chunk in _chunks(entries, CSV_CHUNK):
+        texts = describe_entries(chunk)
+        for entry in chunk:
+            running += entry.amount
+            if kind and entry.kind != kind:
+                continue
+            text = texts[entry.pk]
+            yield writer.writerow(
+                [
+                    timezone.localtime(entry.posted_at, zone).isoformat(timespec="seconds"),
+                    entry.kind,
+                    f"{entry.amount:.2f}",
+                    f"{running:.2f}",
+                    _cell(text.description),
+                    _cell(text.memo),
+                    _cell(entry.bank_reference),
+                    _cell(reference_text(entry)),
+                ]
+            )
+
+
+def _chunks(items: Iterable[LedgerEntry], size: int) -> Iterator[list[LedgerEntry]]:
+    chunk: list[LedgerEntry] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 @supplier_required
@@ -254,6 +272,7 @@ def jit(request: SupplierRequest) -> HttpResponse:
         "portal/jit.html",
         {
             "supplier": supplier,
+            "jit_reason": jit_reason(supplier, supplier_balance(supplier.pk)),
             "conditions": conditions,
             "eligible": all(condition.met for condition in conditions),
             "minimum": settings.JIT_MIN_DEPOSIT_CNY,

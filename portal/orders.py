@@ -42,6 +42,7 @@ from suppliers.models import LedgerEntry
 from .access import SupplierRequest, supplier_required
 from .errors import show_domain_error
 from .forms import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, error_summary, licence_kind
+from .wording import describe_entries, jit_carrier_name, jit_warehouse_name
 
 Status = JitOrder.Status
 PAGE_SIZE = 25
@@ -49,7 +50,6 @@ PAGE_SIZE = 25
 TO_SHIP_PAGE_SIZE = 100
 # One packing list holds at most this many orders (a page of the queue and then some).
 PACKING_LIST_MAX = 200
-CARRIER = "SF Express"
 APPEAL_MAX_FILES = 5
 APPEAL_MAX_BYTES = 5 * 1024 * 1024
 
@@ -319,8 +319,8 @@ def _to_ship_page(
         {
             "page_obj": page,
             "rows": rows,
-            "carrier": CARRIER,
-            "warehouse": settings.JIT_WAREHOUSE,
+            "carrier": jit_carrier_name(),
+            "warehouse": jit_warehouse_name(),
             "rules": r,
             "ship_within_hours": int(r.ship_within.total_seconds() // 3600),
             "late_after_hours": int(r.late_after.total_seconds() // 3600),
@@ -328,10 +328,12 @@ def _to_ship_page(
             "packing_ids": ",".join(str(row.order.pk) for row in rows),
             "shipped_ids": ",".join(str(pk) for pk in shipped),
             "shipped_count": len(shipped),
+            # Each wrong waybill is said beside it; the box at the top links to them.
             "errors": [
                 (str(_("Order %(id)s") % {"id": pk}), f"waybill_{pk}", text)
                 for pk, text in (errors or {}).items()
             ],
+            "error_heading": _("Nothing was shipped: correct the waybills below."),
         },
     )
 
@@ -371,15 +373,13 @@ def orders_to_ship(request: SupplierRequest) -> HttpResponse:
                 [(orders[pk], waybills[pk]) for pk in ids], actor=request.user
             )
         except DomainError as error:
-            show_domain_error(request, error)
             errors = {
                 int(name.removeprefix("waybill_")): " ".join(texts)
                 for name, texts in error.fields.items()
                 if name.removeprefix("waybill_").isdigit()
             }
-            if errors:
-                # Name every wrong waybill in the message too; nothing was shipped.
-                messages.error(request, " ".join(errors.values()))
+            if not errors:
+                show_domain_error(request, error)
         else:
             messages.success(
                 request,
@@ -388,13 +388,11 @@ def orders_to_ship(request: SupplierRequest) -> HttpResponse:
                     "%(n)d orders shipped by SF Express to %(warehouse)s.",
                     len(shipped),
                 )
-                % {"n": len(shipped), "warehouse": settings.JIT_WAREHOUSE},
+                % {"n": len(shipped), "warehouse": jit_warehouse_name()},
             )
             return redirect(
                 reverse("portal:orders_to_ship") + "?shipped=" + ",".join(str(pk) for pk in ids)
             )
-    else:
-        messages.error(request, _("Nothing was shipped: correct the waybills below."))
     return _to_ship_page(request, checked=set(ids), waybills=waybills, errors=errors)
 
 
@@ -420,8 +418,8 @@ def orders_packing_list(request: SupplierRequest) -> HttpResponse:
         {
             "rows": [(order, order.ordered_at + r.ship_within) for order in orders],
             "supplier": request.membership.supplier,
-            "carrier": CARRIER,
-            "warehouse": settings.JIT_WAREHOUSE,
+            "carrier": jit_carrier_name(),
+            "warehouse": jit_warehouse_name(),
             "units": sum(order.quantity for order in orders),
             "printed_at": timezone.now(),
         },
@@ -497,8 +495,21 @@ def timeline(order: JitOrder) -> list[Step]:
             else "",
         ),
     ]
-    if order.stockout_declared_at or order.status == Status.FAILED_STOCKOUT:
-        steps.append(Step(str(_("Stockout")), order.stockout_declared_at, order.stockout_reason))
+    if order.stockout_declared_at:
+        steps.append(
+            Step(str(_("Stockout declared")), order.stockout_declared_at, order.stockout_reason)
+        )
+    elif order.status == Status.FAILED_STOCKOUT:
+        r = rules()
+        steps.append(
+            Step(
+                str(
+                    _("Not shipped within %(hours)d h of the order: a stockout")
+                    % {"hours": int(r.stockout_after.total_seconds() // 3600)}
+                ),
+                order.ordered_at + r.stockout_after,
+            )
+        )
     if order.cancelled_at:
         steps.append(Step(str(_("Cancelled by the consumer")), order.cancelled_at))
     return steps
@@ -523,8 +534,8 @@ def _order_page(
             "photos": list(order.inspection_photos.all()),
             "stockout_form": stockout_form,
             "errors": error_summary(stockout_form),
-            "carrier": CARRIER,
-            "warehouse": settings.JIT_WAREHOUSE,
+            "carrier": jit_carrier_name(),
+            "warehouse": jit_warehouse_name(),
         },
     )
 
@@ -665,6 +676,7 @@ def _penalty_page(
         reversal = LedgerEntry.objects.filter(
             corrects=penalty.ledger_entry, kind=LedgerEntry.Kind.PENALTY_REVERSAL
         ).first()
+    texts = describe_entries([e for e in (penalty.ledger_entry, reversal) if e is not None])
     order = penalty.order
     uncapped = (penalty.multiple * order.goods_value).quantize(Decimal("0.01"))
     return render(
@@ -687,6 +699,8 @@ def _penalty_page(
             "form": form if may_appeal else None,
             "errors": error_summary(form) if may_appeal else [],
             "reversal": reversal,
+            "entry_text": texts.get(penalty.ledger_entry_id or 0),
+            "reversal_text": texts.get(reversal.pk) if reversal is not None else None,
         },
     )
 

@@ -14,6 +14,7 @@ from suppliers.selectors import supplier_balance
 from .access import SupplierRequest, supplier_required
 from .context import unread_count
 from .forms import ApiKeyForm
+from .wording import jit_reason
 
 
 @supplier_required
@@ -21,6 +22,7 @@ def dashboard(request: SupplierRequest) -> HttpResponse:
     supplier = request.membership.supplier
     members = list(supplier.memberships.select_related("user").order_by("role", "user__username"))
     live_keys = ApiKey.objects.filter(user=request.user, revoked_at__isnull=True).count()
+    balance = supplier_balance(supplier.pk)
     return render(
         request,
         "portal/dashboard.html",
@@ -28,7 +30,8 @@ def dashboard(request: SupplierRequest) -> HttpResponse:
             "supplier": supplier,
             "members": members,
             "live_keys": live_keys,
-            "balance": supplier_balance(supplier.pk),
+            "balance": balance,
+            "jit_reason": jit_reason(supplier, balance),
             "unread": unread_count(request),
         },
     )

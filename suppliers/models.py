@@ -77,6 +77,20 @@ class Supplier(models.Model):
         ENROLLED = "enrolled", _("Enrolled")
         PAUSED = "paused", _("Paused")
 
+    class JitReason(models.TextChoices):
+        """Why the JIT status last moved, stored as a code; the portal words it with the figures
+        of the moment, in the reader's language."""
+
+        ENROLLED = "enrolled", _("Enrolled: every condition met.")
+        DEPOSIT_BELOW_MINIMUM = (
+            "deposit_below_minimum",
+            _("The deposit fell below the JIT minimum."),
+        )
+        DEPOSIT_RESTORED = (
+            "deposit_restored",
+            _("The deposit is back at or above the JIT minimum."),
+        )
+
     name_zh = models.CharField(_("name (Chinese)"), max_length=200)
     name_en = models.CharField(_("name (English)"), max_length=200)
     credit_code = models.CharField(
@@ -107,7 +121,9 @@ class Supplier(models.Model):
         default=JitStatus.NOT_ENROLLED,
         db_index=True,
     )
-    jit_status_reason = models.CharField(_("JIT status reason"), max_length=300, blank=True)
+    jit_status_reason = models.CharField(
+        _("JIT status reason"), max_length=300, blank=True, choices=JitReason.choices
+    )
     jit_status_changed_at = models.DateTimeField(_("JIT status changed"), null=True, blank=True)
 
     created_at = models.DateTimeField(_("created"), auto_now_add=True)

@@ -439,9 +439,7 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
             # A waived penalty no longer counts toward the order's cap (SPEC, "Appeals").
             penalty_uncount(order.pk, penalty)
             if penalty.ledger_entry is not None:
-                ledger_reverse_penalty(
-                    penalty.ledger_entry, actor=actor, memo=f"Appeal waived: {reason.strip()}"
-                )
+                ledger_reverse_penalty(penalty.ledger_entry, actor=actor, memo=reason.strip())
         record_event(
             f"order.penalty_{penalty.status}",
             actor=actor,

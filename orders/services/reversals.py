@@ -102,13 +102,12 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
         penalty.save(update_fields=["status", "reversed_at", "reversal_reason"])
         penalty_uncount(order.pk, penalty)
         # An appeal still waiting has nothing left to decide.
+        # The words are the penalty's (its status and reversal reason); the doors render them.
         Appeal.objects.filter(penalty=penalty, decision="").update(
-            decision=Appeal.Decision.WAIVED, decision_reason=penalty.reversal_reason, decided_at=now
+            decision=Appeal.Decision.WAIVED, decided_at=now
         )
         if penalty.ledger_entry is not None:
-            ledger_reverse_penalty(
-                penalty.ledger_entry, actor=actor, memo=f"JIT penalty reversed: {reason}"
-            )
+            ledger_reverse_penalty(penalty.ledger_entry, actor=actor, memo="")
         record_event(
             "order.penalty_reversed",
             actor=actor,

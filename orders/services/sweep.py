@@ -124,7 +124,9 @@ class SweepResult:
 
 
 def _memo(tier: str) -> str:
-    return f"JIT penalty: {Penalty.Tier(tier).label} ({RULE_VERSION})"
+    # Nothing to write: the ledger and the notifications word a penalty from its tier, its order
+    # and its evidence, in the reader's language.
+    return ""
 
 
 # --- PostgreSQL: one scan, then one statement per batch -----------------------------------------
@@ -817,7 +819,7 @@ def _pause_jit_below_minimum(
     for supplier_id in enrolled:
         balance = totals.get(supplier_id, Decimal("0"))
         if balance < minimum:
-            reason = f"Deposit {balance} CNY is below the JIT minimum of {minimum} CNY."
+            reason = Supplier.JitReason.DEPOSIT_BELOW_MINIMUM.value
             paused.append((supplier_id, balance, reason))
     for supplier_id, _balance, reason in paused:
         Supplier.objects.filter(pk=supplier_id).update(

@@ -81,7 +81,7 @@ def jit_apply(supplier: Supplier, *, actor: User | None) -> Supplier:
                 status=422,
             )
         locked.jit_status = Supplier.JitStatus.ENROLLED
-        locked.jit_status_reason = _("Enrolled: every condition met.")
+        locked.jit_status_reason = Supplier.JitReason.ENROLLED
         locked.jit_status_changed_at = timezone.now()
         locked.save(update_fields=["jit_status", "jit_status_reason", "jit_status_changed_at"])
         record_event("supplier.jit_enrolled", actor=actor, supplier=locked, subject=locked)

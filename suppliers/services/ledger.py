@@ -146,15 +146,10 @@ def _apply_jit_threshold(supplier: Supplier, balance: Decimal, actor: User | Non
     Jit = Supplier.JitStatus
     if supplier.jit_status == Jit.ENROLLED and balance < minimum:
         target, kind = Jit.PAUSED, "supplier.jit_paused"
-        reason = _("Deposit %(balance)s CNY is below the JIT minimum of %(minimum)s CNY.") % {
-            "balance": balance,
-            "minimum": minimum,
-        }
+        reason = Supplier.JitReason.DEPOSIT_BELOW_MINIMUM
     elif supplier.jit_status == Jit.PAUSED and balance >= minimum:
         target, kind = Jit.ENROLLED, "supplier.jit_resumed"
-        reason = _(
-            "Deposit %(balance)s CNY is back at or above the JIT minimum of %(minimum)s CNY."
-        ) % {"balance": balance, "minimum": minimum}
+        reason = Supplier.JitReason.DEPOSIT_RESTORED
     else:
         return
     supplier.jit_status = target
@@ -187,7 +182,6 @@ def ledger_top_up(
         amount=_positive(amount),
         actor=actor,
         bank_reference=bank_reference,
-        memo=f"Bank transfer {bank_reference}",
     )
 
 
@@ -340,7 +334,6 @@ def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> Withdrawal
             amount=-locked.amount,
             actor=actor,
             reference=locked,
-            memo=f"Withdrawal to {locked.bank_account}",
             floor=jit_floor(supplier),
         )
         locked.status = WithdrawalRequest.Status.APPROVED

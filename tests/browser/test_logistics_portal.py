@@ -85,7 +85,7 @@ def test_accept_a_stocking_order_send_it_and_see_the_stock(live_server, page, sh
     assert page.input_value("#id_declared") == "24"
     assert page.locator("[data-testid=no-pickup]").is_visible()
     page.fill("#id_declared", "20")
-    page.fill("#id_carrier", "SF Express")
+    page.select_option("#id_carrier", "sf_express")
     page.fill("#id_waybill", "sf246810")
     shot("send")
     with page.expect_navigation():

@@ -60,3 +60,19 @@ def test_a_revoked_demo_key_is_replaced(tmp_path, api):
     new = json.loads(target.read_text())["api_key"]
     assert new != old
     assert api.get("/api/v1/whoami/", HTTP_AUTHORIZATION=f"Bearer {new}").status_code == 200
+
+
+def test_the_demo_starts_with_a_handful_of_unread_notifications(tmp_path, client):
+    from portal.demo import DEMO_UNREAD
+
+    call_command("seed_demo", credentials_file=str(tmp_path / "c.json"), verbosity=0)
+    bright = User.objects.get(username="bright")
+    client.force_login(bright)
+    unread = client.get("/portal/").context["portal_unread"]
+    assert 0 < unread <= DEMO_UNREAD
+    # Opening the list reads them; a second seed leaves the member's mark where it is.
+    client.get("/portal/notifications/")
+    call_command("seed_demo", credentials_file=str(tmp_path / "c.json"), verbosity=0)
+    # The seed set the demo password again, which ends the session.
+    client.force_login(User.objects.get(username="bright"))
+    assert client.get("/portal/").context["portal_unread"] == 0

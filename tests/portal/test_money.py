@@ -190,6 +190,7 @@ def test_the_csv_has_the_filtered_entries_in_china_time_and_nothing_of_others(cl
         "kind",
         "amount",
         "balance_after",
+        "description",
         "memo",
         "bank_reference",
         "reference",
@@ -201,16 +202,27 @@ def test_the_csv_has_the_filtered_entries_in_china_time_and_nothing_of_others(cl
             "8000.00",
             "8000.00",
             "Bank transfer ICBC-0301",
+            "",
             "ICBC-0301",
             "",
         ],
-        ["2026-03-01T23:30:00+08:00", "penalty", "-300.00", "7700.00", "Late JIT order", "", ""],
+        [
+            "2026-03-01T23:30:00+08:00",
+            "penalty",
+            "-300.00",
+            "7700.00",
+            "Penalty",
+            "Late JIT order",
+            "",
+            "",
+        ],
         # A memo that a spreadsheet would run as a formula is defused.
         [
             "2026-03-02T00:30:00+08:00",
             "adjustment",
             "-50.00",
             "7650.00",
+            "Adjustment",
             '\'=HYPERLINK("x") fee',
             "",
             "",
@@ -221,6 +233,7 @@ def test_the_csv_has_the_filtered_entries_in_china_time_and_nothing_of_others(cl
             "1000.00",
             "8650.00",
             "Bank transfer ICBC-0305",
+            "",
             "ICBC-0305",
             "",
         ],
@@ -242,6 +255,7 @@ def test_the_csv_follows_the_filter_and_is_also_at_format_csv(client, march_ledg
             "1000.00",
             "8650.00",
             "Bank transfer ICBC-0305",
+            "",
             "ICBC-0305",
             "",
         ],
@@ -264,7 +278,8 @@ def test_the_csv_names_what_caused_an_entry(client):
     client.force_login(owner)
     rows = csv_rows(client.get(LEDGER_CSV, {"kind": "withdrawal"}))
     assert rows[1][1:4] == ["withdrawal", "-100.00", "8900.00"]
-    assert rows[1][6] == f"withdrawal request #{request.pk}"
+    assert rows[1][4] == f"Withdrawal request #{request.pk}, paid to ICBC 1"
+    assert rows[1][7] == f"withdrawal request #{request.pk}"
 
 
 def test_the_csv_streams(client, march_ledger):
@@ -419,5 +434,43 @@ def test_a_paused_supplier_sees_why(client):
     client.force_login(owner)
     page = client.get(JIT).content.decode()
     assert "Paused" in page
-    assert "Deposit 4999.99 CNY is below the JIT minimum of 5000.00 CNY." in page
+    assert (
+        "JIT is paused: the deposit, 4999.99 CNY, is below the JIT minimum of 5000.00 CNY." in page
+    )
+    supplier.refresh_from_db()
+    assert supplier.jit_status_reason == "deposit_below_minimum"  # a code, worded when read
     assert LedgerEntry.objects.filter(supplier=supplier).count() == 2
+
+
+def test_ledger_entries_are_described_from_their_kind_and_reference_in_both_languages(
+    client, finance_user
+):
+    from suppliers.services.ledger import withdrawal_approve
+
+    supplier = funded_supplier("9000.00")
+    owner = owner_of(supplier)
+    request = withdrawal_request(supplier, amount="100.00", bank_account="ICBC 6222", actor=owner)
+    withdrawal_approve(request, actor=finance_user)
+    ledger_adjust(supplier, amount="-5.00", actor=finance_user, memo="Transfer fee")
+    # Nothing is stored in English where the description can be made from the entry itself.
+    assert list(
+        LedgerEntry.objects.filter(
+            supplier=supplier, kind__in=["top_up", "withdrawal"]
+        ).values_list("memo", flat=True)
+    ) == ["", ""]
+    client.force_login(owner)
+    english = {
+        e.kind: (text.description, text.memo)
+        for e, _after, text in client.get(LEDGER).context["rows"]
+    }
+    assert english == {
+        "top_up": (f"Bank transfer BANK-{supplier.pk}", ""),
+        "withdrawal": (f"Withdrawal request #{request.pk}, paid to ICBC 6222", ""),
+        "adjustment": ("Adjustment", "Transfer fee"),  # what finance typed, as typed
+    }
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(LEDGER).content.decode()
+    assert f"银行转账 BANK-{supplier.pk}" in page
+    assert f"提现申请 #{request.pk}，付至 ICBC 6222" in page  # noqa: RUF001
+    assert "Transfer fee" in page
+    assert "Bank transfer" not in page

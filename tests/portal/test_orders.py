@@ -140,7 +140,10 @@ def test_one_wrong_waybill_ships_nothing_and_names_it(signed_in, listing):
     assert response.status_code == 200
     page = response.content.decode()
     assert f'data-field="waybill_{bad.pk}"' in page
-    assert "Not an SF Express waybill: SF12-OOPS" in page
+    # Said once, beside the waybill; the box at the top links to it (not a flash, not a copy).
+    assert page.count("Not an SF Express waybill: SF12-OOPS") == 1
+    assert f'<a href="#waybill_{bad.pk}">Order {bad.pk}</a>' in page
+    assert "Nothing was shipped: correct the waybills below." in page
     assert 'value="SF123456789012"' in page  # what was typed stays
     assert set(JitOrder.objects.values_list("status", flat=True)) == {"awaiting_shipment"}
     assert not Event.objects.filter(kind="order.shipped").exists()
@@ -151,8 +154,8 @@ def test_a_missing_or_repeated_waybill_ships_nothing(signed_in, listing):
     page = ship(signed_in, [(one, "SF123456789012"), (two, ""), (three, "sf123456789012")])
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Enter the SF Express waybill of this parcel." in text
-    assert f"sf123456789012 is already the waybill of order {one.pk}." in text
+    assert text.count("Enter the SF Express waybill of this parcel.") == 1
+    assert text.count(f"sf123456789012 is already the waybill of order {one.pk}.") == 1
     assert set(JitOrder.objects.values_list("status", flat=True)) == {"awaiting_shipment"}
 
 
@@ -297,7 +300,11 @@ def test_penalties_list_and_detail_show_the_rule_the_evidence_and_the_ledger(sig
     page = signed_in.get(reverse("portal:penalty_detail", args=[penalty.pk])).content.decode()
     assert reverse("portal:penalty_detail", args=[penalty.pk]) in listed
     assert "2026-03-17 10:00" in listed  # appeal by: 7 days after, China time
-    assert 'data-testid="penalty-rule">Shipped more than 24 h after the order' in page
+    # The tier by its name, and what happened: the order was still unshipped when judged.
+    assert 'data-testid="penalty-rule">Late (24 h)' in page
+    assert 'data-testid="penalty-case">Not shipped within 24 h of the order' in page
+    assert "Not shipped within 24 h of the order" in listed
+    assert ">late_24h<" not in page
     assert 'data-testid="rule-version">jit-2026.1' in page
     assert 'data-testid="penalty-amount">40.00 CNY' in page
     assert "1.00 \N{MULTIPLICATION SIGN} 40.00 CNY" in page
@@ -309,7 +316,11 @@ def test_penalties_list_and_detail_show_the_rule_the_evidence_and_the_ledger(sig
     assert re.search(r'data-key="status">.*?Awaiting shipment', evidence, re.S)
     ledger = page[page.index('data-testid="penalty-ledger"') :]
     assert "-40.00" in ledger
-    assert "Penalty" in ledger
+    assert (
+        f"Penalty Late (24 h) on order #{penalty.order_id}: Not shipped within 24 h of the order"
+        in ledger
+    )
+    assert "jit-2026.1)" not in ledger  # no memo written by the sweep
     assert 'data-testid="appeal-form"' in page
 
 

@@ -20,6 +20,7 @@ from accounts.services import api_client_create, api_key_authenticate, api_key_i
 from catalogue.demo import seed_catalogue
 from logistics.demo import seed_logistics
 from marketplace.jobs import tracked_job
+from portal.demo import demo_notifications_mostly_read
 from suppliers.demo import SUPPLIERS, seed_supplier
 
 CREDENTIALS_FILE = settings.VAR_DIR / "demo_credentials.json"
@@ -90,6 +91,8 @@ class Command(BaseCommand):
                 json.dumps({"users": credentials, "api_key": api_key}, ensure_ascii=False, indent=2)
             )
             job.advance()
+            # Everything above made events: leave a newcomer a handful to read, not all of them.
+            demo_notifications_mostly_read()
             job.summary = f"{len(credentials)} logins, {len(SUPPLIERS)} suppliers, 1 API client"
         self._print(credentials, api_key)
 

@@ -1,0 +1,53 @@
+"""Template filters over portal.wording: codes and figures into the reader's words."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django import template
+
+from catalogue.models import Product
+from logistics.models import Warehouse, carrier_label
+from orders.models import Penalty
+
+from .. import wording
+
+register = template.Library()
+
+
+@register.filter
+def penalty_case(penalty: Penalty) -> str:
+    return wording.penalty_case(penalty)
+
+
+@register.filter
+def with_zone(value: datetime | None, seconds: bool = False) -> str:
+    """ "2026-03-01 14:05 China time"; `|with_zone:True` adds the seconds."""
+    return wording.local_time(value, seconds=bool(seconds))
+
+
+@register.filter
+def carrier(value: str) -> str:
+    return carrier_label(value)
+
+
+@register.filter
+def warehouse_name(value: Warehouse | None) -> str:
+    return wording.warehouse_name(value)
+
+
+@register.filter
+def field_errors(errors: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The error summary's items that belong to a field on the page (they have an anchor)."""
+    return [item for item in errors if item[1]]
+
+
+@register.filter
+def form_errors(errors: list[tuple[str, str, str]]) -> list[tuple[str, str, str]]:
+    """The error summary's items that belong to no field: said in the summary alone."""
+    return [item for item in errors if not item[1]]
+
+
+@register.filter
+def product_title(product: Product | None) -> str:
+    return wording.product_title(product)
