@@ -13,6 +13,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Market
@@ -153,12 +154,20 @@ class InboundShipment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="inbound_shipments"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="inbound_shipments",
+        verbose_name=_("supplier"),
     )
     stocking_order = models.ForeignKey(
-        StockingOrder, on_delete=models.PROTECT, related_name="shipments"
+        StockingOrder,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("stocking order"),
     )
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="+", verbose_name=_("warehouse")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -166,7 +175,12 @@ class InboundShipment(models.Model):
     waybill = models.CharField(_("waybill"), max_length=40, blank=True)
     pickup_requested = models.BooleanField(_("circular pickup requested"), default=False)
     pickup_slot = models.ForeignKey(
-        PickupSlot, on_delete=models.PROTECT, null=True, blank=True, related_name="shipments"
+        PickupSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipments",
+        verbose_name=_("pickup slot"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
@@ -180,14 +194,21 @@ class InboundShipment(models.Model):
         verbose_name_plural = _("inbound shipments")
 
     def __str__(self) -> str:
-        return f"Inbound shipment #{self.pk}"
+        return gettext("Inbound shipment #%(id)s") % {"id": self.pk}
 
 
 class InboundLine(models.Model):
     """One listing in an inbound shipment: what was declared and what receiving counted."""
 
-    shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
-    listing = models.ForeignKey("catalogue.Listing", on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(
+        InboundShipment,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("shipment"),
+    )
+    listing = models.ForeignKey(
+        "catalogue.Listing", on_delete=models.PROTECT, related_name="+", verbose_name=_("listing")
+    )
     declared = models.PositiveIntegerField(_("declared"))
     received = models.PositiveIntegerField(_("units received"), null=True, blank=True)
     damaged = models.PositiveIntegerField(_("damaged"), default=0)
@@ -206,7 +227,10 @@ class InboundLine(models.Model):
         verbose_name_plural = _("inbound lines")
 
     def __str__(self) -> str:
-        return f"{self.declared} x listing {self.listing_id}"
+        return gettext("%(n)s x listing %(listing)s") % {
+            "n": self.declared,
+            "listing": self.listing_id,
+        }
 
     @property
     def discrepancy(self) -> int | None:

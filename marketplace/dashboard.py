@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiClient, ApiKey, User
+from accounts.roles import ROLE_LABELS
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
 from logistics.models import InboundShipment, Inspection, OverstockOffer, StockPosition
@@ -53,11 +54,11 @@ def users_by_role() -> list[Bar]:
         superusers=Count("id", filter=Q(is_superuser=True)),
     )
     return _bars(
-        [(name.capitalize(), n) for name, n in groups]
+        [(str(ROLE_LABELS.get(name, name.capitalize())), n) for name, n in groups]
         + [
-            ("Supplier users", others["suppliers"]),
-            ("Integrator accounts", others["integrators"]),
-            ("Superusers", others["superusers"]),
+            (_("Supplier users"), others["suppliers"]),
+            (_("Integrator accounts"), others["integrators"]),
+            (_("Superusers"), others["superusers"]),
         ]
     )
 
