@@ -93,10 +93,7 @@ def test_the_order_list_shows_filters_and_searches(client, operator, listing, me
     client.force_login(operator)
     page = client.get(ORDERS).content.decode()
     assert listing.supplier.name_en in page
-    assert (
-        f"{listing.product.title_en} (#{listing.pk})"
-        in client.get(f"{ORDERS}{waiting.pk}/change/").content.decode()
-    )
+    assert listing.product.title_en in client.get(f"{ORDERS}{waiting.pk}/change/").content.decode()
     only_shipped = client.get(ORDERS, {"status__exact": "shipped"}).content.decode()
     assert f"/admin/orders/jitorder/{gone.pk}/change/" in only_shipped
     assert f"/admin/orders/jitorder/{waiting.pk}/change/" not in only_shipped
