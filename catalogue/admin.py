@@ -1171,8 +1171,7 @@ class TenderAdmin(admin.ModelAdmin):
                 # Suppliers may still bid or lower until the time they were given.
                 raise DomainError(
                     "not_due",
-                    str(_("Not due until %(at)s."))
-                    % {"at": timezone.localtime(tender.closes_at).strftime("%Y-%m-%d %H:%M")},
+                    str(_("Not due until %(at)s.")) % {"at": when(tender.closes_at)},
                 )
             return tender_close(tender, actor=actor)
 

@@ -22,6 +22,7 @@ from orders.models import JitOrder, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
+from .formatting import money
 from .models import JobRun, WebhookDelivery
 
 
@@ -253,16 +254,16 @@ def penalties_chart(start: datetime, days: list[date]) -> Chart:
     peak_n = max(numbers) or 1
     bars, points = [], []
     for n, day in enumerate(days):
-        title = f"{day:%m-%d}: " + _("%(n)d penalties, %(amount)s CNY") % {
+        title = f"{day:%m-%d}: " + _("%(n)d penalties, %(amount)s") % {
             "n": numbers[n],
-            "amount": f"{amounts[n]:,.2f}",
+            "amount": money(amounts[n]),
         }
         bars.append(_bar(n, day, amounts[n], peak, "bad" if amounts[n] else "empty", title))
         x = round(n * BAR_SLOT + BAR_SLOT / 2, 2)
         y = round(CHART_HEIGHT - numbers[n] / peak_n * CHART_HEIGHT, 2)
         points.append((x, y, title))
     line = " ".join(f"{x},{y}" for x, y, _title in points)
-    return Chart(bars, line, points, f"{peak:,.2f} CNY · {peak_n}", days[0], days[-1])
+    return Chart(bars, line, points, f"{money(peak)} · {peak_n}", days[0], days[-1])
 
 
 def jit_figures() -> dict[str, Any]:

@@ -42,7 +42,7 @@ from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import EMPTY, local_name, money_display, when
 
-from .evidence import evidence_table
+from .evidence import evidence_table, times_goods_value
 from .models import (
     Appeal,
     AppealAttachment,
@@ -104,12 +104,12 @@ class PenaltyInline(ReadOnlyInline):
     fk_name = "order"
     readonly_fields = (
         "tier",
-        "multiple",
+        "multiple_shown",
         "amount_shown",
         "status",
         "rule_version",
         "assessed_at",
-        "ledger_entry_id",
+        "entry",
     )
     fields = readonly_fields
     ordering = ["assessed_at", "id"]
@@ -117,6 +117,14 @@ class PenaltyInline(ReadOnlyInline):
     show_change_link = True
 
     amount_shown = money_display("amount", _("amount"))
+
+    @admin.display(description=_("multiple of goods value"))
+    def multiple_shown(self, penalty: Penalty) -> str:
+        return times_goods_value(penalty.multiple)
+
+    @admin.display(description=_("ledger entry"))
+    def entry(self, penalty: Penalty) -> str:
+        return EMPTY if penalty.ledger_entry_id is None else f"#{penalty.ledger_entry_id}"
 
 
 class InspectionPhotoInline(ReadOnlyInline):
@@ -543,7 +551,7 @@ class PenaltyAdmin(ReadOnlyAdmin):
         "order_link",
         "supplier",
         "tier",
-        "multiple",
+        "multiple_shown",
         "amount_shown",
         "status",
         "rule_version",
@@ -561,7 +569,7 @@ class PenaltyAdmin(ReadOnlyAdmin):
         "order_link",
         "supplier",
         "tier",
-        "multiple",
+        "multiple_shown",
         "amount_shown",
         "rule_version",
         "status",
@@ -574,6 +582,10 @@ class PenaltyAdmin(ReadOnlyAdmin):
     actions = [export_csv]
 
     amount_shown = money_display("amount", _("amount"))
+
+    @admin.display(description=_("multiple of goods value"), ordering="multiple")
+    def multiple_shown(self, penalty: Penalty) -> str:
+        return times_goods_value(penalty.multiple)
 
     @admin.display(description=_("order"), ordering="order_id")
     def order_link(self, penalty: Penalty) -> str:

@@ -53,7 +53,8 @@ def _time(value: Any) -> str:
         return str(value)
 
 
-def _multiple(value: Any) -> str:
+def times_goods_value(value: Any) -> str:
+    """A penalty's multiple as people write it: Decimal("5.00") -> "5" and a multiplication sign."""
     try:
         return f"{Decimal(str(value)).normalize():f}\u00d7"  # the multiplication sign
     except InvalidOperation:
@@ -69,7 +70,7 @@ def _shown(key: str, value: Any) -> str:
         shown = money(value)
         return shown if shown != EMPTY else str(value)
     if key == "multiple":
-        return _multiple(value)
+        return times_goods_value(value)
     if key == "rule" and value in Penalty.Tier.values:
         return str(Penalty.Tier(value).label)
     if key == "status" and value in JitOrder.Status.values:
