@@ -20,7 +20,7 @@ from accounts.models import User
 from marketplace.admin import admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
-from marketplace.formatting import money_display
+from marketplace.formatting import local_name, money_display
 from marketplace.models import Event
 
 from .models import (
@@ -233,9 +233,10 @@ class SupplierAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("supplier"), ordering="name_en")
     def names(self, supplier: Supplier) -> str:
-        return format_html(
-            '{}<br><span class="quiet" lang="zh-hans">{}</span>', supplier.name_en, supplier.name_zh
-        )
+        """Both names, the reader's language first."""
+        first = local_name(supplier.name_en, supplier.name_zh)
+        second = supplier.name_zh if first == supplier.name_en else supplier.name_en
+        return format_html('{}<br><span class="quiet">{}</span>', first, second)
 
     @admin.display(description=_("status"), ordering="status")
     def status_shown(self, supplier: Supplier) -> str:
