@@ -10,14 +10,34 @@
 from __future__ import annotations
 
 import hashlib
+import zoneinfo
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
-    pass
+    # Blank: DEFAULT_OPERATOR_TIME_ZONE. The admin shows this user every time in it
+    # (accounts.middleware); operators change it under "My preferences".
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        blank=True,
+        help_text=_("The admin shows you every time in this zone; blank for the default."),
+    )
+
+    def operator_time_zone(self) -> zoneinfo.ZoneInfo:
+        """The zone the admin shows this user times in; an unknown name falls back to the
+        default rather than failing every page."""
+        for name in (self.time_zone, settings.DEFAULT_OPERATOR_TIME_ZONE):
+            if name:
+                try:
+                    return zoneinfo.ZoneInfo(name)
+                except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                    continue
+        return zoneinfo.ZoneInfo("UTC")
 
 
 class Scope(models.TextChoices):

@@ -10,10 +10,18 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 OPERATORS = "operators"
 COMPLIANCE = "compliance"
 FINANCE = "finance"
 ROLES = (OPERATORS, COMPLIANCE, FINANCE)
+# The groups' names are codes (migrations grant by them); people read these.
+ROLE_LABELS = {
+    OPERATORS: _("Operators"),
+    COMPLIANCE: _("Compliance officers"),
+    FINANCE: _("Finance"),
+}
 
 
 def grant(apps: Any, schema_editor: Any, grants: Mapping[str, Iterable[str]]) -> None:

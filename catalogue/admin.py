@@ -30,6 +30,7 @@ from accounts.models import User
 from marketplace.admin import ReadOnlyInline, admin_actor, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
+from marketplace.formatting import money, money_display, when
 
 from .models import (
     Bid,
@@ -93,10 +94,6 @@ def _report(
     """`message` is an ngettext_lazy(singular, plural, "n")."""
     if done:
         report_success(model_admin, request, message % {"n": len(done)})
-
-
-def _money(value: Decimal | None, currency: str = "CNY") -> str:
-    return EMPTY if value is None else f"{value} {currency}"
 
 
 class PreparedChangeList(ChangeList):
@@ -204,7 +201,10 @@ def _band(category: Category) -> str:
     low, high = category.price_band_min, category.price_band_max
     if low is None and high is None:
         return EMPTY
-    return f"{low if low is not None else '…'} to {high if high is not None else '…'} CNY"
+    return str(_("%(low)s to %(high)s")) % {
+        "low": "…" if low is None else money(low),
+        "high": "…" if high is None else money(high),
+    }
 
 
 @admin.register(Category)
@@ -307,7 +307,7 @@ class ProductAdmin(admin.ModelAdmin):
         "category",
         "hs_code",
         "owner",
-        "reference_price_cny",
+        "reference_price",
         "thumbnail",
         "created_at",
     ]
@@ -317,6 +317,8 @@ class ProductAdmin(admin.ModelAdmin):
     raw_id_fields = ["category"]
     inlines = [ProductImageInline]
     actions = [export_csv]
+
+    reference_price = money_display("reference_price_cny", _("reference price"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Product]:
         return super().get_queryset(request).prefetch_related("images")
@@ -403,8 +405,8 @@ class PriceRoundInline(ReadOnlyInline):
     readonly_fields = (
         "number",
         "status",
-        "proposed_price",
-        "counter_price",
+        "proposed",
+        "countered",
         "supplier_note",
         "operator_note",
         "reviewed_by",
@@ -413,6 +415,8 @@ class PriceRoundInline(ReadOnlyInline):
     )
     fields = readonly_fields
     show_change_link = True
+    proposed = money_display("proposed_price", _("proposed price"))
+    countered = money_display("counter_price", _("counter price"))
     verbose_name_plural = _("price rounds (answer them under Price rounds)")
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[PriceRound]:
@@ -433,12 +437,12 @@ def _agreed_elsewhere_html(listing: Listing, others: list[Listing]) -> str:
         "<ul>{}{}</ul>",
         format_html_join(
             "",
-            '<li><a href="{}">{}</a>: {} CNY ({})</li>',
+            '<li><a href="{}">{}</a>: {} ({})</li>',
             (
                 (
                     reverse("admin:catalogue_listing_change", args=[other.pk]),
                     other.product.title_en,
-                    other.supply_price_cny,
+                    money(other.supply_price_cny),
                     other.get_status_display(),
                 )
                 for other in rows
@@ -461,7 +465,7 @@ class ListingAdmin(admin.ModelAdmin):
         "mode",
         "is_jit",
         "status",
-        "supply_price_cny",
+        "supply_price",
         "sellable",
         "status_changed_at",
     ]
@@ -491,7 +495,7 @@ class ListingAdmin(admin.ModelAdmin):
         "status_changed_at",
         "paused_for_stock",
         "first_batch_accepted_at",
-        "supply_price_cny",
+        "supply_price",
         "reference_price",
         "price_band",
         "agreed_elsewhere",
@@ -514,7 +518,7 @@ class ListingAdmin(admin.ModelAdmin):
         ),
         (
             _("Price review: what to weigh"),
-            {"fields": ["supply_price_cny", "reference_price", "price_band", "agreed_elsewhere"]},
+            {"fields": ["supply_price", "reference_price", "price_band", "agreed_elsewhere"]},
         ),
         (_("Selling"), {"fields": ["sellable"]}),
         (_("History"), {"fields": ["history"]}),
@@ -547,13 +551,15 @@ class ListingAdmin(admin.ModelAdmin):
 
     # --- Columns and fields -------------------------------------------------------------------
 
+    supply_price = money_display("supply_price_cny", _("supply price"))
+
     @admin.display(description=_("sellable in"))
     def sellable(self, listing: Listing) -> str:
         return ", ".join(sellable_markets_of(listing)) or EMPTY
 
     @admin.display(description=_("reference price"))
     def reference_price(self, listing: Listing) -> str:
-        return _money(listing.product.reference_price_cny)
+        return money(listing.product.reference_price_cny)
 
     @admin.display(description=_("category's price band"))
     def price_band(self, listing: Listing) -> str:
@@ -578,7 +584,7 @@ class ListingAdmin(admin.ModelAdmin):
                 "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
                 (
                     (
-                        timezone.localtime(event.occurred_at).strftime("%Y-%m-%d %H:%M"),
+                        when(event.occurred_at),
                         event.kind,
                         " → ".join(str(event.payload.get(k, "")) for k in ("from", "to"))
                         if "to" in event.payload
@@ -793,8 +799,8 @@ class PriceRoundAdmin(PreparedRowsAdmin):
         "listing",
         "number",
         "status",
-        "proposed_price",
-        "counter_price",
+        "proposed",
+        "countered",
         "reference_price",
         "price_band",
         "agreed_elsewhere",
@@ -815,8 +821,8 @@ class PriceRoundAdmin(PreparedRowsAdmin):
         "listing_link",
         "number",
         "status",
-        "proposed_price",
-        "counter_price",
+        "proposed",
+        "countered",
         "supplier_note",
         "operator_note",
         "proposed_by",
@@ -855,6 +861,9 @@ class PriceRoundAdmin(PreparedRowsAdmin):
             key = (row.listing.supplier_id, row.listing.product.category_id)
             row.agreed_others = agreed.get(key, [])  # type: ignore[attr-defined]
 
+    proposed = money_display("proposed_price", _("proposed price"))
+    countered = money_display("counter_price", _("counter price"))
+
     @admin.display(description=_("listing"))
     def listing_link(self, round_: PriceRound) -> str:
         url = reverse("admin:catalogue_listing_change", args=[round_.listing_id])
@@ -862,7 +871,7 @@ class PriceRoundAdmin(PreparedRowsAdmin):
 
     @admin.display(description=_("reference price"))
     def reference_price(self, round_: PriceRound) -> str:
-        return _money(round_.listing.product.reference_price_cny)
+        return money(round_.listing.product.reference_price_cny)
 
     @admin.display(description=_("category's price band"))
     def price_band(self, round_: PriceRound) -> str:
@@ -996,9 +1005,9 @@ class BidInline(ReadOnlyInline):
     def _unsealed(bid: Bid, value: object) -> Any:
         return _("sealed") if bid.tender.status == Tender.Status.OPEN else value
 
-    @admin.display(description=_("unit price (CNY)"))
+    @admin.display(description=_("unit price"))
     def price(self, bid: Bid) -> Any:
-        return self._unsealed(bid, bid.unit_price)
+        return self._unsealed(bid, money(bid.unit_price))
 
     @admin.display(description=_("lead time (days)"))
     def lead_time(self, bid: Bid) -> Any:
@@ -1035,7 +1044,7 @@ class ClosingFilter(admin.SimpleListFilter):
 def _local(iso: str | None) -> str:
     if not iso:
         return EMPTY
-    return timezone.localtime(datetime.fromisoformat(iso)).strftime("%Y-%m-%d %H:%M:%S")
+    return when(datetime.fromisoformat(iso))
 
 
 def award_html(tender: Tender) -> str:
@@ -1047,7 +1056,7 @@ def award_html(tender: Tender) -> str:
         return str(_("Shown when the tender closes."))
     adjusted = explanation.get("rule") == "quality_adjusted"
     winner = explanation.get("winner")
-    head = [_("supplier"), _("unit price (CNY)"), _("capacity"), _("lead time (days)")]
+    head = [_("supplier"), _("unit price"), _("capacity"), _("lead time (days)")]
     head += [_("placed"), _("scorecard")]
     if adjusted:
         head += [_("quality factor"), _("price / factor")]
@@ -1056,13 +1065,14 @@ def award_html(tender: Tender) -> str:
     def row(bid: dict[str, Any]) -> SafeString:
         cells: list[Any] = [
             bid.get("supplier_name"),
-            bid.get("unit_price"),
+            money(bid.get("unit_price")),
             bid.get("capacity"),
             bid.get("lead_time_days"),
             _local(bid.get("placed_at")),
             bid.get("score") or _("none"),
         ]
         if adjusted:
+            # The ranking figure, to the four decimals it was compared at: not an amount paid.
             cells += [bid.get("factor"), bid.get("effective_price")]
         cells.append(
             _("yes") if bid.get("qualified") else _("no: %s") % "; ".join(bid.get("reasons", []))
@@ -1174,7 +1184,7 @@ class TenderAdmin(admin.ModelAdmin):
         bid = tender.winning_bid
         if bid is None:
             return EMPTY
-        return f"{bid.supplier.name_en} ({bid.unit_price} CNY)"
+        return f"{bid.supplier.name_en} ({money(bid.unit_price)})"
 
     @admin.display(description=_("award"))
     def award(self, tender: Tender) -> str:
@@ -1191,8 +1201,7 @@ class TenderAdmin(admin.ModelAdmin):
                 # Suppliers may still bid or lower until the time they were given.
                 raise DomainError(
                     "not_due",
-                    str(_("Not due until %(at)s."))
-                    % {"at": timezone.localtime(tender.closes_at).strftime("%Y-%m-%d %H:%M")},
+                    str(_("Not due until %(at)s.")) % {"at": when(tender.closes_at)},
                 )
             return tender_close(tender, actor=actor)
 

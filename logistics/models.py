@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Market
@@ -211,12 +212,20 @@ class InboundShipment(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="inbound_shipments"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="inbound_shipments",
+        verbose_name=_("supplier"),
     )
     stocking_order = models.ForeignKey(
-        StockingOrder, on_delete=models.PROTECT, related_name="shipments"
+        StockingOrder,
+        on_delete=models.PROTECT,
+        related_name="shipments",
+        verbose_name=_("stocking order"),
     )
-    warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        Warehouse, on_delete=models.PROTECT, related_name="+", verbose_name=_("warehouse")
+    )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
     )
@@ -224,7 +233,12 @@ class InboundShipment(models.Model):
     waybill = models.CharField(_("waybill"), max_length=40, blank=True)
     pickup_requested = models.BooleanField(_("circular pickup requested"), default=False)
     pickup_slot = models.ForeignKey(
-        PickupSlot, on_delete=models.PROTECT, null=True, blank=True, related_name="shipments"
+        PickupSlot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="shipments",
+        verbose_name=_("pickup slot"),
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     status_changed_at = models.DateTimeField(_("status changed"), default=timezone.now)
@@ -238,14 +252,21 @@ class InboundShipment(models.Model):
         verbose_name_plural = _("inbound shipments")
 
     def __str__(self) -> str:
-        return f"Inbound shipment #{self.pk}"
+        return gettext("Inbound shipment #%(id)s") % {"id": self.pk}
 
 
 class InboundLine(models.Model):
     """One listing in an inbound shipment: what was declared and what receiving counted."""
 
-    shipment = models.ForeignKey(InboundShipment, on_delete=models.CASCADE, related_name="lines")
-    listing = models.ForeignKey("catalogue.Listing", on_delete=models.PROTECT, related_name="+")
+    shipment = models.ForeignKey(
+        InboundShipment,
+        on_delete=models.CASCADE,
+        related_name="lines",
+        verbose_name=_("shipment"),
+    )
+    listing = models.ForeignKey(
+        "catalogue.Listing", on_delete=models.PROTECT, related_name="+", verbose_name=_("listing")
+    )
     declared = models.PositiveIntegerField(_("declared"))
     received = models.PositiveIntegerField(_("units received"), null=True, blank=True)
     damaged = models.PositiveIntegerField(_("damaged"), default=0)
@@ -264,7 +285,10 @@ class InboundLine(models.Model):
         verbose_name_plural = _("inbound lines")
 
     def __str__(self) -> str:
-        return f"{self.declared} x listing {self.listing_id}"
+        return gettext("%(n)s x listing %(listing)s") % {
+            "n": self.declared,
+            "listing": self.listing_id,
+        }
 
     @property
     def discrepancy(self) -> int | None:

@@ -20,14 +20,19 @@ from accounts.models import User
 
 from .errors import DomainError
 from .events import EVENT_KINDS, replay
+from .jobs import job_label
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
-    list_display = ["name", "status", "progress", "started_at", "finished_at", "summary"]
+    list_display = ["job", "status", "progress", "started_at", "finished_at", "summary"]
     list_filter = ["status", "name"]
     readonly_fields = [f.name for f in JobRun._meta.fields] + ["progress"]
+
+    @admin.display(description=_("job"), ordering="name")
+    def job(self, run: JobRun) -> str:
+        return job_label(run.name)
 
     @admin.display(description=_("progress"))
     def progress(self, run: JobRun) -> str:

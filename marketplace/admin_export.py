@@ -8,6 +8,9 @@ streamed in chunks, so a list of a million rows neither waits nor fills memory.
 
 A ModelAdmin whose display methods read data fetched for a whole page at once defines
 `prepare_rows(rows)`; the export calls it for each chunk, as its changelist does for each page.
+A ModelAdmin whose list is trimmed to fit the screen names the export's columns in
+`export_display`. Money columns (marketplace.formatting.money_display) export the plain number,
+their header naming the currency: a spreadsheet sums them.
 """
 
 from __future__ import annotations
@@ -45,8 +48,14 @@ class _Echo:
 
 
 def export_columns(model_admin: admin.ModelAdmin, request: HttpRequest) -> list[Any]:
-    """The list's columns: field names, display method names or callables."""
-    return [name for name in model_admin.get_list_display(request) if name != "action_checkbox"]
+    """The list's columns (or the admin's `export_display`): field names, display method names
+    or callables."""
+    columns = getattr(model_admin, "export_display", None) or model_admin.get_list_display(request)
+    return [name for name in columns if name != "action_checkbox"]
+
+
+def _display(model_admin: admin.ModelAdmin, name: Any) -> Any:
+    return getattr(model_admin, name, None) if isinstance(name, str) else name
 
 
 def _text(value: Any) -> str:
@@ -57,6 +66,10 @@ def _text(value: Any) -> str:
 
 
 def export_cell(model_admin: admin.ModelAdmin, name: Any, row: Model) -> str:
+    raw = getattr(_display(model_admin, name), "money_value", None)
+    if raw is not None:
+        amount = raw(row)
+        return "" if amount is None else str(amount)
     try:
         field, attr, value = lookup_field(name, row, model_admin)
     except ObjectDoesNotExist:
@@ -77,7 +90,9 @@ def export_cell(model_admin: admin.ModelAdmin, name: Any, row: Model) -> str:
 
 
 def _header(model_admin: admin.ModelAdmin, name: Any) -> str:
-    label = label_for_field(name, model_admin.model, model_admin)
+    label = getattr(_display(model_admin, name), "export_description", None) or label_for_field(
+        name, model_admin.model, model_admin
+    )
     return html.unescape(strip_tags(str(label)))
 
 

@@ -3,9 +3,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
+from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
+
+from accounts.preferences import preferences_view
 
 from .dashboard import dashboard_figures
 
@@ -16,6 +19,15 @@ class BackOfficeAdminSite(admin.AdminSite):
     index_title = _("Operator dashboard")
     index_template = "admin/backoffice_index.html"
     site_url = None  # the portal is for suppliers only; there is no public site to "view"
+
+    def get_urls(self) -> list[URLResolver | URLPattern]:
+        def preferences(request: HttpRequest) -> HttpResponse:
+            return preferences_view(request, self)
+
+        return [
+            path("preferences/", self.admin_view(preferences), name="preferences"),
+            *super().get_urls(),
+        ]
 
     def index(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import ApiClient, ApiKey, User
+from accounts.roles import ROLE_LABELS
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
 from logistics.models import InboundShipment, Inspection, OverstockOffer, StockPosition
@@ -21,6 +22,7 @@ from orders.models import JitOrder, JitOrderTally, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
+from .formatting import money
 from .models import JobRun, WebhookDelivery
 
 
@@ -53,11 +55,11 @@ def users_by_role() -> list[Bar]:
         superusers=Count("id", filter=Q(is_superuser=True)),
     )
     return _bars(
-        [(name.capitalize(), n) for name, n in groups]
+        [(str(ROLE_LABELS.get(name, name.capitalize())), n) for name, n in groups]
         + [
-            ("Supplier users", others["suppliers"]),
-            ("Integrator accounts", others["integrators"]),
-            ("Superusers", others["superusers"]),
+            (_("Supplier users"), others["suppliers"]),
+            (_("Integrator accounts"), others["integrators"]),
+            (_("Superusers"), others["superusers"]),
         ]
     )
 
@@ -349,16 +351,16 @@ def penalties_chart(start: datetime, days: list[date]) -> Chart:
     peak_n = max(numbers) or 1
     bars, points = [], []
     for n, day in enumerate(days):
-        title = f"{day:%m-%d}: " + _("%(n)d penalties, %(amount)s CNY") % {
+        title = f"{day:%m-%d}: " + _("%(n)d penalties, %(amount)s") % {
             "n": numbers[n],
-            "amount": f"{amounts[n]:,.2f}",
+            "amount": money(amounts[n]),
         }
         bars.append(_bar(n, day, amounts[n], peak, "bad" if amounts[n] else "empty", title))
         x = round(n * BAR_SLOT + BAR_SLOT / 2, 2)
         y = round(CHART_HEIGHT - numbers[n] / peak_n * CHART_HEIGHT, 2)
         points.append((x, y, title))
     line = " ".join(f"{x},{y}" for x, y, _title in points)
-    return Chart(bars, line, points, f"{peak:,.2f} CNY · {peak_n}", days[0], days[-1])
+    return Chart(bars, line, points, f"{money(peak)} · {peak_n}", days[0], days[-1])
 
 
 def jit_figures() -> dict[str, Any]:

@@ -9,9 +9,21 @@ from contextlib import contextmanager
 
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from tqdm import tqdm
 
 from .models import JobRun
+
+# What operators read for a job's name (the name itself is the command's).
+JOB_LABELS = {
+    "seed_demo": _("Demo data loaded"),
+    "clear_expired_sessions": _("Expired sessions cleared"),
+    "sweep_jit_deadlines": _("JIT deadline sweep"),
+}
+
+
+def job_label(name: str) -> str:
+    return str(JOB_LABELS.get(name, name))
 
 
 class JobProgress:

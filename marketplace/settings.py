@@ -5,6 +5,7 @@ With no environment at all the project runs locally on a SQLite file and a Celer
 needs no server (kombu's filesystem transport), both under var/.
 """
 
+import zoneinfo
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -107,6 +108,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "portal.middleware.PortalTimezoneMiddleware",
+    "accounts.middleware.OperatorTimezoneMiddleware",
     # Axes must come last: it turns a locked-out login into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -191,6 +193,18 @@ TIME_ZONE = "UTC"
 USE_TZ = True
 # Suppliers work on China time: the portal shows every time in it; storage stays UTC.
 PORTAL_TIME_ZONE = env.str("PORTAL_TIME_ZONE", default="Asia/Shanghai")
+# Operators read the admin in their own zone (accounts.User.time_zone); this one when they have
+# not chosen. Storage stays UTC.
+DEFAULT_OPERATOR_TIME_ZONE = env.str("DEFAULT_OPERATOR_TIME_ZONE", default="Asia/Shanghai")
+try:
+    zoneinfo.ZoneInfo(DEFAULT_OPERATOR_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    raise ImproperlyConfigured(
+        f"DEFAULT_OPERATOR_TIME_ZONE={DEFAULT_OPERATOR_TIME_ZONE!r} is not an IANA time zone "
+        "(e.g. Asia/Shanghai)."
+    ) from None
+# Our datetime formats name the zone (marketplace/formats/<language>/formats.py).
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 
 # --- Static and media -------------------------------------------------------------------------
 

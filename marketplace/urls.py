@@ -8,6 +8,7 @@ from marketplace import views
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="portal:dashboard"), name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -49,6 +50,16 @@ def healthz(request: HttpRequest) -> JsonResponse:
     failing = [name for name, state in checks.items() if state != "ok"]
     body = {"status": "unavailable" if failing else "ok", "checks": checks, "failing": failing}
     return JsonResponse(body, status=503 if failing else 200)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> FileResponse:
+    """/favicon.ico, which browsers and bookmarks ask for whatever the page links."""
+    response = FileResponse(
+        (settings.BASE_DIR / "static" / "favicon.ico").open("rb"), content_type="image/x-icon"
+    )
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -8,13 +8,13 @@ message, never a 500. Penalties are the sweep's: read-only here, with their evid
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import os
 from datetime import datetime, timedelta
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
@@ -25,7 +25,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
-from django.utils import formats, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -41,7 +41,9 @@ from marketplace.admin import (
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.paginator import KeysFirstPaginator
+from marketplace.formatting import EMPTY, local_name, money_display, when
 
+from .evidence import evidence_table, times_goods_value
 from .models import (
     Appeal,
     AppealAttachment,
@@ -57,19 +59,8 @@ from .services.consumer import consumer_order_cancel, consumer_order_fulfil
 from .services.orders import appeal_decide, order_inspect, order_receive
 
 Status = JitOrder.Status
-EMPTY = "-"
 PHOTO_MAX_FILES = 10
 PHOTO_MAX_BYTES = 10 * 1024 * 1024
-
-
-def evidence_pretty(evidence: dict[str, Any] | None) -> str:
-    text = json.dumps(evidence or {}, indent=2, ensure_ascii=False, sort_keys=True)
-    return format_html('<pre class="evidence" style="margin: 0">{}</pre>', text)
-
-
-def _when(value: datetime | None) -> str:
-    """A computed time as the admin shows a stored one."""
-    return EMPTY if value is None else formats.localize(timezone.localtime(value))
 
 
 def _file_response(stored: FieldFile) -> FileResponse:
@@ -114,21 +105,27 @@ class PenaltyInline(ReadOnlyInline):
     fk_name = "order"
     readonly_fields = (
         "tier",
-        "multiple",
-        "amount",
+        "multiple_shown",
+        "amount_shown",
         "status",
         "rule_version",
         "assessed_at",
-        "ledger_entry_id",
-        "evidence_shown",
+        "entry",
     )
     fields = readonly_fields
     ordering = ["assessed_at", "id"]
+    # The evidence is a table of its own, on the penalty's page.
     show_change_link = True
 
-    @admin.display(description=_("evidence"))
-    def evidence_shown(self, penalty: Penalty) -> str:
-        return evidence_pretty(penalty.evidence)
+    amount_shown = money_display("amount", _("amount"))
+
+    @admin.display(description=_("multiple of goods value"))
+    def multiple_shown(self, penalty: Penalty) -> str:
+        return times_goods_value(penalty.multiple)
+
+    @admin.display(description=_("ledger entry"))
+    def entry(self, penalty: Penalty) -> str:
+        return EMPTY if penalty.ledger_entry_id is None else f"#{penalty.ledger_entry_id}"
 
 
 class InspectionPhotoInline(ReadOnlyInline):
@@ -168,6 +165,18 @@ class MultipleImageField(forms.ImageField):
         return [super(MultipleImageField, self).clean(f, initial) for f in files]
 
 
+class ReceiveForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Built here: the largest order is a setting, read when the form is made.
+        self.fields["received_quantity"] = forms.IntegerField(
+            label=_("received quantity"),
+            min_value=0,
+            max_value=settings.JIT_MAX_UNITS_PER_ORDER,
+            help_text=_("The units that arrived, as counted at the JIT warehouse."),
+        )
+
+
 class RejectQualityForm(forms.Form):
     defect_notes = forms.CharField(
         label=_("defect notes"),
@@ -188,20 +197,34 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     quality with defect notes and photos (the form on an order's page). The sweep penalises."""
 
     change_form_template = "admin/orders/jitorder/change_form.html"
+    # Fits 1366 px beside the navigation and the filters: the deadline stands for the order time
+    # (24 h before it), the time of shipment sits under the status, the product and the
+    # storefront's order number are on the order's page.
     # A deep page skips index entries, not joined rows: the keys of the page first, in the
     # list's order (ordered_at, id: the jit_order_by_time and jit_order_status_time indexes).
     paginator = KeysFirstPaginator
     list_display = [
         "id",
+        "supplier_name",
+        "status_shown",
+        "deadline",
+        "quantity_shown",
+        "goods_value_shown",
+        "penalty_total_shown",
+    ]
+    export_display = [
+        "id",
+        "external_id",
         "supplier",
         "listing_title",
         "quantity",
-        "goods_value",
+        "received_quantity",
+        "goods_value_shown",
         "ordered_at",
-        "deadline",
+        "deadline_at",
         "status",
-        "shipped_at_shown",
-        "penalty_total",
+        "shipped_time",
+        "penalty_total_shown",
     ]
     list_filter = ["status", DueFilter, "supplier", "ordered_at"]
     search_fields = ["external_id", "waybill"]
@@ -212,8 +235,8 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
         "supplier",
         "external_id",
         "quantity",
-        "unit_supply_price",
-        "goods_value",
+        "unit_supply_price_shown",
+        "goods_value_shown",
         "ordered_at",
         "deadline",
         "status",
@@ -228,7 +251,7 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
         "stockout_declared_at",
         "stockout_reason",
         "cancelled_at",
-        "penalty_total",
+        "penalty_total_shown",
         "reminded_18h_at",
         "reminded_23h_at",
         "created_at",
@@ -242,10 +265,10 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
                     "supplier",
                     "external_id",
                     "quantity",
-                    "unit_supply_price",
-                    "goods_value",
+                    "unit_supply_price_shown",
+                    "goods_value_shown",
                     "status",
-                    "penalty_total",
+                    "penalty_total_shown",
                 ]
             },
         ),
@@ -293,17 +316,59 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
+    unit_supply_price_shown = money_display("unit_supply_price", _("unit supply price"))
+    goods_value_shown = money_display("goods_value", _("goods value"))
+    penalty_total_shown = money_display("penalty_total", _("penalties"))
+
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, order: JitOrder) -> str:
         return f"{order.listing.product.title_en} (#{order.listing_id})"
 
+    @admin.display(description=_("deadline (24 h)"))
+    def deadline_at(self, order: JitOrder) -> datetime:
+        return order.ordered_at + rules().ship_within
+
+    @admin.display(description=_("shipped (first scan, else recorded)"))
+    def shipped_time(self, order: JitOrder) -> datetime | None:
+        return order.shipped_at
+
+    @admin.display(description=_("supplier"), ordering="supplier__name_en")
+    def supplier_name(self, order: JitOrder) -> str:
+        return local_name(order.supplier.name_en, order.supplier.name_zh)
+
+    @admin.display(description=_("qty"), ordering="quantity")
+    def quantity_shown(self, order: JitOrder) -> str:
+        if order.received_quantity is None or order.received_quantity == order.quantity:
+            return str(order.quantity)
+        # Short or over at the warehouse: what arrived beside what was ordered.
+        return format_html(
+            '{} <span class="quiet" title="{}">({})</span>',
+            order.quantity,
+            _("received quantity"),
+            order.received_quantity,
+        )
+
     @admin.display(description=_("deadline (24 h)"), ordering="ordered_at")
     def deadline(self, order: JitOrder) -> str:
-        return _when(order.ordered_at + rules().ship_within)
+        due = order.ordered_at + rules().ship_within
+        if order.status == Status.AWAITING_SHIPMENT and due <= timezone.now():
+            return format_html('{} <b class="overdue">{}</b>', when(due), _("overdue"))
+        return when(due)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, order: JitOrder) -> str:
+        if order.shipped_at is None:
+            return order.get_status_display()
+        return format_html(
+            '{}<br><span class="quiet">{} {}</span>',
+            order.get_status_display(),
+            _("shipped"),
+            when(order.shipped_at),
+        )
 
     @admin.display(description=_("shipped (first scan, else recorded)"))
     def shipped_at_shown(self, order: JitOrder) -> str:
-        return _when(order.shipped_at)
+        return when(order.shipped_at)
 
     # --- Actions ------------------------------------------------------------------------------
 
@@ -344,6 +409,11 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     def get_urls(self) -> list[URLPattern]:
         own = [
             path(
+                "<int:object_id>/receive/",
+                self.admin_site.admin_view(self.receive_view),
+                name="orders_jitorder_receive",
+            ),
+            path(
                 "<int:object_id>/reject-quality/",
                 self.admin_site.admin_view(self.reject_quality_view),
                 name="orders_jitorder_reject_quality",
@@ -362,12 +432,68 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
         )
 
     def page_extras(self, request: HttpRequest, order: JitOrder) -> dict[str, Any]:
+        if order.status == Status.SHIPPED and self.has_change_permission(request):
+            return {
+                "receive_form": ReceiveForm(initial={"received_quantity": order.quantity}),
+                "receive_url": reverse("admin:orders_jitorder_receive", args=[order.pk]),
+            }
         if order.status != Status.RECEIVED or not self._may_reject(request):
             return {}
         return {
             "reject_form": RejectQualityForm(),
             "reject_url": reverse("admin:orders_jitorder_reject_quality", args=[order.pk]),
         }
+
+    def receive_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+        """Receive one order with the quantity counted (the list's action takes the ordered
+        quantity): order_receive; a short or over count is kept on the order."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        order = get_object_or_404(JitOrder.objects.select_related("supplier"), pk=object_id)
+        change_url = reverse("admin:orders_jitorder_change", args=[order.pk])
+        form = ReceiveForm(request.POST or None, initial={"received_quantity": order.quantity})
+        if request.method == "POST" and form.is_valid():
+            try:
+                order_receive(
+                    order,
+                    quantity=form.cleaned_data["received_quantity"],
+                    actor=admin_actor(request),
+                )
+            except DomainError as error:
+                for name, errors in error.fields.items():
+                    form.add_error(name if name in form.fields else None, list(errors))
+                form.add_error(None, error.message)
+            else:
+                report_success(
+                    self,
+                    request,
+                    str(_("Order %(id)s received: %(n)d of %(ordered)d units."))
+                    % {
+                        "id": order.pk,
+                        "n": form.cleaned_data["received_quantity"],
+                        "ordered": order.quantity,
+                    },
+                )
+                return redirect(change_url)
+        return TemplateResponse(
+            request,
+            "admin/logistics/form_page.html",
+            {
+                **self.admin_site.each_context(request),
+                "title": _("Receive order %(id)s") % {"id": order.pk},
+                "opts": self.opts,
+                "subject": order,
+                "subject_url": change_url,
+                "intro": _("%(supplier)s shipped %(n)d units (waybill %(waybill)s).")
+                % {
+                    "supplier": local_name(order.supplier.name_en, order.supplier.name_zh),
+                    "n": order.quantity,
+                    "waybill": order.waybill or EMPTY,
+                },
+                "form": form,
+                "submit": _("Receive"),
+            },
+        )
 
     def reject_quality_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         """Reject for quality: order_inspect(accept=False) with the defect notes, and the photos
@@ -429,8 +555,8 @@ class PenaltyAdmin(ReadOnlyAdmin):
         "order_link",
         "supplier",
         "tier",
-        "multiple",
-        "amount",
+        "multiple_shown",
+        "amount_shown",
         "status",
         "rule_version",
     ]
@@ -447,8 +573,8 @@ class PenaltyAdmin(ReadOnlyAdmin):
         "order_link",
         "supplier",
         "tier",
-        "multiple",
-        "amount",
+        "multiple_shown",
+        "amount_shown",
         "rule_version",
         "status",
         "assessed_at",
@@ -460,6 +586,12 @@ class PenaltyAdmin(ReadOnlyAdmin):
     )
     fields = readonly_fields
     actions = [export_csv]
+
+    amount_shown = money_display("amount", _("amount"))
+
+    @admin.display(description=_("multiple of goods value"), ordering="multiple")
+    def multiple_shown(self, penalty: Penalty) -> str:
+        return times_goods_value(penalty.multiple)
 
     @admin.display(description=_("order"), ordering="order_id")
     def order_link(self, penalty: Penalty) -> str:
@@ -485,7 +617,7 @@ class PenaltyAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("evidence"))
     def evidence_shown(self, penalty: Penalty) -> str:
-        return evidence_pretty(penalty.evidence)
+        return evidence_table(penalty.evidence)
 
 
 # --- Appeals ------------------------------------------------------------------------------------
@@ -596,13 +728,11 @@ class AppealAdmin(admin.ModelAdmin):
     def supplier(self, appeal: Appeal) -> Any:
         return appeal.penalty.supplier
 
-    @admin.display(description=_("amount (CNY)"), ordering="penalty__amount")
-    def amount(self, appeal: Appeal) -> Any:
-        return appeal.penalty.amount
+    amount = money_display("penalty__amount", _("amount"))
 
     @admin.display(description=_("evidence of the penalty"))
     def evidence_shown(self, appeal: Appeal) -> str:
-        return evidence_pretty(appeal.penalty.evidence)
+        return evidence_table(appeal.penalty.evidence)
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -677,7 +807,7 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
         "warehouse",
         "market",
         "quantity",
-        "unit_supply_price",
+        "unit_supply_price_shown",
         "status",
         "ordered_at",
         "fulfilled_at",
@@ -694,7 +824,7 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
         "warehouse",
         "market",
         "quantity",
-        "unit_supply_price",
+        "unit_supply_price_shown",
         "status",
         "ordered_at",
         "fulfilled_at",
@@ -711,6 +841,8 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The change permission is for the actions; an order is never edited.
         return obj is None and request.user.has_perm("orders.change_consumerorder")
+
+    unit_supply_price_shown = money_display("unit_supply_price", _("unit supply price"))
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, order: ConsumerOrder) -> str:
@@ -752,7 +884,7 @@ class PayableAdmin(ReadOnlyAdmin):
     """What the platform owes suppliers for consignment stock sold, recorded at each sale;
     read-only, with a CSV export for finance."""
 
-    list_display = ["recorded_at", "order_link", "supplier", "amount", "status"]
+    list_display = ["recorded_at", "order_link", "supplier", "amount_shown", "status"]
     list_filter = ["status", "recorded_at"]
     search_fields = ["order__external_id", "supplier__name_en", "supplier__name_zh"]
     list_select_related = ["supplier"]
@@ -761,7 +893,7 @@ class PayableAdmin(ReadOnlyAdmin):
         "recorded_at",
         "order_link",
         "supplier",
-        "amount",
+        "amount_shown",
         "status",
     )
     fields = readonly_fields
@@ -769,6 +901,8 @@ class PayableAdmin(ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Payable]:
         return payables_visible_to(admin_actor(request)).select_related("supplier")
+
+    amount_shown = money_display("amount", _("amount"))
 
     @admin.display(description=_("consumer order"), ordering="order_id")
     def order_link(self, payable: Payable) -> str:

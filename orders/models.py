@@ -8,7 +8,10 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
+
+from marketplace.formatting import money
 
 
 class JitOrder(models.Model):
@@ -25,13 +28,17 @@ class JitOrder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.PROTECT, related_name="jit_orders"
+        "catalogue.Listing",
+        on_delete=models.PROTECT,
+        related_name="jit_orders",
+        verbose_name=_("listing"),
     )
     # Denormalised from the listing: every supplier-scoped read and the sweep use it.
     supplier = models.ForeignKey(
         "suppliers.Supplier",
         on_delete=models.PROTECT,
         related_name="jit_orders",
+        verbose_name=_("supplier"),
         db_index=False,  # jit_order_supplier_queue leads with it
     )
     external_id = models.CharField(_("storefront order"), max_length=64)
@@ -67,8 +74,12 @@ class JitOrder(models.Model):
     penalty_total = models.DecimalField(
         _("penalties so far (CNY)"), max_digits=14, decimal_places=2, default=0, editable=False
     )
-    reminded_18h_at = models.DateTimeField(null=True, blank=True, editable=False)
-    reminded_23h_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminded_18h_at = models.DateTimeField(
+        _("reminded (18 h)"), null=True, blank=True, editable=False
+    )
+    reminded_23h_at = models.DateTimeField(
+        _("reminded (23 h)"), null=True, blank=True, editable=False
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -105,7 +116,11 @@ class JitOrder(models.Model):
         verbose_name_plural = _("JIT orders")
 
     def __str__(self) -> str:
-        return f"JIT order #{self.pk} ({self.quantity} x listing {self.listing_id})"
+        return gettext("JIT order #%(id)s (%(n)s x listing %(listing)s)") % {
+            "id": self.pk,
+            "n": self.quantity,
+            "listing": self.listing_id,
+        }
 
     @property
     def shipped_at(self) -> datetime | None:
@@ -166,10 +181,18 @@ class Penalty(models.Model):
 
     # Both looked up through the composite indexes below, which lead with them.
     order = models.ForeignKey(
-        JitOrder, on_delete=models.PROTECT, related_name="penalties", db_index=False
+        JitOrder,
+        on_delete=models.PROTECT,
+        related_name="penalties",
+        db_index=False,
+        verbose_name=_("order"),
     )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="penalties", db_index=False
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="penalties",
+        db_index=False,
+        verbose_name=_("supplier"),
     )
     tier = models.CharField(_("tier"), max_length=10, choices=Tier.choices)
     # What the rule asked (a multiple of goods value) and what was taken after the 5x cap.
@@ -179,7 +202,12 @@ class Penalty(models.Model):
     evidence = models.JSONField(_("evidence"), default=dict)
     assessed_at = models.DateTimeField(_("assessed"), default=timezone.now)
     ledger_entry = models.OneToOneField(
-        "suppliers.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "suppliers.LedgerEntry",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("ledger entry"),
     )
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.ASSESSED
@@ -206,7 +234,11 @@ class Penalty(models.Model):
         verbose_name_plural = _("penalties")
 
     def __str__(self) -> str:
-        return f"{self.get_tier_display()}: {self.amount} CNY (order {self.order_id})"
+        return gettext("%(tier)s: %(amount)s (order #%(order)s)") % {
+            "tier": self.get_tier_display(),
+            "amount": money(self.amount),
+            "order": self.order_id,
+        }
 
 
 class Appeal(models.Model):
@@ -214,16 +246,26 @@ class Appeal(models.Model):
         UPHELD = "upheld", _("Upheld")
         WAIVED = "waived", _("Waived")
 
-    penalty = models.OneToOneField(Penalty, on_delete=models.PROTECT, related_name="appeal")
+    penalty = models.OneToOneField(
+        Penalty, on_delete=models.PROTECT, related_name="appeal", verbose_name=_("penalty")
+    )
     reason = models.TextField(_("reason"))
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("submitted by"),
     )
     submitted_at = models.DateTimeField(_("submitted"), default=timezone.now)
     decision = models.CharField(_("decision"), max_length=10, choices=Decision.choices, blank=True)
     decision_reason = models.TextField(_("decision reason"), blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
 
@@ -233,7 +275,7 @@ class Appeal(models.Model):
         verbose_name_plural = _("appeals")
 
     def __str__(self) -> str:
-        return f"Appeal of penalty {self.penalty_id}"
+        return gettext("Appeal of penalty #%(id)s") % {"id": self.penalty_id}
 
 
 class AppealAttachment(models.Model):
@@ -295,12 +337,23 @@ class ConsumerOrder(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
 
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.PROTECT, related_name="consumer_orders"
+        "catalogue.Listing",
+        on_delete=models.PROTECT,
+        related_name="consumer_orders",
+        verbose_name=_("listing"),
     )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="consumer_orders"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="consumer_orders",
+        verbose_name=_("supplier"),
     )
-    warehouse = models.ForeignKey("logistics.Warehouse", on_delete=models.PROTECT, related_name="+")
+    warehouse = models.ForeignKey(
+        "logistics.Warehouse",
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("warehouse"),
+    )
     external_id = models.CharField(_("storefront order"), max_length=64)
     # The API client's user that placed it: a storefront's order reference is unique per client.
     placed_by = models.ForeignKey(
@@ -337,7 +390,11 @@ class ConsumerOrder(models.Model):
         verbose_name_plural = _("consumer orders")
 
     def __str__(self) -> str:
-        return f"Consumer order #{self.pk} ({self.quantity} x listing {self.listing_id})"
+        return gettext("Consumer order #%(id)s (%(n)s x listing %(listing)s)") % {
+            "id": self.pk,
+            "n": self.quantity,
+            "listing": self.listing_id,
+        }
 
 
 class Payable(models.Model):
@@ -348,9 +405,18 @@ class Payable(models.Model):
         OPEN = "open", _("Open")
         PAID = "paid", _("Paid")
 
-    order = models.OneToOneField(ConsumerOrder, on_delete=models.PROTECT, related_name="payable")
+    order = models.OneToOneField(
+        ConsumerOrder,
+        on_delete=models.PROTECT,
+        related_name="payable",
+        verbose_name=_("consumer order"),
+    )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="payables", db_index=False
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="payables",
+        db_index=False,
+        verbose_name=_("supplier"),
     )
     amount = models.DecimalField(_("amount (CNY)"), max_digits=14, decimal_places=2)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default="open")
@@ -366,4 +432,7 @@ class Payable(models.Model):
         verbose_name_plural = _("payables")
 
     def __str__(self) -> str:
-        return f"Payable {self.amount} CNY for order {self.order_id}"
+        return gettext("Payable %(amount)s for order #%(order)s") % {
+            "amount": money(self.amount),
+            "order": self.order_id,
+        }

@@ -12,6 +12,7 @@ from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -19,6 +20,7 @@ from accounts.models import User
 from marketplace.admin import admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
+from marketplace.formatting import local_name, money_display
 from marketplace.models import Event
 
 from .models import (
@@ -123,7 +125,7 @@ class LedgerEntryInline(ReadOnlyInline):
     readonly_fields = (
         "posted_at",
         "kind",
-        "amount",
+        "amount_shown",
         "memo",
         "bank_reference",
         "posted_by",
@@ -133,6 +135,8 @@ class LedgerEntryInline(ReadOnlyInline):
     ordering = ["-posted_at", "-id"]
     show_change_link = True
     verbose_name_plural = _("latest ledger entries (all of them under Ledger entries)")
+
+    amount_shown = money_display("amount", _("amount"))
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[LedgerEntry]:
         return super().get_queryset(request).select_related("posted_by", "corrects")
@@ -153,7 +157,10 @@ class EventInline(ReadOnlyInline):
 @admin.register(Supplier)
 class SupplierAdmin(admin.ModelAdmin):
     action_form = ReasonActionForm
-    list_display = [
+    # Fits 1366 px beside the navigation and the filters: the credit code and the dates are on
+    # the supplier's page (the search finds a credit code).
+    list_display = ["names", "status_shown", "jit_status", "balance", "provinces"]
+    export_display = [
         "name_en",
         "name_zh",
         "credit_code",
@@ -224,9 +231,24 @@ class SupplierAdmin(admin.ModelAdmin):
             .prefetch_related("factories")
         )
 
-    @admin.display(description=_("balance (CNY)"), ordering="balance")
-    def balance(self, supplier: Supplier) -> Any:
-        return getattr(supplier, "balance", None)
+    @admin.display(description=_("supplier"), ordering="name_en")
+    def names(self, supplier: Supplier) -> str:
+        """Both names, the reader's language first."""
+        first = local_name(supplier.name_en, supplier.name_zh)
+        second = supplier.name_zh if first == supplier.name_en else supplier.name_en
+        return format_html('{}<br><span class="quiet">{}</span>', first, second)
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, supplier: Supplier) -> str:
+        if not supplier.changes_requested:
+            return supplier.get_status_display()
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            supplier.get_status_display(),
+            _("changes requested"),
+        )
+
+    balance = money_display("balance", _("balance"))
 
     @admin.display(description=_("provinces"))
     def provinces(self, supplier: Supplier) -> str:
@@ -481,7 +503,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "posted_at",
         "supplier",
         "kind",
-        "amount",
+        "amount_shown",
         "posted_by",
         "memo",
         "bank_reference",
@@ -497,8 +519,7 @@ class LedgerEntryAdmin(admin.ModelAdmin):
     view_fields = [
         "supplier",
         "kind",
-        "amount",
-        "currency",
+        "amount_shown",
         "memo",
         "bank_reference",
         "corrects",
@@ -507,6 +528,8 @@ class LedgerEntryAdmin(admin.ModelAdmin):
         "posted_by",
         "posted_at",
     ]
+
+    amount_shown = money_display("amount", _("amount"))
 
     def get_fields(self, request: HttpRequest, obj: LedgerEntry | None = None) -> Any:
         return LedgerPostingForm.Meta.fields if obj is None else self.view_fields
@@ -543,7 +566,7 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
     list_display = [
         "requested_at",
         "supplier",
-        "amount",
+        "amount_shown",
         "bank_account",
         "status",
         "requested_by",
@@ -558,7 +581,7 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
     actions = ["approve", "reject"]
     readonly_fields = (
         "supplier",
-        "amount",
+        "amount_shown",
         "bank_account",
         "status",
         "requested_by",
@@ -569,6 +592,8 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
         "entry",
     )
     fields = readonly_fields
+
+    amount_shown = money_display("amount", _("amount"))
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -43,7 +43,8 @@ from .common import (
 
 class CountForm(forms.Form):
     received = forms.IntegerField(
-        label=_("received"),
+        # Not "received": that word is the time of receipt elsewhere (收货时间 in Chinese).
+        label=_("units received"),
         min_value=0,
         max_value=MAX_UNITS,
         help_text=_("Every unit that arrived, damaged or not."),

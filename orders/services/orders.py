@@ -312,6 +312,16 @@ def order_cancel(order: JitOrder, *, actor: User, reason: str = "") -> JitOrder:
 
 
 def order_receive(order: JitOrder, *, quantity: int, actor: User) -> JitOrder:
+    """The JIT warehouse records what arrived: `quantity` is the units counted, which may fall
+    short of (or exceed) the order."""
+    most = settings.JIT_MAX_UNITS_PER_ORDER
+    if not 0 <= quantity <= most:
+        raise DomainError(
+            "invalid_quantity",
+            _("Count between 0 and %(most)d units.") % {"most": most},
+            fields={"received_quantity": [_("Between 0 and %(most)d.") % {"most": most}]},
+            status=422,
+        )
     return _move(
         order,
         Status.RECEIVED,

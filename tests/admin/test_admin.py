@@ -150,7 +150,7 @@ def test_dashboard_shows_the_supplier_work_and_money(client, operator):
     assert figure(page, "awaiting-review") == "2"
     assert figure(page, "jit-enrolled") == "1"
     assert figure(page, "jit-paused") == "1"
-    assert figure(page, "deposits-held") == "11,000.50"
+    assert figure(page, "deposits-held") == "11,000.50 CNY"
     assert figure(page, "withdrawals-pending") == "1"
     assert figure(page, "webhooks-failed") == "1"
     assert figure(page, "webhooks-pending") == "1"

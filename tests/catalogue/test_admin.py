@@ -280,7 +280,7 @@ def test_the_listing_page_shows_what_an_operator_weighs(client, operator):
     client.force_login(operator)
     page = client.get(f"{LISTINGS}{listing.pk}/change/").content.decode()
     assert "18.00 CNY" in page  # reference price
-    assert "5.00 to 50.00 CNY" in page  # the category's band
+    assert "5.00 CNY to 50.00 CNY" in page  # the category's band
     assert "Sister blocks</a>: 12.34 CNY (Live)" in page
     assert "99.99" not in page  # another category
     assert "7.77" not in page  # another supplier
@@ -447,7 +447,7 @@ def test_the_rounds_list_shows_what_to_weigh_and_filters_the_waiting_ones(client
     client.force_login(operator)
     page = client.get(ROUNDS, {"status__exact": "proposed"}).content.decode()
     assert "19.00 CNY" in page
-    assert "10.00 to 40.00 CNY" in page
+    assert "10.00 CNY to 40.00 CNY" in page
     assert "Agreed one</a>: 11.11 CNY" in page
     assert "50.00" not in page  # the countered round waits for its supplier
     detail = client.get(f"{ROUNDS}{other.pk}/change/").content.decode()

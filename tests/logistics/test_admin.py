@@ -332,6 +332,17 @@ def test_the_count_form_counts_through_the_service(client, operator):
     assert "+1" in page  # over by one
 
 
+def test_the_count_form_asks_for_a_quantity_in_both_languages(client, operator):
+    """The received field is a number of units: in Chinese not the time of receipt (收货时间)."""
+    line = shipment_for(stocked_listing(), 6).lines.get()
+    client.force_login(operator)
+    url = f"{A}/inboundline/{line.pk}/count/"
+    label = re.compile(r'<label[^>]*for="id_received">([^<]*)</label>')
+    assert label.search(client.get(url).content.decode()).group(1) == "Units received:"
+    chinese = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert label.search(chinese).group(1) == "实收数量:"
+
+
 def plan_cells(page: str) -> dict[str, str]:
     return {
         name: re.sub(r"<[^>]+>|\s+", " ", value).strip()

@@ -5,6 +5,7 @@ operator dashboard draws the last 30 days of JIT orders with a constant number o
 
 from __future__ import annotations
 
+import html
 import io
 import re
 from datetime import timedelta
@@ -15,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from PIL import Image
 
+from marketplace.errors import DomainError
 from marketplace.models import Event
 from orders.models import Appeal, AppealAttachment, InspectionPhoto, JitOrder, Penalty
 from orders.services.orders import (
@@ -72,6 +74,16 @@ def shipped(listing, member, **fields):
     return order_ship(order, waybill=f"SF{order.pk:012d}", actor=member)
 
 
+def evidence_shown(page: str) -> dict[str, tuple[str, str]]:
+    """The evidence table of a page: key -> (label, value)."""
+    table = re.search(r'<table class="evidence" data-testid="evidence">.*?</table>', page, re.S)
+    assert table, "no evidence table"
+    rows = re.findall(
+        r'<tr data-key="(\w+)"><th scope="row">([^<]*)</th><td>([^<]*)</td></tr>', table.group(0)
+    )
+    return {key: (html.unescape(label), html.unescape(value)) for key, label, value in rows}
+
+
 # --- Orders ------------------------------------------------------------------------------------
 
 
@@ -81,7 +93,7 @@ def test_the_order_list_shows_filters_and_searches(client, operator, listing, me
     client.force_login(operator)
     page = client.get(ORDERS).content.decode()
     assert listing.supplier.name_en in page
-    assert f"{listing.product.title_en} (#{listing.pk})" in page
+    assert listing.product.title_en in client.get(f"{ORDERS}{waiting.pk}/change/").content.decode()
     only_shipped = client.get(ORDERS, {"status__exact": "shipped"}).content.decode()
     assert f"/admin/orders/jitorder/{gone.pk}/change/" in only_shipped
     assert f"/admin/orders/jitorder/{waiting.pk}/change/" not in only_shipped
@@ -185,6 +197,89 @@ def test_receive_counts_the_ordered_quantity_and_refuses_what_is_not_shipped(
     assert Event.objects.filter(kind="order.received", actor=operator).count() == 1
 
 
+def test_the_warehouse_enters_the_quantity_that_arrived(client, operator, listing, member):
+    order = shipped(listing, member, quantity=7)
+    client.force_login(operator)
+    page = client.get(f"{ORDERS}{order.pk}/change/").content.decode()
+    assert 'data-testid="receive-form"' in page
+    assert 'name="received_quantity"' in page
+    assert 'value="7"' in page
+    response = client.post(f"{ORDERS}{order.pk}/receive/", {"received_quantity": "5"}, follow=True)
+    assert response.redirect_chain[-1][0] == f"{ORDERS}{order.pk}/change/"
+    order.refresh_from_db()
+    assert (order.status, order.received_quantity) == ("received", 5)
+    assert f"Order {order.pk} received: 5 of 7 units." in response.content.decode()
+    assert Event.objects.filter(kind="order.received", actor=operator).count() == 1
+    # Received now: the form is gone, the list shows the short count beside the order.
+    page = client.get(f"{ORDERS}{order.pk}/change/").content.decode()
+    assert 'data-testid="receive-form"' not in page
+    assert '7 <span class="quiet"' in client.get(ORDERS).content.decode()
+
+
+@pytest.mark.parametrize("quantity", ["-1", "", "abc", "10001"])
+def test_a_bad_received_quantity_is_a_form_error(client, operator, listing, member, quantity):
+    order = shipped(listing, member, quantity=7)
+    client.force_login(operator)
+    response = client.post(f"{ORDERS}{order.pk}/receive/", {"received_quantity": quantity})
+    assert response.status_code == 200
+    assert "errorlist" in response.content.decode()
+    order.refresh_from_db()
+    assert (order.status, order.received_quantity) == ("shipped", None)
+
+
+def test_receiving_an_order_not_shipped_shows_the_refusal(client, operator, listing):
+    waiting = jit_order(listing, external_id="SO-WAIT")
+    client.force_login(operator)
+    page = client.get(f"{ORDERS}{waiting.pk}/change/").content.decode()
+    assert 'data-testid="receive-form"' not in page
+    response = client.post(f"{ORDERS}{waiting.pk}/receive/", {"received_quantity": "2"})
+    assert response.status_code == 200
+    assert "cannot move from" in response.content.decode()
+    waiting.refresh_from_db()
+    assert waiting.status == "awaiting_shipment"
+
+
+def test_order_receive_refuses_a_negative_count(listing, member, operator):
+    order = shipped(listing, member, quantity=7)
+    with pytest.raises(DomainError) as refused:
+        order_receive(order, quantity=-1, actor=operator)
+    assert refused.value.code == "invalid_quantity"
+    assert "received_quantity" in refused.value.fields
+    order.refresh_from_db()
+    assert order.status == "shipped"
+
+
+def test_only_staff_who_may_change_orders_receive(client, finance_user, listing, member):
+    order = shipped(listing, member, quantity=7)
+    client.force_login(finance_user)
+    response = client.post(f"{ORDERS}{order.pk}/receive/", {"received_quantity": "7"})
+    assert response.status_code == 403
+    order.refresh_from_db()
+    assert order.status == "shipped"
+
+
+def test_the_order_list_fits_its_columns_and_marks_the_overdue(client, operator, listing, member):
+    late = jit_order(listing, external_id="SO-LATE", ordered_at=timezone.now() - 25 * H)
+    jit_order(listing, external_id="SO-NEW", quantity=1000, ordered_at=timezone.now() - H)
+    client.force_login(operator)
+    page = client.get(ORDERS).content.decode()
+    headers = re.findall(r'<th scope="col" class="[^"]*column-(\w+)', page)
+    assert headers == [
+        "id",
+        "supplier_name",
+        "status_shown",
+        "deadline",
+        "quantity_shown",
+        "goods_value_shown",
+        "penalty_total_shown",
+    ]
+    assert '<span class="money">20,000.00 CNY</span>' in page  # 1,000 x 20.00
+    row = re.search(rf"jitorder/{late.pk}/change/.*?</tr>", page, re.S)
+    assert row
+    assert 'class="overdue"' in row.group(0)
+    assert page.count('class="overdue"') == 1
+
+
 def test_accept_at_inspection(client, operator, listing, member):
     order = shipped(listing, member)
     order_receive(order, quantity=order.quantity, actor=operator)
@@ -276,8 +371,10 @@ def test_an_order_shows_its_penalties_with_their_evidence(client, operator, list
     client.force_login(operator)
     page = client.get(f"{ORDERS}{order.pk}/change/").content.decode()
     assert "Late (24 h)" in page
-    assert "&quot;deadline_24h&quot;" in page
+    assert "Shipped more than 24 h after the order" in page
     assert "jit-2026.1" in page
+    penalty = Penalty.objects.get(order=order)
+    assert f"/admin/orders/penalty/{penalty.pk}/change/" in page  # its evidence is there
 
 
 # --- Penalties and appeals ---------------------------------------------------------------------
@@ -302,12 +399,43 @@ def test_penalties_are_read_only_with_their_evidence(client, operator, appeal):
     listed = client.get(PENALTIES).content.decode()
     assert f"{ORDERS}{penalty.order_id}/change/" in listed
     page = client.get(f"{PENALTIES}{penalty.pk}/change/").content.decode()
-    assert "&quot;rule_version&quot;: &quot;jit-2026.1&quot;" in page
-    assert "&quot;goods_value&quot;: &quot;40.00&quot;" in page
+    assert evidence_shown(page)["rule_version"] == ("Rule version", "jit-2026.1")
+    assert evidence_shown(page)["goods_value"] == ("Goods value", "40.00 CNY")
     assert f"/admin/suppliers/ledgerentry/{penalty.ledger_entry_id}/change/" in page
     assert 'name="_save"' not in page
     assert client.post(f"{PENALTIES}{penalty.pk}/change/", {}).status_code == 403
     assert client.get(f"{PENALTIES}add/").status_code == 403
+
+
+def test_the_evidence_is_a_table_in_the_operators_zone_and_language(client, operator, appeal):
+    penalty = appeal.penalty
+    with timezone.override("Asia/Shanghai"):
+        china = timezone.localtime(penalty.order.ordered_at)
+    client.force_login(operator)
+    page = client.get(f"{PENALTIES}{penalty.pk}/change/").content.decode()
+    assert "&quot;" not in page[page.index('data-testid="evidence"') :]  # no raw JSON
+    shown = evidence_shown(page)
+    assert shown["rule"] == ("Rule", "Shipped more than 24 h after the order")
+    assert shown["ordered_at"] == ("Ordered", f"{china.day} {china:%b %Y, %H:%M} CST")
+    assert shown["deadline_24h"][0] == "Deadline (24 h)"
+    assert shown["deadline_24h"][1].endswith(" CST")
+    assert shown["status"] == ("Order status then", "Awaiting shipment")
+    assert shown["multiple"] == ("Multiple of goods value", "1\u00d7")
+    assert shown["amount"] == ("Amount", "40.00 CNY")
+    assert shown["first_scan_at"] == ("Carrier's first scan", "-")
+    assert '<span class="money">40.00 CNY</span>' in page  # the penalty's amount field
+
+    chinese = client.get(
+        f"{PENALTIES}{penalty.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans"
+    ).content.decode()
+    shown = evidence_shown(chinese)
+    assert shown["ordered_at"][1] == f"{china.year}年{china.month}月{china.day}日 {china:%H:%M} CST"
+    assert shown["amount"][1] == "40.00 CNY"
+    for key, (label, _value) in shown.items():
+        assert re.search(r"[\u4e00-\u9fff]", label), f"{key}: {label!r} is not translated"
+
+    appeal_page = client.get(f"{APPEALS}{appeal.pk}/change/").content.decode()
+    assert evidence_shown(appeal_page)["amount"] == ("Amount", "40.00 CNY")
 
 
 def test_waive_posts_a_penalty_reversal_and_says_why(client, operator, appeal):
@@ -407,14 +535,16 @@ def test_the_dashboard_draws_the_last_30_days(client, operator, listing, member)
     page = client.get("/admin/").content.decode()
     on_time = chart(page, "on-time-chart")
     assert len(re.findall(r'<rect class="bar ', on_time)) == 30
-    deadline_day = timezone.localdate(three_days_ago + 24 * H).isoformat()
+    # The dashboard's days are the operator's, China time by default.
+    with timezone.override("Asia/Shanghai"):
+        deadline_day = timezone.localdate(three_days_ago + 24 * H).isoformat()
+        today = timezone.localdate(now).isoformat()
     assert re.search(rf'data-day="{deadline_day}"><title>[^<]*: 50.0% \(1/2\)</title>', on_time), (
         on_time
     )
     penalties = chart(page, "penalties-chart")
     assert len(re.findall(r'<rect class="bar ', penalties)) == 30
     assert "<polyline" in penalties
-    today = timezone.localdate(now).isoformat()
     assert re.search(rf'data-day="{today}"><title>[^<]*: 1 penalties, 40.00 CNY<', penalties)
     assert re.search(r'data-figure="jit-due-soon">1<', page)
     late = page[page.index('data-testid="late-suppliers"') :]

@@ -182,7 +182,10 @@ def test_the_action_bar_has_a_reason_field(client, operator):
 
 
 def balances_shown(page: str) -> dict[str, str]:
-    rows = re.findall(r'<th class="field-name_en">.*?>([^<]+)</a>.*?field-balance">([^<]+)<', page)
+    rows = re.findall(
+        r'<th class="field-names">.*?>([^<]+)<br>.*?field-balance"><span class="money">([^<]+)<',
+        page,
+    )
     return dict(rows)
 
 
@@ -191,7 +194,7 @@ def test_the_balance_column_sums_the_ledger(client, operator):
     SupplierFactory(name_en="Poor Co")
     client.force_login(operator)
     page = client.get(SUPPLIERS).content.decode()
-    assert balances_shown(page) == {"Poor Co": "0.00", "Rich Co": "12500.50"}
+    assert balances_shown(page) == {"Poor Co": "0.00 CNY", "Rich Co": "12,500.50 CNY"}
 
 
 def test_the_balance_column_sorts(client, operator):
@@ -199,8 +202,8 @@ def test_the_balance_column_sorts(client, operator):
     funded_supplier("100.00", name_en="A")
     funded_supplier("200.00", name_en="C")
     client.force_login(operator)
-    # "balance" is the 8th column (after the checkbox column, so o=7).
-    page = client.get(SUPPLIERS, {"o": "7"}).content.decode()
+    # "balance" is the 4th column (after the checkbox column, so o=4).
+    page = client.get(SUPPLIERS, {"o": "4"}).content.decode()
     assert list(balances_shown(page)) == ["A", "C", "B"]
 
 
@@ -229,8 +232,8 @@ def test_the_province_filter_neither_duplicates_rows_nor_multiplies_balances(cli
     FactoryFactory(supplier=elsewhere, province="Zhejiang")
     client.force_login(operator)
     page = client.get(SUPPLIERS, {"province": "Guangdong"}).content.decode()
-    assert balances_shown(page) == {"Twice in Guangdong": "1000.00"}
-    assert page.count("Twice in Guangdong</a>") == 1
+    assert balances_shown(page) == {"Twice in Guangdong": "1,000.00 CNY"}
+    assert page.count("Twice in Guangdong<br>") == 1
     assert "1 supplier" in page
 
 

@@ -1,0 +1,84 @@
+"""How the admin writes money and times for people: one way, on every list, page and figure.
+
+Money is "20,000.00 CNY" (grouped in thousands, two decimals, the currency code after) in every
+language, so a figure reads the same to every operator. Times are shown in the operator's zone
+(activated per request by accounts.middleware) with the zone named: the formats in
+marketplace/formats end in "T". CSV exports stay plain numbers and ISO times.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from operator import attrgetter
+from typing import Any
+
+from django.utils import formats, timezone
+from django.utils.functional import Promise
+from django.utils.html import format_html
+from django.utils.text import format_lazy
+from django.utils.translation import get_language
+
+EMPTY = "-"
+CNY = "CNY"
+
+
+def money(amount: Decimal | int | float | str | None, currency: str = CNY) -> str:
+    """20000 -> "20,000.00 CNY"; None (or not a number) -> "-"."""
+    if amount is None or amount == "":
+        return EMPTY
+    try:
+        value = Decimal(str(amount))
+    except InvalidOperation:
+        return EMPTY
+    return f"{value:,.2f} {currency}"
+
+
+def when(value: datetime | None) -> str:
+    """An aware datetime in the active zone, as the admin shows a stored one (zone named)."""
+    if value is None:
+        return EMPTY
+    return str(formats.localize(timezone.localtime(value)))
+
+
+def money_html(amount: Any, currency: str = CNY) -> str:
+    """`money` kept on one line in a table cell (and right-aligned there, backoffice.css)."""
+    return format_html('<span class="money">{}</span>', money(amount, currency))
+
+
+def money_display(
+    field: str,
+    description: str | Promise,
+    *,
+    currency: str = CNY,
+    ordering: str | None = None,
+) -> Callable[[Any, Any], str]:
+    """An admin column or read-only field showing `field` (`a__b` follows a relation) as money.
+    Use it as a class attribute: `amount_shown = money_display("amount", _("amount"))`."""
+    value_of = attrgetter(field.replace("__", "."))
+
+    def value(obj: Any) -> Any:
+        try:
+            return value_of(obj)
+        except AttributeError:
+            return None
+
+    def show(model_admin: Any, obj: Any) -> str:
+        return money_html(value(obj), currency)
+
+    # What admin.display sets; this module is also imported while the models load, before the
+    # admin may be.
+    show.short_description = description  # type: ignore[attr-defined]
+    show.admin_order_field = ordering or field  # type: ignore[attr-defined]
+    # For CSV exports (marketplace.admin_export): the plain number, the currency in the header.
+    show.money_value = value  # type: ignore[attr-defined]
+    show.export_description = format_lazy("{} ({})", description, currency)  # type: ignore[attr-defined]
+    return show
+
+
+def local_name(name_en: str, name_zh: str) -> str:
+    """A name kept in both languages, in the reader's: the Chinese one in Chinese."""
+    if (get_language() or "").startswith("zh") and name_zh:
+        return name_zh
+    return name_en or name_zh
