@@ -133,8 +133,18 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 
+# A deployment names its database; only local development (DEBUG on) falls back to a SQLite
+# file, so a production process that lost its DATABASE_URL stops instead of quietly starting on
+# an empty database of its own.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+if not DATABASE_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. With DEBUG off, set DATABASE_URL to the production database, "
+        "e.g. postgres://user:password@host:5432/marketplace. For local development set "
+        "DEBUG=true instead (make run does), which uses a SQLite file under var/."
+    )
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}"),
+    "default": env.db_url_config(DATABASE_URL or f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share the file: wait for locks instead of failing,
