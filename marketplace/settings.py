@@ -258,7 +258,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "marketplace.api.throttling.ClientRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "marketplace.api.throttling.AddressRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "client": env.str("API_THROTTLE_RATE", default="1200/min"),
@@ -295,6 +295,10 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": ["marketplace.api.webhooks.event_webhook"],
 }
+
+# Wrong API keys from one client address: past this many in the period, every request with a
+# key from that address is answered 429 until the period ends (guessing keys is throttled).
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/min")
 
 # --- Celery -----------------------------------------------------------------------------------
 
