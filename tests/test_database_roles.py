@@ -24,6 +24,7 @@ from tests.factories.suppliers import funded_supplier
 pytestmark = pytest.mark.postgres
 
 ROOT = Path(__file__).resolve().parent.parent
+ROLES_SQL = str(ROOT / "deploy" / "postgres" / "roles.sql")
 
 
 # --- TRUNCATE ---------------------------------------------------------------------------------
@@ -139,8 +140,7 @@ def deployment() -> Iterator[dict[str, str]]:
     variables = [arg for key, value in names.items() for arg in ("-v", f"{key}={value}")]
     try:
         made = subprocess.run(
-            ["psql", "-v", "ON_ERROR_STOP=1", "--dbname", "postgres", *variables, "-f"]
-            + [str(ROOT / "deploy" / "postgres" / "roles.sql")],
+            ["psql", "-v", "ON_ERROR_STOP=1", "--dbname", "postgres", *variables, "-f", ROLES_SQL],
             env=_psql_env(),
             capture_output=True,
             text=True,
