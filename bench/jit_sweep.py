@@ -190,7 +190,9 @@ def measure(n: int) -> dict[str, Any]:
     from orders.rules import RULE_VERSION
     from orders.services.sweep import sweep_jit_deadlines
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The throwaway database starts empty; the ledger refuses TRUNCATE unless told.
+        cursor.execute("SET LOCAL marketplace.allow_truncate = 'on'")
         cursor.execute(
             "TRUNCATE suppliers_supplier, catalogue_category, marketplace_event "
             "RESTART IDENTITY CASCADE"

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import json
-import secrets
 from collections.abc import Callable
 from typing import Any, cast
 
@@ -19,9 +18,11 @@ from django_celery_beat.models import PeriodicTask
 from accounts.models import User
 
 from .errors import DomainError
-from .events import EVENT_KINDS, replay
+from .event_kinds import EVENT_KINDS
+from .events import replay
 from .jobs import job_label
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .signing import check_new_secret, new_secret
 
 
 @admin.register(JobRun)
@@ -146,30 +147,43 @@ class WebhookEndpointForm(forms.ModelForm):
     )
     secret = forms.CharField(
         label=_("signing secret"),
-        max_length=100,
+        max_length=200,
         required=False,
-        widget=forms.TextInput(attrs={"size": 60, "style": "font-family: monospace"}),
+        widget=forms.TextInput(attrs={"size": 60}),
         help_text=_(
-            "Copy it to the receiver, which checks the signature with it. Leave it blank to "
+            "whsec_ and the base64 of 24 to 64 random bytes (Standard Webhooks). Copy it to the "
+            "receiver, which verifies the webhook-signature header with it. Leave it blank to "
             "generate one (clear it and save to generate a new one)."
         ),
     )
 
     class Meta:
         model = WebhookEndpoint
-        fields = ["client", "url", "event_kinds", "secret", "is_active"]
+        fields = ["client", "url", "event_kinds", "secret", "legacy_signature", "is_active"]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Kinds an endpoint already has stay choosable even if this list does not know them.
-        kinds = dict(EVENT_KINDS)
-        kinds.update({kind: kind for kind in self.instance.event_kinds or []})
-        self.fields["event_kinds"].choices = [  # type: ignore[attr-defined]
-            (kind, f"{kind}: {text}" if text != kind else kind) for kind, text in kinds.items()
-        ]
+        kinds = {kind: f"{kind}: {spec.summary}" for kind, spec in EVENT_KINDS.items()}
+        kinds.update({kind: kind for kind in self.instance.event_kinds or [] if kind not in kinds})
+        self.fields["event_kinds"].choices = list(kinds.items())  # type: ignore[attr-defined]
 
     def clean_secret(self) -> str:
-        return self.cleaned_data["secret"].strip() or secrets.token_urlsafe(32)
+        secret = self.cleaned_data["secret"].strip()
+        if not secret:
+            return new_secret()
+        # A secret carried over from the earlier scheme may be short; it stays valid as it is.
+        if secret != self.instance.secret:
+            try:
+                check_new_secret(secret)
+            except ValueError:
+                raise forms.ValidationError(
+                    _(
+                        "Enter whsec_ followed by the base64 of 24 to 64 bytes, or leave it blank "
+                        "to generate one."
+                    )
+                ) from None
+        return secret
 
 
 @admin.register(WebhookEndpoint)

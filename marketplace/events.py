@@ -3,15 +3,13 @@
 `record_event` writes an event row in the caller's transaction, with one delivery row per
 webhook endpoint that wants it; after commit a worker is asked to dispatch. `dispatch_due`
 (a Celery task on commit and every minute from beat) claims due deliveries with a lease, POSTs
-them signed, and records every attempt. Everything lives in the database, so a lost queue
-message or a worker killed mid-send delays a delivery, never loses it; receivers get each event
-at least once and tell repeats apart by the event id.
+them signed per Standard Webhooks, and records every attempt. Everything lives in the database,
+so a lost queue message or a worker killed mid-send delays a delivery, never loses it; receivers
+get each event at least once and tell repeats apart by the event id.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import http.client
 import json
 import time
@@ -31,118 +29,25 @@ from django.db.models import F
 from django.utils import timezone
 
 from .celery import enqueue_on_commit
+from .event_kinds import EVENT_KINDS as EVENT_KINDS
 from .models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from .signing import legacy_sign, sign
 
 if TYPE_CHECKING:
     from accounts.models import User
     from suppliers.models import Supplier
 
-SIGNATURE_HEADER = "X-Marketplace-Signature"
-TIMESTAMP_HEADER = "X-Marketplace-Timestamp"
-EVENT_ID_HEADER = "X-Marketplace-Event-Id"
+# Standard Webhooks headers (marketplace/signing.py): the id is the event id, the same on every
+# retry and replay; the timestamp is this attempt's, in Unix seconds.
+WEBHOOK_ID_HEADER = "webhook-id"
+WEBHOOK_TIMESTAMP_HEADER = "webhook-timestamp"
+WEBHOOK_SIGNATURE_HEADER = "webhook-signature"
 EVENT_KIND_HEADER = "X-Marketplace-Event"
-
-
-# Every kind of event the code records (each `record_event` call names one); an endpoint
-# subscribes to some or, with none, to all. The admin offers these, the OpenAPI schema lists them,
-# and tests/admin/test_events_admin.py checks the list against the code.
-EVENT_KINDS: dict[str, str] = {
-    "supplier.applied": "A factory owner applied through the portal.",
-    "supplier.changes_requested": "An operator asked the applicant for changes (reason).",
-    "supplier.resubmitted": "The applicant sent the changed application back.",
-    "supplier.status_changed": "A status move; payload {from, to}, with the reason.",
-    "supplier.jit_enrolled": "The supplier joined the JIT pilot.",
-    "supplier.jit_paused": "JIT paused: the deposit fell below the minimum; payload {balance}.",
-    "supplier.jit_resumed": "JIT resumed: the deposit is back; payload {balance}.",
-    "supplier.withdrawal_requested": "The owner asked for money back; payload {amount}.",
-    "supplier.withdrawal_approved": "Finance paid a withdrawal out; payload {amount}.",
-    "supplier.withdrawal_rejected": "Finance refused a withdrawal (reason).",
-    "supplier.member_invited": "The owner invited a colleague; payload {email}.",
-    "supplier.member_joined": "An invited colleague joined; payload {username}.",
-    "supplier.member_removed": "The owner removed a colleague; payload {username}.",
-    "supplier.owner_changed": "The ownership moved; payload {from, to} (usernames).",
-    "product.created": "A product was created; payload {title_en, category, hs_code, source}.",
-    "product.updated": "A supplier changed a product; payload {changed} (and image).",
-    "listing.created": "A supplier created a listing; payload {mode, is_jit}.",
-    "listing.status_changed": "A listing moved; payload {from, to}, with the reason.",
-    "listing.price_proposed": "The supplier proposed a price; payload {listing, round, price}.",
-    "listing.price_countered": "An operator countered; payload {listing, round, price}.",
-    "listing.price_rejected": "An operator rejected the price (reason); payload {listing, round}.",
-    "listing.price_withdrawn": "The supplier withdrew its price; payload {listing, round}.",
-    "listing.price_agreed": "The supply price is agreed; payload {listing, round, price}.",
-    "listing.retail_price_set": "A retail price was set; payload {market, amount, currency}.",
-    "tender.opened": "An operator opened a tender; payload {product, quantity, closes_at}.",
-    "tender.bid_placed": "A supplier placed or lowered its sealed bid (no amount is sent).",
-    "tender.closed": "A tender closed; payload {status}: awarded or unawarded.",
-    "tender.awarded": "The supplier won the tender; payload {tender, listing}.",
-    "tender.lost": "The supplier's bid did not win; payload {tender}.",
-    "order.created": "A JIT order was made; payload {quantity, goods_value, deadline}.",
-    "order.shipped": "The supplier shipped a JIT order; payload {from, to}.",
-    "order.scanned": "The carrier's first scan, the shipment time; payload {first_scan_at}.",
-    "stocking.issued": (
-        "The platform asked the supplier to stock a listing; payload {listing, quantity, "
-        "warehouse, expires_at}."
-    ),
-    "stocking.accepted": "The supplier accepted a stocking order; payload {from, to}.",
-    "stocking.declined": "The supplier declined a stocking order (reason).",
-    "stocking.shipped": "The stocking order's goods are on their way; payload {from, to}.",
-    "stocking.lapsed": "A stocking order expired unshipped.",
-    "stocking.cancelled": "An operator cancelled a stocking order (reason).",
-    "inbound.created": (
-        "The supplier noticed an inbound shipment; payload {stocking_order, pickup}."
-    ),
-    "inbound.booked": "An inbound shipment was booked; payload {from, to}.",
-    "inbound.in_transit": "An inbound shipment left; payload {from, to}.",
-    "inbound.arrived": "An inbound shipment reached the warehouse; payload {from, to}.",
-    "inbound.receiving": "Receiving started; payload {from, to}.",
-    "inbound.received": "Every line was counted; payload {from, to}.",
-    "inbound.closed": "Every lot was inspected; payload {from, to}.",
-    "inbound.cancelled": "An inbound shipment was cancelled (reason).",
-    "inbound.pickup_scheduled": "A circular pickup slot was assigned; payload {date, window}.",
-    "inbound.counted": (
-        "A line was counted; payload {line, declared, received, damaged, discrepancy}."
-    ),
-    "inspection.accepted": (
-        "A lot passed inspection; payload {lot_size, severity, letter, sample_size, "
-        "accept, reject, defects}."
-    ),
-    "inspection.rejected": (
-        "A lot failed inspection and goes back at the supplier's cost; payload as accepted."
-    ),
-    "inspection.severity_changed": (
-        "The switching rules moved a supplier's product; payload {product, from, to}."
-    ),
-    "consumer_order.reserved": (
-        "A storefront order reserved consignment stock; payload {listing, quantity, warehouse}."
-    ),
-    "consumer_order.fulfilled": (
-        "A consumer order shipped: ownership passed, payable recorded; payload {payable, quantity}."
-    ),
-    "consumer_order.cancelled": "A consumer order was cancelled and its stock released.",
-    "overstock.offered": (
-        "Stock unsold for 90 days offered back; payload {listing, quantity, received_at}."
-    ),
-    "overstock.returned": "The supplier took overstock back at its freight; payload {quantity}.",
-    "overstock.left_for_markdown": (
-        "The supplier left overstock for a markdown; payload {quantity}."
-    ),
-    "overstock.marked_down": "An operator recorded the markdown (reason); payload {quantity}.",
-    "order.received": "The JIT warehouse counted the goods; payload {from, to}.",
-    "order.accepted": "The goods passed inspection; payload {from, to}.",
-    "order.rejected_quality": "The goods failed inspection (defect notes); payload {from, to}.",
-    "order.failed_stockout": "The supplier declared a stockout (reason); payload {from, to}.",
-    "order.cancelled": "The consumer cancelled before shipment; payload {from, to}.",
-    "order.shipping_reminder": "A JIT order is due soon; payload {order, reminder, deadline}.",
-    "order.penalty_assessed": "A penalty was taken; payload {order, tier, amount}.",
-    "order.penalty_appealed": "The supplier appealed a penalty (reason).",
-    "order.penalty_upheld": "An operator upheld an appealed penalty (reason).",
-    "order.penalty_waived": "An operator waived a penalty; payload {amount} given back.",
-    "order.penalty_reversed": (
-        "The carrier's first scan showed shipment before the tier's deadline: the penalty was "
-        "given back; payload {order, tier, amount, first_scan_at, deadline}."
-    ),
-    "ledger.posted": "A deposit ledger entry; payload {kind, amount, balance} (CNY strings).",
-}
+# The earlier scheme, still sent to endpoints whose receivers have not moved over
+# (WebhookEndpoint.legacy_signature): `sha256=<hex HMAC of "{timestamp}.{body}">`.
+LEGACY_SIGNATURE_HEADER = "X-Marketplace-Signature"
+LEGACY_TIMESTAMP_HEADER = "X-Marketplace-Timestamp"
+LEGACY_EVENT_ID_HEADER = "X-Marketplace-Event-Id"
 
 
 @dataclass(frozen=True)
@@ -245,10 +150,22 @@ def event_body(event: Event) -> bytes:
     ).encode()
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """HMAC-SHA256 over `<timestamp>.<body>`, hex; sent as `sha256=<hex>`."""
-    mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
-    return f"sha256={mac.hexdigest()}"
+def signed_headers(endpoint: WebhookEndpoint, event: Event, body: bytes) -> dict[str, str]:
+    timestamp = str(int(time.time()))
+    message_id = str(event.pk)
+    headers = {
+        WEBHOOK_ID_HEADER: message_id,
+        WEBHOOK_TIMESTAMP_HEADER: timestamp,
+        WEBHOOK_SIGNATURE_HEADER: sign(endpoint.secret, message_id, timestamp, body),
+        EVENT_KIND_HEADER: event.kind,
+    }
+    if endpoint.legacy_signature:
+        headers |= {
+            LEGACY_EVENT_ID_HEADER: message_id,
+            LEGACY_TIMESTAMP_HEADER: timestamp,
+            LEGACY_SIGNATURE_HEADER: legacy_sign(endpoint.secret, timestamp, body),
+        }
+    return headers
 
 
 def backoff(attempts: int) -> timedelta:
@@ -331,18 +248,18 @@ def _post(delivery: WebhookDelivery) -> tuple[int | None, str]:
         # URLField also accepts ftp(s)://, which urllib would happily open.
         return None, "Only http and https URLs are supported."
     body = event_body(delivery.event)
-    timestamp = str(int(time.time()))
+    try:
+        signed = signed_headers(delivery.endpoint, delivery.event, body)
+    except ValueError as error:  # a secret saved around the admin's checks
+        return None, f"Signing secret: {error}"
     request = urllib.request.Request(  # noqa: S310 - operators register http(s) URLs only
         delivery.endpoint.url,
         data=body,
         method="POST",
         headers={
             "Content-Type": "application/json",
-            "User-Agent": "marketplace-webhooks/1",
-            EVENT_ID_HEADER: str(delivery.event_id),
-            EVENT_KIND_HEADER: delivery.event.kind,
-            TIMESTAMP_HEADER: timestamp,
-            SIGNATURE_HEADER: sign(delivery.endpoint.secret, timestamp, body),
+            "User-Agent": "marketplace-webhooks/2",
+            **signed,
         },
     )
     try:

@@ -11,6 +11,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .signing import new_secret
+
 
 class JobRun(models.Model):
     """One run of a long job (a sweep, a nightly planner, a seed): its progress and outcome, so
@@ -108,8 +110,22 @@ class WebhookEndpoint(models.Model):
         "accounts.ApiClient", on_delete=models.CASCADE, related_name="webhook_endpoints"
     )
     url = models.URLField(_("URL"), max_length=500)
+    # `whsec_<base64>` (Standard Webhooks, marketplace/signing.py).
     secret = models.CharField(
-        _("signing secret"), max_length=100, help_text=_("Shared with the receiver.")
+        _("signing secret"),
+        max_length=200,
+        default=new_secret,
+        help_text=_("Shared with the receiver."),
+    )
+    # Endpoints registered before deliveries were signed per Standard Webhooks also get the
+    # earlier X-Marketplace-* signature headers, until their receivers have moved over.
+    legacy_signature = models.BooleanField(
+        _("also send the earlier signature headers"),
+        default=False,
+        help_text=_(
+            "X-Marketplace-Signature and X-Marketplace-Timestamp, for receivers that do not "
+            "verify the webhook-signature header yet. Turn off once they do."
+        ),
     )
     event_kinds = models.JSONField(
         _("event kinds"),

@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
+import csp.constants as csp
 import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
@@ -85,6 +86,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "django_celery_beat",
     "axes",
+    "csp",
     # Ours. `marketplace` is the project package and also holds the catalogue.
     "marketplace",
     "accounts",
@@ -99,6 +101,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "marketplace.logging.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -135,8 +138,18 @@ TEMPLATES = [
 
 # --- Database ---------------------------------------------------------------------------------
 
+# A deployment names its database; only local development (DEBUG on) falls back to a SQLite
+# file, so a production process that lost its DATABASE_URL stops instead of quietly starting on
+# an empty database of its own.
+DATABASE_URL = env.str("DATABASE_URL", default="")
+if not DATABASE_URL and not DEBUG:
+    raise ImproperlyConfigured(
+        "DATABASE_URL is not set. With DEBUG off, set DATABASE_URL to the production database, "
+        "e.g. postgres://user:password@host:5432/marketplace. For local development set "
+        "DEBUG=true instead (make run does), which uses a SQLite file under var/."
+    )
 DATABASES = {
-    "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}"),
+    "default": env.db_url_config(DATABASE_URL or f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}"),
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # The web server, the worker and beat share the file: wait for locks instead of failing,
@@ -246,6 +259,29 @@ SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 
+# Content-Security-Policy on every response (django-csp). Everything comes from this site:
+# scripts only from our static files (the admin's, the portal's, Swagger UI's from the sidecar)
+# or an inline block carrying the response's nonce; no inline event handlers, no eval. Style
+# sheets likewise. Style *attributes* (style="width: 40%" on a chart's bar, the admin's and
+# third-party widgets') cannot carry a nonce and run no script, so style-src-attr allows them.
+# data: images are Swagger UI's and the admin's inline SVG icons.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [csp.SELF],
+        "script-src": [csp.SELF, csp.NONCE],
+        "style-src": [csp.SELF, csp.NONCE],
+        "style-src-elem": [csp.SELF, csp.NONCE],
+        "style-src-attr": [csp.UNSAFE_INLINE],
+        "img-src": [csp.SELF, "data:"],
+        "font-src": [csp.SELF],
+        "connect-src": [csp.SELF],
+        "object-src": [csp.NONE],
+        "base-uri": [csp.SELF],
+        "form-action": [csp.SELF],
+        "frame-ancestors": [csp.NONE],
+    },
+}
+
 # --- API --------------------------------------------------------------------------------------
 
 REST_FRAMEWORK = {
@@ -262,7 +298,7 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_THROTTLE_CLASSES": [
         "marketplace.api.throttling.ClientRateThrottle",
-        "rest_framework.throttling.AnonRateThrottle",
+        "marketplace.api.throttling.AddressRateThrottle",
     ],
     "DEFAULT_THROTTLE_RATES": {
         "client": env.str("API_THROTTLE_RATE", default="1200/min"),
@@ -300,6 +336,10 @@ SPECTACULAR_SETTINGS = {
     "OAS_VERSION": "3.1.0",
     "WEBHOOKS": ["marketplace.api.webhooks.event_webhook"],
 }
+
+# Wrong API keys from one client address: past this many in the period, every request with a
+# key from that address is answered 429 until the period ends (guessing keys is throttled).
+API_AUTH_FAILURE_RATE = env.str("API_AUTH_FAILURE_RATE", default="20/min")
 
 # --- Celery -----------------------------------------------------------------------------------
 

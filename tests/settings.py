@@ -18,3 +18,7 @@ DATABASES["default"].setdefault("TEST", {})["NAME"] = (  # noqa: F405
     if DATABASES["default"]["ENGINE"] != "django.db.backends.sqlite3"  # noqa: F405
     else None
 )
+
+# The test framework's flush may empty the append-only ledgers (tests/postgresql/base.py).
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":  # noqa: F405
+    DATABASES["default"]["ENGINE"] = "tests.postgresql"  # noqa: F405

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 
 from accounts.models import ApiKey
 from accounts.services import api_key_authenticate
+from marketplace.api.throttling import auth_failure_record, auth_failures_wait
 
 
 class ApiKeyAuthentication(authentication.BaseAuthentication):
@@ -23,8 +24,14 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         keyword, _sep, plain_key = header.partition(" ")
         if keyword.lower() != self.keyword.lower():
             return None
+        # Wrong keys are counted per address: past API_AUTH_FAILURE_RATE the address is
+        # answered 429 until its window ends, whatever key it sends.
+        if (wait := auth_failures_wait(request)) is not None:
+            raise exceptions.Throttled(wait)
         key = api_key_authenticate(plain_key.strip())
         if key is None:
+            if (wait := auth_failure_record(request)) is not None:
+                raise exceptions.Throttled(wait)
             raise exceptions.AuthenticationFailed(_("Invalid, revoked or inactive API key."))
         return key.user, key
 

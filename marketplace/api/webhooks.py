@@ -6,12 +6,12 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
+from marketplace.event_kinds import EVENT_KINDS
 from marketplace.events import (
-    EVENT_ID_HEADER,
     EVENT_KIND_HEADER,
-    EVENT_KINDS,
-    SIGNATURE_HEADER,
-    TIMESTAMP_HEADER,
+    WEBHOOK_ID_HEADER,
+    WEBHOOK_SIGNATURE_HEADER,
+    WEBHOOK_TIMESTAMP_HEADER,
 )
 
 
@@ -33,19 +33,20 @@ class EventBody(serializers.Serializer):
     payload = serializers.DictField(help_text="Details by kind (see the list of kinds).")
 
 
-_KINDS_TEXT = "\n".join(f"- `{kind}`: {text}" for kind, text in EVENT_KINDS.items())
+_KINDS_TEXT = "\n".join(f"- `{kind}`: {spec.summary}" for kind, spec in EVENT_KINDS.items())
 
 DESCRIPTION = f"""\
 Each event is POSTed as JSON to every active endpoint subscribed to its kind, at least once:
 deliveries are retried with exponential back-off for up to 24 hours until the receiver answers
 2xx (a redirect counts as a failure), and an operator can replay one. Drop repeats by `id`.
 
-Headers:
+Signed per the Standard Webhooks specification (https://www.standardwebhooks.com/): verify
+with its library for your language and the endpoint's `whsec_...` secret. Headers:
 
-- `{SIGNATURE_HEADER}`: `sha256=<hex>`, the HMAC-SHA256 with the endpoint's signing secret over
-  `<timestamp>.<raw body>`; compare in constant time, and refuse old timestamps.
-- `{TIMESTAMP_HEADER}`: Unix seconds when this attempt was sent.
-- `{EVENT_ID_HEADER}`: the event id (as in the body).
+- `{WEBHOOK_ID_HEADER}`: the event id (as in the body), the same on every retry.
+- `{WEBHOOK_TIMESTAMP_HEADER}`: Unix seconds when this attempt was sent.
+- `{WEBHOOK_SIGNATURE_HEADER}`: `v1,<base64>`, the HMAC-SHA256 keyed with the secret's bytes
+  over `<id>.<timestamp>.<raw body>`.
 - `{EVENT_KIND_HEADER}`: the event kind (as in the body).
 
 Kinds:
@@ -56,7 +57,7 @@ Kinds:
 event_webhook = OpenApiWebhook(
     name="event",
     decorator=extend_schema(
-        summary="An event: a supplier's state, JIT or ledger change",
+        summary="An event: a state change of a supplier, its catalogue, orders, stock or money",
         description=DESCRIPTION,
         request={"application/json": EventBody},
         responses={

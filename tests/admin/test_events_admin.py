@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 from datetime import timedelta
 from pathlib import Path
@@ -12,6 +13,7 @@ from django_celery_beat.models import IntervalSchedule, PeriodicTask
 
 from marketplace.events import EVENT_KINDS, record_event
 from marketplace.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from marketplace.signing import secret_key
 from suppliers.services.status import supplier_suspend
 from tests.factories.accounts import api_client
 from tests.factories.suppliers import SupplierFactory
@@ -97,7 +99,9 @@ def test_operator_creates_an_endpoint_with_a_generated_secret(client, operator):
     assert response.status_code == 302, response.content.decode()[:2000]
     endpoint = WebhookEndpoint.objects.get()
     assert endpoint.event_kinds == ["supplier.status_changed", "ledger.posted"]
-    assert len(endpoint.secret) >= 40
+    assert endpoint.secret.startswith("whsec_")
+    assert len(secret_key(endpoint.secret)) == 32
+    assert not endpoint.legacy_signature
     # Shown on its page, to copy to the receiver.
     page = client.get(f"/admin/marketplace/webhookendpoint/{endpoint.pk}/change/")
     assert endpoint.secret in page.content.decode()
@@ -109,10 +113,13 @@ def test_operator_creates_an_endpoint_with_a_generated_secret(client, operator):
     ]
 
 
+GIVEN_SECRET = "whsec_" + base64.b64encode(b"shared-with-the-receiver-32-byte").decode()
+
+
 def test_an_endpoint_keeps_a_given_secret_and_refuses_non_http_urls(client, operator):
     integrator, _key = api_client()
     client.force_login(operator)
-    form = {"client": integrator.pk, "secret": "shared-with-the-receiver", "is_active": "on"}
+    form = {"client": integrator.pk, "secret": GIVEN_SECRET, "is_active": "on"}
     refused = client.post(
         "/admin/marketplace/webhookendpoint/add/", form | {"url": "ftp://files.example.com/x"}
     )
@@ -123,8 +130,45 @@ def test_an_endpoint_keeps_a_given_secret_and_refuses_non_http_urls(client, oper
     )
     assert response.status_code == 302
     endpoint = WebhookEndpoint.objects.get()
-    assert endpoint.secret == "shared-with-the-receiver"
+    assert endpoint.secret == GIVEN_SECRET
     assert endpoint.event_kinds == []  # every kind
+
+
+@pytest.mark.parametrize(
+    "secret",
+    [
+        "shared-with-the-receiver",  # not whsec_
+        "whsec_not base64!",
+        "whsec_" + base64.b64encode(b"too short").decode(),
+    ],
+)
+def test_a_typed_secret_must_be_a_standard_webhooks_secret(client, operator, secret):
+    integrator, _key = api_client()
+    client.force_login(operator)
+    refused = client.post(
+        "/admin/marketplace/webhookendpoint/add/",
+        {"client": integrator.pk, "url": "https://h.example.com/in", "secret": secret},
+    )
+    assert refused.status_code == 200
+    assert "secret" in refused.context["adminform"].form.errors
+    assert not WebhookEndpoint.objects.exists()
+
+
+def test_a_carried_over_short_secret_stays_valid_when_the_endpoint_is_edited(client, operator):
+    integrator, _key = api_client()
+    carried = "whsec_" + base64.b64encode(b"old").decode()
+    endpoint = WebhookEndpoint.objects.create(
+        client=integrator, url="https://h.example.com/in", secret=carried, legacy_signature=True
+    )
+    client.force_login(operator)
+    response = client.post(
+        f"/admin/marketplace/webhookendpoint/{endpoint.pk}/change/",
+        {"client": integrator.pk, "url": "https://h.example.com/v2", "secret": carried},
+    )
+    assert response.status_code == 302
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.secret) == ("https://h.example.com/v2", carried)
+    assert not endpoint.legacy_signature  # unticked in the form
 
 
 # --- Deliveries -------------------------------------------------------------------------------

@@ -153,9 +153,19 @@ def test_an_event_without_subject_or_supplier_has_nulls():
     assert body["payload"] == {}
 
 
-def test_the_signature_is_hmac_sha256_over_timestamp_and_body():
-    # A published vector: receivers in any language can check their code against it.
-    assert events.sign("s3cret", "1700000000", b'{"id":1}') == (
+def test_the_signature_is_the_standard_webhooks_one():
+    # The test vector of the Standard Webhooks specification.
+    assert events.sign(
+        "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+        "msg_p5jXN8AQM9LWM0D4loKWxJek",
+        "1614265330",
+        b'{"test": 2432232314}',
+    ) == ("v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=")
+
+
+def test_the_earlier_signature_is_unchanged_for_a_carried_over_secret():
+    # The earlier scheme's published vector, with "s3cret" carried over as whsec_czNjcmV0.
+    assert events.legacy_sign("whsec_czNjcmV0", "1700000000", b'{"id":1}') == (
         "sha256=ee0658aa4e37018df69c24227df01e0f680eb3b87c7f1f9bd936e283cfe01d9b"
     )
 

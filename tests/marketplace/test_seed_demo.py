@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 
 from accounts.models import ApiKey, Scope, User
+from orders.models import JitOrder
 from suppliers.models import Membership, Supplier
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +35,8 @@ def test_seed_demo_is_idempotent_and_writes_working_credentials(tmp_path, client
     second = json.loads(target.read_text())
 
     assert (User.objects.count(), Supplier.objects.count(), Membership.objects.count()) == counts
+    # JIT orders about to cross each reminder and penalty deadline: made once, not twice.
+    assert JitOrder.objects.filter(external_id__startswith="DEMO-JIT-").count() == 4
     assert second == first  # same logins, and the still-valid API key is kept
     assert ApiKey.objects.count() == 1
     roles = {row["role"] for row in first["users"]}

@@ -77,6 +77,18 @@ def test_with_no_secret_key_a_random_one_is_kept_for_this_checkout(tmp_path):
     assert "could not be written" in unwritable.stderr
 
 
+def test_refuses_to_start_without_a_database_url_when_debug_is_off():
+    without_database = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
+    result = manage("check", DATABASE_URL="", **without_database)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
+
+
+def test_debug_mode_runs_on_sqlite_without_a_database_url():
+    result = manage("check", DEBUG="true", SECRET_KEY="", DATABASE_URL="")
+    assert result.returncode == 0, result.stderr
+
+
 def test_debug_mode_runs_without_a_secret_key():
     result = manage("check", DEBUG="true", SECRET_KEY="")
     assert result.returncode == 0, result.stderr

@@ -1,10 +1,13 @@
 """Webhook delivery against a real HTTP receiver that checks signatures as docs/webhooks.md
-tells integrators to: signing, retries with back-off, replay, exactly-once claiming, and no
-event lost when a worker dies mid-send (threads, then a real Celery worker killed with SIGKILL).
+tells integrators to (the Standard Webhooks library): signing, retries with back-off, replay,
+exactly-once claiming, and no event lost when a worker dies mid-send (threads, then a real
+Celery worker killed with SIGKILL).
 """
 
 from __future__ import annotations
 
+import base64
+import hmac
 import itertools
 import json
 import os
@@ -29,26 +32,29 @@ import redis
 import time_machine
 from django.db import connection, transaction
 from django.utils import timezone
+from standardwebhooks import Webhook, WebhookVerificationError
 
 from marketplace import events
 from marketplace.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from marketplace.signing import new_secret
 from marketplace.tasks import dispatch_webhooks
 from suppliers.services.ledger import ledger_top_up
 from tests.factories.accounts import api_client
 from tests.factories.suppliers import SupplierFactory
 
 ROOT = Path(__file__).resolve().parents[2]
-SECRET = "whsec-test-0123456789"
+SECRET = "whsec_" + base64.b64encode(b"test-key-0123456789-abcdefghij").decode()
 START = datetime(2030, 3, 1, 9, 0, tzinfo=UTC)
 
 
-def _documented_verify() -> Callable[[bytes, Any, bytes], bool]:
-    """The receiver example of docs/webhooks.md, run as written."""
+def _documented_verify() -> Callable[[str, Any, bytes], bool]:
+    """The receiver example of docs/webhooks.md, run as written: true when it accepts."""
     text = (ROOT / "docs" / "webhooks.md").read_text()
     [code] = re.findall(r"```python\n(.*?)```", text, flags=re.DOTALL)
     namespace: dict[str, Any] = {}
     exec(code, namespace)
-    return namespace["verify"]
+    verified_event = namespace["verified_event"]
+    return lambda secret, headers, body: verified_event(secret, headers, body) is not None
 
 
 VERIFY = _documented_verify()
@@ -64,7 +70,7 @@ class Received:
 
     @property
     def event_id(self) -> int:
-        return int(self.headers["X-Marketplace-Event-Id"])
+        return int(self.headers["webhook-id"])
 
     def json(self) -> dict[str, Any]:
         return json.loads(self.body)
@@ -106,12 +112,18 @@ def receiver() -> Iterator[Receiver]:
 
         def _record(self, body: bytes) -> None:
             try:
-                verified = VERIFY(SECRET.encode(), self.headers, body)
-            except (KeyError, ValueError):
+                verified = VERIFY(SECRET, self.headers, body)
+            except ValueError:  # the body is not JSON (a GET)
                 verified = False
             with state.lock:
                 state.requests.append(
-                    Received(self.command, self.path, dict(self.headers), body, verified)
+                    Received(
+                        self.command,
+                        self.path,
+                        {name.lower(): value for name, value in self.headers.items()},
+                        body,
+                        verified,
+                    )
                 )
                 answer = state.answers.pop(0) if state.answers else 200
                 delay = state.delay
@@ -177,10 +189,13 @@ def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
     [request] = receiver.requests
     assert request.verified
     assert (request.method, request.path) == ("POST", "/hooks/marketplace")
-    assert request.headers["Content-Type"] == "application/json"
-    assert request.headers["X-Marketplace-Event-Id"] == str(event.pk)
-    assert request.headers["X-Marketplace-Event"] == "supplier.status_changed"
-    assert abs(int(request.headers["X-Marketplace-Timestamp"]) - time.time()) < 5
+    assert request.headers["content-type"] == "application/json"
+    assert request.headers["webhook-id"] == str(event.pk)
+    assert request.headers["x-marketplace-event"] == "supplier.status_changed"
+    assert abs(int(request.headers["webhook-timestamp"]) - time.time()) < 5
+    assert request.headers["webhook-signature"].startswith("v1,")
+    # A new endpoint gets the standard headers only.
+    assert "x-marketplace-signature" not in request.headers
     assert request.body == events.event_body(event)
     assert request.json()["payload"] == {"from": "onboarding", "to": "active"}
     delivery = WebhookDelivery.objects.get(event=event)
@@ -200,7 +215,7 @@ def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
 
 @pytest.mark.django_db
 def test_a_receiver_with_another_secret_rejects_the_signature(receiver, endpoint):
-    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret="someone-elses-secret")
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=new_secret())
     receiver.answers = [401]
     _event()
     events.dispatch_due()
@@ -209,21 +224,89 @@ def test_a_receiver_with_another_secret_rejects_the_signature(receiver, endpoint
     assert WebhookAttempt.objects.get().status_code == 401
 
 
+def _signed(timestamp: str, body: bytes) -> dict[str, str]:
+    return {
+        "webhook-id": "1",
+        "webhook-timestamp": timestamp,
+        "webhook-signature": events.sign(SECRET, "1", timestamp, body),
+    }
+
+
 def test_the_documented_check_refuses_a_timestamp_older_than_five_minutes():
     body = b'{"id":1}'
-    stale = str(int(time.time()) - 301)
-    headers = {
-        "X-Marketplace-Timestamp": stale,
-        "X-Marketplace-Signature": events.sign(SECRET, stale, body),
-    }
-    assert not VERIFY(SECRET.encode(), headers, body)
-    fresh = str(int(time.time()) - 10)
-    headers = {
-        "X-Marketplace-Timestamp": fresh,
-        "X-Marketplace-Signature": events.sign(SECRET, fresh, body),
-    }
-    assert VERIFY(SECRET.encode(), headers, body)
-    assert not VERIFY(SECRET.encode(), headers, body + b" ")
+    assert not VERIFY(SECRET, _signed(str(int(time.time()) - 301), body), body)
+    fresh = _signed(str(int(time.time()) - 10), body)
+    assert VERIFY(SECRET, fresh, body)
+    assert not VERIFY(SECRET, fresh, body + b" ")
+    assert not VERIFY(SECRET, {**fresh, "webhook-id": "2"}, body)
+
+
+# --- Standard Webhooks, checked with its own library --------------------------------------------
+
+
+@pytest.mark.django_db
+def test_the_bytes_sent_verify_with_the_standard_webhooks_library(receiver, endpoint):
+    event = _event("ledger.posted", amount="12.50", balance="12.50")
+    events.dispatch_due()
+    [request] = receiver.requests
+
+    # What an integrator writes, straight from the library, over the bytes as received.
+    assert Webhook(SECRET).verify(request.body, request.headers) == json.loads(
+        events.event_body(event)
+    )
+    with pytest.raises(WebhookVerificationError):
+        Webhook(new_secret()).verify(request.body, request.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(SECRET).verify(request.body.replace(b"12.50", b"99.50"), request.headers)
+    # The library's own signature of the same message is the one we sent.
+    sent_at = datetime.fromtimestamp(int(request.headers["webhook-timestamp"]), tz=UTC)
+    assert (
+        Webhook(SECRET).sign(str(event.pk), sent_at, request.body)
+        == (request.headers["webhook-signature"])
+    )
+
+
+def test_new_secrets_are_standard_and_random():
+    first, second = new_secret(), new_secret()
+    assert first != second
+    assert first.startswith("whsec_")
+    assert len(base64.b64decode(first.removeprefix("whsec_"))) == 32
+    Webhook(first)  # the library takes it as it is
+
+
+@pytest.mark.django_db
+def test_an_endpoint_from_before_keeps_its_key_and_gets_both_signatures(receiver, endpoint):
+    """The migration carries an old plain secret over as the same key in whsec_ form, and the
+    endpoint keeps receiving the earlier headers its receiver verifies."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("marketplace.migrations.0004_webhook_standard_signatures")
+    old_secret = "old-plain-secret"
+    WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=old_secret)
+
+    migration.to_standard(apps, None)
+
+    endpoint.refresh_from_db()
+    assert endpoint.legacy_signature
+    assert endpoint.secret == "whsec_" + base64.b64encode(old_secret.encode()).decode()
+    event = _event()
+    events.dispatch_due()
+    [request] = receiver.requests
+    headers, body = request.headers, request.body
+    # The receiver's old check, unchanged, with the secret it always had.
+    mac = hmac.new(
+        old_secret.encode(), headers["x-marketplace-timestamp"].encode() + b"." + body, "sha256"
+    )
+    assert headers["x-marketplace-signature"] == f"sha256={mac.hexdigest()}"
+    assert headers["x-marketplace-event-id"] == str(event.pk)
+    # And the library, with the secret's new form.
+    Webhook(endpoint.secret).verify(body, headers)
+    # Run again, the migration leaves converted secrets alone.
+    migration.to_standard(apps, None)
+    endpoint.refresh_from_db()
+    assert endpoint.secret == "whsec_" + base64.b64encode(old_secret.encode()).decode()
 
 
 @pytest.mark.django_db

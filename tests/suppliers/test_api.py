@@ -407,6 +407,7 @@ def test_the_schema_documents_the_error_body_and_the_webhook(api):
     top_ups = schema["paths"]["/api/v1/top-ups/"]["post"]["responses"]
     assert top_ups["409"]["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
     webhook = schema["webhooks"]["event"]["post"]
-    assert "X-Marketplace-Signature" in webhook["description"]
+    assert "webhook-signature" in webhook["description"]
+    assert "order.penalty_assessed" in webhook["description"]
     body = webhook["requestBody"]["content"]["application/json"]["schema"]["$ref"]
     assert body.endswith("/EventBody")

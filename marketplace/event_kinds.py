@@ -1,0 +1,397 @@
+"""Every kind of event the code records, with what its `reason` holds and an example payload.
+
+This is the one list: the admin offers these kinds to webhook endpoints, the OpenAPI schema
+lists them, and docs/webhooks.md shows them as `python manage.py webhook_docs` writes them.
+tests/marketplace/test_event_kinds.py reads every `record_event` / `NewEvent` call in the code
+and fails when a kind is recorded but not listed here (or listed but never recorded), when a
+payload's keys differ from the example's, or when docs/webhooks.md is not what the command
+writes.
+
+Payload conventions: amounts are strings of CNY with two decimals, times ISO 8601 in UTC, ids
+integers (`warehouse` of a stocking order is the warehouse's code).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class EventKind:
+    when: str
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    reason: str = ""
+    # Keys some emissions of the kind leave out.
+    optional: frozenset[str] = frozenset()
+
+    @property
+    def summary(self) -> str:
+        """One line for the admin's and the schema's lists."""
+        keys = ", ".join(self.payload)
+        return f"{self.when} Payload {{{keys}}}." if keys else self.when
+
+
+def _move(a: str, b: str) -> dict[str, str]:
+    return {"from": a, "to": b}
+
+
+# Grouped as docs/webhooks.md shows them: the part before the dot.
+EVENT_KINDS: dict[str, EventKind] = {
+    # --- Suppliers ---
+    "supplier.applied": EventKind("A factory owner applied through the portal."),
+    "supplier.changes_requested": EventKind(
+        "An operator sent the application back for changes.", reason="the operator's comment"
+    ),
+    "supplier.resubmitted": EventKind("The applicant sent the changed application back."),
+    "supplier.status_changed": EventKind(
+        "The supplier's status moved: approved, rejected, activated, suspended, reinstated or "
+        "terminated (applied, onboarding, active, suspended, terminated).",
+        _move("onboarding", "active"),
+        reason="why, as the operator gave it",
+    ),
+    "supplier.jit_enrolled": EventKind("The supplier joined the JIT pilot."),
+    "supplier.jit_paused": EventKind(
+        "JIT paused: the deposit fell below the JIT minimum.",
+        {"balance": "4200.00"},
+        reason="the balance against the minimum",
+    ),
+    "supplier.jit_resumed": EventKind(
+        "JIT resumed: the deposit is back at or above the minimum.",
+        {"balance": "5200.00"},
+        reason="the balance against the minimum",
+    ),
+    "supplier.withdrawal_requested": EventKind(
+        "The owner asked to withdraw from the deposit (the payout is a ledger.posted).",
+        {"amount": "3000.00"},
+    ),
+    "supplier.withdrawal_approved": EventKind(
+        "Finance paid a withdrawal out.", {"amount": "3000.00"}
+    ),
+    "supplier.withdrawal_rejected": EventKind(
+        "Finance refused a withdrawal.", reason="finance's reason"
+    ),
+    "supplier.member_invited": EventKind(
+        "The owner invited a colleague by email.", {"email": "li.na@example.com"}
+    ),
+    "supplier.member_joined": EventKind(
+        "An invited colleague made an account and joined.", {"username": "lina"}
+    ),
+    "supplier.member_removed": EventKind(
+        "The owner removed a colleague (the account stops).", {"username": "lina"}
+    ),
+    "supplier.owner_changed": EventKind(
+        "The ownership passed to another member (usernames).", _move("bright", "lina")
+    ),
+    # --- The deposit ledger ---
+    "ledger.posted": EventKind(
+        "An entry on the deposit ledger: top_up, penalty, penalty_reversal, chargeback, "
+        "withdrawal or adjustment; `balance` is the deposit after it.",
+        {"kind": "top_up", "amount": "5000.00", "balance": "12500.00"},
+        reason="the entry's memo",
+    ),
+    # --- The catalogue ---
+    "product.created": EventKind(
+        "A product was created (`source`: portal, api or import).",
+        {
+            "title_en": "Plush rabbit, 30 cm",
+            "category": "toys.plush",
+            "hs_code": "950300",
+            "source": "portal",
+        },
+    ),
+    "product.updated": EventKind(
+        "A supplier changed a product: the fields changed; `image` is the new image's id when "
+        "an image was added.",
+        {"changed": ["title_en", "weight_g"], "image": 31},
+        optional=frozenset({"image"}),
+    ),
+    "listing.created": EventKind(
+        "A supplier created a listing (mode fully_managed or semi_managed).",
+        {"mode": "fully_managed", "is_jit": True},
+    ),
+    "listing.status_changed": EventKind(
+        "A listing moved (draft, submitted, price_review, compliance_review, approved, live, "
+        "paused, delisted).",
+        _move("live", "paused"),
+        reason="why: an operator's reason, or the stock that ran out",
+    ),
+    "listing.price_proposed": EventKind(
+        "The supplier proposed a supply price (CNY).",
+        {"listing": 812, "round": 1, "price": "18.50"},
+    ),
+    "listing.price_countered": EventKind(
+        "An operator countered with another price.",
+        {"listing": 812, "round": 1, "price": "17.20"},
+        reason="the operator's note",
+    ),
+    "listing.price_rejected": EventKind(
+        "An operator rejected the proposed price.",
+        {"listing": 812, "round": 1},
+        reason="the operator's note",
+    ),
+    "listing.price_withdrawn": EventKind(
+        "The supplier withdrew its price.", {"listing": 812, "round": 2}
+    ),
+    "listing.price_agreed": EventKind(
+        "The supply price is agreed (accepted by either side).",
+        {"listing": 812, "round": 2, "price": "17.20"},
+    ),
+    "listing.retail_price_set": EventKind(
+        "An operator set a listing's retail price for a market.",
+        {"market": "US", "amount": "12.99", "currency": "USD"},
+    ),
+    "tender.opened": EventKind(
+        "An operator opened a tender (a reverse auction) for a product.",
+        {"product": 97, "quantity": 5000, "closes_at": "2026-03-01T10:00:00+00:00"},
+    ),
+    "tender.bid_placed": EventKind(
+        "A supplier placed or lowered its sealed bid (no amount is sent)."
+    ),
+    "tender.closed": EventKind("A tender closed (awarded or unawarded).", {"status": "awarded"}),
+    "tender.awarded": EventKind(
+        "The supplier won the tender: its listing was created or re-priced.",
+        {"tender": 14, "listing": 905},
+    ),
+    "tender.lost": EventKind("The supplier's bid did not win (no prices).", {"tender": 14}),
+    # --- JIT orders and penalties ---
+    "order.created": EventKind(
+        "A storefront ordered a JIT listing; ship by `deadline`.",
+        {"quantity": 3, "goods_value": "55.50", "deadline": "2026-03-02T08:00:00+00:00"},
+    ),
+    "order.shipped": EventKind(
+        "The supplier recorded the shipment of a JIT order.",
+        _move("awaiting_shipment", "shipped"),
+    ),
+    "order.scanned": EventKind(
+        "The carrier's first scan: the official time of shipment.",
+        {"first_scan_at": "2026-03-01T14:25:00+00:00"},
+    ),
+    "order.received": EventKind(
+        "The JIT warehouse counted the goods.", _move("shipped", "received")
+    ),
+    "order.accepted": EventKind("The goods passed inspection.", _move("received", "accepted")),
+    "order.rejected_quality": EventKind(
+        "The goods failed inspection.",
+        _move("received", "rejected_quality"),
+        reason="the defect notes",
+    ),
+    "order.failed_stockout": EventKind(
+        "The supplier declared a stockout.",
+        _move("awaiting_shipment", "failed_stockout"),
+        reason="the supplier's reason",
+    ),
+    "order.cancelled": EventKind(
+        "The consumer cancelled before shipment.", _move("awaiting_shipment", "cancelled")
+    ),
+    "order.shipping_reminder": EventKind(
+        "A JIT order is still unshipped 18 h (`first`) or 23 h (`second`) after the order.",
+        {"order": 40211, "reminder": "first", "deadline": "2026-03-02T08:00:00+00:00"},
+        reason="the deadline",
+    ),
+    "order.penalty_assessed": EventKind(
+        "A penalty was taken from the deposit (tiers late_24h, late_48h, quality, stockout).",
+        {"order": 40211, "tier": "late_24h", "amount": "55.50"},
+        reason="the rule",
+    ),
+    "order.penalty_appealed": EventKind(
+        "The supplier appealed a penalty.", reason="the supplier's grounds"
+    ),
+    "order.penalty_upheld": EventKind(
+        "An operator upheld an appealed penalty (`amount` is 0: nothing given back).",
+        {"amount": "0"},
+        reason="the operator's reason",
+    ),
+    "order.penalty_waived": EventKind(
+        "An operator waived a penalty: `amount` is given back to the deposit.",
+        {"amount": "55.50"},
+        reason="the operator's reason",
+    ),
+    "order.penalty_reversed": EventKind(
+        "The carrier's first scan showed shipment before the tier's deadline: the penalty no "
+        "longer stands and `amount` is given back to the deposit.",
+        {
+            "order": 7713,
+            "tier": "late_24h",
+            "amount": "55.50",
+            "first_scan_at": "2026-03-10T09:20:00+00:00",
+            "deadline": "2026-03-11T08:00:00+00:00",
+        },
+        reason="the scan and the deadline it beat",
+    ),
+    # --- Consignment ---
+    "stocking.issued": EventKind(
+        "The platform asked the supplier to stock a listing in a warehouse.",
+        {
+            "listing": 905,
+            "quantity": 30,
+            "warehouse": "CN-DG-01",
+            "expires_at": "2026-03-15T08:00:00+00:00",
+        },
+    ),
+    "stocking.accepted": EventKind(
+        "The supplier accepted a stocking order.", _move("issued", "accepted")
+    ),
+    "stocking.declined": EventKind(
+        "The supplier declined a stocking order.",
+        _move("issued", "declined"),
+        reason="the supplier's reason",
+    ),
+    "stocking.shipped": EventKind(
+        "The stocking order's goods are on their way.", _move("accepted", "shipped")
+    ),
+    "stocking.lapsed": EventKind(
+        "A stocking order expired unshipped.", _move("accepted", "lapsed"), reason="why"
+    ),
+    "stocking.cancelled": EventKind(
+        "An operator cancelled a stocking order.",
+        _move("issued", "cancelled"),
+        reason="the operator's reason",
+    ),
+    "inbound.created": EventKind(
+        "The supplier sent an inbound shipment notice (`pickup`: a circular pickup asked).",
+        {"stocking_order": 611, "pickup": False},
+    ),
+    "inbound.booked": EventKind("An inbound shipment was booked.", _move("draft", "booked")),
+    "inbound.in_transit": EventKind(
+        "An inbound shipment left the factory.", _move("booked", "in_transit")
+    ),
+    "inbound.arrived": EventKind(
+        "An inbound shipment reached the warehouse.", _move("in_transit", "arrived")
+    ),
+    "inbound.receiving": EventKind("Receiving started.", _move("arrived", "receiving")),
+    "inbound.received": EventKind("Every line was counted.", _move("receiving", "received")),
+    "inbound.closed": EventKind("Every lot was inspected.", _move("received", "closed")),
+    "inbound.cancelled": EventKind(
+        "An inbound shipment was cancelled.",
+        _move("booked", "cancelled"),
+        reason="the reason given",
+    ),
+    "inbound.pickup_scheduled": EventKind(
+        "A circular pickup slot was assigned.", {"date": "2026-03-04", "window": "09:00-12:00"}
+    ),
+    "inbound.counted": EventKind(
+        "A line was counted at receiving (`discrepancy` = received - declared).",
+        {"line": 1203, "declared": 30, "received": 29, "damaged": 1, "discrepancy": -1},
+    ),
+    "inspection.accepted": EventKind(
+        "A lot passed inspection and became stock (ISO 2859-1 plan: code letter, sample "
+        "size, accept and reject numbers).",
+        {
+            "line": 1203,
+            "lot_size": 28,
+            "severity": "normal",
+            "letter": "D",
+            "sample_size": 8,
+            "accept": 1,
+            "reject": 2,
+            "defects": 0,
+        },
+    ),
+    "inspection.rejected": EventKind(
+        "A lot failed inspection and goes back at the supplier's cost.",
+        {
+            "line": 1203,
+            "lot_size": 28,
+            "severity": "normal",
+            "letter": "D",
+            "sample_size": 8,
+            "accept": 1,
+            "reject": 2,
+            "defects": 3,
+        },
+        reason="what happens to the lot",
+    ),
+    "inspection.severity_changed": EventKind(
+        "The switching rules moved a supplier's product (normal, tightened, discontinued).",
+        {"product": 97, "from": "normal", "to": "tightened"},
+        reason="the rule that moved it, or the corrective action",
+    ),
+    "consumer_order.reserved": EventKind(
+        "A storefront order reserved consignment stock.",
+        {"listing": 905, "quantity": 2, "warehouse": 3},
+    ),
+    "consumer_order.fulfilled": EventKind(
+        "A consumer order shipped: the goods passed to the platform and a payable to the "
+        "supplier was recorded.",
+        {"payable": "37.00", "quantity": 2},
+    ),
+    "consumer_order.cancelled": EventKind("A consumer order was cancelled; its stock released."),
+    "overstock.offered": EventKind(
+        "Stock unsold for OVERSTOCK_DAYS was offered back to its supplier.",
+        {"listing": 905, "quantity": 12, "received_at": "2025-11-20T06:00:00+00:00"},
+        reason="how long it has been unsold",
+    ),
+    "overstock.returned": EventKind(
+        "The supplier took overstock back at its freight.", {"quantity": 12}, reason="its note"
+    ),
+    "overstock.left_for_markdown": EventKind(
+        "The supplier left overstock for a markdown.", {"quantity": 12}, reason="its note"
+    ),
+    "overstock.marked_down": EventKind(
+        "An operator recorded the markdown.", {"quantity": 12}, reason="the operator's note"
+    ),
+}
+
+GROUPS: dict[str, str] = {
+    "supplier": "Suppliers",
+    "ledger": "The deposit ledger",
+    "product": "Products",
+    "listing": "Listings and prices",
+    "tender": "Tenders",
+    "order": "JIT orders and penalties",
+    "stocking": "Stocking orders",
+    "inbound": "Inbound shipments",
+    "inspection": "Inspection",
+    "consumer_order": "Consumer orders",
+    "overstock": "Overstock",
+}
+
+
+# --- docs/webhooks.md -------------------------------------------------------------------------
+
+DOC_BEGIN = (
+    "<!-- BEGIN EVENT KINDS: written by `python manage.py webhook_docs` from "
+    "marketplace/event_kinds.py; edit that list, not this section. -->"
+)
+DOC_END = "<!-- END EVENT KINDS -->"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def kinds_markdown() -> str:
+    """The section of docs/webhooks.md that lists every kind, between DOC_BEGIN and DOC_END."""
+    import json
+
+    lines = [DOC_BEGIN, ""]
+    lines.append(
+        f"{len(EVENT_KINDS)} kinds. `reason` is empty where the table leaves it blank; "
+        "`payload` is `{}` for kinds without one. A key in *italics* is sent only sometimes."
+    )
+    for prefix, title in GROUPS.items():
+        kinds = {k: v for k, v in EVENT_KINDS.items() if k.split(".")[0] == prefix}
+        if not kinds:
+            continue
+        lines += ["", f"### {title}", ""]
+        lines.append("| Kind | When | `reason` | `payload` example |")
+        lines.append("| --- | --- | --- | --- |")
+        for kind, spec in kinds.items():
+            example = json.dumps(dict(spec.payload), ensure_ascii=False, separators=(",", ":"))
+            optional = ", ".join(f"*{key}*" for key in spec.payload if key in spec.optional)
+            payload = f"`{example}`" + (f" ({optional} optional)" if optional else "")
+            lines.append(f"| `{kind}` | {_cell(spec.when)} | {_cell(spec.reason)} | {payload} |")
+    lines += ["", DOC_END]
+    return "\n".join(lines)
+
+
+def with_kinds_section(document: str) -> str:
+    """`document` with its generated section replaced by the current one."""
+    try:
+        head, rest = document.split(DOC_BEGIN, 1)
+        _old, tail = rest.split(DOC_END, 1)
+    except ValueError:
+        raise ValueError(f"the document has no {DOC_BEGIN!r} ... {DOC_END!r} section") from None
+    return head + kinds_markdown() + tail

@@ -1,0 +1,179 @@
+"""The list of event kinds (marketplace/event_kinds.py) is the code's: every kind recorded is
+listed with exactly the payload keys the code sends, nothing listed is never recorded, and
+docs/webhooks.md shows the list as `manage.py webhook_docs` writes it.
+
+The calls are read from the source (`record_event(...)` and `NewEvent(...)`): a literal kind,
+an f-string kind (`f"order.{target}"` stands for the listed kinds it matches, the most specific
+f-string winning), or a name bound to literal kinds in the same function or module."""
+
+from __future__ import annotations
+
+import ast
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from marketplace.event_kinds import DOC_BEGIN, DOC_END, EVENT_KINDS, kinds_markdown
+
+ROOT = Path(__file__).resolve().parents[2]
+APPS = ["marketplace", "accounts", "suppliers", "catalogue", "orders", "logistics", "compliance"]
+HELPERS = {"record_event", "NewEvent"}
+KIND = re.compile(r"[a-z_]+\.[a-z_]+")
+
+
+@dataclass
+class Emission:
+    where: str
+    kinds: set[str]  # literal kinds
+    pattern: re.Pattern[str] | None  # an f-string kind
+    prefix: str  # the f-string's literal start: the longer, the more specific
+    keys: set[str] | None  # payload keys; None when the payload is not a dict literal
+
+
+def _strings_bound_to(name: str, scope: ast.AST) -> set[str]:
+    """Literal kinds assigned to `name` in `scope` (plain or tuple assignments)."""
+    found: set[str] = set()
+    for node in ast.walk(scope):
+        if not isinstance(node, ast.Assign):
+            continue
+        for target in node.targets:
+            pairs: list[tuple[ast.expr, ast.expr]] = []
+            if isinstance(target, ast.Name):
+                pairs = [(target, node.value)]
+            elif isinstance(target, ast.Tuple) and isinstance(node.value, ast.Tuple):
+                pairs = list(zip(target.elts, node.value.elts, strict=False))
+            for left, right in pairs:
+                if (
+                    isinstance(left, ast.Name)
+                    and left.id == name
+                    and isinstance(right, ast.Constant)
+                    and isinstance(right.value, str)
+                    and KIND.fullmatch(right.value)
+                ):
+                    found.add(right.value)
+    return found
+
+
+def _emissions() -> list[Emission]:
+    found = []
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" in relative.parts or relative.as_posix() == "marketplace/events.py":
+                continue
+            module = ast.parse(path.read_text(encoding="utf-8"))
+            functions = [
+                n for n in ast.walk(module) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
+            ]
+            for call in ast.walk(module):
+                if not isinstance(call, ast.Call):
+                    continue
+                name = getattr(call.func, "id", getattr(call.func, "attr", None))
+                if name not in HELPERS or not call.args:
+                    continue
+                where = f"{relative}:{call.lineno}"
+                kind = call.args[0]
+                kinds: set[str] = set()
+                pattern, prefix = None, ""
+                if isinstance(kind, ast.Constant) and isinstance(kind.value, str):
+                    kinds = {kind.value}
+                elif isinstance(kind, ast.JoinedStr):
+                    parts = [
+                        re.escape(v.value) if isinstance(v, ast.Constant) else "[a-z_]+"
+                        for v in kind.values
+                    ]
+                    pattern = re.compile("".join(parts))
+                    first = kind.values[0]
+                    prefix = first.value if isinstance(first, ast.Constant) else ""
+                elif isinstance(kind, ast.Name):
+                    enclosing = [
+                        f
+                        for f in functions
+                        if f.lineno <= call.lineno <= (f.end_lineno or f.lineno)
+                    ]
+                    scope: ast.AST = enclosing[-1] if enclosing else module
+                    kinds = _strings_bound_to(kind.id, scope) or _strings_bound_to(kind.id, module)
+                assert kinds or pattern, f"{where}: cannot tell which kind this records"
+                payload = next((k.value for k in call.keywords if k.arg == "payload"), None)
+                if payload is None:
+                    keys: set[str] | None = set()
+                elif isinstance(payload, ast.Dict) and all(
+                    isinstance(k, ast.Constant) for k in payload.keys
+                ):
+                    keys = {k.value for k in payload.keys if isinstance(k, ast.Constant)}
+                else:
+                    keys = None
+                found.append(Emission(where, kinds, pattern, prefix, keys))
+    return found
+
+
+EMISSIONS = _emissions()
+
+
+def _emitters(kind: str) -> list[Emission]:
+    exact = [e for e in EMISSIONS if kind in e.kinds]
+    if exact:
+        return exact
+    matching = [e for e in EMISSIONS if e.pattern is not None and e.pattern.fullmatch(kind)]
+    if not matching:
+        return []
+    best = max(len(e.prefix) for e in matching)
+    return [e for e in matching if len(e.prefix) == best]
+
+
+def test_the_code_records_events():
+    assert len(EMISSIONS) > 50
+
+
+def test_every_recorded_kind_is_listed():
+    unlisted = {
+        f"{e.where}: {kind}" for e in EMISSIONS for kind in e.kinds if kind not in EVENT_KINDS
+    }
+    unmatched = {
+        f"{e.where}: {e.pattern.pattern}"
+        for e in EMISSIONS
+        if e.pattern is not None and not any(e.pattern.fullmatch(k) for k in EVENT_KINDS)
+    }
+    assert not unlisted | unmatched, "add these to marketplace/event_kinds.py"
+
+
+def test_every_listed_kind_is_recorded_somewhere():
+    assert [kind for kind in EVENT_KINDS if not _emitters(kind)] == []
+
+
+@pytest.mark.parametrize("kind", list(EVENT_KINDS))
+def test_the_listed_payload_has_the_keys_the_code_sends(kind):
+    spec = EVENT_KINDS[kind]
+    emitters = _emitters(kind)
+    opaque = [e.where for e in emitters if e.keys is None]
+    assert not opaque, f"{opaque}: write the payload as a dict literal so it can be checked"
+    sent = [e.keys or set() for e in emitters]
+    every = set().union(*sent)
+    always = set.intersection(*sent)
+    assert set(spec.payload) == every, [e.where for e in emitters]
+    assert spec.optional == every - always, [e.where for e in emitters]
+
+
+def test_the_document_lists_the_kinds_as_the_command_writes_them():
+    document = (ROOT / "docs" / "webhooks.md").read_text(encoding="utf-8")
+    section = document[document.index(DOC_BEGIN) : document.index(DOC_END) + len(DOC_END)]
+    assert section == kinds_markdown(), "run `python manage.py webhook_docs`"
+    call_command("webhook_docs", "--check")
+    for kind in EVENT_KINDS:
+        assert f"| `{kind}` |" in section
+
+
+def test_the_check_fails_on_a_stale_document(tmp_path, monkeypatch):
+    from marketplace.management.commands import webhook_docs
+
+    stale = tmp_path / "webhooks.md"
+    stale.write_text(f"# Webhooks\n\n{DOC_BEGIN}\n| `supplier.applied` |\n{DOC_END}\n")
+    monkeypatch.setattr(webhook_docs, "DOC", stale)
+    with pytest.raises(CommandError, match="webhook_docs"):
+        call_command("webhook_docs", "--check")
+    call_command("webhook_docs")
+    assert kinds_markdown() in stale.read_text()
+    call_command("webhook_docs", "--check")
