@@ -22,6 +22,7 @@ from catalogue.models import (
 )
 from catalogue.selectors import sellable_markets_of
 from catalogue.services.listings import NEXT_STEP
+from marketplace.api.fields import count_field
 
 # --- Categories -------------------------------------------------------------------------------
 
@@ -197,7 +198,7 @@ class ListingOutput(serializers.ModelSerializer):
 
 class OverseasStockInput(serializers.Serializer):
     market = serializers.ChoiceField(choices=Market.choices)
-    quantity = serializers.IntegerField(help_text="Units in the seller's warehouse there (0+).")
+    quantity = count_field(help_text="Units in the seller's warehouse there (0+).")
 
 
 # --- Price rounds -----------------------------------------------------------------------------
@@ -295,5 +296,5 @@ class BidInput(serializers.Serializer):
     unit_price = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text='CNY per unit as a string, e.g. "12.40".'
     )
-    lead_time_days = serializers.IntegerField()
-    capacity = serializers.IntegerField(help_text="Units the factory can deliver.")
+    lead_time_days = count_field(help_text="Days from the award to delivery.")
+    capacity = count_field(help_text="Units the factory can deliver.")

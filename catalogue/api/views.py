@@ -70,6 +70,7 @@ class CategoryListApi(generics.ListAPIView[Category]):
 
     @extend_schema(
         operation_id="categories_list",
+        summary="List the category tree",
         responses={200: CategoryOutput(many=True), **error_responses(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -85,6 +86,11 @@ class CategoryDetailApi(generics.RetrieveAPIView[Category]):
 
     @extend_schema(
         operation_id="categories_retrieve",
+        summary="Get a category",
+        description=(
+            "One category with its parent, depth, path of codes from the root, risk level and "
+            "default AQL."
+        ),
         responses={200: CategoryOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -110,6 +116,7 @@ class ProductListApi(ProductApiBase, generics.ListAPIView[Product]):
 
     @extend_schema(
         operation_id="products_list",
+        summary="List products",
         responses={200: ProductOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -119,6 +126,11 @@ class ProductListApi(ProductApiBase, generics.ListAPIView[Product]):
 class ProductDetailApi(ProductApiBase, generics.RetrieveAPIView[Product]):
     @extend_schema(
         operation_id="products_retrieve",
+        summary="Get a product",
+        description=(
+            "One product with its titles, category, HS code, attributes, dimensions and images "
+            "(each image's URL is served by this API, with the same key)."
+        ),
         responses={200: ProductOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -157,6 +169,7 @@ class ListingListApi(ListingApiBase, generics.ListAPIView[Listing]):
 
     @extend_schema(
         operation_id="listings_list",
+        summary="List listings",
         responses={200: ListingOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -166,6 +179,11 @@ class ListingListApi(ListingApiBase, generics.ListAPIView[Listing]):
 class ListingDetailApi(ListingApiBase, generics.RetrieveAPIView[Listing]):
     @extend_schema(
         operation_id="listings_retrieve",
+        summary="Get a listing",
+        description=(
+            "One listing with its product, where it sells now and its retail prices; the supply "
+            "side (supply price, stock, state and why) for its supplier and staff only."
+        ),
         responses={200: ListingOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -192,6 +210,7 @@ class OverseasStockReportApi(APIView):
 
     @extend_schema(
         operation_id="listings_overseas_stock_report",
+        summary="Report overseas stock",
         request=OverseasStockInput,
         responses={200: ListingOutput, **error_responses(400, 401, 403, 404, 422, 429)},
     )
@@ -221,6 +240,7 @@ class PriceRoundListCreateApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_list",
+        summary="List a listing's price rounds",
         responses={200: PriceRoundOutput(many=True), **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -230,6 +250,7 @@ class PriceRoundListCreateApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_propose",
+        summary="Propose a supply price",
         request=PriceProposeInput,
         responses={
             201: PriceRoundOutput,
@@ -258,6 +279,7 @@ class PriceRoundAcceptCounterApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_accept_counter",
+        summary="Accept the counter-offer",
         request=None,
         responses={200: PriceRoundOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -275,6 +297,7 @@ class PriceRoundWithdrawApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_withdraw",
+        summary="Withdraw the price proposal",
         request=None,
         responses={200: PriceRoundOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -304,6 +327,7 @@ class TenderListApi(TenderApiBase, generics.ListAPIView[Tender]):
 
     @extend_schema(
         operation_id="tenders_list",
+        summary="List tenders",
         responses={200: TenderOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -313,6 +337,11 @@ class TenderListApi(TenderApiBase, generics.ListAPIView[Tender]):
 class TenderDetailApi(TenderApiBase, generics.RetrieveAPIView[Tender]):
     @extend_schema(
         operation_id="tenders_retrieve",
+        summary="Get a tender",
+        description=(
+            "One tender the supplier may bid on or has bid on, with the caller's own bid only "
+            "and, once closed, whether it won."
+        ),
         responses={200: TenderOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -344,10 +373,10 @@ class TenderBidApi(APIView):
         },
     }
 
-    @extend_schema(operation_id="tenders_bid_place", **_schema)  # type: ignore[arg-type]
+    @extend_schema(operation_id="tenders_bid_place", summary="Place or lower a bid", **_schema)  # type: ignore[arg-type]
     def post(self, request: Request, pk: int) -> Response:
         return self._place(request, pk)
 
-    @extend_schema(operation_id="tenders_bid_update", **_schema)  # type: ignore[arg-type]
+    @extend_schema(operation_id="tenders_bid_update", summary="Lower a bid", **_schema)  # type: ignore[arg-type]
     def put(self, request: Request, pk: int) -> Response:
         return self._place(request, pk)

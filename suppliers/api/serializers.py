@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from marketplace.api.fields import id_field
 from suppliers.models import Factory, LedgerEntry, Membership, Supplier
 
 # --- The error body ---------------------------------------------------------------------------
@@ -167,7 +168,7 @@ class LedgerEntryOutput(serializers.ModelSerializer):
 
 
 class TopUpInput(serializers.Serializer):
-    supplier = serializers.IntegerField(help_text="The supplier's id.")
+    supplier = id_field(help_text="The supplier's id.")
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, help_text='CNY as a string, e.g. "5000.00".'
     )
