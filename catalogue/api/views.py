@@ -8,15 +8,18 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
+from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, User
-from catalogue.models import Category, Listing, Product, Tender
+from catalogue.models import Category, Listing, Product, ProductImage, Tender
 from catalogue.selectors import (
     category_path,
     category_tree,
@@ -135,6 +138,64 @@ class ProductDetailApi(ProductApiBase, generics.RetrieveAPIView[Product]):
     )
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk=pk)
+
+
+class _AnyAccept(BaseContentNegotiation):
+    """The image's own type is the answer whatever the Accept header says; errors are JSON."""
+
+    def select_parser(self, request: Request, parsers: Any) -> Any:
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+IMAGE_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
+
+
+class ProductImageApi(APIView):
+    """A product picture, as the product's `images` give its URL: `full` is the picture as
+    uploaded (JPEG, PNG or WebP, checked by content on upload), `thumbnail` a JPEG at most 320
+    px on its longer side. For callers who may see the product (integrators every product, a
+    supplier user its own), with the same API key; media files are never served publicly."""
+
+    content_negotiation_class = _AnyAccept
+
+    @extend_schema(
+        operation_id="products_image_retrieve",
+        summary="Download a product picture",
+        parameters=[
+            OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=["full", "thumbnail"])
+        ],
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+            **error_responses(401, 403, 404, 429),
+        },
+    )
+    def get(self, request: Request, pk: int, image_id: int, variant: str) -> FileResponse:
+        if variant not in ("full", "thumbnail"):
+            raise Http404
+        product = get_object_or_404(products_visible_to(_caller(request)), pk=pk)
+        image = get_object_or_404(ProductImage, pk=image_id, product=product)
+        stored = image.thumbnail if variant == "thumbnail" else image.image
+        extension = stored.name.rsplit(".", 1)[-1].lower() if stored else ""
+        if extension not in IMAGE_CONTENT_TYPES:
+            raise Http404
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=IMAGE_CONTENT_TYPES[extension])
+        response["Cache-Control"] = "private, max-age=86400"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # --- Listings ---------------------------------------------------------------------------------

@@ -15,10 +15,10 @@ def id_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(min_value=1, max_value=BIGINT_MAX, **kwargs)
 
 
-def count_field(*, min_value: int = 0, **kwargs: Any) -> serializers.IntegerField:
-    """A count stored in an integer column."""
-    kwargs.setdefault("max_value", INTEGER_MAX)
-    return serializers.IntegerField(min_value=min_value, **kwargs)
+def integer_field(**kwargs: Any) -> serializers.IntegerField:
+    """A number stored in an integer column: the column's range only (the service says what
+    makes sense, e.g. a negative quantity is its 422)."""
+    return serializers.IntegerField(min_value=-INTEGER_MAX - 1, max_value=INTEGER_MAX, **kwargs)
 
 
 class BlankAsNullChoiceField(serializers.ChoiceField):

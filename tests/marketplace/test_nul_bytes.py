@@ -1,0 +1,68 @@
+"""PostgreSQL refuses NUL in text: a NUL byte typed into any search box or filter of the portal
+or the admin is a 400 page, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from tests.factories.accounts import UserFactory
+from tests.factories.catalogue import CategoryFactory
+from tests.factories.suppliers import MembershipFactory
+
+pytestmark = pytest.mark.django_db
+
+PORTAL_PAGES = [
+    "products",
+    "listings",
+    "ledger",
+    "ledger_csv",
+    "orders",
+    "orders_to_ship",
+    "penalties",
+    "stocking_orders",
+    "shipments",
+    "payables",
+    "overstock_offers",
+    "tenders",
+    "notifications",
+]
+ADMIN_LISTS = [
+    "suppliers/supplier",
+    "suppliers/ledgerentry",
+    "catalogue/product",
+    "catalogue/listing",
+    "orders/jitorder",
+    "orders/consumerorder",
+    "logistics/inboundshipment",
+    "accounts/user",
+]
+QUERIES = ["q=%00", "q=robot%00", "status=%00", "page=%00", "kind=a%00b", "%00=1"]
+
+
+@pytest.fixture
+def member():
+    CategoryFactory(code="toys")
+    return MembershipFactory(role="owner", user__username="maker")
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_nul_byte_in_a_portal_query_is_a_400_page(client, member, query):
+    client.force_login(member.user)
+    for name in PORTAL_PAGES:
+        response = client.get(f"{reverse(f'portal:{name}')}?{query}")
+        assert response.status_code == 400, (name, query)
+        assert response["Content-Type"].startswith("text/html")
+
+
+@pytest.mark.parametrize("query", QUERIES)
+def test_a_nul_byte_in_an_admin_search_or_filter_is_a_400_page(client, query):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for name in ADMIN_LISTS:
+        response = client.get(f"/admin/{name}/?{query}")
+        assert response.status_code == 400, (name, query)
+
+
+def test_a_search_without_nul_still_works(client, member):
+    client.force_login(member.user)
+    assert client.get(reverse("portal:products"), {"q": "robot"}).status_code == 200
