@@ -225,7 +225,7 @@ class InboundShipmentCreateInput(serializers.Serializer):
         many=True,
         required=False,
         allow_empty=False,
-        max_length=MAX_SHIPMENT_LINES,
+        max_length=MAX_SHIPMENT_LINES,  # type: ignore[call-arg]  # ListSerializer's, passed through
         help_text=f"At most {MAX_SHIPMENT_LINES}; left out, the whole stocking order.",
     )
     carrier = serializers.CharField(

@@ -44,7 +44,7 @@ class CreatedCursorPagination(CursorPagination):
     page_size_query_param = "page_size"
     max_page_size = MAX_PAGE_SIZE
 
-    def get_page_size(self, request: Request) -> int:
+    def get_page_size(self, request: Request) -> int | None:
         raw = request.query_params.getlist(self.page_size_query_param)
         if not raw:
             return self.page_size
@@ -73,14 +73,14 @@ class CreatedCursorPagination(CursorPagination):
             return cursor
         return cursor._replace(position=self._checked_position(cursor.position))
 
-    def _checked_position(self, position: str) -> Any:
+    def _checked_position(self, position: Any) -> Any:
         """The cursor's position as a value of the ordering field, or a 400."""
         attribute = self.ordering[0].lstrip("-")
         try:
             field = self._model._meta.get_field(attribute)
         except FieldDoesNotExist:  # an annotation: DRF's own handling applies
             return position
-        if "\x00" in position:
+        if not isinstance(position, str) or "\x00" in position:
             raise _invalid_cursor()
         try:
             value = field.to_python(position)

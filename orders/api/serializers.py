@@ -120,7 +120,7 @@ class ShipManyInput(serializers.Serializer):
     orders = ShipManyItemInput(
         many=True,
         allow_empty=False,
-        max_length=MAX_SHIP_MANY,
+        max_length=MAX_SHIP_MANY,  # type: ignore[call-arg]  # ListSerializer's, passed through
         help_text=f"At most {MAX_SHIP_MANY} orders, each once: all ship, or none.",
     )
 

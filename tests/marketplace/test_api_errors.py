@@ -206,3 +206,10 @@ def test_the_api_index_lists_every_resource_with_its_url(api):
         assert row["url"] == f"http://testserver/api/v1/{row['name']}/"
         # Each is a real endpoint: it answers, or names the method it lacks, never a 404.
         assert caller.get(row["url"]).status_code in {200, 400, 403, 405}, row
+
+
+def test_the_error_messages_speak_the_callers_language(api, key):
+    response = api.get("/api/v1/nowhere/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["message"] == "此地址没有 API 接口。"
+    response = api.get("/api/v1/jit-orders/?page_size=0", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["fields"] == {"page_size": ["请填写 1 到 500 之间的整数。"]}
