@@ -82,6 +82,10 @@ def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
         "API_THROTTLE_RATE": "1000000/min",
         "API_ANON_THROTTLE_RATE": "1000000/min",
         "LOG_LEVEL": "ERROR",
+        # Tasks the requests enqueue stay in the server's memory: no worker of another test
+        # should find them in the shared broker after the data is gone.
+        "CELERY_BROKER_URL": "memory://",
+        "CELERY_RESULT_BACKEND": "cache+memory://",
     }
     command = [
         str(Path(sys.executable).with_name("gunicorn")),
