@@ -53,6 +53,7 @@ def test_a_nul_byte_in_a_portal_query_is_a_400_page(client, member, query):
         response = client.get(f"{reverse(f'portal:{name}')}?{query}")
         assert response.status_code == 400, (name, query)
         assert response["Content-Type"].startswith("text/html")
+        assert "such as a NUL character" in response.content.decode()
 
 
 @pytest.mark.parametrize("query", QUERIES)
@@ -66,3 +67,10 @@ def test_a_nul_byte_in_an_admin_search_or_filter_is_a_400_page(client, query):
 def test_a_search_without_nul_still_works(client, member):
     client.force_login(member.user)
     assert client.get(reverse("portal:products"), {"q": "robot"}).status_code == 200
+
+
+def test_the_400_page_speaks_the_readers_language(client, member):
+    client.force_login(member.user)
+    client.cookies["django_language"] = "zh-hans"
+    page = client.get(reverse("portal:products") + "?q=%00").content.decode()
+    assert "请求有误" in page
