@@ -1,7 +1,8 @@
 """Guards in front of every view.
 
-- `RejectNulMiddleware`: a NUL character in the path or the query string is a 400 (PostgreSQL
-  refuses NUL in text, so any search box or filter reaching the database would be a 500).
+- `RejectNulMiddleware`: a NUL character in the path, the query string or a form post is a 400
+  (PostgreSQL refuses NUL in text, so any search box, filter or reason reaching the database
+  would be a 500).
 - `ApiErrorsAsJsonMiddleware`: every error under /api/ has the API's error body, also the ones
   Django answers itself (an unknown address or an unexpected error with DEBUG on, a CSRF
   failure, a suspicious request), which would otherwise be HTML pages.
@@ -47,11 +48,17 @@ def is_api(request: HttpRequest) -> bool:
 def _nul_parameter(request: HttpRequest) -> str | None:
     if "\x00" in request.path:
         return "path"
-    for name, values in request.GET.lists():
-        if "\x00" in name:
-            return "query"
-        if any("\x00" in value for value in values):
-            return name
+    sources = [request.GET]
+    # Form posts of the admin and the portal (a reason, a note typed into a box); the API reads
+    # JSON only, and its parser refuses NUL itself.
+    if request.method == "POST" and not is_api(request):
+        sources.append(request.POST)
+    for source in sources:
+        for name, values in source.lists():
+            if "\x00" in name:
+                return "query"
+            if any("\x00" in value for value in values):
+                return name
     return None
 
 

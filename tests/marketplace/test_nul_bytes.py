@@ -74,3 +74,19 @@ def test_the_400_page_speaks_the_readers_language(client, member):
     client.cookies["django_language"] = "zh-hans"
     page = client.get(reverse("portal:products") + "?q=%00").content.decode()
     assert "请求有误" in page
+
+
+def test_a_nul_byte_typed_into_an_admin_reason_is_a_400_and_changes_nothing(client):
+    from accounts.roles import OPERATORS
+    from tests.factories.accounts import staff_user
+    from tests.factories.suppliers import SupplierFactory
+
+    supplier = SupplierFactory(status="active")
+    client.force_login(staff_user(OPERATORS, username="op"))
+    response = client.post(
+        "/admin/suppliers/supplier/",
+        {"action": "suspend", "_selected_action": [supplier.pk], "reason": "late\x00"},
+    )
+    assert response.status_code == 400
+    supplier.refresh_from_db()
+    assert supplier.status == "active"
