@@ -13,7 +13,6 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
-from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -140,16 +139,6 @@ class ProductDetailApi(ProductApiBase, generics.RetrieveAPIView[Product]):
         return super().get(request, pk=pk)
 
 
-class _AnyAccept(BaseContentNegotiation):
-    """The image's own type is the answer whatever the Accept header says; errors are JSON."""
-
-    def select_parser(self, request: Request, parsers: Any) -> Any:
-        return parsers[0] if parsers else None
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
-
-
 IMAGE_CONTENT_TYPES = {
     "jpg": "image/jpeg",
     "jpeg": "image/jpeg",
@@ -163,8 +152,6 @@ class ProductImageApi(APIView):
     uploaded (JPEG, PNG or WebP, checked by content on upload), `thumbnail` a JPEG at most 320
     px on its longer side. For callers who may see the product (integrators every product, a
     supplier user its own), with the same API key; media files are never served publicly."""
-
-    content_negotiation_class = _AnyAccept
 
     @extend_schema(
         operation_id="products_image_retrieve",

@@ -5,7 +5,10 @@ error body, on top of those its view lists (409, 422 and the like are the view's
 - 401: a wrong key (sent to any operation, even a public one);
 - 403: a missing scope or role, unless the operation is public;
 - 404: an id in the address that names nothing the caller may see;
+- 415: a body that is not JSON, where the operation takes one;
 - 429: over the rate limit.
+
+Responses are JSON whatever the Accept header asks (marketplace.api.negotiation), so no 406.
 """
 
 from __future__ import annotations
@@ -34,6 +37,8 @@ class AutoSchema(openapi.AutoSchema):
             statuses.append(403)
         if "{" in self.path:
             statuses.append(404)
+        if self.method in ("POST", "PUT", "PATCH") and self.get_request_serializer() is not None:
+            statuses.append(415)
         return statuses
 
     def _get_response_bodies(self, direction: Any = "response") -> dict[str, Any]:

@@ -31,6 +31,7 @@ ERROR_DESCRIPTIONS = {
     403: "The caller lacks the scope (named in `message`) or the role this operation needs.",
     404: "Not found, or not visible to the caller (another supplier's records).",
     409: "Refused by the current state (e.g. a bank reference already credited).",
+    415: "The body is not JSON (send `Content-Type: application/json`).",
     422: "A business rule refuses the request; `code` says which, `fields` where.",
     429: "Over the rate limit.",
 }

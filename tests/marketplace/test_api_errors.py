@@ -213,3 +213,16 @@ def test_the_error_messages_speak_the_callers_language(api, key):
     assert response.json()["message"] == "此地址没有 API 接口。"
     response = api.get("/api/v1/jit-orders/?page_size=0", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.json()["fields"] == {"page_size": ["请填写 1 到 500 之间的整数。"]}
+
+
+def test_the_api_answers_json_whatever_the_accept_header_asks(api, key):
+    for headers in ({"HTTP_ACCEPT": "text/html"}, {"HTTP_ACCEPT": "image/png"}, {}):
+        response = api.get("/api/v1/whoami/?format=xml", **headers)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_body_that_is_not_json_is_a_415_with_the_error_body(api, key):
+    response = api.post("/api/v1/top-ups/", "supplier=1", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
