@@ -30,7 +30,6 @@ import hypothesis
 import pytest
 import requests
 import schemathesis
-from django.core.management import call_command
 from django.db import connection
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -43,9 +42,7 @@ from schemathesis.specs.openapi.checks import (
 from tests.api_support import demo_api_data
 from tests.services import ROOT
 
-# The server commits what it does; the data lives for the module (see `live_api`), so the tests
-# themselves need only the test database to exist.
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
+pytestmark = pytest.mark.postgres
 
 FUZZ_EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "6"))
 SEED = 20260101
@@ -108,26 +105,20 @@ def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"gunicorn did not start: {log.read_text()[-3000:]}")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def live_api(
-    django_db_setup, django_db_blocker, tmp_path_factory
+    transactional_db: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[tuple[str, dict[str, str], Path]]:
-    """The demo data in the test database and gunicorn serving it, for the whole module; the
-    database is emptied afterwards, as after any test that commits."""
-    folder = tmp_path_factory.mktemp("schemathesis")
-    with pytest.MonkeyPatch.context() as patch, django_db_blocker.unblock():
-        patch.setenv("DEMO_DATA", "true")
-        try:
-            keys = demo_api_data(folder / "credentials.json")
-            server, url = _start_server(folder / "server.log")
-            try:
-                yield url, keys, folder / "server.log"
-            finally:
-                server.terminate()
-                server.wait(timeout=30)
-        finally:
-            connection.close()
-            call_command("flush", interactive=False, verbosity=0)
+    """The demo data, committed to the test database, and gunicorn serving it (the database is
+    emptied after the test, as after any test that commits)."""
+    monkeypatch.setenv("DEMO_DATA", "true")
+    keys = demo_api_data(tmp_path / "credentials.json")
+    server, url = _start_server(tmp_path / "server.log")
+    try:
+        yield url, keys, tmp_path / "server.log"
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 @pytest.fixture(params=["integrator", "supplier"])
