@@ -100,11 +100,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "marketplace.logging.RequestIdMiddleware",
+    # Outside everything else, so that Django's own error pages under /api/ become JSON too.
+    "marketplace.middleware.ApiErrorsAsJsonMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
+    # After the locale, so that its 400 page is in the reader's language.
+    "marketplace.middleware.RejectNulMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -292,7 +296,8 @@ REST_FRAMEWORK = {
     # Every view checks scopes unless it says otherwise (reads need `read`, writes name theirs).
     "DEFAULT_PERMISSION_CLASSES": ["marketplace.api.permissions.HasScope"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "marketplace.api.negotiation.FallBackToFirstRenderer",
     "DEFAULT_PAGINATION_CLASS": "marketplace.api.pagination.CreatedCursorPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -308,7 +313,7 @@ REST_FRAMEWORK = {
     # Proxies in front of the app, so the anonymous throttle keys on the client's address and
     # not on a forgeable X-Forwarded-For header.
     "NUM_PROXIES": env.int("TRUSTED_PROXY_COUNT", default=0),
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 

@@ -33,3 +33,38 @@ def walk(caller: APIClient, url: str) -> list[dict]:
 
 def ids(rows: list[dict]) -> list[int]:
     return [row["id"] for row in rows]
+
+
+def demo_api_data(credentials_file) -> dict[str, str]:
+    """The demo data (`seed_demo`), plus what the API's operations need an object of that the
+    demo does not yet have (JIT orders, one of them penalised late), and an API key for the
+    demo supplier Bright Toys: {"integrator": key, "supplier": key}. Needs DEMO_DATA=true."""
+    import json
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from accounts.models import User
+    from catalogue.models import Listing
+    from orders.models import JitOrder
+    from orders.services.sweep import sweep_jit_deadlines
+    from tests.factories.accounts import supplier_token
+    from tests.factories.orders import jit_order
+
+    call_command("seed_demo", credentials_file=str(credentials_file), verbosity=0)
+    owner = User.objects.get(username="bright")
+    supplier_id = owner.supplier_membership.supplier_id
+    listing = Listing.objects.filter(
+        supplier_id=supplier_id, is_jit=True, status=Listing.Status.LIVE
+    ).first()
+    if listing is not None and not JitOrder.objects.filter(supplier_id=supplier_id).exists():
+        jit_order(listing, external_id="DEMO-JIT-1")
+        jit_order(
+            listing, external_id="DEMO-JIT-2", ordered_at=timezone.now() - timedelta(hours=30)
+        )
+        sweep_jit_deadlines()
+    return {
+        "integrator": json.loads(credentials_file.read_text())["api_key"],
+        "supplier": supplier_token(owner),
+    }

@@ -7,9 +7,10 @@ from django.db.models import Q, QuerySet
 
 from catalogue.models import Listing, Market, Product, Tender
 from catalogue.selectors import category_subtree, sellable_in
+from marketplace.api.filters import IdFilter
 
 
-class CategorySubtreeFilter(django_filters.NumberFilter):
+class CategorySubtreeFilter(IdFilter):
     """A category id: rows in that category or any category below it."""
 
     def filter(self, queryset: QuerySet[Any], value: Any) -> QuerySet[Any]:
@@ -45,7 +46,7 @@ class ListingFilter(django_filters.FilterSet):
     is_jit = django_filters.BooleanFilter()
     # A plain number, not a model choice: looking the id up would tell a supplier user which
     # other suppliers exist. The rows are scoped to the caller before this filter applies.
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id")
     category = CategorySubtreeFilter(
         field_name="product__category_id", label="A category id (its subcategories included)"
     )

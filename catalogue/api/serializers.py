@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -22,6 +23,7 @@ from catalogue.models import (
 )
 from catalogue.selectors import sellable_markets_of
 from catalogue.services.listings import NEXT_STEP
+from marketplace.api.fields import integer_field
 
 # --- Categories -------------------------------------------------------------------------------
 
@@ -80,11 +82,35 @@ class CategoryOutput(serializers.ModelSerializer):
 # --- Products ---------------------------------------------------------------------------------
 
 
+def _image_url(context: dict[str, Any], image: ProductImage, variant: str) -> str:
+    path = reverse(
+        "api-product-image",
+        kwargs={"pk": image.product_id, "image_id": image.pk, "variant": variant},
+    )
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
 class ProductImageOutput(serializers.ModelSerializer):
+    image = serializers.SerializerMethodField(
+        help_text="The picture as uploaded (JPEG, PNG or WebP); GET it with the same API key."
+    )
+    thumbnail = serializers.SerializerMethodField(
+        help_text="A JPEG at most 320 px on its longer side; GET it with the same API key."
+    )
+
     class Meta:
         model = ProductImage
         fields = ["id", "image", "thumbnail", "position"]
         read_only_fields = fields
+
+    @extend_schema_field(serializers.URLField())
+    def get_image(self, image: ProductImage) -> str:
+        return _image_url(self.context, image, "full")
+
+    @extend_schema_field(serializers.URLField())
+    def get_thumbnail(self, image: ProductImage) -> str:
+        return _image_url(self.context, image, "thumbnail")
 
 
 class ProductOutput(serializers.ModelSerializer):
@@ -214,7 +240,7 @@ class ListingOutput(serializers.ModelSerializer):
 
 class OverseasStockInput(serializers.Serializer):
     market = serializers.ChoiceField(choices=Market.choices)
-    quantity = serializers.IntegerField(help_text="Units in the seller's warehouse there (0+).")
+    quantity = integer_field(help_text="Units in the seller's warehouse there (0+).")
 
 
 # --- Price rounds -----------------------------------------------------------------------------
@@ -312,5 +338,5 @@ class BidInput(serializers.Serializer):
     unit_price = serializers.DecimalField(
         max_digits=12, decimal_places=2, help_text='CNY per unit as a string, e.g. "12.40".'
     )
-    lead_time_days = serializers.IntegerField()
-    capacity = serializers.IntegerField(help_text="Units the factory can deliver.")
+    lead_time_days = integer_field(help_text="Days from the award to delivery.")
+    capacity = integer_field(help_text="Units the factory can deliver.")

@@ -10,6 +10,7 @@ from .views import (
     PriceRoundListCreateApi,
     PriceRoundWithdrawApi,
     ProductDetailApi,
+    ProductImageApi,
     ProductListApi,
     TenderBidApi,
     TenderDetailApi,
@@ -21,6 +22,11 @@ urlpatterns = [
     path("categories/<int:pk>/", CategoryDetailApi.as_view(), name="api-category-detail"),
     path("products/", ProductListApi.as_view(), name="api-product-list"),
     path("products/<int:pk>/", ProductDetailApi.as_view(), name="api-product-detail"),
+    path(
+        "products/<int:pk>/images/<int:image_id>/<str:variant>/",
+        ProductImageApi.as_view(),
+        name="api-product-image",
+    ),
     path("listings/", ListingListApi.as_view(), name="api-listing-list"),
     path("listings/<int:pk>/", ListingDetailApi.as_view(), name="api-listing-detail"),
     path(

@@ -8,15 +8,17 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django.db.models import QuerySet
+from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import generics, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, User
-from catalogue.models import Category, Listing, Product, Tender
+from catalogue.models import Category, Listing, Product, ProductImage, Tender
 from catalogue.selectors import (
     category_path,
     category_tree,
@@ -70,6 +72,7 @@ class CategoryListApi(generics.ListAPIView[Category]):
 
     @extend_schema(
         operation_id="categories_list",
+        summary="List the category tree",
         responses={200: CategoryOutput(many=True), **error_responses(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -85,6 +88,11 @@ class CategoryDetailApi(generics.RetrieveAPIView[Category]):
 
     @extend_schema(
         operation_id="categories_retrieve",
+        summary="Get a category",
+        description=(
+            "One category with its parent, depth, path of codes from the root, risk level and "
+            "default AQL."
+        ),
         responses={200: CategoryOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -110,6 +118,7 @@ class ProductListApi(ProductApiBase, generics.ListAPIView[Product]):
 
     @extend_schema(
         operation_id="products_list",
+        summary="List products",
         responses={200: ProductOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -119,10 +128,61 @@ class ProductListApi(ProductApiBase, generics.ListAPIView[Product]):
 class ProductDetailApi(ProductApiBase, generics.RetrieveAPIView[Product]):
     @extend_schema(
         operation_id="products_retrieve",
+        summary="Get a product",
+        description=(
+            "One product with its titles, category, HS code, attributes, dimensions and images "
+            "(each image's URL is served by this API, with the same key)."
+        ),
         responses={200: ProductOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk=pk)
+
+
+IMAGE_CONTENT_TYPES = {
+    "jpg": "image/jpeg",
+    "jpeg": "image/jpeg",
+    "png": "image/png",
+    "webp": "image/webp",
+}
+
+
+class ProductImageApi(APIView):
+    """A product picture, as the product's `images` give its URL: `full` is the picture as
+    uploaded (JPEG, PNG or WebP, checked by content on upload), `thumbnail` a JPEG at most 320
+    px on its longer side. For callers who may see the product (integrators every product, a
+    supplier user its own), with the same API key; media files are never served publicly."""
+
+    @extend_schema(
+        operation_id="products_image_retrieve",
+        summary="Download a product picture",
+        parameters=[
+            OpenApiParameter("variant", str, OpenApiParameter.PATH, enum=["full", "thumbnail"])
+        ],
+        responses={
+            (200, "image/jpeg"): OpenApiTypes.BINARY,
+            (200, "image/png"): OpenApiTypes.BINARY,
+            (200, "image/webp"): OpenApiTypes.BINARY,
+            **error_responses(401, 403, 404, 429),
+        },
+    )
+    def get(self, request: Request, pk: int, image_id: int, variant: str) -> FileResponse:
+        if variant not in ("full", "thumbnail"):
+            raise Http404
+        product = get_object_or_404(products_visible_to(_caller(request)), pk=pk)
+        image = get_object_or_404(ProductImage, pk=image_id, product=product)
+        stored = image.thumbnail if variant == "thumbnail" else image.image
+        extension = stored.name.rsplit(".", 1)[-1].lower() if stored else ""
+        if extension not in IMAGE_CONTENT_TYPES:
+            raise Http404
+        try:
+            handle = stored.open("rb")
+        except FileNotFoundError:
+            raise Http404 from None
+        response = FileResponse(handle, content_type=IMAGE_CONTENT_TYPES[extension])
+        response["Cache-Control"] = "private, max-age=86400"
+        response["X-Content-Type-Options"] = "nosniff"
+        return response
 
 
 # --- Listings ---------------------------------------------------------------------------------
@@ -157,6 +217,7 @@ class ListingListApi(ListingApiBase, generics.ListAPIView[Listing]):
 
     @extend_schema(
         operation_id="listings_list",
+        summary="List listings",
         responses={200: ListingOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -166,6 +227,11 @@ class ListingListApi(ListingApiBase, generics.ListAPIView[Listing]):
 class ListingDetailApi(ListingApiBase, generics.RetrieveAPIView[Listing]):
     @extend_schema(
         operation_id="listings_retrieve",
+        summary="Get a listing",
+        description=(
+            "One listing with its product, where it sells now and its retail prices; the supply "
+            "side (supply price, stock, state and why) for its supplier and staff only."
+        ),
         responses={200: ListingOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -192,6 +258,7 @@ class OverseasStockReportApi(APIView):
 
     @extend_schema(
         operation_id="listings_overseas_stock_report",
+        summary="Report overseas stock",
         request=OverseasStockInput,
         responses={200: ListingOutput, **error_responses(400, 401, 403, 404, 422, 429)},
     )
@@ -221,6 +288,7 @@ class PriceRoundListCreateApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_list",
+        summary="List a listing's price rounds",
         responses={200: PriceRoundOutput(many=True), **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -230,6 +298,7 @@ class PriceRoundListCreateApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_propose",
+        summary="Propose a supply price",
         request=PriceProposeInput,
         responses={
             201: PriceRoundOutput,
@@ -258,6 +327,7 @@ class PriceRoundAcceptCounterApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_accept_counter",
+        summary="Accept the counter-offer",
         request=None,
         responses={200: PriceRoundOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -275,6 +345,7 @@ class PriceRoundWithdrawApi(APIView):
 
     @extend_schema(
         operation_id="listings_price_rounds_withdraw",
+        summary="Withdraw the price proposal",
         request=None,
         responses={200: PriceRoundOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -304,6 +375,7 @@ class TenderListApi(TenderApiBase, generics.ListAPIView[Tender]):
 
     @extend_schema(
         operation_id="tenders_list",
+        summary="List tenders",
         responses={200: TenderOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -313,6 +385,11 @@ class TenderListApi(TenderApiBase, generics.ListAPIView[Tender]):
 class TenderDetailApi(TenderApiBase, generics.RetrieveAPIView[Tender]):
     @extend_schema(
         operation_id="tenders_retrieve",
+        summary="Get a tender",
+        description=(
+            "One tender the supplier may bid on or has bid on, with the caller's own bid only "
+            "and, once closed, whether it won."
+        ),
         responses={200: TenderOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -344,10 +421,10 @@ class TenderBidApi(APIView):
         },
     }
 
-    @extend_schema(operation_id="tenders_bid_place", **_schema)  # type: ignore[arg-type]
+    @extend_schema(operation_id="tenders_bid_place", summary="Place or lower a bid", **_schema)  # type: ignore[arg-type]
     def post(self, request: Request, pk: int) -> Response:
         return self._place(request, pk)
 
-    @extend_schema(operation_id="tenders_bid_update", **_schema)  # type: ignore[arg-type]
+    @extend_schema(operation_id="tenders_bid_update", summary="Lower a bid", **_schema)  # type: ignore[arg-type]
     def put(self, request: Request, pk: int) -> Response:
         return self._place(request, pk)

@@ -11,6 +11,7 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
+from marketplace.api.filters import IdFilter
 
 # Plain numbers, not model choices: looking an id up would tell a supplier user which other
 # suppliers, listings and warehouses exist. The rows are scoped to the caller before these apply.
@@ -28,8 +29,8 @@ class WarehouseFilter(django_filters.FilterSet):
 
 class StockingOrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=StockingOrder.Status.choices)
-    listing = django_filters.NumberFilter(field_name="listing_id", label="Listing id")
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
+    listing = IdFilter(field_name="listing_id", label="Listing id")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff)")
 
     class Meta:
         model = StockingOrder
@@ -38,10 +39,8 @@ class StockingOrderFilter(django_filters.FilterSet):
 
 class InboundShipmentFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=InboundShipment.Status.choices)
-    stocking_order = django_filters.NumberFilter(
-        field_name="stocking_order_id", label="Stocking order id"
-    )
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
+    stocking_order = IdFilter(field_name="stocking_order_id", label="Stocking order id")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff)")
 
     class Meta:
         model = InboundShipment
@@ -49,7 +48,7 @@ class InboundShipmentFilter(django_filters.FilterSet):
 
 
 class PickupSlotFilter(django_filters.FilterSet):
-    cluster = django_filters.NumberFilter(field_name="cluster_id", label="Pickup cluster id")
+    cluster = IdFilter(field_name="cluster_id", label="Pickup cluster id")
     date_after = django_filters.DateFilter(
         field_name="date", lookup_expr="gte", label="On or after this day"
     )
@@ -63,9 +62,9 @@ class PickupSlotFilter(django_filters.FilterSet):
 
 
 class StockPositionFilter(django_filters.FilterSet):
-    listing = django_filters.NumberFilter(field_name="listing_id", label="Listing id")
-    warehouse = django_filters.NumberFilter(field_name="warehouse_id", label="Warehouse id")
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
+    listing = IdFilter(field_name="listing_id", label="Listing id")
+    warehouse = IdFilter(field_name="warehouse_id", label="Warehouse id")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff)")
 
     class Meta:
         model = StockPosition
@@ -74,7 +73,7 @@ class StockPositionFilter(django_filters.FilterSet):
 
 class OverstockOfferFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=OverstockOffer.Status.choices)
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff)")
 
     class Meta:
         model = OverstockOffer

@@ -22,6 +22,7 @@ from logistics.models import (
 )
 from logistics.selectors import AGE_BUCKETS
 from logistics.services.inbound import MAX_UNITS
+from marketplace.api.fields import BlankAsNullChoiceField, id_field
 
 # A cap on one request's size, not a business rule: a shipment notice lists the listing of its
 # stocking order, perhaps split over a few cartons.
@@ -32,6 +33,12 @@ MAX_SHIPMENT_LINES = 100
 
 
 class WarehouseOutput(serializers.ModelSerializer):
+    market = BlankAsNullChoiceField(
+        choices=Warehouse._meta.get_field("market").choices or [],
+        read_only=True,
+        help_text="The market it serves; null for a warehouse in China.",
+    )
+
     class Meta:
         model = Warehouse
         fields = ["id", "code", "name", "kind", "market", "address", "is_active"]
@@ -206,18 +213,19 @@ class InboundShipmentOutput(serializers.ModelSerializer):
 
 
 class InboundLineInput(serializers.Serializer):
-    listing = serializers.IntegerField(help_text="The stocking order's listing.")
+    listing = id_field(help_text="The stocking order's listing.")
     declared = serializers.IntegerField(
         min_value=1, max_value=MAX_UNITS, help_text="Units in this line."
     )
 
 
 class InboundShipmentCreateInput(serializers.Serializer):
-    stocking_order = serializers.IntegerField(help_text="The accepted stocking order answered.")
+    stocking_order = id_field(help_text="The accepted stocking order answered.")
     lines = InboundLineInput(
         many=True,
         required=False,
         allow_empty=False,
+        max_length=MAX_SHIPMENT_LINES,  # type: ignore[call-arg]  # ListSerializer's, passed through
         help_text=f"At most {MAX_SHIPMENT_LINES}; left out, the whole stocking order.",
     )
     carrier = serializers.CharField(
@@ -232,11 +240,6 @@ class InboundShipmentCreateInput(serializers.Serializer):
         help_text="Ask for a circular pickup instead of a carrier (a factory in a served "
         "industrial cluster only).",
     )
-
-    def validate_lines(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(rows) > MAX_SHIPMENT_LINES:
-            raise serializers.ValidationError(f"At most {MAX_SHIPMENT_LINES} lines.")
-        return rows
 
 
 class CancelInput(serializers.Serializer):

@@ -52,6 +52,7 @@ from logistics.services.inbound import (
 )
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
+from marketplace.api.fields import id_field
 from marketplace.errors import DomainError
 from suppliers.api.serializers import error_responses
 
@@ -108,6 +109,7 @@ class WarehouseListApi(generics.ListAPIView[Warehouse]):
 
     @extend_schema(
         operation_id="warehouses_list",
+        summary="List warehouses",
         responses={200: WarehouseOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -135,6 +137,7 @@ class StockingOrderListApi(StockingOrderApiBase, generics.ListAPIView[StockingOr
 
     @extend_schema(
         operation_id="stocking_orders_list",
+        summary="List stocking orders",
         responses={200: StockingOrderOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -144,6 +147,11 @@ class StockingOrderListApi(StockingOrderApiBase, generics.ListAPIView[StockingOr
 class StockingOrderDetailApi(StockingOrderApiBase, generics.RetrieveAPIView[StockingOrder]):
     @extend_schema(
         operation_id="stocking_orders_retrieve",
+        summary="Get a stocking order",
+        description=(
+            "One stocking order: the listing, the warehouse to stock, the quantity, its state "
+            "and when it lapses. A supplier user sees its own only."
+        ),
         responses={200: StockingOrderOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -164,6 +172,7 @@ class StockingOrderAcceptApi(APIView):
 
     @extend_schema(
         operation_id="stocking_orders_accept",
+        summary="Accept a stocking order",
         request=None,
         responses={200: StockingOrderOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -182,6 +191,7 @@ class StockingOrderDeclineApi(APIView):
 
     @extend_schema(
         operation_id="stocking_orders_decline",
+        summary="Decline a stocking order",
         request=DeclineInput,
         responses={200: StockingOrderOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
@@ -212,6 +222,7 @@ class PickupSlotListApi(generics.ListAPIView[PickupSlot]):
 
     @extend_schema(
         operation_id="pickup_slots_list",
+        summary="List circular pickup slots",
         responses={200: PickupSlotOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -247,6 +258,7 @@ class InboundShipmentListCreateApi(InboundShipmentApiBase, generics.ListAPIView[
 
     @extend_schema(
         operation_id="inbound_shipments_list",
+        summary="List inbound shipments",
         description=(
             "Inbound shipments, newest first, each with its lines: declared, received, damaged "
             "and over/short once counted, and each lot's inspection (code letter, sample size, "
@@ -261,6 +273,7 @@ class InboundShipmentListCreateApi(InboundShipmentApiBase, generics.ListAPIView[
 
     @extend_schema(
         operation_id="inbound_shipments_create",
+        summary="Send an inbound shipment notice",
         description=(
             "The supplier's answer to an accepted stocking order (scope `supplier`): its lines "
             "(left out, the whole order), then a `carrier` and `waybill`, or `pickup: true` "
@@ -305,6 +318,11 @@ class InboundShipmentListCreateApi(InboundShipmentApiBase, generics.ListAPIView[
 class InboundShipmentDetailApi(InboundShipmentApiBase, generics.RetrieveAPIView[InboundShipment]):
     @extend_schema(
         operation_id="inbound_shipments_retrieve",
+        summary="Get an inbound shipment",
+        description=(
+            "One inbound shipment with its lines, what was counted on arrival and each lot's "
+            "inspection. A supplier user sees its own only."
+        ),
         responses={200: InboundShipmentOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -320,6 +338,7 @@ class InboundShipmentBookApi(APIView):
 
     @extend_schema(
         operation_id="inbound_shipments_book",
+        summary="Book a draft shipment",
         request=None,
         responses={200: InboundShipmentOutput, **error_responses(401, 403, 404, 409, 422, 429)},
     )
@@ -339,6 +358,7 @@ class InboundShipmentCancelApi(APIView):
 
     @extend_schema(
         operation_id="inbound_shipments_cancel",
+        summary="Cancel a shipment",
         request=CancelInput,
         responses={200: InboundShipmentOutput, **error_responses(400, 401, 403, 404, 409, 429)},
     )
@@ -373,6 +393,7 @@ class StockPositionListApi(generics.ListAPIView[StockPosition]):
 
     @extend_schema(
         operation_id="stock_list",
+        summary="List consignment stock positions",
         responses={200: StockPositionOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -388,6 +409,7 @@ class StockAgeingApi(APIView):
 
     @extend_schema(
         operation_id="stock_ageing",
+        summary="Get the stock ageing buckets",
         parameters=[
             OpenApiParameter(
                 "supplier",
@@ -404,7 +426,7 @@ class StockAgeingApi(APIView):
         if supplier_id is None:
             if not user.has_perm("logistics.view_stockposition"):
                 raise DomainError("permission_denied", _("You may not read stock."), status=403)
-            supplier = serializers.IntegerField(min_value=1)
+            supplier = id_field()
             try:
                 supplier_id = supplier.run_validation(request.query_params.get("supplier", empty))
             except serializers.ValidationError as error:
@@ -434,6 +456,7 @@ class OverstockOfferListApi(generics.ListAPIView[OverstockOffer]):
 
     @extend_schema(
         operation_id="overstock_offers_list",
+        summary="List overstock offers",
         responses={200: OverstockOfferOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -449,6 +472,11 @@ class OverstockOfferDetailApi(generics.RetrieveAPIView[OverstockOffer]):
 
     @extend_schema(
         operation_id="overstock_offers_retrieve",
+        summary="Get an overstock offer",
+        description=(
+            "One offer of stock unsold for 90 days: the units, the lot, and the supplier's "
+            "answer if any. A supplier user sees its own only."
+        ),
         responses={200: OverstockOfferOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -469,6 +497,7 @@ class OverstockOfferTakeBackApi(APIView):
 
     @extend_schema(
         operation_id="overstock_offers_take_back",
+        summary="Take overstock back",
         request=None,
         responses={200: OverstockOfferOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -487,6 +516,7 @@ class OverstockOfferLeaveApi(APIView):
 
     @extend_schema(
         operation_id="overstock_offers_leave",
+        summary="Leave overstock for a markdown",
         request=None,
         responses={200: OverstockOfferOutput, **error_responses(401, 403, 404, 409, 429)},
     )

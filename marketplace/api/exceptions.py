@@ -12,9 +12,25 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from marketplace.errors import DomainError
 
+# Messages may quote the input ("x" is not a valid choice): an error never echoes more than this
+# of it, whatever was sent.
+MAX_MESSAGE_CHARS = 300
+
+
+def bounded(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[: MAX_MESSAGE_CHARS - 1] + "\u2026"
+
+
+def _bounded_fields(fields: Any) -> Any:
+    if isinstance(fields, dict):
+        return {bounded(str(key)): _bounded_fields(value) for key, value in fields.items()}
+    if isinstance(fields, list):
+        return [_bounded_fields(item) for item in fields]
+    return bounded(str(fields))
+
 
 def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "fields": fields or {}}
+    return {"code": code, "message": bounded(str(message)), "fields": _bounded_fields(fields or {})}
 
 
 def _flatten(detail: Any) -> Any:
@@ -23,7 +39,7 @@ def _flatten(detail: Any) -> Any:
         return {key: _flatten(value) for key, value in detail.items()}
     if isinstance(detail, list):
         return [_flatten(item) for item in detail]
-    return str(detail)
+    return bounded(str(detail))
 
 
 def _validation_fields(detail: Any) -> dict[str, Any]:

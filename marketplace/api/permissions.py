@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 from rest_framework.request import Request
 
@@ -30,6 +31,10 @@ class HasScope(BasePermission):
     message = "Your API key does not have the scope this operation needs."
 
     def has_permission(self, request: Request, view: Any) -> bool:
+        # A method the resource does not have is a 405 for everyone, not a missing scope.
+        method = (request.method or "").lower()
+        if method not in view.http_method_names or not hasattr(view, method):
+            raise MethodNotAllowed(request.method or "")
         if not request.user or not request.user.is_authenticated:
             return False
         required = getattr(view, "required_scopes", {}).get(request.method)

@@ -1,11 +1,14 @@
-from django.urls import include, path
+from django.urls import include, path, re_path
 
-from marketplace.api.views import WhoAmIApi
+from marketplace.api.views import ApiIndexApi, WhoAmIApi, api_not_found
 
 urlpatterns = [
+    path("", ApiIndexApi.as_view(), name="api-index"),
     path("whoami/", WhoAmIApi.as_view(), name="api-whoami"),
     path("", include("suppliers.api.urls")),
     path("", include("catalogue.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("logistics.api.urls")),
+    # Last: anything else under /api/v1/ (a malformed id, a missing slash) is a JSON 404.
+    re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]

@@ -28,6 +28,8 @@ from accounts.models import Scope, User
 from catalogue.models import Market
 from logistics.api.permissions import NotForIntegrators
 from logistics.services.inbound import MAX_UNITS
+from marketplace.api.fields import id_field
+from marketplace.api.filters import DateTimeFilter, IdFilter
 from marketplace.api.pagination import CreatedCursorPagination
 from orders.models import ConsumerOrder, JitOrder, Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
@@ -67,15 +69,13 @@ class PayableCursorPagination(CreatedCursorPagination):
 
 class ConsumerOrderFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=ConsumerOrder.Status.choices)
-    listing = django_filters.NumberFilter(field_name="listing_id", label="Listing id")
-    supplier = django_filters.NumberFilter(
-        field_name="supplier_id", label="Supplier id (staff and integrators)"
-    )
+    listing = IdFilter(field_name="listing_id", label="Listing id")
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff and integrators)")
     external_id = django_filters.CharFilter(label="The storefront's order reference")
-    ordered_after = django_filters.IsoDateTimeFilter(
+    ordered_after = DateTimeFilter(
         field_name="ordered_at", lookup_expr="gte", label="Ordered at or after (ISO 8601)"
     )
-    ordered_before = django_filters.IsoDateTimeFilter(
+    ordered_before = DateTimeFilter(
         field_name="ordered_at", lookup_expr="lt", label="Ordered before (ISO 8601)"
     )
 
@@ -93,11 +93,11 @@ class ConsumerOrderFilter(django_filters.FilterSet):
 
 class PayableFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Payable.Status.choices)
-    supplier = django_filters.NumberFilter(field_name="supplier_id", label="Supplier id (staff)")
-    recorded_after = django_filters.IsoDateTimeFilter(
+    supplier = IdFilter(field_name="supplier_id", label="Supplier id (staff)")
+    recorded_after = DateTimeFilter(
         field_name="recorded_at", lookup_expr="gte", label="Recorded at or after (ISO 8601)"
     )
-    recorded_before = django_filters.IsoDateTimeFilter(
+    recorded_before = DateTimeFilter(
         field_name="recorded_at", lookup_expr="lt", label="Recorded before (ISO 8601)"
     )
 
@@ -147,7 +147,7 @@ class ConsumerOrderOutput(serializers.ModelSerializer):
 
 
 class ConsumerOrderCreateInput(serializers.Serializer):
-    listing = serializers.IntegerField(help_text="The fully-managed listing's id.")
+    listing = id_field(help_text="The fully-managed listing's id.")
     quantity = serializers.IntegerField(
         min_value=1, max_value=MAX_UNITS, help_text="Units (at least 1)."
     )
@@ -249,6 +249,7 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
 
     @extend_schema(
         operation_id="consumer_orders_list",
+        summary="List consumer orders",
         description=(
             "Consumer orders on fully-managed listings, newest first: a supplier user its own; "
             "integrators with `read` and staff who may view them all. Filter by `status`, "
@@ -261,6 +262,7 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
 
     @extend_schema(
         operation_id="consumer_orders_create",
+        summary="Place a consumer order",
         description=(
             "The storefront's order on a fully-managed listing (scope `orders:write`), with an "
             "`Idempotency-Key` as for JIT orders. It reserves consignment stock at the supply "
@@ -311,6 +313,11 @@ class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
 
     @extend_schema(
         operation_id="consumer_orders_retrieve",
+        summary="Get a consumer order",
+        description=(
+            "One consumer order: its listing, warehouse, market, quantity, frozen supply price "
+            "and state. A supplier user sees its own only."
+        ),
         responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -326,6 +333,7 @@ class ConsumerOrderFulfilApi(APIView):
 
     @extend_schema(
         operation_id="consumer_orders_fulfil",
+        summary="Fulfil a consumer order",
         request=None,
         responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -344,6 +352,7 @@ class ConsumerOrderCancelApi(APIView):
 
     @extend_schema(
         operation_id="consumer_orders_cancel",
+        summary="Cancel a consumer order",
         request=None,
         responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
     )
@@ -375,6 +384,7 @@ class PayableListApi(PayableApiBase, generics.ListAPIView[Payable]):
 
     @extend_schema(
         operation_id="payables_list",
+        summary="List payables",
         responses={200: PayableOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -384,6 +394,11 @@ class PayableListApi(PayableApiBase, generics.ListAPIView[Payable]):
 class PayableDetailApi(PayableApiBase, generics.RetrieveAPIView[Payable]):
     @extend_schema(
         operation_id="payables_retrieve",
+        summary="Get a payable",
+        description=(
+            "What the platform owes for one consumer order's sale: quantity, frozen supply price "
+            "and amount. A supplier user sees its own only; integrators get 403."
+        ),
         responses={200: PayableOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:

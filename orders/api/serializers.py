@@ -11,12 +11,15 @@ from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from marketplace.api.fields import BlankAsNullChoiceField, id_field
 from orders.models import Appeal, JitOrder, Penalty
 from orders.rules import rules
 
 # A cap on one request's size, not a business rule: a consumer order is a handful of units, and
 # a supplier ships a day's orders in a few calls.
 MAX_SHIP_MANY = 100
+# Longer than any waybill (SF and 15 digits), with room for spaces the service strips.
+WAYBILL_MAX_LENGTH = 40
 
 _datetime = serializers.DateTimeField()
 
@@ -87,7 +90,7 @@ class JitOrderOutput(serializers.ModelSerializer):
 
 
 class JitOrderCreateInput(serializers.Serializer):
-    listing = serializers.IntegerField(help_text="The JIT listing's id.")
+    listing = id_field(help_text="The JIT listing's id.")
     quantity = serializers.IntegerField(
         min_value=1,
         max_value=settings.JIT_MAX_UNITS_PER_ORDER,
@@ -100,25 +103,28 @@ class JitOrderCreateInput(serializers.Serializer):
 
 class ShipInput(serializers.Serializer):
     waybill = serializers.CharField(
-        help_text="The SF Express waybill: SF and 12 to 15 digits (or 12 digits on older labels)."
+        max_length=WAYBILL_MAX_LENGTH,
+        help_text="The SF Express waybill: SF and 12 to 15 digits (or 12 digits on older labels).",
     )
 
 
 class ShipManyItemInput(serializers.Serializer):
-    id = serializers.IntegerField(help_text="The JIT order's id.")
-    waybill = serializers.CharField(help_text="Its SF Express waybill (several may share one).")
+    id = id_field(help_text="The JIT order's id.")
+    waybill = serializers.CharField(
+        max_length=WAYBILL_MAX_LENGTH,
+        help_text="Its SF Express waybill (several may share one).",
+    )
 
 
 class ShipManyInput(serializers.Serializer):
     orders = ShipManyItemInput(
         many=True,
         allow_empty=False,
+        max_length=MAX_SHIP_MANY,  # type: ignore[call-arg]  # ListSerializer's, passed through
         help_text=f"At most {MAX_SHIP_MANY} orders, each once: all ship, or none.",
     )
 
     def validate_orders(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        if len(rows) > MAX_SHIP_MANY:
-            raise serializers.ValidationError(f"At most {MAX_SHIP_MANY} orders at a time.")
         ids = [row["id"] for row in rows]
         if len(set(ids)) != len(ids):
             raise serializers.ValidationError("Each order may appear once.")
@@ -135,7 +141,9 @@ class StockoutInput(serializers.Serializer):
 
 
 class ScanInput(serializers.Serializer):
-    waybill = serializers.CharField(help_text="The SF Express waybill scanned.")
+    waybill = serializers.CharField(
+        max_length=WAYBILL_MAX_LENGTH, help_text="The SF Express waybill scanned."
+    )
     scanned_at = serializers.DateTimeField(help_text="When the carrier scanned it (ISO 8601).")
     event = serializers.CharField(
         max_length=40,
@@ -163,6 +171,10 @@ class ScanOutput(serializers.Serializer):
 
 
 class AppealOutput(serializers.ModelSerializer):
+    decision = BlankAsNullChoiceField(
+        choices=Appeal.Decision.choices, read_only=True, help_text="Null until decided."
+    )
+
     class Meta:
         model = Appeal
         fields = ["reason", "submitted_at", "decision", "decision_reason", "decided_at"]

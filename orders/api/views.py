@@ -78,6 +78,7 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
 
     @extend_schema(
         operation_id="jit_orders_list",
+        summary="List JIT orders",
         description=(
             "JIT orders the caller may see, oldest first (the order of their deadlines): a "
             "supplier user its own (`?status=awaiting_shipment` is its to-ship queue); "
@@ -91,6 +92,7 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
 
     @extend_schema(
         operation_id="jit_orders_create",
+        summary="Place a JIT order",
         description=(
             "The storefront's order on a JIT listing (scope `orders:write`), with an "
             "`Idempotency-Key`. The unit supply price is frozen on the order; the supplier must "
@@ -136,6 +138,7 @@ class JitOrderDetailApi(generics.RetrieveAPIView[JitOrder]):
 
     @extend_schema(
         operation_id="jit_orders_retrieve",
+        summary="Get a JIT order",
         responses={200: JitOrderOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -154,6 +157,7 @@ class JitOrderShipApi(APIView):
 
     @extend_schema(
         operation_id="jit_orders_ship",
+        summary="Ship a JIT order",
         request=ShipInput,
         responses={200: JitOrderOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
@@ -175,6 +179,7 @@ class JitOrderShipManyApi(APIView):
 
     @extend_schema(
         operation_id="jit_orders_ship_many",
+        summary="Ship several JIT orders at once",
         request=ShipManyInput,
         responses={
             200: JitOrderOutput(many=True),
@@ -219,6 +224,7 @@ class JitOrderStockoutApi(APIView):
 
     @extend_schema(
         operation_id="jit_orders_stockout",
+        summary="Declare a stockout",
         request=StockoutInput,
         responses={200: JitOrderOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )
@@ -249,6 +255,7 @@ class TrackingScanCreateApi(APIView):
 
     @extend_schema(
         operation_id="tracking_scans_create",
+        summary="Record a carrier scan",
         request=ScanInput,
         responses={200: ScanOutput, **error_responses(400, 401, 403, 404, 422, 429)},
     )
@@ -289,6 +296,7 @@ class PenaltyListApi(PenaltyApiBase, generics.ListAPIView[Penalty]):
 
     @extend_schema(
         operation_id="penalties_list",
+        summary="List penalties",
         responses={200: PenaltyOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -298,6 +306,11 @@ class PenaltyListApi(PenaltyApiBase, generics.ListAPIView[Penalty]):
 class PenaltyDetailApi(PenaltyApiBase, generics.RetrieveAPIView[Penalty]):
     @extend_schema(
         operation_id="penalties_retrieve",
+        summary="Get a penalty",
+        description=(
+            "One penalty with its rule, rule version, evidence, amount and appeal. A supplier "
+            "user sees its own only; integrators get 403."
+        ),
         responses={200: PenaltyOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -313,6 +326,7 @@ class PenaltyAppealApi(APIView):
 
     @extend_schema(
         operation_id="penalties_appeal",
+        summary="Appeal a penalty",
         request=AppealInput,
         responses={201: PenaltyOutput, **error_responses(400, 401, 403, 404, 409, 422, 429)},
     )

@@ -3,6 +3,7 @@ from __future__ import annotations
 import django_filters
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
+from marketplace.api.filters import DateTimeFilter, IdFilter
 from suppliers.models import Factory, LedgerEntry, Province, Supplier
 
 
@@ -37,15 +38,15 @@ class SupplierFilter(django_filters.FilterSet):
 
 class LedgerEntryFilter(django_filters.FilterSet):
     kind = django_filters.ChoiceFilter(choices=LedgerEntry.Kind.choices)
-    posted_after = django_filters.IsoDateTimeFilter(
+    posted_after = DateTimeFilter(
         field_name="posted_at", lookup_expr="gte", label="Posted at or after (ISO 8601)"
     )
-    posted_before = django_filters.IsoDateTimeFilter(
+    posted_before = DateTimeFilter(
         field_name="posted_at", lookup_expr="lt", label="Posted before (ISO 8601)"
     )
     # A plain number, not a model choice: looking the id up would tell a supplier user which
     # other suppliers exist. The rows are scoped to the caller before this filter applies.
-    supplier = django_filters.NumberFilter(
+    supplier = IdFilter(
         field_name="supplier_id", label="Supplier id (staff and finance integrators)"
     )
 

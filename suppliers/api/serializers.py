@@ -5,6 +5,7 @@ from __future__ import annotations
 from drf_spectacular.utils import OpenApiResponse, extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
+from marketplace.api.fields import id_field
 from suppliers.models import Factory, LedgerEntry, Membership, Supplier
 
 # --- The error body ---------------------------------------------------------------------------
@@ -30,6 +31,7 @@ ERROR_DESCRIPTIONS = {
     403: "The caller lacks the scope (named in `message`) or the role this operation needs.",
     404: "Not found, or not visible to the caller (another supplier's records).",
     409: "Refused by the current state (e.g. a bank reference already credited).",
+    415: "The body is not JSON (send `Content-Type: application/json`).",
     422: "A business rule refuses the request; `code` says which, `fields` where.",
     429: "Over the rate limit.",
 }
@@ -167,7 +169,7 @@ class LedgerEntryOutput(serializers.ModelSerializer):
 
 
 class TopUpInput(serializers.Serializer):
-    supplier = serializers.IntegerField(help_text="The supplier's id.")
+    supplier = id_field(help_text="The supplier's id.")
     amount = serializers.DecimalField(
         max_digits=14, decimal_places=2, help_text='CNY as a string, e.g. "5000.00".'
     )

@@ -72,6 +72,7 @@ class SupplierListApi(SupplierApiBase, generics.ListAPIView[Supplier]):
 
     @extend_schema(
         operation_id="suppliers_list",
+        summary="List suppliers",
         responses={200: SupplierOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -83,6 +84,7 @@ class SupplierDetailApi(SupplierApiBase, generics.RetrieveAPIView[Supplier]):
 
     @extend_schema(
         operation_id="suppliers_retrieve",
+        summary="Get a supplier",
         responses={200: SupplierOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -100,6 +102,7 @@ class MeApi(APIView):
 
     @extend_schema(
         operation_id="me_retrieve",
+        summary="Get the caller's supplier profile",
         responses={200: MeOutput, **error_responses(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -127,6 +130,7 @@ class LedgerEntryListApi(generics.ListAPIView[LedgerEntry]):
 
     @extend_schema(
         operation_id="ledger_entries_list",
+        summary="List deposit ledger entries",
         responses={200: LedgerEntryOutput(many=True), **error_responses(400, 401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -142,6 +146,7 @@ class TopUpCreateApi(APIView):
 
     @extend_schema(
         operation_id="top_ups_create",
+        summary="Credit a deposit top-up",
         request=TopUpInput,
         responses={201: LedgerEntryOutput, **error_responses(400, 401, 403, 409, 422, 429)},
     )
@@ -182,6 +187,7 @@ class JitEnrolmentApi(APIView):
 
     @extend_schema(
         operation_id="me_jit_enrolment_retrieve",
+        summary="Get the JIT status and conditions",
         responses={200: JitEnrolmentOutput, **error_responses(401, 403, 429)},
     )
     def get(self, request: Request) -> Response:
@@ -190,6 +196,7 @@ class JitEnrolmentApi(APIView):
 
     @extend_schema(
         operation_id="me_jit_enrolment_apply",
+        summary="Apply for JIT",
         request=None,
         responses={
             200: OpenApiResponse(JitEnrolmentOutput, description="Enrolled (or already)."),

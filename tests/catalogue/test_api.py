@@ -589,3 +589,70 @@ def test_the_schema_documents_the_catalogue_and_its_errors(api):
     } <= listing_params
     supply = schema["components"]["schemas"]["ListingOutput"]["properties"]["supply"]
     assert {"type": "null"} in supply["oneOf"]
+
+
+def test_a_quantity_beyond_its_column_is_a_400_naming_it(supplier_api, own):
+    semi = ListingFactory(supplier=own, mode="semi_managed")
+    for quantity in (2**31, 10**30):
+        body = assert_error(stock(supplier_api, semi, quantity=quantity), 400, "invalid")
+        assert list(body["fields"]) == ["quantity"]
+    assert not semi.overseas_stock.exists()
+    assert stock(supplier_api, semi, quantity=2**31 - 1).status_code == 200
+
+
+def test_a_bid_beyond_its_columns_is_a_400_naming_each_field(supplier_api, own):
+    tender = TenderFactory()
+    response = supplier_api.post(
+        f"/api/v1/tenders/{tender.pk}/bid/",
+        {"unit_price": "10.00", "lead_time_days": 2**31, "capacity": 2**40},
+        format="json",
+    )
+    assert set(assert_error(response, 400, "invalid")["fields"]) == {"lead_time_days", "capacity"}
+
+
+# --- Product pictures -------------------------------------------------------------------------
+
+
+def _png(size=(640, 480)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    out = io.BytesIO()
+    Image.new("RGB", size, "navy").save(out, "PNG")
+    return out.getvalue()
+
+
+def test_the_picture_urls_the_api_gives_resolve_to_the_pictures(
+    settings, tmp_path, supplier_user, own, integrator, rival_api
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from catalogue.services.products import product_image_add
+
+    settings.MEDIA_ROOT = tmp_path
+    product = ProductFactory(owner=own)
+    content = _png()
+    image = product_image_add(
+        product,
+        supplier=own,
+        actor=supplier_user,
+        upload=SimpleUploadedFile("p.png", content, content_type="image/png"),
+    )
+    listed = integrator.get(f"/api/v1/products/{product.pk}/").json()["images"]
+    assert [row["id"] for row in listed] == [image.pk]
+    full = integrator.get(listed[0]["image"])
+    assert full.status_code == 200
+    assert full["Content-Type"] == "image/png"
+    assert b"".join(full.streaming_content) == content
+    thumb = integrator.get(listed[0]["thumbnail"], HTTP_ACCEPT="application/json")
+    assert thumb["Content-Type"] == "image/jpeg"
+    assert b"".join(thumb.streaming_content)[:3] == b"\xff\xd8\xff"
+    # Only for those who may see the product, and with a key: media is never public.
+    assert APIClient().get(listed[0]["image"]).status_code == 401
+    other = ProductFactory()
+    assert_error(rival_api.get(listed[0]["image"]), 404, "not_found")
+    url = listed[0]["image"].replace(f"/products/{product.pk}/", f"/products/{other.pk}/")
+    assert_error(integrator.get(url), 404, "not_found")
+    assert_error(integrator.get(listed[0]["image"].replace("/full/", "/other/")), 404, "not_found")
+    assert APIClient().get(f"/media/{image.image.name}").status_code == 404

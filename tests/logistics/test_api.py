@@ -217,7 +217,7 @@ def test_anyone_with_read_lists_the_warehouses(reader, supplier_api, staff_api):
             "code": "gz-hub",
             "name": "Guangzhou hub",
             "kind": "hub",
-            "market": "",
+            "market": None,  # in China: null, not "" (outside the market enum)
             "address": hub.address,
             "is_active": True,
         }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
+from rest_framework.test import APIClient
 
 from marketplace.api.exceptions import exception_handler
 from marketplace.errors import DomainError
@@ -45,11 +46,12 @@ def test_a_missing_object_is_a_json_404(api, key):
     assert response.json()["code"] == "not_found"
 
 
-def test_a_write_without_its_scope_is_403_with_the_body(api, key):
-    # The key has every integrator scope, but no scope lets anyone delete suppliers.
+def test_a_method_the_resource_lacks_is_405_not_a_missing_scope(api, key):
+    # No scope lets anyone delete suppliers: the resource has no DELETE at all.
     response = api.delete("/api/v1/suppliers/")
-    assert response.status_code == 403
-    assert set(response.json()) == {"code", "message", "fields"}
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert "GET" in response["Allow"]
 
 
 def test_throttling_answers_429_with_the_body(api, key, settings, monkeypatch):
@@ -119,3 +121,108 @@ def test_an_unexpected_error_is_a_json_500(api, key, monkeypatch):
     response = api.get("/api/v1/whoami/")
     assert response.status_code == 500
     assert response.json()["code"] == "server_error"
+
+
+def test_a_write_the_resource_has_but_the_key_may_not_make_is_403(api):
+    _client, plain = api_client(scopes=["read"])
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    response = api.post("/api/v1/top-ups/", {}, format="json")
+    assert response.status_code == 403
+    assert "`finance:write`" in response.json()["message"]
+
+
+@pytest.mark.parametrize("debug", [True, False])
+@pytest.mark.parametrize(
+    "path",
+    ["/api/v1/jit-orders/abc/", "/api/v1/nowhere", "/api/nowhere/", "/api/v2/suppliers/"],
+)
+def test_every_unknown_api_address_is_a_json_404_also_with_debug_on(
+    api, key, settings, debug, path
+):
+    settings.DEBUG = debug
+    for method in ("get", "post", "delete"):
+        response = getattr(api, method)(path)
+        assert response.status_code == 404, (method, path)
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+
+
+def test_a_missing_trailing_slash_is_a_404_that_names_the_address(api, key):
+    response = api.post("/api/v1/tracking/scans", {}, format="json")
+    assert response.status_code == 404
+    assert response.json()["message"].endswith("did you mean /api/v1/tracking/scans/?")
+
+
+def test_a_django_error_page_under_the_api_becomes_the_error_body(api, key, settings):
+    api.raise_request_exception = False  # answered as a real server would
+    # Django answers a query string with too many fields itself, with an HTML page.
+    query = "&".join(f"f{n}=1" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+    response = api.get(f"/api/v1/suppliers/?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["code"] == "bad_request"
+    # The schema view renders OpenAPI, not JSON, yet its errors have the body too.
+    settings.DEBUG = True
+    response = api.post("/api/schema/")
+    assert response.status_code == 405
+    assert response.json()["code"] == "method_not_allowed"
+    assert response["Allow"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("post", "/api/v1/suppliers/"),
+        ("put", "/api/v1/jit-orders/1/"),
+        ("delete", "/api/v1/payables/"),
+        ("patch", "/api/v1/me/"),
+        ("get", "/api/v1/top-ups/"),
+    ],
+)
+def test_a_method_a_resource_lacks_is_405_for_every_kind_of_caller(method, path, supplier_user):
+    from tests.factories.accounts import supplier_token
+
+    _client, read_only = api_client(scopes=["read"])
+    for plain in (read_only, supplier_token(supplier_user)):
+        caller = APIClient()
+        caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+        response = getattr(caller, method)(path)
+        assert response.status_code == 405, (method, path, response.content)
+        assert response.json()["code"] == "method_not_allowed"
+
+
+def test_the_api_index_lists_every_resource_with_its_url(api):
+    response = APIClient().get("/api/v1/")
+    assert response.status_code == 200
+    body = response.json()
+    names = {row["name"] for row in body["resources"]}
+    assert {"suppliers", "jit-orders", "consumer-orders", "warehouses", "tracking/scans"} <= names
+    assert not any("{" in name or "<" in name for name in names)
+    assert body["schema"] == "http://testserver/api/schema/"
+    _client, plain = api_client()
+    caller = APIClient()
+    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {plain}")
+    for row in body["resources"]:
+        assert row["url"] == f"http://testserver/api/v1/{row['name']}/"
+        # Each is a real endpoint: it answers, or names the method it lacks, never a 404.
+        assert caller.get(row["url"]).status_code in {200, 400, 403, 405}, row
+
+
+def test_the_error_messages_speak_the_callers_language(api, key):
+    response = api.get("/api/v1/nowhere/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["message"] == "此地址没有 API 接口。"
+    response = api.get("/api/v1/jit-orders/?page_size=0", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.json()["fields"] == {"page_size": ["请填写 1 到 500 之间的整数。"]}
+
+
+def test_the_api_answers_json_whatever_the_accept_header_asks(api, key):
+    for headers in ({"HTTP_ACCEPT": "text/html"}, {"HTTP_ACCEPT": "image/png"}, {}):
+        response = api.get("/api/v1/whoami/?format=xml", **headers)
+        assert response.status_code == 200, response.content
+        assert response["Content-Type"] == "application/json"
+
+
+def test_a_body_that_is_not_json_is_a_415_with_the_error_body(api, key):
+    response = api.post("/api/v1/top-ups/", "supplier=1", content_type="text/plain")
+    assert response.status_code == 415
+    assert response.json()["code"] == "unsupported_media_type"
