@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 
 GOAL_MS = 300
 RUNS = 15
@@ -52,7 +52,9 @@ def _seed(n: int) -> None:
     from orders.management.commands.seed_bench import seed
     from orders.services.sweep import sweep_jit_deadlines
 
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The throwaway database starts empty; the ledger refuses TRUNCATE unless told.
+        cursor.execute("SET LOCAL marketplace.allow_truncate = 'on'")
         cursor.execute(
             "TRUNCATE suppliers_supplier, catalogue_category, marketplace_event "
             "RESTART IDENTITY CASCADE"
