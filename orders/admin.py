@@ -40,8 +40,8 @@ from marketplace.admin import (
 )
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
-from marketplace.paginator import KeysFirstPaginator
 from marketplace.formatting import EMPTY, local_name, money_display, when
+from marketplace.paginator import KeysFirstPaginator
 
 from .evidence import evidence_table, times_goods_value
 from .models import (
