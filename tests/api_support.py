@@ -47,7 +47,7 @@ def demo_api_data(credentials_file) -> dict[str, str]:
 
     from accounts.models import User
     from catalogue.models import Listing
-    from orders.models import JitOrder
+    from orders.models import Penalty
     from orders.services.sweep import sweep_jit_deadlines
     from tests.factories.accounts import supplier_token
     from tests.factories.orders import jit_order
@@ -58,7 +58,9 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     listing = Listing.objects.filter(
         supplier_id=supplier_id, is_jit=True, status=Listing.Status.LIVE
     ).first()
-    if listing is not None and not JitOrder.objects.filter(supplier_id=supplier_id).exists():
+    # The demo's own JIT orders cross their deadlines minutes after seeding; a penalty is
+    # needed now.
+    if listing is not None and not Penalty.objects.filter(supplier_id=supplier_id).exists():
         jit_order(listing, external_id="DEMO-JIT-1")
         jit_order(
             listing, external_id="DEMO-JIT-2", ordered_at=timezone.now() - timedelta(hours=30)
