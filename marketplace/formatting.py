@@ -24,15 +24,22 @@ EMPTY = "-"
 CNY = "CNY"
 
 
-def money(amount: Decimal | int | float | str | None, currency: str = CNY) -> str:
-    """20000 -> "20,000.00 CNY"; None (or not a number) -> "-"."""
-    if amount is None or amount == "":
+def amount(value: Decimal | int | float | str | None) -> str:
+    """20000 -> "20,000.00", where the currency is said beside it (a column's header); None (or
+    not a number) -> "-"."""
+    if value is None or value == "":
         return EMPTY
     try:
-        value = Decimal(str(amount))
+        number = Decimal(str(value))
     except InvalidOperation:
         return EMPTY
-    return f"{value:,.2f} {currency}"
+    return f"{number:,.2f}"
+
+
+def money(value: Decimal | int | float | str | None, currency: str = CNY) -> str:
+    """20000 -> "20,000.00 CNY"; None (or not a number) -> "-"."""
+    shown = amount(value)
+    return shown if shown == EMPTY else f"{shown} {currency}"
 
 
 def when(value: datetime | None) -> str:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Product
 from logistics.models import Carrier, Warehouse
+from marketplace import formatting
 from orders.models import JitOrder, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
@@ -67,11 +68,8 @@ def local_time(value: datetime | str | None, *, seconds: bool = False) -> str:
 
 
 def money(value: Decimal | str | int | None) -> str:
-    """An amount in CNY as the portal's tables show it: "20000.00"."""
-    try:
-        return f"{Decimal(str(value)):.2f}"
-    except ArithmeticError:
-        return str(value)
+    """An amount in CNY as the portal's tables show it: "20,000.00"."""
+    return formatting.amount(value) if value is not None else ""
 
 
 # --- Names -------------------------------------------------------------------------------------

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django import template
 
 from catalogue.models import Product
 from logistics.models import Warehouse, carrier_label
+from marketplace import formatting
 from orders.models import Penalty
 
 from .. import wording
@@ -24,6 +26,13 @@ def penalty_case(penalty: Penalty) -> str:
 def with_zone(value: datetime | None, seconds: bool = False) -> str:
     """ "2026-03-01 14:05 China time"; `|with_zone:True` adds the seconds."""
     return wording.local_time(value, seconds=bool(seconds))
+
+
+@register.filter
+def amount(value: Any) -> str:
+    """Money as every door shows it, "20,000.00"; the currency stands beside it or in the
+    column's header."""
+    return formatting.amount(value)
 
 
 @register.filter

@@ -14,6 +14,7 @@ from django.utils.translation import pgettext
 from accounts.models import User
 from marketplace.errors import DomainError
 from marketplace.events import record_event
+from marketplace.formatting import amount
 
 from ..models import Province, Supplier
 from ..selectors import supplier_balance
@@ -58,7 +59,7 @@ def jit_conditions(supplier: Supplier) -> list[Condition]:
             "deposit",
             balance >= minimum,
             _("The deposit is at least %(minimum)s CNY (now: %(balance)s CNY).")
-            % {"minimum": minimum, "balance": balance},
+            % {"minimum": amount(minimum), "balance": amount(balance)},
         ),
     ]
 

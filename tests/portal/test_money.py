@@ -82,7 +82,7 @@ def test_the_dashboard_shows_balance_jit_and_unread_notifications(client):
     response = client.get(reverse("portal:dashboard"))
     page = response.content.decode()
     assert response.context["balance"] == Decimal("4900.00")
-    assert "4900.00" in page
+    assert "4,900.00" in page
     assert "Paused" in page
     assert "below the JIT minimum" in page  # the reason
     unread = Event.objects.filter(supplier=supplier).count()
@@ -406,7 +406,7 @@ def test_a_refused_jit_application_says_which_conditions_fail(client):
     assert response.status_code == 200
     page = response.content.decode()
     assert "Not eligible for JIT" in page
-    assert "at least 5000.00 CNY (now: 4999.99 CNY)" in page
+    assert "at least 5,000.00 CNY (now: 4,999.99 CNY)" in page
     supplier.refresh_from_db()
     assert supplier.jit_status == Supplier.JitStatus.NOT_ENROLLED
 
@@ -435,7 +435,8 @@ def test_a_paused_supplier_sees_why(client):
     page = client.get(JIT).content.decode()
     assert "Paused" in page
     assert (
-        "JIT is paused: the deposit, 4999.99 CNY, is below the JIT minimum of 5000.00 CNY." in page
+        "JIT is paused: the deposit, 4,999.99 CNY, is below the JIT minimum of 5,000.00 CNY."
+        in page
     )
     supplier.refresh_from_db()
     assert supplier.jit_status_reason == "deposit_below_minimum"  # a code, worded when read

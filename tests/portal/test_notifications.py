@@ -61,12 +61,12 @@ def test_each_kind_reads_as_a_sentence(client, owner, operator, finance_user):
     assert response.status_code == 200
     texts = [line.text for line in response.context["lines"]]
     for expected in [
-        f"Bank transfer BANK-{supplier.pk}: 5000.00 CNY; the balance is now 5000.00 CNY.",
+        f"Bank transfer BANK-{supplier.pk}: 5,000.00 CNY; the balance is now 5,000.00 CNY.",
         "Enrolled in JIT.",
-        "Penalty: -100.00 CNY; the balance is now 4900.00 CNY.",
-        "JIT paused: the deposit, 4900.00 CNY, fell below the JIT minimum of 5000.00 CNY. "
+        "Penalty: -100.00 CNY; the balance is now 4,900.00 CNY.",
+        "JIT paused: the deposit, 4,900.00 CNY, fell below the JIT minimum of 5,000.00 CNY. "
         "Top up to take JIT orders again.",
-        "JIT resumed: the deposit, 5000.00 CNY, is back at or above the minimum.",
+        "JIT resumed: the deposit, 5,000.00 CNY, is back at or above the minimum.",
         "Status changed from Active to Suspended.",
         "Status changed from Suspended to Active.",
         "friend@factory.example was invited.",
