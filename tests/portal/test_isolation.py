@@ -31,6 +31,7 @@ SECRETS = [
     "secretclerk",
     "secret review comment",
     "8765.43",
+    "8,765.43",  # the balance as the pages show it
 ]
 
 PAGES = [
