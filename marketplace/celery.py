@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import task_postrun, task_prerun
+from celery.signals import beat_init, task_postrun, task_prerun, worker_init
 
 from marketplace.logging import bind_task_id, unbind_task_id
 
@@ -23,6 +23,21 @@ app.autodiscover_tasks()
 
 task_prerun.connect(bind_task_id, weak=False)
 task_postrun.connect(unbind_task_id, weak=False)
+
+
+@worker_init.connect
+@beat_init.connect
+def _refuse_without_a_database(**_: Any) -> None:
+    """A worker or beat with DEBUG off and no DATABASE_URL stops (marketplace/startup.py).
+    SystemExit, because Celery logs and swallows an Exception raised in a signal handler."""
+    from django.core.exceptions import ImproperlyConfigured
+
+    from marketplace.startup import require_database_url
+
+    try:
+        require_database_url()
+    except ImproperlyConfigured as error:
+        raise SystemExit(f"ImproperlyConfigured: {error}") from error
 
 
 def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:

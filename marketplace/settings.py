@@ -143,15 +143,10 @@ TEMPLATES = [
 # --- Database ---------------------------------------------------------------------------------
 
 # A deployment names its database; only local development (DEBUG on) falls back to a SQLite
-# file, so a production process that lost its DATABASE_URL stops instead of quietly starting on
-# an empty database of its own.
+# file. The serving processes refuse to start without one (marketplace/startup.py), so a
+# production process that lost its DATABASE_URL stops instead of quietly serving an empty
+# database of its own, while code-only commands (makemigrations, check) still run anywhere.
 DATABASE_URL = env.str("DATABASE_URL", default="")
-if not DATABASE_URL and not DEBUG:
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set. With DEBUG off, set DATABASE_URL to the production database, "
-        "e.g. postgres://user:password@host:5432/marketplace. For local development set "
-        "DEBUG=true instead (make run does), which uses a SQLite file under var/."
-    )
 DATABASES = {
     "default": env.db_url_config(DATABASE_URL or f"sqlite:///{VAR_DIR / 'marketplace.sqlite3'}"),
 }

@@ -22,7 +22,7 @@ PRODUCTION = {
 }
 
 
-def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+def run(command: list[str], **env: str) -> subprocess.CompletedProcess[str]:
     # The test run's own overrides (plain HTTP, no manifest) must not leak into the child.
     dropped = {
         "DEBUG",
@@ -35,14 +35,11 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
     }
     clean = {k: v for k, v in os.environ.items() if k not in dropped}
     clean.update(env)
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=clean,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return subprocess.run(command, cwd=ROOT, env=clean, capture_output=True, text=True, timeout=120)
+
+
+def manage(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "manage.py", *args], **env)
 
 
 def test_check_deploy_passes_with_production_values():
@@ -77,11 +74,24 @@ def test_with_no_secret_key_a_random_one_is_kept_for_this_checkout(tmp_path):
     assert "could not be written" in unwritable.stderr
 
 
-def test_refuses_to_start_without_a_database_url_when_debug_is_off():
-    without_database = {k: v for k, v in PRODUCTION.items() if k != "DATABASE_URL"}
-    result = manage("check", DATABASE_URL="", **without_database)
-    assert result.returncode != 0
-    assert "ImproperlyConfigured: DATABASE_URL is not set" in result.stderr
+def test_the_servers_refuse_to_start_without_a_database_url_when_debug_is_off():
+    without_database = {**PRODUCTION, "DATABASE_URL": ""}
+    web = run([sys.executable, "-c", "import marketplace.wsgi"], **without_database)
+    assert web.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in web.stderr
+    asgi = run([sys.executable, "-c", "import marketplace.asgi"], **without_database)
+    assert asgi.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL is not set" in asgi.stderr
+    celery = str(Path(sys.executable).with_name("celery"))
+    for process in ("worker", "beat"):
+        started = run([celery, "-A", "marketplace", process], **without_database)
+        assert started.returncode != 0, process
+        assert "ImproperlyConfigured: DATABASE_URL is not set" in (
+            started.stdout + started.stderr
+        ), process
+    # Commands that only read the code run on a bare checkout (CI's migration check).
+    code_only = manage("makemigrations", "--check", "--dry-run", **without_database)
+    assert code_only.returncode == 0, code_only.stderr
 
 
 def test_debug_mode_runs_on_sqlite_without_a_database_url():
