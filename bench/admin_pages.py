@@ -37,7 +37,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 GOAL_MS = 300
 RUNS = 15
@@ -49,16 +49,10 @@ BENCH_USER = "admin-pages-bench"
 
 
 def _seed(n: int) -> None:
-    from orders.management.commands.seed_bench import seed
+    from orders.management.commands.seed_bench import empty_bench_database, seed
     from orders.services.sweep import sweep_jit_deadlines
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The throwaway database starts empty; the ledger refuses TRUNCATE unless told.
-        cursor.execute("SET LOCAL marketplace.allow_truncate = 'on'")
-        cursor.execute(
-            "TRUNCATE suppliers_supplier, catalogue_category, marketplace_event "
-            "RESTART IDENTITY CASCADE"
-        )
+    empty_bench_database()
     started = time.perf_counter()
     report = seed(n, progress=sys.stderr.isatty())
     print(f"seeded in {time.perf_counter() - started:.1f} s: {report.lines()[0]}", flush=True)

@@ -185,18 +185,12 @@ def measure(n: int) -> dict[str, Any]:
     from django.db import connection
     from django.utils import timezone
 
-    from orders.management.commands.seed_bench import penalty_memo, seed
+    from orders.management.commands.seed_bench import empty_bench_database, penalty_memo, seed
     from orders.models import JitOrder, Penalty
     from orders.rules import RULE_VERSION
     from orders.services.sweep import sweep_jit_deadlines
 
-    with transaction.atomic(), connection.cursor() as cursor:
-        # The throwaway database starts empty; the ledger refuses TRUNCATE unless told.
-        cursor.execute("SET LOCAL marketplace.allow_truncate = 'on'")
-        cursor.execute(
-            "TRUNCATE suppliers_supplier, catalogue_category, marketplace_event "
-            "RESTART IDENTITY CASCADE"
-        )
+    empty_bench_database()
     started = time.perf_counter()
     report = seed(n, progress=sys.stderr.isatty())
     seed_seconds = time.perf_counter() - started

@@ -236,8 +236,20 @@ class SeedReport:
 
 
 def penalty_memo(tier: str) -> str:
-    """The memo the sweep writes on a penalty's ledger entry (orders.services.sweep)."""
+    """The memo on the seeded earlier penalties' ledger entries and the floor's (the sweep
+    itself now writes none: the doors word a penalty from its tier and order)."""
     return f"JIT penalty: {Penalty.Tier(tier).label} ({RULE_VERSION})"
+
+
+def empty_bench_database() -> None:
+    """Empty the benchmarks' throwaway database before a seed. The ledgers refuse TRUNCATE
+    unless the transaction says so (suppliers/migrations/0007_ledger_no_truncate.py)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL marketplace.allow_truncate = 'on'")
+        cursor.execute(
+            "TRUNCATE suppliers_supplier, catalogue_category, marketplace_event "
+            "RESTART IDENTITY CASCADE"
+        )
 
 
 def _expected(n: int) -> tuple[int, int]:
