@@ -8,7 +8,7 @@ import os
 from typing import Any
 
 from celery import Celery, Task
-from celery.signals import beat_init, task_postrun, task_prerun, worker_init
+from celery.signals import task_postrun, task_prerun, worker_init
 
 from marketplace.logging import bind_task_id, unbind_task_id
 
@@ -26,10 +26,10 @@ task_postrun.connect(unbind_task_id, weak=False)
 
 
 @worker_init.connect
-@beat_init.connect
-def _refuse_without_a_database(**_: Any) -> None:
-    """A worker or beat with DEBUG off and no DATABASE_URL stops (marketplace/startup.py).
-    SystemExit, because Celery logs and swallows an Exception raised in a signal handler."""
+def refuse_without_a_database(**_: Any) -> None:
+    """A worker (here) or beat (its scheduler, marketplace/beat.py) with DEBUG off and no
+    DATABASE_URL stops (marketplace/startup.py). SystemExit, because Celery logs and swallows
+    an Exception raised in a signal handler."""
     from django.core.exceptions import ImproperlyConfigured
 
     from marketplace.startup import require_database_url

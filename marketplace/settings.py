@@ -384,7 +384,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = TASK_MAX_SECONDS
 CELERY_TASK_TIME_LIMIT = TASK_MAX_SECONDS + 60
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+CELERY_BEAT_SCHEDULER = "marketplace.beat:Scheduler"
 # Tests and local debugging may run tasks in-process.
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
