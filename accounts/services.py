@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 
 from .models import SUPPLIER_SCOPES, ApiClient, ApiKey, Scope, User
 
@@ -29,7 +29,7 @@ def api_key_issue(*, user: User, name: str, actor: User | None) -> tuple[ApiKey,
             "not_api_user",
             _("API keys are issued to integrator clients and supplier users only."),
             fields={"user": [_("Keys are for integrator accounts and supplier users, not staff.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     lookup, plain = _new_plain_key()
     key = ApiKey.objects.create(
@@ -108,7 +108,7 @@ def _validate_scopes(scopes: Iterable[str]) -> list[str]:
             "unknown_scope",
             _("Unknown scope: %(scopes)s.") % {"scopes": ", ".join(unknown)},
             fields={"scopes": [_("Choose from %(scopes)s.") % {"scopes": ", ".join(Scope.values)}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return scopes
 

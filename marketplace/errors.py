@@ -1,41 +1,56 @@
 """The one domain error type.
 
-Services raise `DomainError` when a business rule refuses an action. The API's exception handler
-turns it into a 4xx JSON body, portal views into a flash message, the admin into a message.
+Services raise `DomainError` when a business rule refuses an action. It says what kind of
+refusal it is (`ErrorKind`), never an HTTP status: each door maps the kind itself. The API's
+exception handler turns it into a 4xx JSON body (`marketplace/api/exceptions.py`), portal views
+into a message beside the field or at the top of the page (`portal/errors.py`), the admin into
+`message_user`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from enum import StrEnum
+
+
+class ErrorKind(StrEnum):
+    """What kind of "no" a service said."""
+
+    #: The request itself is unreadable: a header, a cursor, a parameter no client should send.
+    MALFORMED = "malformed"
+    #: The actor may not do this at all (an operator-only action, an owner-only change).
+    FORBIDDEN = "forbidden"
+    #: The thing asked about does not exist for this actor.
+    NOT_FOUND = "not_found"
+    #: The current state refuses the action; it may succeed later or after another change.
+    CONFLICT = "conflict"
+    #: The request can never succeed as asked (a rule on its content said no).
+    INVALID = "invalid"
 
 
 class DomainError(Exception):
     """A business rule said no.
 
     `code` is machine-readable and stable (clients switch on it); `message` is for people;
-    `fields` names the input fields at fault, if any; `status` is the HTTP status the API uses
-    (409 for a conflict with the current state, 422 for a request that can never succeed).
+    `fields` names the input fields at fault, if any; `kind` says what sort of refusal it is.
     """
-
-    status = 409
 
     def __init__(
         self,
         code: str,
         message: str,
         *,
+        kind: ErrorKind = ErrorKind.CONFLICT,
         fields: Mapping[str, Sequence[str] | str] | None = None,
-        status: int | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.kind = kind
         self.fields = {
             name: [errors] if isinstance(errors, str) else list(errors)
             for name, errors in (fields or {}).items()
         }
-        if status is not None:
-            self.status = status
 
     def __str__(self) -> str:
         return self.message

@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 
 T = TypeVar("T")
 
@@ -20,11 +20,11 @@ T = TypeVar("T")
 def show_domain_error(
     request: HttpRequest, error: DomainError, *forms_on_page: forms.BaseForm | None
 ) -> None:
-    """Put `error` where the person will see it. Raises PermissionDenied for a 403 refusal and
-    Http404 for a 404 one (the caller's `except` then ends in the error page)."""
-    if error.status == 403:
+    """Put `error` where the person will see it. Raises PermissionDenied for a forbidden refusal and
+    Http404 for a not-found one (the caller's `except` then ends in the error page)."""
+    if error.kind == ErrorKind.FORBIDDEN:
         raise PermissionDenied(error.message)
-    if error.status == 404:
+    if error.kind == ErrorKind.NOT_FOUND:
         raise Http404(error.message)
     placed = False
     for form in forms_on_page:

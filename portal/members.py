@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from suppliers.models import Invitation, Membership
 from suppliers.selectors import invitations_open
 from suppliers.services.members import (
@@ -160,7 +160,7 @@ def invitation_accept_view(request: HttpRequest, token: str) -> HttpResponse:
                 full_name=form.cleaned_data["full_name"],
             )
         except DomainError as error:
-            if error.status == 404:
+            if error.kind == ErrorKind.NOT_FOUND:
                 return invalid()
             show_domain_error(request, error, form)
         else:

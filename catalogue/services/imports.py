@@ -33,7 +33,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from suppliers.models import Supplier
 
 from ..models import Category, Listing, PriceRound, Product
@@ -190,12 +190,12 @@ class ImportInvalid(DomainError):
             if first
             else _("Nothing was imported: the file has no rows.")
         )
-        super().__init__("import_invalid", message, status=422)
+        super().__init__("import_invalid", message, kind=ErrorKind.INVALID)
         self.preview = preview
 
 
 def _refused(message: str, code: str = "import_file") -> DomainError:
-    return DomainError(code, message, fields={"file": [message]}, status=422)
+    return DomainError(code, message, fields={"file": [message]}, kind=ErrorKind.INVALID)
 
 
 # --- Reading the file ------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Supplier
 
@@ -74,7 +74,7 @@ def listing_transition(
                 "reason_required",
                 _("Say why the listing is delisted."),
                 fields={"reason": [_("Required.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         previous = locked.status
         locked.status = target
@@ -105,17 +105,17 @@ def listing_create(
             "jit_fully_managed_only",
             _("Only a fully managed listing can be JIT."),
             fields={"is_jit": [_("Fully managed listings only.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if is_jit and not supplier.jit_enrolled:
         raise DomainError(
             "jit_not_enrolled",
             _("The supplier is not enrolled in JIT."),
             fields={"is_jit": [_("Enrol in JIT first.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if product.owner_id not in (None, supplier.pk):
-        raise DomainError("not_found", _("No such product."), status=404)
+        raise DomainError("not_found", _("No such product."), kind=ErrorKind.NOT_FOUND)
     try:
         with transaction.atomic():
             listing = Listing.objects.create(
@@ -201,10 +201,15 @@ def retail_price_set(
 ) -> ListingPrice:
     """The platform alone sets retail prices, per market, in the market's currency."""
     if not actor.is_staff:
-        raise DomainError("operators_only", _("Only operators set retail prices."), status=403)
+        raise DomainError(
+            "operators_only", _("Only operators set retail prices."), kind=ErrorKind.FORBIDDEN
+        )
     if market not in Market.values:
         raise DomainError(
-            "unknown_market", _("Unknown market."), fields={"market": [_("Unknown.")]}, status=422
+            "unknown_market",
+            _("Unknown market."),
+            fields={"market": [_("Unknown.")]},
+            kind=ErrorKind.INVALID,
         )
     try:
         value = Decimal(str(amount))
@@ -215,7 +220,7 @@ def retail_price_set(
             "invalid_amount",
             _("A retail price is above zero."),
             fields={"amount": [_("Above zero.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         price, _created = ListingPrice.objects.update_or_create(
@@ -248,18 +253,21 @@ def overseas_stock_report(
             "not_semi_managed",
             _("Only semi-managed listings report overseas stock."),
             fields={"market": [_("Not a semi-managed listing.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if market not in Market.values:
         raise DomainError(
-            "unknown_market", _("Unknown market."), fields={"market": [_("Unknown.")]}, status=422
+            "unknown_market",
+            _("Unknown market."),
+            fields={"market": [_("Unknown.")]},
+            kind=ErrorKind.INVALID,
         )
     if quantity < 0:
         raise DomainError(
             "invalid_quantity",
             _("Stock cannot be negative."),
             fields={"quantity": [_("Zero or more.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         stock, _created = OverseasStock.objects.update_or_create(

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ..models import Listing, PriceRound
@@ -37,7 +37,7 @@ def _price(value: Decimal | str, field: str) -> Decimal:
             "invalid_price",
             _("A price is a positive amount in CNY with at most two decimals."),
             fields={field: [_("Not a valid price.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return price
 
@@ -45,7 +45,7 @@ def _price(value: Decimal | str, field: str) -> Decimal:
 def _member_of(actor: User, listing: Listing) -> None:
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != listing.supplier_id:
-        raise DomainError("not_found", _("No such listing."), status=404)
+        raise DomainError("not_found", _("No such listing."), kind=ErrorKind.NOT_FOUND)
 
 
 def _open_round(listing: Listing) -> PriceRound:
@@ -181,7 +181,7 @@ def price_reject(listing: Listing, *, actor: User, note: str) -> PriceRound:
             "reason_required",
             _("Say why the price is rejected."),
             fields={"note": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)

@@ -27,7 +27,7 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Supplier
 
@@ -71,7 +71,7 @@ def _invalid(errors: Mapping[str, list[str]]) -> DomainError:
         "invalid_product",
         _("Check the product: %(fields)s.") % {"fields": ", ".join(errors)},
         fields=errors,
-        status=422,
+        kind=ErrorKind.INVALID,
     )
 
 
@@ -215,12 +215,12 @@ def _acting_for(actor: User | None, supplier: Supplier) -> None:
         return
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != supplier.pk:
-        raise DomainError("not_found", _("No such product."), status=404)
+        raise DomainError("not_found", _("No such product."), kind=ErrorKind.NOT_FOUND)
 
 
 def _own(product: Product, supplier: Supplier) -> None:
     if product.owner_id is None or product.owner_id != supplier.pk:
-        raise DomainError("not_found", _("No such product."), status=404)
+        raise DomainError("not_found", _("No such product."), kind=ErrorKind.NOT_FOUND)
 
 
 def product_create(
@@ -318,7 +318,7 @@ def product_update(
 
 
 def _image_refused(message: str, code: str = "invalid_image") -> DomainError:
-    return DomainError(code, message, fields={"image": [message]}, status=422)
+    return DomainError(code, message, fields={"image": [message]}, kind=ErrorKind.INVALID)
 
 
 def _read_limited(upload: IO[bytes]) -> bytes:

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from compliance.selectors import suppliers_with_passing_test
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
 from suppliers.models import Scorecard, Supplier
 
@@ -50,20 +50,22 @@ def tender_open(
     quality_adjusted: bool = False,
 ) -> Tender:
     if not actor.is_staff:
-        raise DomainError("operators_only", _("Only operators open tenders."), status=403)
+        raise DomainError(
+            "operators_only", _("Only operators open tenders."), kind=ErrorKind.FORBIDDEN
+        )
     if closes_at <= timezone.now():
         raise DomainError(
             "closes_in_past",
             _("The closing time must be in the future."),
             fields={"closes_at": [_("In the future.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if quantity < 1:
         raise DomainError(
             "invalid_quantity",
             _("Ask for at least one unit."),
             fields={"quantity": [_("At least 1.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         tender = Tender.objects.create(
@@ -111,10 +113,12 @@ def bid_place(
     """Place or lower the actor's supplier's bid. A bid may be lowered, never raised."""
     membership = getattr(actor, "supplier_membership", None)
     if membership is None:
-        raise DomainError("suppliers_only", _("Only suppliers bid."), status=403)
+        raise DomainError("suppliers_only", _("Only suppliers bid."), kind=ErrorKind.FORBIDDEN)
     supplier = membership.supplier
     if supplier.status != Supplier.Status.ACTIVE:
-        raise DomainError("supplier_not_active", _("Only active suppliers bid."), status=403)
+        raise DomainError(
+            "supplier_not_active", _("Only active suppliers bid."), kind=ErrorKind.FORBIDDEN
+        )
     try:
         price = Decimal(str(unit_price))
     except ArithmeticError:
@@ -124,7 +128,7 @@ def bid_place(
             "invalid_price",
             _("A unit price is a positive amount in CNY with two decimals."),
             fields={"unit_price": [_("Not a valid price.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if lead_time_days < 1 or capacity < 1:
         raise DomainError(
@@ -135,7 +139,7 @@ def bid_place(
                 for name, value in (("lead_time_days", lead_time_days), ("capacity", capacity))
                 if value < 1
             },
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     now = timezone.now()
     with transaction.atomic():
@@ -162,7 +166,7 @@ def bid_place(
                     _("A bid may be lowered, never raised (yours is %(price)s CNY).")
                     % {"price": bid.unit_price},
                     fields={"unit_price": [_("At most %(price)s.") % {"price": bid.unit_price}]},
-                    status=422,
+                    kind=ErrorKind.INVALID,
                 )
             bid.unit_price, bid.lead_time_days, bid.capacity = price, lead_time_days, capacity
             bid.updated_at, bid.placed_by = now, actor

@@ -53,7 +53,7 @@ from logistics.services.inbound import (
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from suppliers.api.serializers import error_responses
 
 from .filters import (
@@ -301,7 +301,7 @@ class InboundShipmentListCreateApi(InboundShipmentApiBase, generics.ListAPIView[
                 "not_found",
                 _("No such stocking order."),
                 fields={"stocking_order": [_("No such stocking order.")]},
-                status=404,
+                kind=ErrorKind.NOT_FOUND,
             )
         lines = [LineIn(row["listing"], row["declared"]) for row in values.get("lines") or []]
         shipment = inbound_create(
@@ -425,7 +425,9 @@ class StockAgeingApi(APIView):
         supplier_id = _supplier_id(user)
         if supplier_id is None:
             if not user.has_perm("logistics.view_stockposition"):
-                raise DomainError("permission_denied", _("You may not read stock."), status=403)
+                raise DomainError(
+                    "permission_denied", _("You may not read stock."), kind=ErrorKind.FORBIDDEN
+                )
             supplier = id_field()
             try:
                 supplier_id = supplier.run_validation(request.query_params.get("supplier", empty))

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalogue.models import Listing
 from catalogue.services.caps import stocking_cap
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Factory
 
@@ -46,7 +46,7 @@ IS = InboundShipment.Status
 def _require_member(supplier_id: int, actor: User) -> None:
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != supplier_id:
-        raise DomainError("not_found", _("Not found."), status=404)
+        raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
 
 
 # --- Stocking orders ----------------------------------------------------------------------------
@@ -85,21 +85,21 @@ def stocking_order_issue(
             "not_fully_managed",
             _("Only fully-managed listings are stocked by the platform."),
             fields={"listing": [_("Not fully managed.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not 1 <= quantity <= MAX_UNITS:
         raise DomainError(
             "invalid_quantity",
             _("Ask for between 1 and %(n)d units.") % {"n": MAX_UNITS},
             fields={"quantity": [_("Between 1 and %(n)d.") % {"n": MAX_UNITS}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not warehouse.is_active or warehouse.kind != Warehouse.Kind.HUB:
         raise DomainError(
             "invalid_warehouse",
             _("Stock goes to an active platform hub."),
             fields={"warehouse": [_("Not an active platform hub.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
@@ -120,7 +120,7 @@ def stocking_order_issue(
                     )
                     % {"cap": cap, "open": open_units},
                     fields={"quantity": [_("At most %(n)d.") % {"n": max(cap - open_units, 0)}]},
-                    status=422,
+                    kind=ErrorKind.INVALID,
                 )
         issued = now or timezone.now()
         days = settings.STOCKING_ORDER_URGENT_DAYS if urgent else settings.STOCKING_ORDER_DAYS
@@ -193,7 +193,10 @@ def stocking_order_decline(order: StockingOrder, *, actor: User, reason: str) ->
     _require_member(order.supplier_id, actor)
     if not reason.strip():
         raise DomainError(
-            "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
+            "reason_required",
+            _("Say why."),
+            fields={"reason": [_("Required.")]},
+            kind=ErrorKind.INVALID,
         )
     return stocking_order_transition(order, SO.DECLINED, actor=actor, reason=reason.strip())
 
@@ -278,7 +281,10 @@ def inbound_create(
         errors["waybill" if carrier.strip() else "carrier"] = [_("Give both carrier and waybill.")]
     if errors:
         raise DomainError(
-            "invalid_shipment", _("The shipment notice has errors."), fields=errors, status=422
+            "invalid_shipment",
+            _("The shipment notice has errors."),
+            fields=errors,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         shipment = InboundShipment.objects.create(
@@ -331,7 +337,7 @@ def inbound_transition(
                 "not_bookable",
                 _("Give a carrier and waybill, or wait for a pickup slot."),
                 fields={"waybill": [_("Required.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         if target == IS.RECEIVED and locked.lines.filter(received__isnull=True).exists():
             raise DomainError("lines_uncounted", _("Count every line first."))
@@ -385,7 +391,7 @@ def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -
                 "wrong_cluster",
                 _("This shipment did not ask for a pickup in that slot's cluster."),
                 fields={"pickup_slot": [_("Not this supplier's cluster.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         if locked.status not in (IS.DRAFT, IS.BOOKED):
             raise DomainError(
@@ -398,14 +404,14 @@ def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -
                 "wrong_warehouse",
                 _("That pickup run delivers to another warehouse."),
                 fields={"pickup_slot": [_("Another warehouse.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         if slot.date < timezone.localdate():
             raise DomainError(
                 "slot_past",
                 _("That pickup slot is in the past."),
                 fields={"pickup_slot": [_("Past.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         locked.pickup_slot = slot
         locked.save(update_fields=["pickup_slot"])
@@ -432,14 +438,14 @@ def line_count(line: InboundLine, *, received: int, damaged: int, actor: User) -
             "invalid_count",
             _("At most %(n)d units per line.") % {"n": MAX_UNITS},
             fields={"received": [_("At most %(n)d.") % {"n": MAX_UNITS}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if received < 0 or damaged < 0 or damaged > received:
         raise DomainError(
             "invalid_count",
             _("Damaged units are part of the received count."),
             fields={"damaged": [_("Between 0 and the received count.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         shipment = InboundShipment.objects.select_for_update().get(pk=line.shipment_id)
@@ -537,7 +543,7 @@ def line_inspect(
                 "invalid_defects",
                 _("Defectives are counted in the sample of %(n)d.") % {"n": plan.sample_size},
                 fields={"defects": [_("Between 0 and %(n)d.") % {"n": plan.sample_size}]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         accepted = line.sound > 0 and plan.accepts(defects)
         inspection = Inspection.objects.create(
@@ -639,7 +645,7 @@ def sampling_restart(state: SamplingState, *, actor: User, corrective_action: st
             "reason_required",
             _("Record the corrective action."),
             fields={"corrective_action": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = SamplingState.objects.select_for_update().get(pk=state.pk)

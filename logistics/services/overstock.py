@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ..models import OverstockOffer, StockLot, StockMovement, StockPosition
@@ -78,7 +78,7 @@ def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer
     leaves as a return to the supplier."""
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != offer.supplier_id:
-        raise DomainError("not_found", _("Not found."), status=404)
+        raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
     with transaction.atomic():
         offer = _decide(offer, Status.RETURNED, {Status.OFFERED}, actor)
         # Position, then lot: the order every stock change locks them in.
@@ -105,7 +105,7 @@ def overstock_leave(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
     """The supplier leaves the units for a markdown."""
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != offer.supplier_id:
-        raise DomainError("not_found", _("Not found."), status=404)
+        raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
     return _decide(offer, Status.LEFT_FOR_MARKDOWN, {Status.OFFERED}, actor)
 
 
@@ -116,6 +116,6 @@ def overstock_mark_down(offer: OverstockOffer, *, actor: User, note: str) -> Ove
             "reason_required",
             _("Say what markdown."),
             fields={"note": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return _decide(offer, Status.MARKED_DOWN, {Status.LEFT_FOR_MARKDOWN}, actor, note.strip())

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Listing
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 
 from ..models import StockLot, StockMovement, StockPosition, Warehouse
 
@@ -249,11 +249,14 @@ def stock_write_off(
             "invalid_quantity",
             _("Write off at least one unit."),
             fields={"quantity": [_("At least 1.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not reason.strip():
         raise DomainError(
-            "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
+            "reason_required",
+            _("Say why."),
+            fields={"reason": [_("Required.")]},
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = StockPosition.objects.select_for_update().get(pk=position.pk)

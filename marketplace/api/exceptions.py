@@ -10,7 +10,16 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
+
+# How the API answers each kind of refusal. Services never name a status; this is the one map.
+STATUS_FOR_KIND = {
+    ErrorKind.MALFORMED: status.HTTP_400_BAD_REQUEST,
+    ErrorKind.FORBIDDEN: status.HTTP_403_FORBIDDEN,
+    ErrorKind.NOT_FOUND: status.HTTP_404_NOT_FOUND,
+    ErrorKind.CONFLICT: status.HTTP_409_CONFLICT,
+    ErrorKind.INVALID: status.HTTP_422_UNPROCESSABLE_ENTITY,
+}
 
 # Messages may quote the input ("x" is not a valid choice): an error never echoes more than this
 # of it, whatever was sent.
@@ -63,7 +72,9 @@ def _first_message(fields: dict[str, Any]) -> str:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
-        return Response(error_body(exc.code, exc.message, exc.fields), status=exc.status)
+        return Response(
+            error_body(exc.code, exc.message, exc.fields), status=STATUS_FOR_KIND[exc.kind]
+        )
     if isinstance(exc, exceptions.ValidationError):
         fields = _validation_fields(exc.detail)
         return Response(

@@ -18,7 +18,7 @@ from rest_framework.exceptions import NotFound
 from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.request import Request
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 
 MAX_PAGE_SIZE = 500
 # A bigint column's range: a position outside it cannot be a row's.
@@ -27,13 +27,18 @@ _BIGINT = 2**63 - 1
 
 def _invalid_cursor() -> DomainError:
     message = str(_("The cursor is not one this API gave out; follow `next` or `previous`."))
-    return DomainError("invalid_cursor", message, fields={"cursor": [message]}, status=400)
+    return DomainError(
+        "invalid_cursor", message, fields={"cursor": [message]}, kind=ErrorKind.MALFORMED
+    )
 
 
 def _invalid_page_size(maximum: int) -> DomainError:
     message = str(_("A whole number from 1 to %(max)d.") % {"max": maximum})
     return DomainError(
-        "invalid", f"page_size: {message}", fields={"page_size": [message]}, status=400
+        "invalid",
+        f"page_size: {message}",
+        fields={"page_size": [message]},
+        kind=ErrorKind.MALFORMED,
     )
 
 

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from orders.models import IdempotencyKey
 
 HEADER = "Idempotency-Key"
@@ -59,14 +59,14 @@ def _key(request: Request) -> str:
             "idempotency_key_required",
             _("Send an Idempotency-Key header, unique per order, so a retry is safe."),
             fields={HEADER: [_("Required.")]},
-            status=400,
+            kind=ErrorKind.MALFORMED,
         )
     if len(key) > MAX_LENGTH:
         raise DomainError(
             "idempotency_key_invalid",
             _("An Idempotency-Key has at most %(max)d characters.") % {"max": MAX_LENGTH},
             fields={HEADER: [_("Too long.")]},
-            status=400,
+            kind=ErrorKind.MALFORMED,
         )
     return key
 
@@ -83,7 +83,7 @@ def _replay(stored: IdempotencyKey, digest: str, field_order: Sequence[str]) -> 
             "idempotency_key_reused",
             _("This Idempotency-Key was used with another request body."),
             fields={HEADER: [_("Already used with another body.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     body = stored.response_body
     if isinstance(body, dict):

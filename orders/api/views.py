@@ -23,7 +23,7 @@ from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, Scope, User
 from marketplace.api.exceptions import flat_fields
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from orders.models import JitOrder, Penalty
 from orders.selectors import orders_visible_to, penalties_visible_to
 from orders.services.orders import (
@@ -199,7 +199,9 @@ class JitOrderShipManyApi(APIView):
             if row["id"] not in found
         }
         if missing:
-            raise DomainError("not_found", _("No such order."), fields=missing, status=404)
+            raise DomainError(
+                "not_found", _("No such order."), fields=missing, kind=ErrorKind.NOT_FOUND
+            )
         # Checked here as well as in the service, to name each waybill by its place in the
         # request, as the caller sent it.
         wrong: dict[str, list[str]] = {}
@@ -210,7 +212,10 @@ class JitOrderShipManyApi(APIView):
                 wrong[f"orders[{index}].waybill"] = error.fields["waybill"]
         if wrong:
             raise DomainError(
-                "invalid_waybill", _("Some waybill numbers are wrong."), fields=wrong, status=422
+                "invalid_waybill",
+                _("Some waybill numbers are wrong."),
+                fields=wrong,
+                kind=ErrorKind.INVALID,
             )
         shipped = orders_ship_many([(found[row["id"]], row["waybill"]) for row in rows], actor=user)
         return Response(JitOrderOutput(shipped, many=True).data)

@@ -13,7 +13,7 @@ from accounts.models import User
 from catalogue.models import Listing, ListingPrice
 from logistics.models import StockPosition
 from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Supplier
 
@@ -34,21 +34,21 @@ def consumer_order_create(
             "listing_not_found",
             _("No such listing."),
             fields={"listing": [_("Unknown.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if listing.mode != Listing.Mode.FULLY_MANAGED:
         raise DomainError(
             "not_fully_managed",
             _("Semi-managed listings ship from the seller's own stock."),
             fields={"listing": [_("Not fully managed.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if quantity < 1:
         raise DomainError(
             "invalid_quantity",
             _("Order at least one unit."),
             fields={"quantity": [_("At least 1.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     _refuse_unsellable(listing, market)
     _refuse_reused_reference(actor, external_id)
@@ -104,14 +104,14 @@ def _refuse_unsellable(listing: Listing, market: str) -> None:
             "supplier_suspended",
             _("The supplier of this listing is suspended; its goods cannot be sold."),
             fields={"listing": [_("The supplier is suspended.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if supplier.status != Supplier.Status.ACTIVE:
         raise DomainError(
             "supplier_not_active",
             _("The supplier of this listing is not active; its goods cannot be sold."),
             fields={"listing": [_("The supplier is not active.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not ListingPrice.objects.filter(listing=listing, market=market).exists():
         raise DomainError(
@@ -119,7 +119,7 @@ def _refuse_unsellable(listing: Listing, market: str) -> None:
             _("This listing has no retail price in %(market)s, so it is not sold there.")
             % {"market": market},
             fields={"market": [_("No retail price in this market.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
 
 
@@ -140,7 +140,7 @@ def _refuse_reused_reference(actor: User, external_id: str) -> None:
                     _("Already used by consumer order %(order)d.") % {"order": existing}
                 ]
             },
-            status=409,
+            kind=ErrorKind.CONFLICT,
         )
 
 

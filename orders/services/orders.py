@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from catalogue.models import Listing
 from marketplace.celery import enqueue_on_commit
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Supplier
 
@@ -62,7 +62,7 @@ def jit_order_create(
             "invalid_quantity",
             _("Order between 1 and %(most)d units.") % {"most": most},
             fields={"quantity": [_("Between 1 and %(most)d.") % {"most": most}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
     if listing is None:
@@ -70,10 +70,12 @@ def jit_order_create(
             "listing_not_found",
             _("No such listing."),
             fields={"listing": [_("Unknown.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not listing.is_jit:
-        raise DomainError("listing_not_jit", _("This listing is not sold as JIT."), status=422)
+        raise DomainError(
+            "listing_not_jit", _("This listing is not sold as JIT."), kind=ErrorKind.INVALID
+        )
     if listing.status != Listing.Status.LIVE:
         raise DomainError("listing_not_live", _("This listing is not live."))
     if listing.supplier.jit_status != Supplier.JitStatus.ENROLLED:
@@ -88,7 +90,7 @@ def jit_order_create(
             "invalid_quantity",
             _("The order's goods value is too large."),
             fields={"quantity": [_("Too many units at this price.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         order = JitOrder.objects.create(
@@ -160,7 +162,7 @@ def _move(
 def _require_member(order: JitOrder, actor: User) -> None:
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != order.supplier_id:
-        raise DomainError("not_found", _("No such order."), status=404)
+        raise DomainError("not_found", _("No such order."), kind=ErrorKind.NOT_FOUND)
 
 
 def validate_waybill(waybill: str) -> str:
@@ -173,7 +175,7 @@ def validate_waybill(waybill: str) -> str:
             fields={
                 "waybill": [_("Not an SF Express waybill: %(waybill)s") % {"waybill": waybill}]
             },
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return value
 
@@ -209,7 +211,10 @@ def orders_ship_many(
             errors[f"waybill_{order.pk}"] = error.fields["waybill"]
     if errors:
         raise DomainError(
-            "invalid_waybill", _("Some waybill numbers are wrong."), fields=errors, status=422
+            "invalid_waybill",
+            _("Some waybill numbers are wrong."),
+            fields=errors,
+            kind=ErrorKind.INVALID,
         )
     # In the order of their deadlines: two batches of one supplier's orders then take the
     # tally rows they share in the same order (orders.tally), never each waiting for the other.
@@ -237,7 +242,7 @@ def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list
             "scan_in_future",
             _("The scan time is in the future."),
             fields={"scanned_at": [_("In the future.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         orders = list(JitOrder.objects.select_for_update().filter(waybill=value).order_by("pk"))
@@ -246,14 +251,14 @@ def order_first_scan(*, waybill: str, scanned_at: datetime, actor: User) -> list
                 "unknown_waybill",
                 _("No JIT order has this waybill."),
                 fields={"waybill": [_("Unknown.")]},
-                status=404,
+                kind=ErrorKind.NOT_FOUND,
             )
         if any(scanned_at < order.ordered_at for order in orders):
             raise DomainError(
                 "scan_before_order",
                 _("The scan time is before the order was placed."),
                 fields={"scanned_at": [_("Before the order was placed.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         changed, before, after = False, [], []
         for order in orders:
@@ -286,7 +291,7 @@ def order_declare_stockout(order: JitOrder, *, reason: str, actor: User) -> JitO
             "reason_required",
             _("Say why the goods cannot be supplied."),
             fields={"reason": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return _move(
         order,
@@ -320,7 +325,7 @@ def order_receive(order: JitOrder, *, quantity: int, actor: User) -> JitOrder:
             "invalid_quantity",
             _("Count between 0 and %(most)d units.") % {"most": most},
             fields={"received_quantity": [_("Between 0 and %(most)d.") % {"most": most}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return _move(
         order,
@@ -347,7 +352,7 @@ def order_inspect(
             "defects_required",
             _("Describe the defects found."),
             fields={"defect_notes": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         inspected = _move(
@@ -375,13 +380,13 @@ def penalty_appeal(
     evidence (stored with the appeal, or not at all)."""
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != penalty.supplier_id:
-        raise DomainError("not_found", _("No such penalty."), status=404)
+        raise DomainError("not_found", _("No such penalty."), kind=ErrorKind.NOT_FOUND)
     if not reason.strip():
         raise DomainError(
             "reason_required",
             _("Say why the penalty is wrong."),
             fields={"reason": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if timezone.now() > penalty.assessed_at + timedelta(days=rules().appeal_days):
         raise DomainError(
@@ -419,7 +424,10 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
 
     if not reason.strip():
         raise DomainError(
-            "reason_required", _("Say why."), fields={"reason": [_("Required.")]}, status=422
+            "reason_required",
+            _("Say why."),
+            fields={"reason": [_("Required.")]},
+            kind=ErrorKind.INVALID,
         )
     order_id = Penalty.objects.filter(appeal=appeal.pk).values_list("order_id", flat=True).get()
     with transaction.atomic():

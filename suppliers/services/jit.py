@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.formatting import amount
 
@@ -79,7 +79,7 @@ def jit_apply(supplier: Supplier, *, actor: User | None) -> Supplier:
                 _("Not eligible for JIT: %(reasons)s")
                 % {"reasons": " ".join(c.message for c in failing)},
                 fields={c.code: [c.message] for c in failing},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         locked.jit_status = Supplier.JitStatus.ENROLLED
         locked.jit_status_reason = Supplier.JitReason.ENROLLED

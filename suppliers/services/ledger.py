@@ -17,7 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ..models import LedgerEntry, Supplier, WithdrawalRequest
@@ -41,14 +41,14 @@ def _money(amount: Decimal | str | int, field: str = "amount") -> Decimal:
             "invalid_amount",
             _("The amount is not a number the ledger can hold."),
             fields={field: [_("Not a valid amount.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if value != value.quantize(CENT):
         raise DomainError(
             "invalid_amount",
             _("Amounts are in CNY with at most two decimals."),
             fields={field: [_("At most two decimals.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return value.quantize(CENT)
 
@@ -60,7 +60,7 @@ def _positive(amount: Decimal | str | int) -> Decimal:
             "invalid_amount",
             _("The amount must be above zero."),
             fields={"amount": [_("Must be above zero.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return value
 
@@ -174,7 +174,7 @@ def ledger_top_up(
             "bank_reference_required",
             _("A top-up needs the bank reference of the transfer."),
             fields={"bank_reference": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return _post(
         supplier,
@@ -255,21 +255,21 @@ def ledger_adjust(
             "invalid_amount",
             _("An adjustment cannot be zero."),
             fields={"amount": [_("Not zero.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if not memo.strip():
         raise DomainError(
             "memo_required",
             _("Say why the ledger is adjusted."),
             fields={"memo": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     if corrects is not None and corrects.supplier_id != supplier.pk:
         raise DomainError(
             "wrong_supplier",
             _("The corrected entry belongs to another supplier."),
             fields={"corrects": [_("Another supplier's entry.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     return _post(
         supplier, kind=Kind.ADJUSTMENT, amount=value, actor=actor, memo=memo, corrects=corrects
@@ -291,7 +291,7 @@ def withdrawal_request(
             "bank_account_required",
             _("Name the bank account to pay into."),
             fields={"bank_account": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     available = supplier_balance(supplier.pk) - jit_floor(supplier)
     if value > available:
@@ -300,7 +300,7 @@ def withdrawal_request(
             "insufficient_balance",
             _("At most %(amount)s CNY can be withdrawn now.") % {"amount": most},
             fields={"amount": [_("At most %(amount)s CNY.") % {"amount": most}]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         request = WithdrawalRequest.objects.create(
@@ -355,7 +355,7 @@ def withdrawal_reject(request: WithdrawalRequest, *, actor: User, reason: str) -
             "reason_required",
             _("Say why the withdrawal is rejected."),
             fields={"reason": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)

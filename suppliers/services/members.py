@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ..models import Invitation, Membership, Supplier
@@ -24,7 +24,9 @@ from ..models import Invitation, Membership, Supplier
 
 def require_owner(membership: Membership) -> None:
     if not membership.is_owner:
-        raise DomainError("owner_only", _("Only the supplier's owner may do this."), status=403)
+        raise DomainError(
+            "owner_only", _("Only the supplier's owner may do this."), kind=ErrorKind.FORBIDDEN
+        )
 
 
 def require_owner_of(actor: User | None, supplier: Supplier, *, staff_may: bool = False) -> None:
@@ -36,7 +38,9 @@ def require_owner_of(actor: User | None, supplier: Supplier, *, staff_may: bool 
         return
     if staff_may and (actor is None or actor.is_staff):
         return
-    raise DomainError("owner_only", _("Only the supplier's owner may do this."), status=403)
+    raise DomainError(
+        "owner_only", _("Only the supplier's owner may do this."), kind=ErrorKind.FORBIDDEN
+    )
 
 
 def _token_hash(token: str) -> str:
@@ -55,7 +59,7 @@ def invitation_send(membership: Membership, *, email: str, base_url: str) -> tup
             "already_member",
             _("This person is already a member."),
             fields={"email": [_("Already a member.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     token = secrets.token_urlsafe(32)
     now = timezone.now()
@@ -106,7 +110,7 @@ def invitation_open(token: str) -> Invitation:
         raise DomainError(
             "invitation_invalid",
             _("This invitation link is invalid, expired or already used."),
-            status=404,
+            kind=ErrorKind.NOT_FOUND,
         )
     return invitation
 
@@ -121,14 +125,14 @@ def invitation_accept(
             raise DomainError(
                 "invitation_invalid",
                 _("This invitation link is invalid, expired or already used."),
-                status=404,
+                kind=ErrorKind.NOT_FOUND,
             )
         if User.objects.filter(username__iexact=username).exists():
             raise DomainError(
                 "username_taken",
                 _("This username is taken."),
                 fields={"username": [_("Taken.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         first, _sep, last = full_name.strip().partition(" ")
         user = User.objects.create_user(
@@ -164,7 +168,7 @@ def member_remove(owner: Membership, member: Membership) -> None:
     """The owner removes a colleague, whose account is deactivated (it belongs to no one else)."""
     require_owner(owner)
     if member.supplier_id != owner.supplier_id:
-        raise DomainError("not_found", _("No such member."), status=404)
+        raise DomainError("not_found", _("No such member."), kind=ErrorKind.NOT_FOUND)
     if member.pk == owner.pk:
         raise DomainError(
             "cannot_remove_owner", _("Hand the ownership to someone else before leaving.")
@@ -185,7 +189,7 @@ def member_remove(owner: Membership, member: Membership) -> None:
 def ownership_transfer(owner: Membership, new_owner: Membership) -> None:
     require_owner(owner)
     if new_owner.supplier_id != owner.supplier_id:
-        raise DomainError("not_found", _("No such member."), status=404)
+        raise DomainError("not_found", _("No such member."), kind=ErrorKind.NOT_FOUND)
     if new_owner.pk == owner.pk:
         return
     with transaction.atomic():

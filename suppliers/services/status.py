@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ..models import Factory, Membership, Supplier
@@ -82,7 +82,7 @@ def supplier_transition(
                 "reason_required",
                 _("Say why the supplier is %(status)s.") % {"status": Status(target).label.lower()},
                 fields={"reason": [_("Required.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         previous = locked.status
         locked.status = target
@@ -178,7 +178,7 @@ def _check_application(application: Application, *, exclude_pk: int | None = Non
             "factory_required",
             _("Name at least one factory."),
             fields={"factories": [_("At least one factory.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     taken = Supplier.objects.filter(credit_code=application.credit_code.upper())
     if exclude_pk is not None:
@@ -203,7 +203,7 @@ def supplier_apply(
                 "username_taken",
                 _("This username is taken."),
                 fields={"username": [_("Taken.")]},
-                status=422,
+                kind=ErrorKind.INVALID,
             )
         user = User.objects.create_user(username=username, email=email, password=password)
         supplier = Supplier.objects.create(**application.supplier_fields())
@@ -227,7 +227,7 @@ def supplier_request_changes(supplier: Supplier, *, actor: User, comment: str) -
             "comment_required",
             _("Tell the applicant what to change."),
             fields={"reason": [_("Required.")]},
-            status=422,
+            kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
         locked = Supplier.objects.select_for_update().get(pk=supplier.pk)

@@ -14,7 +14,7 @@ from catalogue.services.listings import (
     retail_price_set,
     sellable_markets,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory
@@ -90,7 +90,7 @@ def test_only_operators_set_retail_prices_in_the_markets_currency(operator_user)
     assert (price.currency, str(price.amount)) == ("GBP", "9.99")
     with pytest.raises(DomainError) as refused:
         retail_price_set(listing, market="US", amount="5", actor=UserFactory())
-    assert refused.value.status == 403
+    assert refused.value.kind == ErrorKind.FORBIDDEN
     retail_price_set(listing, market="UK", amount="8.49", actor=operator_user)
     assert str(ListingPrice.objects.get().amount) == "8.49"
 

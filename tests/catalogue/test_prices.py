@@ -13,7 +13,7 @@ from catalogue.services.prices import (
     price_reject,
     price_withdraw,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory
 from tests.factories.suppliers import MembershipFactory
@@ -116,7 +116,7 @@ def test_another_supplier_cannot_touch_the_round(listing, member):
     stranger = MembershipFactory().user
     with pytest.raises(DomainError) as refused:
         price_propose(listing, price="10.00", actor=stranger)
-    assert refused.value.status == 404
+    assert refused.value.kind == ErrorKind.NOT_FOUND
     price_propose(listing, price="10.00", actor=member)
     for action in (price_withdraw, price_accept_counter):
         with pytest.raises(DomainError):

@@ -19,7 +19,7 @@ from catalogue.services.products import (
     product_image_add,
     product_update,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from tests.factories.catalogue import CategoryFactory, ProductFactory
 from tests.factories.suppliers import MembershipFactory
@@ -120,7 +120,7 @@ def test_a_supplier_creates_its_product_with_an_event(member, toys):
 def test_bad_product_fields_are_refused_and_named(member, toys, field, value):
     with pytest.raises(DomainError) as refused:
         product_create(member.supplier, actor=member.user, **fields(**{field: value}))
-    assert refused.value.status == 422
+    assert refused.value.kind == ErrorKind.INVALID
     assert list(refused.value.fields) == [field]
     assert not Product.objects.exists()
     assert not Event.objects.exists()
@@ -185,17 +185,17 @@ def test_a_supplier_never_edits_another_suppliers_product(member, toys):
     for product in (theirs, spec):
         with pytest.raises(DomainError) as refused:
             product_update(product, supplier=member.supplier, actor=member.user, title_en="Mine")
-        assert refused.value.status == 404
+        assert refused.value.kind == ErrorKind.NOT_FOUND
         with pytest.raises(DomainError) as refused:
             product_image_add(
                 product, supplier=member.supplier, actor=member.user, upload=picture()
             )
-        assert refused.value.status == 404
+        assert refused.value.kind == ErrorKind.NOT_FOUND
     # Nor through a supplier it does not belong to.
     mine = ProductFactory(owner=member.supplier)
     with pytest.raises(DomainError) as refused:
         product_update(mine, supplier=member.supplier, actor=rival.user, title_en="Mine")
-    assert refused.value.status == 404
+    assert refused.value.kind == ErrorKind.NOT_FOUND
     assert Product.objects.filter(title_en="Mine").count() == 0
     assert not ProductImage.objects.exists()
 

@@ -17,7 +17,7 @@ from logistics.services.inbound import (
     stocking_order_accept,
     stocking_order_issue,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from suppliers.models import Factory
 from tests.factories.logistics import WarehouseFactory, member_of, operator, stocked_listing
 
@@ -90,4 +90,4 @@ def test_another_suppliers_member_cannot_answer_the_order():
     stranger = member_of(stocked_listing())
     with pytest.raises(DomainError) as refused:
         inbound_create(order, actor=stranger, carrier="SF", waybill="SF1")
-    assert refused.value.status == 404
+    assert refused.value.kind == ErrorKind.NOT_FOUND

@@ -8,7 +8,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.test import APIClient
 
 from marketplace.api.exceptions import exception_handler
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from tests.factories.accounts import api_client
 
 pytestmark = pytest.mark.django_db
@@ -91,9 +91,12 @@ def test_validation_errors_name_every_field():
     assert response.data["message"].startswith("quantity:")
 
 
-def test_domain_errors_keep_their_code_status_and_fields():
+def test_domain_errors_keep_their_code_and_fields():
     error = DomainError(
-        "listing_not_jit", "This listing is not JIT.", fields={"listing": ["Not JIT."]}, status=422
+        "listing_not_jit",
+        "This listing is not JIT.",
+        fields={"listing": ["Not JIT."]},
+        kind=ErrorKind.INVALID,
     )
     response = exception_handler(error, {})
     assert response.status_code == 422
@@ -102,6 +105,24 @@ def test_domain_errors_keep_their_code_status_and_fields():
         "message": "This listing is not JIT.",
         "fields": {"listing": ["Not JIT."]},
     }
+
+
+@pytest.mark.parametrize(
+    ("kind", "status"),
+    [
+        (ErrorKind.MALFORMED, 400),
+        (ErrorKind.FORBIDDEN, 403),
+        (ErrorKind.NOT_FOUND, 404),
+        (ErrorKind.CONFLICT, 409),
+        (ErrorKind.INVALID, 422),
+    ],
+)
+def test_the_api_maps_each_kind_of_refusal_to_one_status(kind, status):
+    assert exception_handler(DomainError("code", "No.", kind=kind), {}).status_code == status
+
+
+def test_a_refusal_is_a_conflict_unless_it_says_otherwise():
+    assert DomainError("code", "No.").kind == ErrorKind.CONFLICT
 
 
 def test_non_field_errors_are_kept_under_their_name():

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 from django.db import DatabaseError, IntegrityError, connection, connections, transaction
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 from suppliers.selectors import supplier_balance, with_balance
@@ -298,5 +298,5 @@ def test_only_the_owner_asks_for_a_withdrawal():
     for actor in (staff, UserFactory(is_staff=True), owner_of(SupplierFactory())):
         with pytest.raises(DomainError) as refused:
             withdrawal_request(supplier, amount="10", bank_account="6222", actor=actor)
-        assert refused.value.status == 403
+        assert refused.value.kind == ErrorKind.FORBIDDEN
     assert not WithdrawalRequest.objects.exists()

@@ -8,7 +8,7 @@ from django.core import mail
 from django.db import IntegrityError
 from django.utils import timezone
 
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from suppliers.models import Membership
 from suppliers.services.members import (
     invitation_accept,
@@ -69,7 +69,7 @@ def test_staff_change_no_membership(owner):
     ):
         with pytest.raises(DomainError) as refused:
             action()
-        assert refused.value.status == 403
+        assert refused.value.kind == ErrorKind.FORBIDDEN
     assert Membership.objects.filter(supplier=owner.supplier).count() == 3
 
 
@@ -87,7 +87,7 @@ def test_no_one_acts_on_another_suppliers_members(owner):
     stranger = MembershipFactory()
     with pytest.raises(DomainError) as refused:
         member_remove(owner, stranger)
-    assert refused.value.status == 404
+    assert refused.value.kind == ErrorKind.NOT_FOUND
     with pytest.raises(DomainError):
         ownership_transfer(owner, stranger)
 
