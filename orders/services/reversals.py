@@ -1,12 +1,14 @@
 """Late evidence (SPEC, "Late evidence"): a carrier's first scan may arrive after the sweep has
 judged an order unshipped. The first scan is the time of shipment, so the penalties of every tier
-it escapes are given back: a `penalty_reversal` entry through the ledger service (which also
-resumes JIT when the deposit is back at the minimum), the penalty marked reversed with its
-reason, the order's running total lowered (a reversed penalty no longer counts toward the cap),
-and an `order.penalty_reversed` event, which is the supplier's notification and a webhook.
+it escapes are given back: the penalty marked reversed with its reason, the order's running
+total lowered (a reversed penalty no longer counts toward the cap), an `order.penalty_reversed`
+event (the supplier's notification and a webhook), and a `penalty_reversal` entry per penalty,
+all posted at once, last, through the ledger's one posting service (which also resumes JIT when
+the deposit is back at the minimum).
 
 Locks, in the order every other writer takes them: the orders (the caller holds them, as the
-sweep holds its batch), then the penalties, then the suppliers in id order, then each posting.
+sweep holds its batch), then the penalties, then (in the posting, as late as it can be) the
+suppliers in id order.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.events import record_event
-from suppliers.models import Supplier
 
 from ..models import Appeal, JitOrder, Penalty
 from ..rules import Rules, rules
@@ -53,7 +54,8 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
     """Reverse the standing penalties of the tiers these orders' first scans escape (shipped at
     or before the tier's deadline, as the sweep judges it). The caller holds the orders' locks
     in its transaction. Idempotent: a reversed penalty no longer stands."""
-    from suppliers.services.ledger import ledger_reverse_penalty
+    from suppliers.services.ledger import penalty_reversal
+    from suppliers.services.ledger.posting import ledger_post_many
 
     r = rules()
     escaped: dict[int, tuple[JitOrder, dict[str, datetime]]] = {}
@@ -79,14 +81,8 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
     ]
     if not penalties:
         return []
-    # Serialise with every other posting to these suppliers, in id order as the sweep does.
-    list(
-        Supplier.objects.select_for_update()
-        .filter(pk__in={p.supplier_id for p in penalties})
-        .order_by("pk")
-        .values_list("pk", flat=True)
-    )
     now = timezone.now()
+    reversals = []
     for penalty in penalties:
         order, tiers = escaped[penalty.order_id]
         scanned = order.first_scan_at
@@ -107,7 +103,7 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
             decision=Appeal.Decision.WAIVED, decided_at=now
         )
         if penalty.ledger_entry is not None:
-            ledger_reverse_penalty(penalty.ledger_entry, actor=actor, memo="")
+            reversals.append(penalty_reversal(penalty.ledger_entry, memo=""))
         record_event(
             "order.penalty_reversed",
             actor=actor,
@@ -122,4 +118,5 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
                 "deadline": deadline.isoformat(),
             },
         )
+    ledger_post_many(reversals, actor=actor)
     return penalties

@@ -1,9 +1,11 @@
-"""JIT enrolment (SPEC, "JIT pre-sale orders", eligibility). The deposit threshold that pauses
-and resumes JIT lives with the postings, in `ledger`."""
+"""JIT enrolment (SPEC, "JIT pre-sale orders", eligibility), and the deposit threshold that pauses
+and resumes it (`jit_threshold_move`), which the ledger's posting service applies to every
+posting in the posting's transaction (`ledger.posting`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +21,37 @@ from marketplace.formatting import amount
 from ..models import Province, Supplier
 from ..selectors import supplier_balance
 from .members import require_owner_of
+
+
+@dataclass(frozen=True)
+class ThresholdMove:
+    """What a balance does to a JIT status: the status it moves to, why, and its event."""
+
+    target: str
+    reason: str
+    event: str
+
+
+PAUSE = ThresholdMove(
+    Supplier.JitStatus.PAUSED, Supplier.JitReason.DEPOSIT_BELOW_MINIMUM, "supplier.jit_paused"
+)
+RESUME = ThresholdMove(
+    Supplier.JitStatus.ENROLLED, Supplier.JitReason.DEPOSIT_RESTORED, "supplier.jit_resumed"
+)
+# The statuses the threshold moves between; a supplier outside JIT is left alone.
+THRESHOLD_STATUSES = (Supplier.JitStatus.ENROLLED, Supplier.JitStatus.PAUSED)
+
+
+def jit_threshold_move(jit_status: str, balance: Decimal) -> ThresholdMove | None:
+    """While in JIT, a deposit below the minimum pauses it and a deposit back at the minimum
+    resumes it; otherwise nothing moves. So after any posting the status of a supplier in JIT
+    is a function of the balance alone, which lets a batch apply the rule set-based."""
+    below = balance < settings.JIT_MIN_DEPOSIT_CNY
+    if jit_status == Supplier.JitStatus.ENROLLED and below:
+        return PAUSE
+    if jit_status == Supplier.JitStatus.PAUSED and not below:
+        return RESUME
+    return None
 
 
 @dataclass(frozen=True)

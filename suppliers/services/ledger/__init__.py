@@ -1,9 +1,7 @@
-"""The deposit ledger: every posting, and what a posting does to JIT.
-
-All postings to one supplier go through `_post`, which locks the supplier's row first: two
-postings to the same supplier run one after the other, so each sees the balance the other left
-(no lost update, no withdrawal past the floor), while postings to different suppliers run side by
-side.
+"""The deposit ledger: one function per business action that moves money, each a thin call of
+the one posting service, `posting.ledger_post_many` (which a sweep's batch calls too): it locks
+the suppliers, writes the entries and their `ledger.posted` events and applies the JIT
+threshold, in the caller's transaction.
 """
 
 from __future__ import annotations
@@ -11,8 +9,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.db import IntegrityError, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,9 +17,10 @@ from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
-from ..models import LedgerEntry, Supplier, WithdrawalRequest
-from ..selectors import supplier_balance
-from .members import require_owner_of
+from ...models import LedgerEntry, Supplier, WithdrawalRequest
+from ...selectors import supplier_balance
+from ..members import require_owner_of
+from .posting import Posting, ledger_post_many, reference_of
 
 Kind = LedgerEntry.Kind
 CENT = Decimal("0.01")
@@ -82,83 +80,25 @@ def _post(
     bank_reference: str = "",
     floor: Decimal | None = None,
 ) -> LedgerEntry:
-    with transaction.atomic():
-        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        balance = supplier_balance(locked.pk) + amount
-        if floor is not None and balance < floor:
-            raise DomainError(
-                "insufficient_balance",
-                _(
-                    "This would leave %(balance)s CNY, below the %(floor)s CNY this deposit "
-                    "must keep."
-                )
-                % {"balance": balance, "floor": floor},
-                fields={
-                    "amount": [_("At most %(amount)s CNY.") % {"amount": balance - amount - floor}]
-                },
+    """One entry, through the one posting service; the caller's supplier learns its JIT
+    status after it."""
+    posted = ledger_post_many(
+        [
+            Posting(
+                supplier_id=supplier.pk,
+                kind=kind,
+                amount=amount,
+                corrects_id=corrects.pk if corrects is not None else None,
+                memo=memo,
+                bank_reference=bank_reference,
+                floor=floor,
+                **reference_of(reference),
             )
-        try:
-            with transaction.atomic():
-                entry = LedgerEntry.objects.create(
-                    supplier=locked,
-                    kind=kind,
-                    amount=amount,
-                    reference_type=(
-                        ContentType.objects.get_for_model(reference) if reference else None
-                    ),
-                    reference_id=str(reference.pk) if reference else "",
-                    corrects=corrects,
-                    memo=memo,
-                    bank_reference=bank_reference,
-                    posted_by=actor,
-                )
-        except IntegrityError:
-            if (
-                kind == Kind.TOP_UP
-                and LedgerEntry.objects.filter(
-                    supplier=locked, kind=Kind.TOP_UP, bank_reference=bank_reference
-                ).exists()
-            ):
-                raise DomainError(
-                    "duplicate_top_up",
-                    _("A top-up with bank reference %(reference)s is already on this ledger.")
-                    % {"reference": bank_reference},
-                    fields={"bank_reference": [_("Already credited.")]},
-                ) from None
-            raise
-        record_event(
-            "ledger.posted",
-            actor=actor,
-            supplier=locked,
-            subject=entry,
-            reason=memo,
-            payload={"kind": kind, "amount": str(amount), "balance": str(balance)},
-        )
-        _apply_jit_threshold(locked, balance, actor)
-    supplier.jit_status = locked.jit_status
-    return entry
-
-
-def _apply_jit_threshold(supplier: Supplier, balance: Decimal, actor: User | None) -> None:
-    """Pause JIT when the deposit falls below the minimum; resume it when it is back. Runs in the
-    posting's transaction, on the locked supplier row."""
-    minimum = settings.JIT_MIN_DEPOSIT_CNY
-    Jit = Supplier.JitStatus
-    if supplier.jit_status == Jit.ENROLLED and balance < minimum:
-        target, kind = Jit.PAUSED, "supplier.jit_paused"
-        reason = Supplier.JitReason.DEPOSIT_BELOW_MINIMUM
-    elif supplier.jit_status == Jit.PAUSED and balance >= minimum:
-        target, kind = Jit.ENROLLED, "supplier.jit_resumed"
-        reason = Supplier.JitReason.DEPOSIT_RESTORED
-    else:
-        return
-    supplier.jit_status = target
-    supplier.jit_status_reason = reason
-    supplier.jit_status_changed_at = timezone.now()
-    supplier.save(update_fields=["jit_status", "jit_status_reason", "jit_status_changed_at"])
-    record_event(
-        kind, actor=actor, supplier=supplier, reason=reason, payload={"balance": str(balance)}
+        ],
+        actor=actor,
     )
+    supplier.jit_status = posted.jit_status[supplier.pk]
+    return posted.entries[0]
 
 
 # --- Postings, one per business action ----------------------------------------------------
@@ -204,21 +144,28 @@ def ledger_penalty(
     )
 
 
-def ledger_reverse_penalty(penalty: LedgerEntry, *, actor: User | None, memo: str) -> LedgerEntry:
-    """A waived penalty comes back as a reversal pointing at the penalty entry."""
+def penalty_reversal(penalty: LedgerEntry, *, memo: str) -> Posting:
+    """The posting that gives a penalty entry back: a reversal pointing at it (refused for an
+    entry that is no penalty, or a penalty already reversed)."""
     if penalty.kind != Kind.PENALTY:
         raise DomainError("not_a_penalty", _("Only a penalty entry can be reversed."))
     if penalty.corrections.filter(kind=Kind.PENALTY_REVERSAL).exists():
         raise DomainError("already_reversed", _("This penalty has already been reversed."))
-    return _post(
-        penalty.supplier,
+    return Posting(
+        supplier_id=penalty.supplier_id,
         kind=Kind.PENALTY_REVERSAL,
         amount=-penalty.amount,
-        actor=actor,
-        reference=penalty.reference,
-        corrects=penalty,
+        reference_type_id=penalty.reference_type_id,
+        reference_id=penalty.reference_id,
+        corrects_id=penalty.pk,
         memo=memo,
     )
+
+
+def ledger_reverse_penalty(penalty: LedgerEntry, *, actor: User | None, memo: str) -> LedgerEntry:
+    """A waived penalty comes back as a reversal pointing at the penalty entry."""
+    [entry] = ledger_post_many([penalty_reversal(penalty, memo=memo)], actor=actor).entries
+    return entry
 
 
 def ledger_chargeback(
