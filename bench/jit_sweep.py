@@ -13,13 +13,20 @@ process (so its memory figures are its own) on the throwaway test database bench
 3. `sweep_jit_deadlines(now=...)` at the same instant, timed, with its peak of Python
    allocations (tracemalloc) and the growth of the process's peak RSS;
 4. the two compared: penalties, ledger entries and amounts per tier must be equal;
-5. a second sweep with nothing due (the re-run), timed.
+5. a second sweep with nothing due (the re-run), timed;
+6. the storefront during a sweep: N more orders seeded (as many due), then 8 client threads
+   creating JIT orders through the real service (`jit_order_create`, each its own connection)
+   for the new suppliers, first for BENCH_CLIENT_SECONDS (default 5) without a sweep, then
+   while that sweep runs: the p50, p99 and max of a create, call to commit, in both. The sweep
+   locks a batch's suppliers only around its posting, with a lock order creation does not wait
+   for (`suppliers.services.ledger.posting`), so the two should be alike.
 
 A CHECKPOINT before the floor and before the sweep (when the role may) has each pay its own
 full-page writes. The WAL each writes is printed: the sweep also locks and rewrites the orders
 and writes an event per penalty, which is most of what it costs beyond the floor.
 
-Goals: sweep <= 2 x floor; re-run < 1 s; memory flat as N grows.
+Goals: sweep <= 2 x floor; re-run < 1 s; memory flat as N grows; creates during a sweep as
+fast as without one.
 """
 
 from __future__ import annotations
@@ -279,6 +286,51 @@ def measure(n: int) -> dict[str, Any]:
         "rerun": rerun_seconds,
         "python_peak": python_peak,
         "rss": rss_growth,
+        **storefront_during_a_sweep(n),
+    }
+
+
+def storefront_during_a_sweep(n: int) -> dict[str, Any]:
+    """Step 6: create latency of 8 storefront clients without a sweep, then during one."""
+    from django.utils import timezone
+
+    from accounts.models import User
+    from bench.storefront_clients import CLIENTS, figures, percentile, while_clients_create
+    from catalogue.models import Listing
+    from orders.management.commands.seed_bench import seed
+    from orders.services.sweep import sweep_jit_deadlines
+
+    newest = Listing.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    report = seed(n, progress=False)
+    print(f"seeded again for the storefront: {report.lines()[0]}", flush=True)
+    listings = list(
+        Listing.objects.filter(pk__gt=newest, is_jit=True, status=Listing.Status.LIVE).values_list(
+            "pk", flat=True
+        )
+    )
+    tag = timezone.now().strftime("%H%M%S")
+    actor = User.objects.create_user(username=f"bench-storefront-{tag}")
+    seconds = float(os.environ.get("BENCH_CLIENT_SECONDS", "5"))
+    alone, a0, a1, _ = while_clients_create(listings, actor, f"{tag}a", lambda: time.sleep(seconds))
+    busy, b0, b1, result = while_clients_create(
+        listings, actor, f"{tag}b", lambda: sweep_jit_deadlines(now=timezone.now())
+    )
+    without, during = alone.within(a0, a1), busy.within(b0, b1)
+    print(f"{CLIENTS} clients creating JIT orders (jit_order_create, call to commit), ms:")
+    print(f"  {'':<18} {'creates':>8}  {'p50':>7} {'p99':>7} {'max':>7}")
+    print(f"  {'without a sweep':<18} {figures(without)}")
+    print(f"  {'during the sweep':<18} {figures(during)}")
+    print(
+        f"the sweep under that load: {b1 - b0:.2f} s; {result}; "
+        f"{busy.refused} creates refused (supplier paused by the sweep)",
+        flush=True,
+    )
+    if result.penalties == 0:
+        raise SystemExit("the sweep under the storefront's load had nothing to do")
+    return {
+        "create_p99": percentile(without, 0.99),
+        "create_p99_sweep": percentile(during, 0.99),
+        "create_max_sweep": percentile(during, 1.0),
     }
 
 
@@ -317,13 +369,19 @@ def run() -> None:
                 check=True,
             )
             results.append(json.loads(out.read_text()))
-    print(f"\n{'N':>10} {'floor s':>8} {'sweep s':>8} {'ratio':>6} {'re-run s':>9} {'peak MB':>8}")
+    print(
+        f"\n{'N':>10} {'floor s':>8} {'sweep s':>8} {'ratio':>6} {'re-run s':>9} {'peak MB':>8} "
+        f"{'create p99 ms':>14} {'during sweep':>13} {'max':>7}"
+    )
     for row in results:
         print(
             f"{row['n']:>10,} {row['floor']:>8.2f} {row['sweep']:>8.2f} "
-            f"{row['sweep'] / row['floor']:>6.2f} {row['rerun']:>9.3f} {row['python_peak']:>8.1f}"
+            f"{row['sweep'] / row['floor']:>6.2f} {row['rerun']:>9.3f} {row['python_peak']:>8.1f} "
+            f"{row['create_p99']:>14.1f} {row['create_p99_sweep']:>13.1f} "
+            f"{row['create_max_sweep']:>7.1f}"
         )
-    print("(peak MB: Python allocations during the sweep, tracemalloc)")
+    print("(peak MB: Python allocations during the sweep, tracemalloc; create: 8 storefront")
+    print(" clients' JIT order creates, p99 without a sweep and during one, and the slowest)")
 
 
 def _child(n: int, out: Path) -> None:
