@@ -300,3 +300,52 @@ def test_only_the_owner_asks_for_a_withdrawal():
             withdrawal_request(supplier, amount="10", bank_account="6222", actor=actor)
         assert refused.value.kind == ErrorKind.FORBIDDEN
     assert not WithdrawalRequest.objects.exists()
+
+
+# --- The one posting service, many postings at once ------------------------------------------
+
+
+def test_a_batch_is_posted_whole_or_not_at_all():
+    from suppliers.services.ledger.posting import Posting, ledger_post_many
+
+    rich, poor = funded_supplier("1000.00"), funded_supplier("100.00")
+    entries, events = LedgerEntry.objects.count(), Event.objects.count()
+    with pytest.raises(DomainError) as refused:
+        ledger_post_many(
+            [
+                Posting(supplier_id=rich.pk, kind="chargeback", amount=D("-10.00")),
+                Posting(supplier_id=poor.pk, kind="withdrawal", amount=D("-100.01"), floor=D(0)),
+            ],
+            actor=None,
+        )
+    assert refused.value.code == "insufficient_balance"
+    assert (LedgerEntry.objects.count(), Event.objects.count()) == (entries, events)
+    assert (supplier_balance(rich.pk), supplier_balance(poor.pk)) == (D("1000.00"), D("100.00"))
+
+
+def test_a_batch_tells_each_entry_the_balance_after_it():
+    from suppliers.services.ledger.posting import Posting, ledger_post_many
+
+    one, two = funded_supplier("100.00"), funded_supplier("50.00")
+    actor = UserFactory()
+    posted = ledger_post_many(
+        [
+            Posting(supplier_id=one.pk, kind="penalty", amount=D("-10"), memo="a"),
+            Posting(supplier_id=two.pk, kind="chargeback", amount=D("-5.5")),
+            Posting(supplier_id=one.pk, kind="adjustment", amount=D("2.25"), memo="b"),
+        ],
+        actor=actor,
+    )
+    assert [e.amount for e in posted.entries] == [D("-10.00"), D("-5.50"), D("2.25")]
+    assert posted.balances == {one.pk: D("92.25"), two.pk: D("44.50")}
+    got = [
+        (e.supplier_id, e.actor_id, e.reason, e.payload)
+        for e in Event.objects.filter(
+            kind="ledger.posted", subject_id__in=[str(x.pk) for x in posted.entries]
+        ).order_by("pk")
+    ]
+    assert got == [
+        (one.pk, actor.pk, "a", {"kind": "penalty", "amount": "-10.00", "balance": "90.00"}),
+        (two.pk, actor.pk, "", {"kind": "chargeback", "amount": "-5.50", "balance": "44.50"}),
+        (one.pk, actor.pk, "b", {"kind": "adjustment", "amount": "2.25", "balance": "92.25"}),
+    ]

@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -210,9 +210,7 @@ def _insert(postings: list[Posting], actor: User | None, at: datetime) -> list[L
 
 
 def _post_list(postings: list[Posting], actor: User | None, at: datetime) -> Posted:
-    postings = [
-        Posting(**{**p.__dict__, "amount": Decimal(p.amount).quantize(CENT)}) for p in postings
-    ]
+    postings = [replace(p, amount=Decimal(p.amount).quantize(CENT)) for p in postings]
     supplier_ids = sorted({p.supplier_id for p in postings})
     posted = Posted()
     with transaction.atomic():

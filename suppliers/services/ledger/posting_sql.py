@@ -35,22 +35,35 @@ entries AS (
     RETURNING 1
 ),
 before AS (
-    SELECT supplier_id, sum(amount) AS balance
-    FROM suppliers_ledgerentry
-    WHERE supplier_id IN (SELECT supplier_id FROM postings)
-    GROUP BY supplier_id
+    SELECT s.id AS supplier_id, s.jit_status,
+           coalesce((SELECT sum(e.amount) FROM suppliers_ledgerentry e
+                     WHERE e.supplier_id = s.id), 0) AS balance
+    FROM suppliers_supplier s
+    WHERE s.id IN (SELECT supplier_id FROM postings)
 ),
+-- Each supplier's opening balance as a row before its entries: one window, no join.
 running AS MATERIALIZED (
-    SELECT p.*, (coalesce(b.balance, 0) + sum(p.amount) OVER (
-               PARTITION BY p.supplier_id ORDER BY p.id))::numeric(14, 2) AS balance
-    FROM postings p LEFT JOIN before b ON b.supplier_id = p.supplier_id
+    SELECT * FROM (
+        SELECT l.*, (sum(l.amount) OVER w)::numeric(14, 2) AS balance,
+               first_value(l.jit_status) OVER w AS jit_status_before
+        FROM (
+            SELECT supplier_id, 0::bigint AS id, NULL::varchar AS kind, balance AS amount,
+                   NULL::varchar AS memo, jit_status
+            FROM before
+            UNION ALL
+            SELECT supplier_id, id, kind, amount, memo, NULL
+            FROM postings
+        ) l
+        WINDOW w AS (PARTITION BY supplier_id ORDER BY id)
+    ) r
+    WHERE id > 0
 ),
 threshold AS MATERIALIZED (
-    SELECT r.supplier_id, r.id, r.balance, r.balance < %(minimum)s AS below,
-           lag(r.balance < %(minimum)s, 1, s.jit_status = %(paused)s) OVER (
-               PARTITION BY r.supplier_id ORDER BY r.id) AS was_below
-    FROM running r JOIN suppliers_supplier s ON s.id = r.supplier_id
-    WHERE s.jit_status = ANY(%(in_jit)s)
+    SELECT supplier_id, id, balance, balance < %(minimum)s AS below,
+           lag(balance < %(minimum)s, 1, jit_status_before = %(paused)s) OVER (
+               PARTITION BY supplier_id ORDER BY id) AS was_below
+    FROM running
+    WHERE jit_status_before = ANY(%(in_jit)s)
 ),
 moves AS MATERIALIZED (
     SELECT * FROM threshold WHERE below <> was_below
