@@ -315,7 +315,7 @@ def storefront_during_a_sweep(n: int) -> dict[str, Any]:
     busy, b0, b1, result = while_clients_create(
         listings, actor, f"{tag}b", lambda: sweep_jit_deadlines(now=timezone.now())
     )
-    without, during = alone.within(a0, a1), busy.within(b0, b1)
+    without, during = alone.during(a0, a1), busy.during(b0, b1)
     print(f"{CLIENTS} clients creating JIT orders (jit_order_create, call to commit), ms:")
     print(f"  {'':<18} {'creates':>8}  {'p50':>7} {'p99':>7} {'max':>7}")
     print(f"  {'without a sweep':<18} {figures(without)}")

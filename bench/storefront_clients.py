@@ -21,9 +21,10 @@ class Creates:
     refused: int = 0
     errors: list[BaseException] = field(default_factory=list)
 
-    def within(self, start: float, end: float) -> list[float]:
-        """Latencies (ms) of the creates that began and ended between start and end."""
-        return [(b - a) * 1000 for a, b in self.spans if a >= start and b <= end]
+    def during(self, start: float, end: float) -> list[float]:
+        """Latencies (ms) of the creates that ran at any moment between start and end (one
+        held up by a lock until the end counts, with all of its wait)."""
+        return [(b - a) * 1000 for a, b in self.spans if a < end and b > start]
 
 
 def figures(latencies: list[float]) -> str:
