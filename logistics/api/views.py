@@ -42,14 +42,9 @@ from logistics.selectors import (
     stock_positions_visible_to,
     stocking_orders_visible_to,
 )
-from logistics.services.inbound import (
-    LineIn,
-    inbound_book,
-    inbound_cancel,
-    inbound_create,
-    stocking_order_accept,
-    stocking_order_decline,
-)
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.shipments import inbound_book, inbound_cancel
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_decline
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field

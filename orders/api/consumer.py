@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from accounts.models import Scope, User
 from catalogue.models import Market
 from logistics.api.permissions import NotForIntegrators
-from logistics.services.inbound import MAX_UNITS
+from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import id_field
 from marketplace.api.filters import DateTimeFilter, IdFilter
 from marketplace.api.pagination import CreatedCursorPagination

@@ -24,13 +24,10 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    inspection_plan,
-    line_count,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import inspection_plan
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from logistics.services.overstock import offer_overstock, overstock_leave
 from marketplace.models import Event
 from orders.models import ConsumerOrder, Payable

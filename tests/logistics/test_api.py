@@ -29,14 +29,11 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    inbound_transition,
-    line_count,
-    line_inspect,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from logistics.services.overstock import offer_overstock
 from orders.models import ConsumerOrder, IdempotencyKey, JitOrder, Payable
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil

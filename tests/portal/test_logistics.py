@@ -26,11 +26,11 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    line_count,
-    line_inspect,
-    pickup_assign,
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.pickups import pickup_assign
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.stocking import (
     stocking_order_accept,
     stocking_order_issue,
     stocking_order_transition,
