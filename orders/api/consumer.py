@@ -327,7 +327,8 @@ class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
 class ConsumerOrderFulfilApi(APIView):
     """The parcel leaves the warehouse (scope `orders:write`): the reservation becomes a sale,
     ownership passes to the platform, and the supplier's payable is recorded at the frozen
-    supply price. Only a `reserved` order (else 409 `invalid_transition`)."""
+    supply price. Only a `reserved` order (else 409 `invalid_transition`); fulfilling a
+    fulfilled order again changes nothing."""
 
     required_scopes = {"POST": Scope.ORDERS_WRITE.value}
 
@@ -346,7 +347,8 @@ class ConsumerOrderFulfilApi(APIView):
 
 class ConsumerOrderCancelApi(APIView):
     """The consumer's order is cancelled before fulfilment (scope `orders:write`): the
-    reservation is released. Only a `reserved` order (else 409 `invalid_transition`)."""
+    reservation is released. Only a `reserved` order (else 409 `invalid_transition`); cancelling
+    a cancelled order again changes nothing."""
 
     required_scopes = {"POST": Scope.ORDERS_WRITE.value}
 
