@@ -1,17 +1,20 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import Any, cast
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.options import IS_POPUP_VAR
 from django.core.validators import URLValidator
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.forms.models import BaseInlineFormSet
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
@@ -23,6 +26,9 @@ from .events import replay
 from .jobs import job_label
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import check_new_secret, new_secret
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @admin.register(JobRun)
@@ -55,8 +61,8 @@ class JobRunAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only: operators read them."""
+class ReadOnlyPermissions:
+    """Nobody adds, changes or deletes here: the rows are written by the services only."""
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -68,18 +74,27 @@ class ReadOnlyAdmin(admin.ModelAdmin):
         return False
 
 
-class ReadOnlyInline(admin.TabularInline):
+class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
+    """Records written by the services only: operators read them."""
+
+
+class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
+    """Rows shown on their parent's page, never edited there."""
+
     extra = 0
     can_delete = False
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+class LatestRowsFormSet(BaseInlineFormSet):
+    """An inline that shows only the newest `latest` rows (its ordering says which): a ledger
+    or a history grows without bound."""
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    latest = 20
+
+    def get_queryset(self) -> QuerySet[Any]:
+        if not hasattr(self, "_queryset"):
+            self._queryset = super().get_queryset()[: self.latest]
+        return self._queryset
 
 
 # --- Events -----------------------------------------------------------------------------------
@@ -333,27 +348,125 @@ def admin_actor(request: HttpRequest) -> User:
     return cast(User, request.user)
 
 
+def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
+    model_admin.message_user(request, text, level=messages.SUCCESS)
+
+
+def form_error(form: forms.BaseForm, error: DomainError) -> None:
+    """A service's refusal on a form: on the fields it names, and its message on top."""
+    for name, errors in error.fields.items():
+        form.add_error(name if name in form.fields else None, list(errors))
+    form.add_error(None, error.message)
+
+
 def apply_each(
     model_admin: admin.ModelAdmin,
     request: HttpRequest,
-    rows: QuerySet[Any],
-    act: Callable[[Any], object],
-) -> int:
-    """Call the service on each row; a refusal is reported for that row and the others go on.
-    Returns how many the service accepted."""
-    done = 0
+    rows: Iterable[T],
+    act: Callable[[T], R],
+    done: Any = None,
+    **params: Any,
+) -> list[R]:
+    """The body of every admin action: call the service on each selected row; a refusal
+    (DomainError) is reported for that row and the others go on. `done`, an
+    ngettext_lazy(singular, plural, "n"), then says how many were accepted (`params` fill its
+    other placeholders), when any was. Returns what the service returned for each accepted row."""
+    results: list[R] = []
     for row in rows:
         try:
-            act(row)
+            results.append(act(row))
         except DomainError as error:
             model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
-        else:
-            done += 1
-    return done
+    if done is not None and results:
+        report_success(model_admin, request, done % {"n": len(results), **params})
+    return results
 
 
-def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
-    model_admin.message_user(request, text, level=messages.SUCCESS)
+class _AddRefused(Exception):
+    def __init__(self, form: forms.BaseForm) -> None:
+        super().__init__()
+        self.form = form
+
+
+class ServiceAddAdmin(admin.ModelAdmin):
+    """An add form whose object a service makes (a tender, a ledger entry, a stocking order, an
+    API client). The form checks its input only; `service_add` calls the service with the
+    signed-in operator as the actor and returns the object it made, which the admin then logs
+    and redirects to as for any add. A refusal (DomainError) is shown on the form, on the fields
+    it names, and the add view's transaction is rolled back. The add page has no inlines."""
+
+    def service_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
+        if change:
+            return super().save_form(request, form, change)
+        try:
+            return self.service_add(request, form.cleaned_data)
+        except DomainError as error:
+            form_error(form, error)
+            raise _AddRefused(form) from error
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+        # Added: the service saved it (save_form).
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        if change:
+            super().save_related(request, form, formsets, change)
+
+    def changeform_view(
+        self,
+        request: HttpRequest,
+        object_id: str | None = None,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except _AddRefused as refused:
+            return self._add_form_again(request, refused.form, form_url, extra_context)
+
+    def _add_form_again(
+        self,
+        request: HttpRequest,
+        form: forms.BaseForm,
+        form_url: str,
+        extra_context: dict[str, Any] | None,
+    ) -> HttpResponse:
+        """The add page as Django renders an invalid form, the service's refusal on it."""
+        admin_form = helpers.AdminForm(
+            form,
+            list(self.get_fieldsets(request)),
+            self.get_prepopulated_fields(request),
+            self.get_readonly_fields(request),
+            model_admin=self,
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": gettext("Add %s") % self.opts.verbose_name,
+            "subtitle": None,
+            "adminform": admin_form,
+            "object_id": None,
+            "original": None,
+            "is_popup": IS_POPUP_VAR in request.POST or IS_POPUP_VAR in request.GET,
+            "to_field": None,
+            "media": self.media + admin_form.media,
+            "inline_admin_formsets": [],
+            "errors": helpers.AdminErrorList(form, []),
+            "preserved_filters": self.get_preserved_filters(request),
+            **(extra_context or {}),
+        }
+        return self.render_change_form(request, context, add=True, change=False, form_url=form_url)
+
+
+class ServiceInputForm(forms.ModelForm):
+    """The add form of a ServiceAddAdmin. Uniqueness and the table's constraints are the
+    service's to check (its refusal names the field), so the form does not check them first."""
+
+    def validate_unique(self) -> None:
+        return None
 
 
 class PageExtrasMixin(admin.ModelAdmin):
