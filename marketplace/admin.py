@@ -462,10 +462,12 @@ class ServiceAddAdmin(admin.ModelAdmin):
 
 
 class ServiceInputForm(forms.ModelForm):
-    """The add form of a ServiceAddAdmin. Uniqueness and the table's constraints are the
-    service's to check (its refusal names the field), so the form does not check them first."""
+    """The add form of a ServiceAddAdmin checks its fields (types, choices, required ones). The
+    model's rules, its constraints and uniqueness among them, are the service's to check: its
+    refusal names the field. So the form does not check them first (with the model's generic
+    wording), nor fill an instance: the service makes the object."""
 
-    def validate_unique(self) -> None:
+    def _post_clean(self) -> None:
         return None
 
 

@@ -11,8 +11,6 @@ from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.errors import DomainError
-
 from ..models import (
     InboundLine,
     InboundShipment,
@@ -22,13 +20,6 @@ EMPTY = "-"
 # How many of a position's latest movements its page shows: the ledger grows without bound.
 LATEST_MOVEMENTS = 50
 IS = InboundShipment.Status
-
-
-def _form_error(form: forms.BaseForm, error: DomainError) -> None:
-    """A service's refusal on the form: on the fields it names, and its message on top."""
-    for name, errors in error.fields.items():
-        form.add_error(name if name in form.fields else None, list(errors))
-    form.add_error(None, error.message)
 
 
 def _listing_title(listing: Any) -> str:

@@ -14,13 +14,14 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from marketplace.admin import (
     PageExtrasMixin,
     ReadOnlyInline,
     admin_actor,
     apply_each,
+    form_error,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -43,7 +44,6 @@ from ..services.inbound import (
 from .common import (
     IS,
     ReasonActionForm,
-    _form_error,
     _line_result,
     _line_work,
     _link,
@@ -185,23 +185,18 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
         if target == IS.CANCELLED and not reason:
             self.message_user(request, _("Say why the shipment is cancelled."), messages.ERROR)
             return
-        done = apply_each(
+        apply_each(
             self,
             request,
             queryset,
             lambda shipment: inbound_transition(shipment, target, actor=actor, reason=reason),
+            ngettext_lazy(
+                "%(n)d shipment is now %(status)s.",
+                "%(n)d shipments are now %(status)s.",
+                "n",
+            ),
+            status=IS(target).label.lower(),
         )
-        if done:
-            report_success(
-                self,
-                request,
-                ngettext(
-                    "%(n)d shipment is now %(status)s.",
-                    "%(n)d shipments are now %(status)s.",
-                    done,
-                )
-                % {"n": done, "status": IS(target).label.lower()},
-            )
 
     @admin.action(description=_("Mark in transit"), permissions=["change"])
     def mark_in_transit(self, request: HttpRequest, queryset: QuerySet[InboundShipment]) -> None:
@@ -286,7 +281,7 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
                     shipment, form.cleaned_data["pickup_slot"], actor=admin_actor(request)
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 slot = form.cleaned_data["pickup_slot"]
                 report_success(

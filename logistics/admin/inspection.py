@@ -15,7 +15,13 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import PageExtrasMixin, ReadOnlyAdmin, admin_actor, report_success
+from marketplace.admin import (
+    PageExtrasMixin,
+    ReadOnlyAdmin,
+    admin_actor,
+    form_error,
+    report_success,
+)
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -32,7 +38,6 @@ from ..services.inbound import (
 )
 from .common import (
     EMPTY,
-    _form_error,
     _line_result,
     _line_work,
     _link,
@@ -208,7 +213,7 @@ class InboundLineAdmin(admin.ModelAdmin):
                     actor=admin_actor(request),
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(
                     self,
@@ -274,7 +279,7 @@ class InboundLineAdmin(admin.ModelAdmin):
                         resubmitted=form.cleaned_data["resubmitted"],
                     )
                 except DomainError as error:
-                    _form_error(form, error)
+                    form_error(form, error)
                 else:
                     level = (
                         messages.SUCCESS
@@ -433,7 +438,7 @@ class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
                     corrective_action=form.cleaned_data["corrective_action"],
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(self, request, str(_("Inspection restarts on tightened.")))
                 return redirect(change_url)

@@ -9,22 +9,23 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from logistics.services.inbound import MAX_UNITS
 from marketplace.admin import (
+    LatestRowsFormSet,
     PageExtrasMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_actor,
     apply_each,
+    form_error,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -45,16 +46,12 @@ from ..services.stock import stock_write_off
 from .common import (
     EMPTY,
     LATEST_MOVEMENTS,
-    _form_error,
     _listing_title,
 )
 
 
-class LatestMovementsFormSet(BaseInlineFormSet):
-    def get_queryset(self) -> QuerySet[Any]:
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset()[:LATEST_MOVEMENTS]
-        return self._queryset
+class LatestMovementsFormSet(LatestRowsFormSet):
+    latest = LATEST_MOVEMENTS
 
 
 class MovementInline(ReadOnlyInline):
@@ -182,7 +179,7 @@ class StockPositionAdmin(PageExtrasMixin, ReadOnlyAdmin):
                     actor=admin_actor(request),
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(
                     self,
@@ -306,16 +303,10 @@ class OverstockOfferAdmin(admin.ModelAdmin):
     @admin.action(description=_("Record the markdown (note required)"), permissions=["change"])
     def record_markdown(self, request: HttpRequest, queryset: QuerySet[OverstockOffer]) -> None:
         actor, note = admin_actor(request), request.POST.get("note", "").strip()
-        done = apply_each(
+        apply_each(
             self,
             request,
             queryset,
             lambda offer: overstock_mark_down(offer, actor=actor, note=note),
+            ngettext_lazy("%(n)d markdown recorded.", "%(n)d markdowns recorded.", "n"),
         )
-        if done:
-            report_success(
-                self,
-                request,
-                ngettext("%(n)d markdown recorded.", "%(n)d markdowns recorded.", done)
-                % {"n": done},
-            )
