@@ -78,6 +78,21 @@ class ReadOnlyAdmin(ReadOnlyPermissions, admin.ModelAdmin):
     """Records written by the services only: operators read them."""
 
 
+class ActionsOnlyAdmin(admin.ModelAdmin):
+    """Rows that change only through the actions (and the pages they lead to), each calling a
+    service: nobody adds, edits or deletes one here, and the change permission is what lets one
+    use the actions."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_change_permission(request)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReadOnlyInline(ReadOnlyPermissions, admin.TabularInline):
     """Rows shown on their parent's page, never edited there."""
 
@@ -227,7 +242,8 @@ class AttemptInline(ReadOnlyInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ActionsOnlyAdmin):
+    # The change permission is for the replay action; deliveries are never edited.
     list_display = [
         "event",
         "endpoint",
@@ -252,16 +268,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     fields = readonly_fields
     inlines = [AttemptInline]
     actions = ["replay_deliveries"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the replay action; deliveries are never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Replay (send again now)"), permissions=["change"])
     def replay_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
@@ -383,7 +389,7 @@ def apply_each(
 
 
 class _AddRefused(Exception):
-    def __init__(self, form: forms.BaseForm) -> None:
+    def __init__(self, form: forms.ModelForm[Any]) -> None:
         super().__init__()
         self.form = form
 
@@ -431,14 +437,14 @@ class ServiceAddAdmin(admin.ModelAdmin):
     def _add_form_again(
         self,
         request: HttpRequest,
-        form: forms.BaseForm,
+        form: forms.ModelForm[Any],
         form_url: str,
         extra_context: dict[str, Any] | None,
     ) -> HttpResponse:
         """The add page as Django renders an invalid form, the service's refusal on it."""
         admin_form = helpers.AdminForm(
             form,
-            list(self.get_fieldsets(request)),
+            list(self.get_fieldsets(request)),  # type: ignore[arg-type]
             self.get_prepopulated_fields(request),
             self.get_readonly_fields(request),
             model_admin=self,

@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import admin_actor, apply_each
+from marketplace.admin import ActionsOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money, money_display
@@ -41,10 +41,13 @@ class PriceRoundActionForm(ActionForm):
 
 
 @admin.register(PriceRound)
-class PriceRoundAdmin(PreparedRowsAdmin):
+class PriceRoundAdmin(ActionsOnlyAdmin, PreparedRowsAdmin):
     """Rounds waiting for an operator are the proposed ones (filter by status). Each row shows
     what to weigh: the product's reference price, the category's band and the supplier's other
     agreed prices in the category. Answer with the actions."""
+
+    # Never added here: suppliers propose.
+    # The change permission is for the actions; a round is never edited.
 
     action_form = PriceRoundActionForm
     list_display = [
@@ -96,16 +99,6 @@ class PriceRoundAdmin(PreparedRowsAdmin):
                 "listing__product__category", "listing__supplier", "proposed_by", "reviewed_by"
             )
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # suppliers propose
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the actions; a round is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     def prepare_rows(self, rows: list[PriceRound]) -> None:
         agreed = supplier_agreed_prices(row.listing for row in rows)

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from marketplace.admin import (
+    ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyInline,
     admin_actor,
@@ -117,10 +118,13 @@ SHIPMENT_MOVES = [
 
 
 @admin.register(InboundShipment)
-class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
+class InboundShipmentAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     """Shipments move through inbound_transition (the actions, and the buttons on a shipment's
     page); a shipment that asked for a circular pickup is put on a slot of its supplier's
     cluster. Lines are counted and inspected on their own pages. Nothing is edited."""
+
+    # Never added here: suppliers send the advance notice in the portal or the API.
+    # The change permission is for the moves and the pickup; a shipment is never edited.
 
     change_form_template = "admin/logistics/inboundshipment/change_form.html"
     action_form = ReasonActionForm
@@ -159,16 +163,6 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundShipment]:
         return shipments_visible_to(admin_actor(request)).select_related("supplier")
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # suppliers send the advance notice in the portal or the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the moves and the pickup; a shipment is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("stocking order"), ordering="stocking_order_id")
     def stocking_order_link(self, shipment: InboundShipment) -> str:

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from logistics.services.inbound import MAX_UNITS
 from marketplace.admin import (
+    ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyAdmin,
     admin_actor,
@@ -374,9 +375,12 @@ class RestartForm(forms.Form):
 
 
 @admin.register(SamplingState)
-class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
+class SamplingStateAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     """Inspection severity per supplier and product, moved by the switching rules; a
     discontinued one restarts on tightened once a corrective action is recorded (its page)."""
+
+    # Never added here: made by the first inspection.
+    # The change permission is for the restart; a state is never edited.
 
     change_form_template = "admin/logistics/samplingstate/change_form.html"
     list_display = ["supplier", "product", "severity", "reason", "since", "restart"]
@@ -385,16 +389,6 @@ class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
     list_select_related = ["supplier", "product"]
     readonly_fields = ("supplier", "product", "severity", "reason", "since")
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # made by the first inspection
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the restart; a state is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("restart"))
     def restart(self, state: SamplingState) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import ngettext_lazy
 
 from logistics.services.inbound import MAX_UNITS
 from marketplace.admin import (
+    ActionsOnlyAdmin,
     LatestRowsFormSet,
     PageExtrasMixin,
     ReadOnlyAdmin,
@@ -239,9 +240,12 @@ class MarkdownActionForm(ActionForm):
 
 
 @admin.register(OverstockOffer)
-class OverstockOfferAdmin(admin.ModelAdmin):
+class OverstockOfferAdmin(ActionsOnlyAdmin):
     """Stock unsold for 90 days offered back to its supplier; what the supplier leaves for a
     markdown, an operator decides (the action, with the markdown as its note)."""
+
+    # Never added here: the daily overstock job makes the offers.
+    # The change permission is for the markdown action; an offer is never edited.
 
     action_form = MarkdownActionForm
     list_display = [
@@ -277,16 +281,6 @@ class OverstockOfferAdmin(admin.ModelAdmin):
         return overstock_offers_visible_to(admin_actor(request)).select_related(
             "supplier", "lot__position__warehouse"
         )
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # the daily overstock job makes the offers
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the markdown action; an offer is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("listing"))
     def listing_title(self, offer: OverstockOffer) -> str:

@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from marketplace.admin import (
+    ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyInline,
     admin_actor,
@@ -105,9 +106,12 @@ class InspectionPhotoInline(ReadOnlyInline):
 
 
 @admin.register(JitOrder)
-class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
+class JitOrderAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     """The JIT warehouse counts what arrives (receive) and inspects it: accept, or reject for
     quality with defect notes and photos (the form on an order's page). The sweep penalises."""
+
+    # Never added here: orders come from the storefront through the API.
+    # The change permission is for the actions and the reject form; no order is edited.
 
     change_form_template = "admin/orders/jitorder/change_form.html"
     # Fits 1366 px beside the navigation and the filters: the deadline stands for the order time
@@ -218,16 +222,6 @@ class JitOrderAdmin(PageExtrasMixin, admin.ModelAdmin):
     ]
     inlines = [PenaltyInline, InspectionPhotoInline]
     actions = ["receive", "accept_inspection", export_csv]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # orders come from the storefront through the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the actions and the reject form; no order is edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     unit_supply_price_shown = money_display("unit_supply_price", _("unit supply price"))
     goods_value_shown = money_display("goods_value", _("goods value"))

@@ -17,7 +17,13 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import ReadOnlyAdmin, ReadOnlyInline, admin_actor, apply_each
+from marketplace.admin import (
+    ActionsOnlyAdmin,
+    ReadOnlyAdmin,
+    ReadOnlyInline,
+    admin_actor,
+    apply_each,
+)
 from marketplace.admin_export import export_csv
 from marketplace.formatting import EMPTY, money_display
 
@@ -144,9 +150,12 @@ class AppealAttachmentInline(ReadOnlyInline):
 
 
 @admin.register(Appeal)
-class AppealAdmin(admin.ModelAdmin):
+class AppealAdmin(ActionsOnlyAdmin):
     """Operators uphold or waive an appealed penalty with a reason (the action bar); a waiver
     posts a reversal to the deposit. Appeals are never edited."""
+
+    # Never added here: suppliers appeal in the portal.
+    # The change permission is for the decisions (actions); no appeal is edited.
 
     action_form = AppealActionForm
     list_display = [
@@ -183,16 +192,6 @@ class AppealAdmin(admin.ModelAdmin):
     fields = readonly_fields
     inlines = [AppealAttachmentInline]
     actions = ["uphold", "waive", export_csv]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # suppliers appeal in the portal
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the decisions (actions); no appeal is edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("penalty"), ordering="penalty__assessed_at")
     def penalty_link(self, appeal: Appeal) -> str:

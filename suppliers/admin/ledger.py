@@ -11,7 +11,13 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import ServiceAddAdmin, ServiceInputForm, admin_actor, apply_each
+from marketplace.admin import (
+    ActionsOnlyAdmin,
+    ServiceAddAdmin,
+    ServiceInputForm,
+    admin_actor,
+    apply_each,
+)
 from marketplace.admin_export import export_csv
 from marketplace.formatting import money_display
 
@@ -119,8 +125,10 @@ class LedgerEntryAdmin(ServiceAddAdmin):
 
 
 @admin.register(WithdrawalRequest)
-class WithdrawalRequestAdmin(admin.ModelAdmin):
+class WithdrawalRequestAdmin(ActionsOnlyAdmin):
     """Finance decides with the actions; amounts and statuses are never edited."""
+
+    # The change permission lets finance use the actions; no request is ever edited.
 
     action_form = ReasonActionForm
     list_display = [
@@ -154,16 +162,6 @@ class WithdrawalRequestAdmin(admin.ModelAdmin):
     fields = readonly_fields
 
     amount_shown = money_display("amount", _("amount"))
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission lets finance use the actions; no request is ever edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Approve and pay out"), permissions=["change"])
     def approve(self, request: HttpRequest, queryset: QuerySet[WithdrawalRequest]) -> None:

@@ -312,7 +312,7 @@ def test_the_ledger_inline_shows_only_the_latest_entries(client, operator):
     from marketplace.admin import LatestRowsFormSet
     from suppliers.services.ledger import ledger_top_up
 
-    LATEST_ROWS = LatestRowsFormSet.latest  # noqa: N806
+    LATEST_ROWS = LatestRowsFormSet.latest
     supplier = SupplierFactory()
     for n in range(LATEST_ROWS + 3):
         ledger_top_up(supplier, amount="1.00", bank_reference=f"T{n:03d}", actor=None)
