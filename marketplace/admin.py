@@ -12,6 +12,7 @@ from django.core.validators import URLValidator
 from django.db.models import QuerySet
 from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
 from django.utils.html import format_html
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
@@ -386,6 +387,35 @@ def apply_each(
     if done is not None and results:
         report_success(model_admin, request, done % {"n": len(results), **params})
     return results
+
+
+def form_page(
+    model_admin: admin.ModelAdmin,
+    request: HttpRequest,
+    *,
+    title: Any,
+    subject: Any,
+    subject_url: str,
+    form: forms.BaseForm,
+    submit: Any,
+    intro: Any = "",
+) -> TemplateResponse:
+    """A page of one form whose view calls a service (receive an order, count a line, assign a
+    pickup, write off stock...), under its subject's breadcrumb, with the refusal on the form."""
+    return TemplateResponse(
+        request,
+        "admin/form_page.html",
+        {
+            **model_admin.admin_site.each_context(request),
+            "title": title,
+            "opts": model_admin.opts,
+            "subject": subject,
+            "subject_url": subject_url,
+            "intro": intro,
+            "form": form,
+            "submit": submit,
+        },
+    )
 
 
 class _AddRefused(Exception):

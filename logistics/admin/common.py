@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest
 from django.urls import reverse
@@ -62,3 +63,23 @@ def _line_work(line: InboundLine) -> str:
 def _line_result(line: InboundLine) -> str:
     inspection = getattr(line, "inspection", None)
     return EMPTY if inspection is None else inspection.get_result_display()
+
+
+class InboundLineColumns:
+    """A line's columns, on its shipment's page (the inline) and at the receiving desk."""
+
+    @admin.display(description=_("listing"))
+    def listing_title(self, line: InboundLine) -> str:
+        return _listing_title(line.listing)
+
+    @admin.display(description=_("over (+) / short (-)"))
+    def over_short(self, line: InboundLine) -> str:
+        return _over_short(line)
+
+    @admin.display(description=_("inspection"))
+    def result(self, line: InboundLine) -> str:
+        return _line_result(line)
+
+    @admin.display(description=_("receiving"))
+    def work(self, line: InboundLine) -> str:
+        return _line_work(line)

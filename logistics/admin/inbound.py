@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +22,7 @@ from marketplace.admin import (
     admin_actor,
     apply_each,
     form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -44,17 +44,14 @@ from ..services.inbound import (
 )
 from .common import (
     IS,
+    InboundLineColumns,
     ReasonActionForm,
-    _line_result,
-    _line_work,
     _link,
-    _listing_title,
-    _over_short,
     _reason,
 )
 
 
-class InboundLineInline(ReadOnlyInline):
+class InboundLineInline(InboundLineColumns, ReadOnlyInline):
     model = InboundLine
     fields = readonly_fields = (
         "listing_title",
@@ -68,22 +65,6 @@ class InboundLineInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundLine]:
         return super().get_queryset(request).select_related("listing__product", "inspection")
-
-    @admin.display(description=_("listing"))
-    def listing_title(self, line: InboundLine) -> str:
-        return _listing_title(line.listing)
-
-    @admin.display(description=_("over (+) / short (-)"))
-    def over_short(self, line: InboundLine) -> str:
-        return _over_short(line)
-
-    @admin.display(description=_("inspection"))
-    def result(self, line: InboundLine) -> str:
-        return _line_result(line)
-
-    @admin.display(description=_("receiving"))
-    def work(self, line: InboundLine) -> str:
-        return _line_work(line)
 
 
 class PickupAssignForm(forms.Form):
@@ -282,18 +263,13 @@ class InboundShipmentAdmin(PageExtrasMixin, ActionsOnlyAdmin):
                     self, request, str(_("Pickup scheduled: %(slot)s.")) % {"slot": slot}
                 )
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Assign a pickup slot to %(shipment)s") % {"shipment": shipment},
-                "opts": self.opts,
-                "subject": shipment,
-                "subject_url": change_url,
-                "intro": _("%(supplier)s asked for a circular pickup.")
-                % {"supplier": shipment.supplier},
-                "form": form,
-                "submit": _("Assign the slot"),
-            },
+            title=_("Assign a pickup slot to %(shipment)s") % {"shipment": shipment},
+            subject=shipment,
+            subject_url=change_url,
+            intro=_("%(supplier)s asked for a circular pickup.") % {"supplier": shipment.supplier},
+            form=form,
+            submit=_("Assign the slot"),
         )

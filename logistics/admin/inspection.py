@@ -21,6 +21,7 @@ from marketplace.admin import (
     ReadOnlyAdmin,
     admin_actor,
     form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -39,8 +40,7 @@ from ..services.inbound import (
 )
 from .common import (
     EMPTY,
-    _line_result,
-    _line_work,
+    InboundLineColumns,
     _link,
     _listing_title,
     _over_short,
@@ -103,9 +103,10 @@ class CountedFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundLine)
-class InboundLineAdmin(admin.ModelAdmin):
+class InboundLineAdmin(InboundLineColumns, ReadOnlyAdmin):
     """The receiving desk: each line is counted (received, damaged) on its count page and
-    inspected on its inspect page, which shows the sampling plan before anything is entered."""
+    inspected on its inspect page, which shows the sampling plan before anything is entered.
+    Never edited here: counted and inspected on those pages, through the services."""
 
     list_display = [
         "id",
@@ -137,15 +138,6 @@ class InboundLineAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # counted and inspected on their own pages, through the services
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("shipment"), ordering="shipment_id")
     def shipment_link(self, line: InboundLine) -> str:
         return _link(
@@ -157,22 +149,6 @@ class InboundLineAdmin(admin.ModelAdmin):
     @admin.display(description=_("supplier"))
     def supplier(self, line: InboundLine) -> Any:
         return line.shipment.supplier
-
-    @admin.display(description=_("listing"))
-    def listing_title(self, line: InboundLine) -> str:
-        return _listing_title(line.listing)
-
-    @admin.display(description=_("over (+) / short (-)"))
-    def over_short(self, line: InboundLine) -> str:
-        return _over_short(line)
-
-    @admin.display(description=_("inspection"))
-    def result(self, line: InboundLine) -> str:
-        return _line_result(line)
-
-    @admin.display(description=_("receiving"))
-    def work(self, line: InboundLine) -> str:
-        return _line_work(line)
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -227,24 +203,20 @@ class InboundLineAdmin(admin.ModelAdmin):
                     },
                 )
                 return redirect(shipment_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Count line %(id)s") % {"id": line.pk},
-                "opts": self.opts,
-                "subject": line.shipment,
-                "subject_url": shipment_url,
-                "intro": _("%(listing)s: %(n)d units declared by %(supplier)s.")
-                % {
-                    "listing": _listing_title(line.listing),
-                    "n": line.declared,
-                    "supplier": line.shipment.supplier,
-                },
-                "form": form,
-                "submit": _("Record the count"),
+            title=_("Count line %(id)s") % {"id": line.pk},
+            subject=line.shipment,
+            subject_url=shipment_url,
+            intro=_("%(listing)s: %(n)d units declared by %(supplier)s.")
+            % {
+                "listing": _listing_title(line.listing),
+                "n": line.declared,
+                "supplier": line.shipment.supplier,
             },
+            form=form,
+            submit=_("Record the count"),
         )
 
     def inspect_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -436,18 +408,14 @@ class SamplingStateAdmin(PageExtrasMixin, ActionsOnlyAdmin):
             else:
                 report_success(self, request, str(_("Inspection restarts on tightened.")))
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Restart inspection on tightened"),
-                "opts": self.opts,
-                "subject": f"{state.supplier} · {state.product}",
-                "subject_url": change_url,
-                "intro": _("Now %(severity)s: %(reason)s.")
-                % {"severity": state.get_severity_display(), "reason": state.reason},
-                "form": form,
-                "submit": _("Restart on tightened"),
-            },
+            title=_("Restart inspection on tightened"),
+            subject=f"{state.supplier} · {state.product}",
+            subject_url=change_url,
+            intro=_("Now %(severity)s: %(reason)s.")
+            % {"severity": state.get_severity_display(), "reason": state.reason},
+            form=form,
+            submit=_("Restart on tightened"),
         )

@@ -11,7 +11,6 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +26,7 @@ from marketplace.admin import (
     admin_actor,
     apply_each,
     form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -188,20 +188,16 @@ class StockPositionAdmin(PageExtrasMixin, ReadOnlyAdmin):
                     str(_("%(n)d units written off.")) % {"n": form.cleaned_data["quantity"]},
                 )
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Write off stock"),
-                "opts": self.opts,
-                "subject": f"{_listing_title(position.listing)} · {position.warehouse}",
-                "subject_url": change_url,
-                "intro": _("%(available)d available of %(on_hand)d on hand.")
-                % {"available": position.available, "on_hand": position.on_hand},
-                "form": form,
-                "submit": _("Write off"),
-            },
+            title=_("Write off stock"),
+            subject=f"{_listing_title(position.listing)} · {position.warehouse}",
+            subject_url=change_url,
+            intro=_("%(available)d available of %(on_hand)d on hand.")
+            % {"available": position.available, "on_hand": position.on_hand},
+            form=form,
+            submit=_("Write off"),
         )
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")

@@ -25,6 +25,7 @@ from marketplace.admin import (
     admin_actor,
     apply_each,
     form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -373,24 +374,20 @@ class JitOrderAdmin(PageExtrasMixin, ActionsOnlyAdmin):
                     },
                 )
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Receive order %(id)s") % {"id": order.pk},
-                "opts": self.opts,
-                "subject": order,
-                "subject_url": change_url,
-                "intro": _("%(supplier)s shipped %(n)d units (waybill %(waybill)s).")
-                % {
-                    "supplier": local_name(order.supplier.name_en, order.supplier.name_zh),
-                    "n": order.quantity,
-                    "waybill": order.waybill or EMPTY,
-                },
-                "form": form,
-                "submit": _("Receive"),
+            title=_("Receive order %(id)s") % {"id": order.pk},
+            subject=order,
+            subject_url=change_url,
+            intro=_("%(supplier)s shipped %(n)d units (waybill %(waybill)s).")
+            % {
+                "supplier": local_name(order.supplier.name_en, order.supplier.name_zh),
+                "n": order.quantity,
+                "waybill": order.waybill or EMPTY,
             },
+            form=form,
+            submit=_("Receive"),
         )
 
     def reject_quality_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
