@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
-from marketplace.admin import ServiceAddAdmin, admin_actor
+from marketplace.admin_base import ServiceAddAdmin, admin_actor
 
 from .models import ApiClient, ApiKey, Scope, User
 from .services import api_client_create, api_key_issue, api_key_revoke

@@ -15,7 +15,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
-from marketplace.admin import ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin_base import ReadOnlyInline, admin_actor, apply_each, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money, money_display, when

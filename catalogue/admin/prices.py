@@ -16,7 +16,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import ActionsOnlyAdmin, admin_actor, apply_each
+from marketplace.admin_base import ActionsOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money, money_display

@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.admin import ReadOnlyInline
+from marketplace.admin_base import ReadOnlyInline
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money_display

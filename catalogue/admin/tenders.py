@@ -15,7 +15,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin import (
+from marketplace.admin_base import (
     ReadOnlyInline,
     ServiceAddAdmin,
     ServiceInputForm,

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import (
+from marketplace.admin_base import (
     ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyInline,

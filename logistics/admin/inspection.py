@@ -15,7 +15,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import (
+from marketplace.admin_base import (
     ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyAdmin,

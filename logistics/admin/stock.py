@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import (
+from marketplace.admin_base import (
     ActionsOnlyAdmin,
     LatestRowsFormSet,
     PageExtrasMixin,

@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import (
+from marketplace.admin_base import (
     ReadOnlyInline,
     ServiceAddAdmin,
     ServiceInputForm,

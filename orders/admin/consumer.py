@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import ReadOnlyAdmin, admin_actor, apply_each
+from marketplace.admin_base import ReadOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.formatting import money_display
 

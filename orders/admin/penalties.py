@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import (
+from marketplace.admin_base import (
     ActionsOnlyAdmin,
     ReadOnlyAdmin,
     ReadOnlyInline,

@@ -7,7 +7,7 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from marketplace.admin import ReadOnlyAdmin
+from marketplace.admin_base import ReadOnlyAdmin
 
 from ..models import Invitation, Membership
 

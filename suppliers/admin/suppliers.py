@@ -13,7 +13,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import LatestRowsFormSet, ReadOnlyInline, admin_actor, apply_each
+from marketplace.admin_base import LatestRowsFormSet, ReadOnlyInline, admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.formatting import local_name, money_display
 from marketplace.models import Event

@@ -309,7 +309,7 @@ def test_the_change_page_shows_the_ledger_members_and_history(client, operator):
 
 
 def test_the_ledger_inline_shows_only_the_latest_entries(client, operator):
-    from marketplace.admin import LatestRowsFormSet
+    from marketplace.admin_base import LatestRowsFormSet
     from suppliers.services.ledger import ledger_top_up
 
     LATEST_ROWS = LatestRowsFormSet.latest
