@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from catalogue.models import LISTING_MACHINE
 from logistics.models import (
@@ -178,6 +178,12 @@ def test_a_table_must_name_every_state_of_its_model():
             {"reserved": {"shipped"}, "fulfilled": set(), "cancelled": set()},
             event="consumer_order.{to}",
         )
+
+
+def test_a_refusal_is_worded_in_the_readers_language():
+    with translation.override("zh-hans"):
+        refused = INBOUND_SHIPMENT_MACHINE.refuse("arrived", "received")
+    assert refused.message == "该入库单的状态不能从“已到仓”变更为“已收货”。"
 
 
 # --- The helper, on every pair of every machine ----------------------------------------------
