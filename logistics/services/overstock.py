@@ -61,8 +61,8 @@ def _require_member(offer: OverstockOffer, actor: User) -> None:
 
 
 def _return_to_supplier(actor: User) -> Callable[[OverstockOffer, OverstockOffer], None]:
-    """What is still available of the lot leaves as a return to the supplier; the offer keeps
-    how many units that was."""
+    """In the move's transaction: the lot's available units leave, and the offer keeps how many
+    that was."""
 
     def then(offer: OverstockOffer, before: OverstockOffer) -> None:
         # Position, then lot: the order every stock change locks them in.
@@ -87,7 +87,8 @@ def _return_to_supplier(actor: User) -> Callable[[OverstockOffer, OverstockOffer
 
 
 def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
-    """The supplier takes the units back at its freight."""
+    """The supplier takes the units back at its freight: what is still available of the lot
+    leaves as a return to the supplier."""
     _require_member(offer, actor)
     return transition(
         offer,
