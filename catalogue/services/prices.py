@@ -6,6 +6,7 @@ machine (catalogue.models.PRICE_ROUND_MACHINE)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -131,6 +132,17 @@ def _closing(actor: User, note: str = "") -> dict[str, object]:
     return changes
 
 
+def _back_to_draft(
+    listing: Listing, actor: User, reason: str
+) -> Callable[[PriceRound, PriceRound], None]:
+    """A rejected or withdrawn round sends its listing back to draft, for a new proposal."""
+
+    def then(locked: PriceRound, before: PriceRound) -> None:
+        listing_transition(listing, S.DRAFT, actor=actor, reason=reason)
+
+    return then
+
+
 def _accept(listing: Listing, round_: PriceRound, actor: User, note: str = "") -> None:
     """The round is accepted: the price is agreed, and the listing goes on to compliance."""
 
@@ -210,9 +222,7 @@ def price_reject(round_: PriceRound, *, actor: User, note: str) -> PriceRound:
             actor=actor,
             reason=note.strip(),
             changes=_closing(actor, note),
-            then=lambda _round, _before: listing_transition(
-                listing, S.DRAFT, actor=actor, reason=note
-            ),
+            then=_back_to_draft(listing, actor, note.strip()),
             payload={"listing": locked.listing_id, "round": locked.number},
         )
     round_.refresh_from_db()
@@ -242,9 +252,7 @@ def price_withdraw(round_: PriceRound, *, actor: User) -> PriceRound:
             PriceRound.Status.WITHDRAWN,
             actor=actor,
             changes=_closing(actor),
-            then=lambda _round, _before: listing_transition(
-                listing, S.DRAFT, actor=actor, reason=_("Price withdrawn.")
-            ),
+            then=_back_to_draft(listing, actor, _("Price withdrawn.")),
             payload={"listing": locked.listing_id, "round": locked.number},
         )
     round_.refresh_from_db()
