@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.models import Event
+from suppliers.selectors import supplier_for, supplier_id_for
 
 from .models import Bid, Category, Listing, ListingPrice, OverseasStock, PriceRound, Product, Tender
 from .services.tenders import tenders_visible_to
@@ -63,15 +64,10 @@ def category_subtree(category_id: int) -> list[int]:
 # --- Products ------------------------------------------------------------------------------
 
 
-def _membership_supplier_id(user: User) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return None if membership is None else membership.supplier_id
-
-
 def products_visible_to(user: User) -> QuerySet[Product]:
     """A supplier user sees the products it owns and those it lists (a tender's specification it
     won); integrators and staff who may view products see all of them."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         listed = Listing.objects.filter(product=OuterRef("pk"), supplier_id=supplier_id)
         return Product.objects.filter(Q(owner_id=supplier_id) | Exists(listed))
@@ -86,7 +82,7 @@ def products_visible_to(user: User) -> QuerySet[Product]:
 def listings_visible_to(user: User) -> QuerySet[Listing]:
     """A supplier user sees its own listings in every state; integrators see live listings only
     (what a storefront can sell); staff who may view listings see all of them."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Listing.objects.filter(supplier_id=supplier_id)
     if hasattr(user, "api_client"):
@@ -176,17 +172,14 @@ def supplier_agreed_prices(listings: Iterable[Listing]) -> dict[tuple[int, int],
 def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
     """The tenders a supplier user may see (`services.tenders.tenders_visible_to`), each with
     only its own supplier's bid prefetched as `own_bids`: no other bid is ever loaded."""
-    supplier_id = _membership_supplier_id(user)
-    if supplier_id is None:
+    supplier = supplier_for(user)
+    if supplier is None:
         return Tender.objects.none()
-    supplier = user.supplier_membership.supplier
     return (
         tenders_visible_to(supplier)
         .select_related("product")
         .prefetch_related(
-            Prefetch(
-                "bids", queryset=Bid.objects.filter(supplier_id=supplier_id), to_attr="own_bids"
-            )
+            Prefetch("bids", queryset=Bid.objects.filter(supplier=supplier), to_attr="own_bids")
         )
     )
 
@@ -194,7 +187,7 @@ def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
 def tender_bids_visible_to(user: User) -> QuerySet[Bid]:
     """Sealed bids: a supplier user reads only its own supplier's bids; staff who may view bids
     read them once the tender has closed; nobody else reads any."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Bid.objects.filter(supplier_id=supplier_id)
     if user.has_perm("catalogue.view_bid"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -12,6 +12,8 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.formatting import money
+
+from .rules import rules
 
 
 class JitOrder(models.Model):
@@ -239,6 +241,12 @@ class Penalty(models.Model):
             "amount": money(self.amount),
             "order": self.order_id,
         }
+
+    @property
+    def appeal_until(self) -> datetime:
+        """The end of the appeal window (`appeal_days` after assessment): the service refuses an
+        appeal after it; the portal and the API show it."""
+        return self.assessed_at + timedelta(days=rules().appeal_days)
 
 
 class Appeal(models.Model):

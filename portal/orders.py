@@ -33,6 +33,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.errors import DomainError
+from orders.evidence import evidence_rows
 from orders.models import AppealAttachment, InspectionPhoto, JitOrder, Penalty
 from orders.rules import Rules, rules
 from orders.selectors import orders_visible_to, penalties_visible_to
@@ -576,61 +577,6 @@ def order_photo(request: SupplierRequest, pk: int, photo_pk: int) -> FileRespons
 
 # --- Penalties ---------------------------------------------------------------------------------
 
-EVIDENCE_LABELS = {
-    "rule": gettext_lazy("Rule"),
-    "rule_version": gettext_lazy("Rule version"),
-    "ordered_at": gettext_lazy("Ordered"),
-    "deadline_24h": gettext_lazy("Deadline (24 h)"),
-    "deadline_48h": gettext_lazy("Deadline (48 h)"),
-    "shipment_recorded_at": gettext_lazy("Shipment recorded by you"),
-    "first_scan_at": gettext_lazy("Carrier's first scan"),
-    "shipped_at": gettext_lazy("Time of shipment (first scan, else recorded)"),
-    "stockout_declared_at": gettext_lazy("Stockout declared"),
-    "inspected_at": gettext_lazy("Inspected"),
-    "defect_notes": gettext_lazy("Defect notes"),
-    "status": gettext_lazy("Order status then"),
-    "goods_value": gettext_lazy("Goods value (CNY)"),
-    "multiple": gettext_lazy("Multiple of goods value"),
-    "penalties_before": gettext_lazy("Penalties on the order before (CNY)"),
-    "amount": gettext_lazy("Amount (CNY)"),
-    "assessed_at": gettext_lazy("Assessed"),
-}
-
-
-@dataclass
-class EvidenceRow:
-    key: str
-    label: str
-    value: str
-    at: datetime | None
-
-
-def evidence_rows(evidence: dict[str, Any]) -> list[EvidenceRow]:
-    """The evidence a penalty was computed from, every time parsed (the template shows it in
-    China time); keys this list does not know yet are shown too, by their name."""
-    keys = [key for key in EVIDENCE_LABELS if key in evidence]
-    keys += sorted(key for key in evidence if key not in EVIDENCE_LABELS)
-    rows = []
-    for key in keys:
-        value = evidence[key]
-        at = None
-        if isinstance(value, str) and (key.endswith("_at") or key.startswith("deadline")):
-            try:
-                at = datetime.fromisoformat(value)
-            except ValueError:
-                at = None
-        if key == "rule" and value in Penalty.Tier.values:
-            value = Penalty.Tier(value).label
-        elif key == "status" and value in Status.values:
-            value = Status(value).label
-        text = "—" if value in (None, "") else str(value)
-        rows.append(EvidenceRow(key, str(EVIDENCE_LABELS.get(key, key)), text, at))
-    return rows
-
-
-def appeal_deadline(penalty: Penalty) -> datetime:
-    return penalty.assessed_at + timedelta(days=rules().appeal_days)
-
 
 @supplier_required
 @require_GET
@@ -644,7 +590,7 @@ def penalties(request: SupplierRequest) -> HttpResponse:
     now = timezone.now()
     rows = []
     for penalty in page.object_list:
-        until = appeal_deadline(penalty)
+        until = penalty.appeal_until
         open_ = penalty.status == Penalty.Status.ASSESSED and now <= until
         rows.append((penalty, until if open_ else None))
     return render(
@@ -665,7 +611,7 @@ def _penalty_page(
     request: SupplierRequest, penalty: Penalty, form: AppealForm | None = None
 ) -> HttpResponse:
     appeal = getattr(penalty, "appeal", None)
-    until = appeal_deadline(penalty)
+    until = penalty.appeal_until
     may_appeal = (
         appeal is None and penalty.status == Penalty.Status.ASSESSED and timezone.now() <= until
     )
@@ -685,7 +631,7 @@ def _penalty_page(
         {
             "penalty": penalty,
             "order": order,
-            "evidence": evidence_rows(penalty.evidence or {}),
+            "evidence": evidence_rows(penalty.evidence),
             "uncapped": uncapped,
             "capped": penalty.amount < uncapped,
             "cap_multiple": rules().cap_multiple,

@@ -20,6 +20,7 @@ from catalogue.services.caps import stocking_cap
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Factory
+from suppliers.selectors import supplier_id_for
 
 from .. import sampling
 from ..models import (
@@ -44,8 +45,7 @@ IS = InboundShipment.Status
 
 
 def _require_member(supplier_id: int, actor: User) -> None:
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != supplier_id:
+    if supplier_id_for(actor) != supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
 
 

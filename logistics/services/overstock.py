@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from suppliers.selectors import supplier_id_for
 
 from ..models import OverstockOffer, StockLot, StockMovement, StockPosition
 from .stock import stock_remove
@@ -76,8 +77,7 @@ def _decide(
 def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
     """The supplier takes the units back at its freight: what is still available of the lot
     leaves as a return to the supplier."""
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != offer.supplier_id:
+    if supplier_id_for(actor) != offer.supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
     with transaction.atomic():
         offer = _decide(offer, Status.RETURNED, {Status.OFFERED}, actor)
@@ -103,8 +103,7 @@ def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer
 
 def overstock_leave(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
     """The supplier leaves the units for a markdown."""
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != offer.supplier_id:
+    if supplier_id_for(actor) != offer.supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
     return _decide(offer, Status.LEFT_FOR_MARKDOWN, {Status.OFFERED}, actor)
 

@@ -230,9 +230,7 @@ class PenaltyOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_appeal_until(self, penalty: Penalty) -> str:
-        value: str = _datetime.to_representation(
-            penalty.assessed_at + timedelta(days=rules().appeal_days)
-        )
+        value: str = _datetime.to_representation(penalty.appeal_until)
         return value
 
     @extend_schema_field(AppealOutput(allow_null=True))
