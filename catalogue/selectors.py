@@ -65,12 +65,16 @@ def category_subtree(category_id: int) -> list[int]:
 
 
 def products_visible_to(user: User) -> QuerySet[Product]:
-    """A supplier user sees the products it owns and those it lists (a tender's specification it
-    won); integrators and staff who may view products see all of them."""
+    """A supplier user sees the products it owns, whatever their listing state, and the
+    platform's products (no owner: a tender's specification) it lists; never another
+    supplier's product, listed or not. Integrators and staff who may view products see all of
+    them. The portal and the API both read products through this."""
     supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         listed = Listing.objects.filter(product=OuterRef("pk"), supplier_id=supplier_id)
-        return Product.objects.filter(Q(owner_id=supplier_id) | Exists(listed))
+        return Product.objects.filter(
+            Q(owner_id=supplier_id) | (Q(owner__isnull=True) & Exists(listed))
+        )
     if hasattr(user, "api_client") or user.has_perm("catalogue.view_product"):
         return Product.objects.all()
     return Product.objects.none()

@@ -29,6 +29,7 @@ from catalogue.models import (
     Product,
     ProductImage,
 )
+from catalogue.selectors import listings_visible_to, products_visible_to
 from catalogue.services.imports import (
     IMPORT_MAX_BYTES,
     IMPORT_MAX_ROWS,
@@ -237,7 +238,7 @@ class ImportUploadForm(forms.Form):
 
 
 def _products(request: SupplierRequest) -> QuerySet[Product]:
-    return Product.objects.filter(owner_id=request.membership.supplier_id)
+    return products_visible_to(request.user)
 
 
 def _product(request: SupplierRequest, pk: int) -> Product:
@@ -256,7 +257,12 @@ def products(request: SupplierRequest) -> HttpResponse:
             | Q(hs_code__startswith=query)
         )
     found = (
-        found.annotate(listing_count=Count("listings"))
+        # Its own listings only: a platform product is listed by other suppliers too.
+        found.annotate(
+            listing_count=Count(
+                "listings", filter=Q(listings__supplier_id=request.membership.supplier_id)
+            )
+        )
         .order_by("-created_at", "-id")
         .prefetch_related(
             Prefetch("images", queryset=ProductImage.objects.order_by("position", "id"))
@@ -306,6 +312,8 @@ def _product_page(
             "errors": error_summary(form, image_form),
             "images": list(product.images.order_by("position", "id")),
             "listings": list(listings.order_by("mode")),
+            # The platform's own products (a tender's specification) are sold, not edited, here.
+            "editable": product.owner_id == request.membership.supplier_id,
         },
     )
 
@@ -361,7 +369,7 @@ def product_image(request: SupplierRequest, pk: int, image_pk: int, variant: str
     if variant not in ("thumb", "full"):
         raise Http404
     image = get_object_or_404(
-        ProductImage, pk=image_pk, product_id=pk, product__owner_id=request.membership.supplier_id
+        ProductImage, pk=image_pk, product__in=_products(request).filter(pk=pk)
     )
     stored = image.thumbnail if variant == "thumb" else image.image
     if not stored:
@@ -380,7 +388,7 @@ def product_image(request: SupplierRequest, pk: int, image_pk: int, variant: str
 
 
 def _listings(request: SupplierRequest) -> QuerySet[Listing]:
-    return Listing.objects.filter(supplier_id=request.membership.supplier_id)
+    return listings_visible_to(request.user)
 
 
 @supplier_required
@@ -445,7 +453,7 @@ def listing_new(request: SupplierRequest) -> HttpResponse:
         {
             "form": form,
             "errors": error_summary(form),
-            "has_products": _products(request).exists(),
+            "has_products": _products(request).filter(owner=supplier).exists(),
             "supplier": supplier,
         },
     )

@@ -37,6 +37,7 @@ from logistics.models import (
 from marketplace.models import Event
 from orders.models import ConsumerOrder, JitOrder, Penalty
 from suppliers.models import LedgerEntry, Membership, Supplier
+from suppliers.selectors import notifications_visible_to
 
 from .access import SupplierRequest, supplier_required
 from .context import set_unread_count
@@ -797,7 +798,7 @@ def notifications_mark_seen(membership: Membership) -> None:
 def notifications(request: SupplierRequest) -> HttpResponse:
     membership = request.membership
     previously_seen = membership.notifications_seen_at
-    events = Event.objects.filter(supplier_id=membership.supplier_id).select_related("actor")
+    events = notifications_visible_to(request.user).select_related("actor")
     page = Paginator(events, PAGE_SIZE).get_page(request.GET.get("page"))
     lines = event_lines(page.object_list, new_since=previously_seen)
     notifications_mark_seen(membership)

@@ -12,7 +12,7 @@ from typing import Any
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Prefetch, QuerySet, When
+from django.db.models import Case, QuerySet, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.models import Bid, Listing, Tender
+from catalogue.selectors import listings_visible_to, tenders_for_supplier_user
 from catalogue.services.products import attributes_text
-from catalogue.services.tenders import bid_place, tenders_visible_to
+from catalogue.services.tenders import bid_place
 from marketplace.errors import DomainError
 from suppliers.models import Supplier
 
@@ -50,14 +51,8 @@ class BidForm(forms.Form):
 
 def _tenders(request: SupplierRequest) -> QuerySet[Tender]:
     """The tenders this supplier may see, each with its own bid (if any) as `own_bids`: the only
-    bid these pages ever load."""
-    supplier = request.membership.supplier
-    own = Bid.objects.filter(supplier_id=supplier.pk)
-    return (
-        tenders_visible_to(supplier)
-        .select_related("product", "product__category")
-        .prefetch_related(Prefetch("bids", queryset=own, to_attr="own_bids"))
-    )
+    bid these pages ever load (the API reads them the same way)."""
+    return tenders_for_supplier_user(request.user).select_related("product__category")
 
 
 def outcome(tender: Tender, bid: Bid | None) -> str:
@@ -112,9 +107,11 @@ def _page(request: SupplierRequest, tender: Tender, form: BidForm | None = None)
         form = BidForm(initial=initial)
     listing = None
     if result == "won":
-        listing = Listing.objects.filter(
-            supplier_id=supplier.pk, product_id=tender.product_id, mode=Listing.Mode.FULLY_MANAGED
-        ).first()
+        listing = (
+            listings_visible_to(request.user)
+            .filter(product_id=tender.product_id, mode=Listing.Mode.FULLY_MANAGED)
+            .first()
+        )
     product = tender.product
     return render(
         request,

@@ -11,8 +11,9 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import User
+from marketplace.models import Event
 
-from .models import Invitation, LedgerEntry, Supplier
+from .models import Invitation, LedgerEntry, Supplier, WithdrawalRequest
 
 ZERO = Decimal("0.00")
 
@@ -85,6 +86,29 @@ def ledger_entries_visible_to(user: User) -> QuerySet[LedgerEntry]:
     if user.has_perm("suppliers.view_ledgerentry") or "finance:write" in _client_scopes(user):
         return LedgerEntry.objects.all()
     return LedgerEntry.objects.none()
+
+
+def withdrawal_requests_visible_to(user: User) -> QuerySet[WithdrawalRequest]:
+    """A supplier user sees its own supplier's requests; finance and operators who may view
+    them all; integrators none."""
+    supplier_id = supplier_id_for(user)
+    if supplier_id is not None:
+        return WithdrawalRequest.objects.filter(supplier_id=supplier_id)
+    if not hasattr(user, "api_client") and user.has_perm("suppliers.view_withdrawalrequest"):
+        return WithdrawalRequest.objects.all()
+    return WithdrawalRequest.objects.none()
+
+
+def notifications_visible_to(user: User) -> QuerySet[Event]:
+    """The events a caller may read as notifications: a supplier user those about its own
+    supplier (the portal's notifications and their unread badge); staff who may view events
+    every one; integrators none (they subscribe to webhooks instead)."""
+    supplier_id = supplier_id_for(user)
+    if supplier_id is not None:
+        return Event.objects.filter(supplier_id=supplier_id)
+    if not hasattr(user, "api_client") and user.has_perm("marketplace.view_event"):
+        return Event.objects.all()
+    return Event.objects.none()
 
 
 def _client_scopes(user: User) -> list[str]:
