@@ -25,6 +25,14 @@ def orders_visible_to(user: User) -> QuerySet[JitOrder]:
     return JitOrder.objects.none()
 
 
+def orders_placed_by(user: User) -> QuerySet[JitOrder]:
+    """The JIT orders this storefront placed: the ones it may cancel. Another client's order,
+    and every order for anyone who is not an integrator, is not found."""
+    if not hasattr(user, "api_client"):
+        return JitOrder.objects.none()
+    return JitOrder.objects.filter(placed_by=user)
+
+
 def penalties_visible_to(user: User) -> QuerySet[Penalty]:
     """A supplier user sees its own supplier's penalties; staff who may view penalties see all of
     them. Integrators see none: penalties are between the platform and the supplier."""

@@ -137,6 +137,14 @@ class StockoutInput(serializers.Serializer):
     )
 
 
+class JitOrderCancelInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300,
+        help_text="Why the storefront cancels (e.g. the consumer cancelled): kept in the order's "
+        "history.",
+    )
+
+
 # --- Carrier scans ----------------------------------------------------------------------------
 
 
