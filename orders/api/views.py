@@ -115,19 +115,17 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
     def post(self, request: Request) -> Response:
         user = _caller(request)
 
-        def create() -> tuple[int, dict[str, Any]]:
-            data = JitOrderCreateInput(data=request.data)
-            data.is_valid(raise_exception=True)
+        def make(data: dict[str, Any]) -> dict[str, Any]:
             order = jit_order_create(
-                listing_id=data.validated_data["listing"],
-                quantity=data.validated_data["quantity"],
-                external_id=data.validated_data["external_id"],
+                listing_id=data["listing"],
+                quantity=data["quantity"],
+                external_id=data["external_id"],
                 actor=user,
             )
-            return status.HTTP_201_CREATED, dict(JitOrderOutput(order).data)
+            return dict(JitOrderOutput(order).data)
 
-        return idempotency.idempotent_response(
-            request, create, field_order=JitOrderOutput.Meta.fields
+        return idempotency.idempotent_create(
+            request, JitOrderCreateInput, make, field_order=JitOrderOutput.Meta.fields
         )
 
 
