@@ -18,16 +18,16 @@ from marketplace.models import Event
 from suppliers.models import IntendedCategory, Supplier
 from suppliers.services.status import Application, supplier_apply, supplier_resubmit
 
-from .access import SupplierRequest, check_owner, supplier_required
-from .errors import show_domain_error
+from ..access import SupplierRequest, check_owner, supplier_required
+from ..errors import error_summary, show_domain_error
+from ..notifications.subjects import choice_label
+from ..notifications.views import PAGE_SIZE, event_lines
 from .forms import (
     AccountForm,
     ApplicationForm,
     BaseFactoryFormSet,
     FactoryFormSet,
-    error_summary,
 )
-from .notifications import PAGE_SIZE, choice_label, event_lines
 
 FACTORIES_PREFIX = "factories"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"

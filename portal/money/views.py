@@ -30,10 +30,10 @@ from suppliers.selectors import (
 from suppliers.services.jit import jit_apply, jit_conditions
 from suppliers.services.ledger import jit_floor, withdrawal_request
 
-from .access import SupplierRequest, check_owner, supplier_required
-from .errors import show_domain_error
+from ..access import SupplierRequest, check_owner, supplier_required
+from ..errors import show_domain_error
+from ..wording import describe_entries, jit_reason
 from .forms import LedgerFilterForm, WithdrawalForm
-from .wording import describe_entries, jit_reason
 
 PAGE_SIZE = 50
 CSV_CHUNK = 2000
