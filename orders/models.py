@@ -135,6 +135,16 @@ class JitOrder(models.Model):
         }
 
     @property
+    def deadline_24h(self) -> datetime:
+        """Shipped (first scan, else recorded) after this, the order is late (SPEC)."""
+        return self.ordered_at + rules().ship_within
+
+    @property
+    def deadline_48h(self) -> datetime:
+        """Shipped after this, the order is very late (5 x goods value in all)."""
+        return self.ordered_at + rules().late_after
+
+    @property
     def shipped_at(self) -> datetime | None:
         return self.first_scan_at or self.shipment_recorded_at
 
@@ -251,6 +261,10 @@ class Penalty(models.Model):
             "amount": money(self.amount),
             "order": self.order_id,
         }
+
+    def may_be_appealed(self, now: datetime | None = None) -> bool:
+        """Assessed (not yet appealed, decided or reversed) and within the appeal window."""
+        return self.status == self.Status.ASSESSED and (now or timezone.now()) <= self.appeal_until
 
     @property
     def appeal_until(self) -> datetime:

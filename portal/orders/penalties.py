@@ -38,11 +38,10 @@ def penalties(request: SupplierRequest) -> HttpResponse:
     )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     now = timezone.now()
-    rows = []
-    for penalty in page.object_list:
-        until = penalty.appeal_until
-        open_ = penalty.status == Penalty.Status.ASSESSED and now <= until
-        rows.append((penalty, until if open_ else None))
+    rows = [
+        (penalty, penalty.appeal_until if penalty.may_be_appealed(now) else None)
+        for penalty in page.object_list
+    ]
     return render(
         request,
         "portal/orders/penalties.html",
@@ -62,9 +61,7 @@ def _penalty_page(
 ) -> HttpResponse:
     appeal = getattr(penalty, "appeal", None)
     until = penalty.appeal_until
-    may_appeal = (
-        appeal is None and penalty.status == Penalty.Status.ASSESSED and timezone.now() <= until
-    )
+    may_appeal = appeal is None and penalty.may_be_appealed()
     if form is None and may_appeal:
         form = AppealForm()
     reversal = None

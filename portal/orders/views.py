@@ -144,8 +144,7 @@ def _to_ship_rows(
     late_label = _("late by")
     rows = []
     for order in orders:
-        deadline = order.ordered_at + r.ship_within
-        late_deadline = order.ordered_at + r.late_after
+        deadline, late_deadline = order.deadline_24h, order.deadline_48h
         risk_at = order.ordered_at + r.reminders[0]
         rows.append(
             ToShipRow(
@@ -287,13 +286,12 @@ def orders_packing_list(request: SupplierRequest) -> HttpResponse:
         )
         return redirect("portal:orders_to_ship")
     found = _orders_by_id(request, ids)
-    r = rules()
     orders = [found[pk] for pk in ids]
     return render(
         request,
         "portal/orders/packing_list.html",
         {
-            "rows": [(order, order.ordered_at + r.ship_within) for order in orders],
+            "rows": [(order, order.deadline_24h) for order in orders],
             "supplier": request.membership.supplier,
             "carrier": jit_carrier_name(),
             "warehouse": jit_warehouse_name(),
@@ -327,14 +325,13 @@ def orders(request: SupplierRequest) -> HttpResponse:
     page = Paginator(found.order_by("-ordered_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    ship_within = rules().ship_within
     return render(
         request,
         "portal/orders/orders.html",
         {
             "form": form,
             "page_obj": page,
-            "rows": [(order, order.ordered_at + ship_within) for order in page.object_list],
+            "rows": [(order, order.deadline_24h) for order in page.object_list],
             "filtered": any(data.get(name) for name in ("status", "date_from", "date_to")),
         },
     )
@@ -395,7 +392,6 @@ def timeline(order: JitOrder) -> list[Step]:
 def _order_page(
     request: SupplierRequest, order: JitOrder, stockout_form: StockoutForm | None = None
 ) -> HttpResponse:
-    r = rules()
     if stockout_form is None and order.status == Status.AWAITING_SHIPMENT:
         stockout_form = StockoutForm()
     penalties = list(order.penalties.order_by("assessed_at", "id"))
@@ -404,8 +400,8 @@ def _order_page(
         "portal/orders/order_detail.html",
         {
             "order": order,
-            "deadline": order.ordered_at + r.ship_within,
-            "late_deadline": order.ordered_at + r.late_after,
+            "deadline": order.deadline_24h,
+            "late_deadline": order.deadline_48h,
             "timeline": timeline(order),
             "penalties": penalties,
             "photos": list(order.inspection_photos.all()),
