@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import DomainError
-from marketplace.models import Event
 from suppliers.models import IntendedCategory, Supplier
+from suppliers.selectors import notifications_visible_to
 from suppliers.services.status import Application, supplier_apply, supplier_resubmit
 
 from ..access import SupplierRequest, check_owner, supplier_required
@@ -137,12 +137,11 @@ def application(request: SupplierRequest) -> HttpResponse:
         form = ApplicationForm(initial=company, licence_required=False)
         factories = FactoryFormSet(initial=factory_rows, prefix=FACTORIES_PREFIX)
 
-    history = Event.objects.filter(supplier=supplier, kind__startswith="supplier.").select_related(
-        "actor"
-    )
+    events = notifications_visible_to(request.user)
+    history = events.filter(kind__startswith="supplier.").select_related("actor")
     page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
     last_move = (
-        Event.objects.filter(supplier=supplier, kind="supplier.status_changed")
+        events.filter(kind="supplier.status_changed")
         .order_by("-occurred_at", "-id")
         .only("reason", "occurred_at")
         .first()
