@@ -44,16 +44,6 @@ class JitOrder(models.Model):
         db_index=False,  # jit_order_supplier_queue leads with it
     )
     external_id = models.CharField(_("storefront order"), max_length=64)
-    # The storefront's service account that placed it (none for orders placed before this was
-    # kept): that storefront alone may cancel the order through the API.
-    placed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("placed by"),
-    )
     quantity = models.PositiveIntegerField(_("quantity"))
     # Frozen when the order is made: later price changes do not touch it.
     unit_supply_price = models.DecimalField(
