@@ -27,7 +27,7 @@ from .models import (
     StockLot,
     StockPosition,
 )
-from .services.inbound import pickup_cluster_of
+from .services.inbound.pickups import pickup_cluster_of
 
 AGE_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
 

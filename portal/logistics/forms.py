@@ -15,9 +15,7 @@ from logistics.models import (
     PickupCluster,
     StockingOrder,
 )
-from logistics.services.inbound import (
-    MAX_UNITS,
-)
+from logistics.services.inbound.common import MAX_UNITS
 
 SO = StockingOrder.Status
 IS = InboundShipment.Status

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from logistics.models import (
+    INBOUND_SHIPMENT_MACHINE,
     InboundLine,
     InboundShipment,
     Inspection,
@@ -22,12 +23,8 @@ from logistics.models import (
 from logistics.selectors import (
     lot_record,
 )
-from logistics.services.inbound import (
-    INBOUND_MOVES,
-    inbound_book,
-    inbound_cancel,
-    shipment_discrepancies,
-)
+from logistics.services.inbound.receiving import shipment_discrepancies
+from logistics.services.inbound.shipments import inbound_book, inbound_cancel
 
 from ..access import SupplierRequest, supplier_required
 from ..errors import act
@@ -37,11 +34,14 @@ from .stocking import IS, PAGE_SIZE, _shipment, _shipments
 
 def may_book(shipment: InboundShipment) -> bool:
     # A pickup is booked by the operators when they put it on a slot.
-    return shipment.status in INBOUND_MOVES[IS.BOOKED] and not shipment.pickup_requested
+    return (
+        INBOUND_SHIPMENT_MACHINE.allows(shipment.status, IS.BOOKED)
+        and not shipment.pickup_requested
+    )
 
 
 def may_cancel(shipment: InboundShipment) -> bool:
-    return shipment.status in INBOUND_MOVES[IS.CANCELLED]
+    return INBOUND_SHIPMENT_MACHINE.allows(shipment.status, IS.CANCELLED)
 
 
 @supplier_required

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.models import (
+    STOCKING_ORDER_MACHINE,
     InboundLine,
     InboundShipment,
     OverstockOffer,
@@ -34,14 +35,9 @@ from logistics.selectors import (
     shipments_visible_to,
     stocking_orders_visible_to,
 )
-from logistics.services.inbound import (
-    STOCKING_MOVES,
-    LineIn,
-    inbound_create,
-    pickup_cluster_of,
-    stocking_order_accept,
-    stocking_order_decline,
-)
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.pickups import pickup_cluster_of
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_decline
 from marketplace.errors import DomainError
 
 from ..access import SupplierRequest, supplier_required
@@ -104,11 +100,11 @@ def is_open(order: StockingOrder) -> bool:
 
 
 def may_accept(order: StockingOrder) -> bool:
-    return order.status in STOCKING_MOVES[SO.ACCEPTED]
+    return STOCKING_ORDER_MACHINE.allows(order.status, SO.ACCEPTED)
 
 
 def may_decline(order: StockingOrder) -> bool:
-    return order.status in STOCKING_MOVES[SO.DECLINED]
+    return STOCKING_ORDER_MACHINE.allows(order.status, SO.DECLINED)
 
 
 def may_send(order: StockingOrder) -> bool:

@@ -20,14 +20,11 @@ from logistics.models import (
     StockMovement,
     StockPosition,
 )
-from logistics.services.inbound import (
-    LineIn,
-    inbound_transition,
-    lapse_stocking_orders,
-    line_count,
-    line_inspect,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import LineIn
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import lapse_stocking_orders, stocking_order_issue
 from logistics.services.overstock import (
     offer_overstock,
     overstock_leave,
@@ -127,7 +124,7 @@ def test_an_accepted_lot_becomes_consignment_stock_and_lifts_the_cap():
 
 
 def test_switching_to_tightened_and_discontinued_then_restart():
-    from logistics.services.inbound import inspection_plan, sampling_restart
+    from logistics.services.inbound.inspection import inspection_plan, sampling_restart
 
     listing = stocked_listing()
     staff = operator()
@@ -270,11 +267,8 @@ def test_overstock_is_offered_after_90_days_then_returned_or_marked_down():
 
 
 def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed():
-    from logistics.services.inbound import (
-        inbound_create,
-        stocking_order_accept,
-        stocking_order_transition,
-    )
+    from logistics.services.inbound.notices import inbound_create
+    from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_transition
 
     listing = stocked_listing()
     staff = operator()

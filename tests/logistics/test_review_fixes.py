@@ -13,16 +13,12 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from logistics.models import Inspection, OverstockOffer, PickupCluster, PickupSlot, StockLot
-from logistics.services.inbound import (
-    LineIn,
-    inbound_create,
-    inbound_transition,
-    line_count,
-    line_inspect,
-    pickup_assign,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.pickups import pickup_assign
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from logistics.services.overstock import offer_overstock, overstock_leave, overstock_take_back
 from marketplace.errors import DomainError
 from suppliers.models import Factory
