@@ -45,6 +45,16 @@ class DeclineForm(forms.Form):
     )
 
 
+class CancelForm(forms.Form):
+    # Not required here: the service says a cancellation needs a reason, on this field.
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you cancel the shipment?"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
 class SendForm(forms.Form):
     """The inbound shipment notice for an accepted stocking order (its one listing)."""
 

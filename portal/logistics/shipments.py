@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
@@ -25,10 +26,11 @@ from logistics.selectors import (
 )
 from logistics.services.inbound.receiving import shipment_discrepancies
 from logistics.services.inbound.shipments import inbound_book, inbound_cancel
+from marketplace.errors import DomainError
 
 from ..access import SupplierRequest, supplier_required
-from ..errors import act
-from .forms import ShipmentFilterForm
+from ..errors import act, show_domain_error
+from .forms import CancelForm, ShipmentFilterForm
 from .stocking import IS, PAGE_SIZE, _shipment, _shipments
 
 
@@ -87,7 +89,9 @@ class LineRow:
 SEVERITY_LABELS = dict(SamplingState.Severity.choices)
 
 
-def _shipment_page(request: SupplierRequest, shipment: InboundShipment) -> HttpResponse:
+def _shipment_page(
+    request: SupplierRequest, shipment: InboundShipment, cancel_form: CancelForm | None = None
+) -> HttpResponse:
     # The service says which counted lines the supplier must see as discrepancies.
     flagged = {item["line"].pk for item in shipment_discrepancies(shipment)}
     rows = []
@@ -117,6 +121,7 @@ def _shipment_page(request: SupplierRequest, shipment: InboundShipment) -> HttpR
             "inspected": [row for row in rows if row.inspection is not None],
             "may_book": may_book(shipment),
             "may_cancel": may_cancel(shipment),
+            "cancel_form": cancel_form or CancelForm(),
         },
     )
 
@@ -139,5 +144,13 @@ def shipment_book(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def shipment_cancel(request: SupplierRequest, pk: int) -> HttpResponse:
     shipment = _shipment(request, pk)
-    act(request, lambda: inbound_cancel(shipment, actor=request.user), _("Shipment cancelled."))
-    return redirect("portal:shipment_detail", pk=shipment.pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            inbound_cancel(shipment, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            show_domain_error(request, error, form)
+        else:
+            messages.success(request, _("Shipment cancelled."))
+            return redirect("portal:shipment_detail", pk=shipment.pk)
+    return _shipment_page(request, _shipment(request, pk), cancel_form=form)
