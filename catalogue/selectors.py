@@ -26,6 +26,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.models import Event
+from suppliers.selectors import supplier_for, supplier_id_for
 
 from .models import Bid, Category, Listing, ListingPrice, OverseasStock, PriceRound, Product, Tender
 from .services.tenders import tenders_visible_to
@@ -73,18 +74,17 @@ def category_subtree(category_id: int) -> list[int]:
 # --- Products ------------------------------------------------------------------------------
 
 
-def _membership_supplier_id(user: User) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return None if membership is None else membership.supplier_id
-
-
 def products_visible_to(user: User) -> QuerySet[Product]:
-    """A supplier user sees the products it owns and those it lists (a tender's specification it
-    won); integrators and staff who may view products see all of them."""
-    supplier_id = _membership_supplier_id(user)
+    """A supplier user sees the products it owns, whatever their listing state, and the
+    platform's products (no owner: a tender's specification) it lists; never another
+    supplier's product, listed or not. Integrators and staff who may view products see all of
+    them. The portal and the API both read products through this."""
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         listed = Listing.objects.filter(product=OuterRef("pk"), supplier_id=supplier_id)
-        return Product.objects.filter(Q(owner_id=supplier_id) | Exists(listed))
+        return Product.objects.filter(
+            Q(owner_id=supplier_id) | (Q(owner__isnull=True) & Exists(listed))
+        )
     if hasattr(user, "api_client") or user.has_perm("catalogue.view_product"):
         return Product.objects.all()
     return Product.objects.none()
@@ -96,7 +96,7 @@ def products_visible_to(user: User) -> QuerySet[Product]:
 def listings_visible_to(user: User) -> QuerySet[Listing]:
     """A supplier user sees its own listings in every state; integrators see live listings only
     (what a storefront can sell); staff who may view listings see all of them."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Listing.objects.filter(supplier_id=supplier_id)
     if hasattr(user, "api_client"):
@@ -187,10 +187,9 @@ def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
     """The tenders a supplier user may see (`services.tenders.tenders_visible_to`), each with
     only the bids it may read prefetched as `own_bids` (its own supplier's: no other bid is ever
     loaded)."""
-    supplier_id = _membership_supplier_id(user)
-    if supplier_id is None:
+    supplier = supplier_for(user)
+    if supplier is None:
         return Tender.objects.none()
-    supplier = user.supplier_membership.supplier
     return (
         tenders_visible_to(supplier)
         .select_related("product")
@@ -203,7 +202,7 @@ def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
 def _bids_readable_by(user: User) -> Q:
     """Sealed bids (SPEC, "Reverse auction"): a supplier user reads only its own supplier's
     bids; staff who may view bids read them once the tender has closed; nobody else reads any."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Q(supplier_id=supplier_id)
     if user.has_perm("catalogue.view_bid"):

@@ -16,6 +16,7 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from suppliers.selectors import supplier_id_for
 
 from .models import (
     InboundShipment,
@@ -31,13 +32,8 @@ from .services.inbound.pickups import pickup_cluster_of
 AGE_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
 
 
-def _supplier_id(user: User) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return None if membership is None else membership.supplier_id
-
-
 def _visible(user: User, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:
-    supplier_id = _supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return queryset.filter(supplier_id=supplier_id)
     if not hasattr(user, "api_client") and user.has_perm(perm):
@@ -101,7 +97,7 @@ def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
     """A supplier user sees the upcoming runs of the cluster its factories are in (none when no
     factory is in a served cluster); staff who may view pickup slots see every run."""
     slots = PickupSlot.objects.select_related("cluster", "warehouse")
-    supplier_id = _supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         cluster = pickup_cluster_of(supplier_id)
         if cluster is None:

@@ -9,12 +9,12 @@ marketplace/formats end in "T". CSV exports stay plain numbers and ISO times.
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import Any
 
-from django.utils import formats, timezone
+from django.utils import dateformat, formats, timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
 from django.utils.text import format_lazy
@@ -42,11 +42,29 @@ def money(value: Decimal | int | float | str | None, currency: str = CNY) -> str
     return shown if shown == EMPTY else f"{shown} {currency}"
 
 
-def when(value: datetime | None) -> str:
-    """An aware datetime in the active zone, as the admin shows a stored one (zone named)."""
-    if value is None:
+def when(
+    value: datetime | str | None, *, zone: tzinfo | None = None, format: str | None = None
+) -> str:
+    """A moment for people: in `zone` (the active zone by default), as the admin shows a stored
+    one ("1 Mar 2026, 14:05 CST", zone named) or in `format` (Django's date format letters).
+    An ISO text (a time kept in an event payload or a penalty's evidence) is parsed first, and
+    shown as it is when it is not a time; a naive time is UTC (what storage holds); None -> "-".
+    The one time formatter: the portal's `local_time` wraps it."""
+    if isinstance(value, str):
+        try:
+            parsed = datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    elif value is None:
         return EMPTY
-    return str(formats.localize(timezone.localtime(value)))
+    else:
+        parsed = value
+    if timezone.is_naive(parsed):
+        parsed = parsed.replace(tzinfo=UTC)
+    moment = timezone.localtime(parsed, zone)
+    if format is not None:
+        return dateformat.format(moment, format)
+    return str(formats.localize(moment))
 
 
 def money_html(amount: Any, currency: str = CNY) -> str:

@@ -44,13 +44,21 @@ class EvidenceRow:
     key: str
     label: str
     value: str
+    # The moment itself for a time (the portal writes it in its own zone and format), else None.
+    at: datetime | None = None
 
 
-def _time(value: Any) -> str:
+def _is_time(key: str) -> bool:
+    return key.endswith("_at") or key.startswith("deadline")
+
+
+def _moment(key: str, value: Any) -> datetime | None:
+    if not (_is_time(key) and isinstance(value, str)):
+        return None
     try:
-        return when(datetime.fromisoformat(value))
-    except (TypeError, ValueError):
-        return str(value)
+        return datetime.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def times_goods_value(value: Any) -> str:
@@ -64,8 +72,8 @@ def times_goods_value(value: Any) -> str:
 def _shown(key: str, value: Any) -> str:
     if value is None or value == "":
         return EMPTY
-    if key.endswith("_at") or key.startswith("deadline"):
-        return _time(value)
+    if _is_time(key):
+        return when(value) if isinstance(value, str) else str(value)
     if key in MONEY_KEYS:
         shown = money(value)
         return shown if shown != EMPTY else str(value)
@@ -79,11 +87,20 @@ def _shown(key: str, value: Any) -> str:
 
 
 def evidence_rows(evidence: dict[str, Any] | None) -> list[EvidenceRow]:
-    """Every key is shown: the known ones labelled in order, any other by its name after them."""
+    """Every key is shown: the known ones labelled in order, any other by its name after them.
+    The admin shows `value`; the portal the same rows, a time from `at` in China time."""
     evidence = evidence or {}
     keys = [key for key in LABELS if key in evidence]
     keys += sorted(key for key in evidence if key not in LABELS)
-    return [EvidenceRow(key, str(LABELS.get(key, key)), _shown(key, evidence[key])) for key in keys]
+    return [
+        EvidenceRow(
+            key,
+            str(LABELS.get(key, key)),
+            _shown(key, evidence[key]),
+            _moment(key, evidence[key]),
+        )
+        for key in keys
+    ]
 
 
 def evidence_table(evidence: dict[str, Any] | None) -> str:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -13,6 +13,8 @@ from django.utils.translation import gettext_lazy as _
 
 from marketplace.formatting import money
 from marketplace.states import Machine
+
+from .rules import rules
 
 
 class JitOrder(models.Model):
@@ -122,6 +124,16 @@ class JitOrder(models.Model):
             "n": self.quantity,
             "listing": self.listing_id,
         }
+
+    @property
+    def deadline_24h(self) -> datetime:
+        """Shipped (first scan, else recorded) after this, the order is late (SPEC)."""
+        return self.ordered_at + rules().ship_within
+
+    @property
+    def deadline_48h(self) -> datetime:
+        """Shipped after this, the order is very late (5 x goods value in all)."""
+        return self.ordered_at + rules().late_after
 
     @property
     def shipped_at(self) -> datetime | None:
@@ -260,6 +272,16 @@ class Penalty(models.Model):
             "amount": money(self.amount),
             "order": self.order_id,
         }
+
+    def may_be_appealed(self, now: datetime | None = None) -> bool:
+        """Assessed (not yet appealed, decided or reversed) and within the appeal window."""
+        return self.status == self.Status.ASSESSED and (now or timezone.now()) <= self.appeal_until
+
+    @property
+    def appeal_until(self) -> datetime:
+        """The end of the appeal window (`appeal_days` after assessment): the service refuses an
+        appeal after it; the portal and the API show it."""
+        return self.assessed_at + timedelta(days=rules().appeal_days)
 
 
 # SPEC, "Appeals": the supplier appeals a penalty, an operator upholds or waives it. SPEC, "Late

@@ -6,22 +6,21 @@ another supplier's orders or penalties: a 404, or absent from a list.
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField, Exists, OuterRef, QuerySet
+from django.db.models.functions import Cast
 
 from accounts.models import User
+from marketplace.models import Event
+from suppliers.selectors import supplier_id_for
 
 from .models import ConsumerOrder, JitOrder, Payable, Penalty
-
-
-def _membership_supplier_id(user: User) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return None if membership is None else membership.supplier_id
 
 
 def orders_visible_to(user: User) -> QuerySet[JitOrder]:
     """A supplier user sees its own supplier's orders; integrators (the storefront that places
     them) and staff who may view orders see all of them."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return JitOrder.objects.filter(supplier_id=supplier_id)
     if hasattr(user, "api_client") or user.has_perm("orders.view_jitorder"):
@@ -29,10 +28,25 @@ def orders_visible_to(user: User) -> QuerySet[JitOrder]:
     return JitOrder.objects.none()
 
 
+def orders_placed_by(user: User) -> QuerySet[JitOrder]:
+    """The JIT orders this storefront placed (its service account is the actor of the order's
+    `order.created` event): the ones it may cancel. Another client's order, and every order for
+    anyone who is not an integrator, is not found."""
+    if not hasattr(user, "api_client"):
+        return JitOrder.objects.none()
+    created = Event.objects.filter(
+        kind="order.created",
+        subject_type=ContentType.objects.get_for_model(JitOrder),
+        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
+        actor=user,
+    )
+    return JitOrder.objects.filter(Exists(created))
+
+
 def penalties_visible_to(user: User) -> QuerySet[Penalty]:
     """A supplier user sees its own supplier's penalties; staff who may view penalties see all of
     them. Integrators see none: penalties are between the platform and the supplier."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Penalty.objects.filter(supplier_id=supplier_id)
     if not hasattr(user, "api_client") and user.has_perm("orders.view_penalty"):
@@ -43,7 +57,7 @@ def penalties_visible_to(user: User) -> QuerySet[Penalty]:
 def consumer_orders_visible_to(user: User) -> QuerySet[ConsumerOrder]:
     """A supplier user sees its own supplier's consumer orders; the storefront integrators that
     place them and staff who may view them see all."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return ConsumerOrder.objects.filter(supplier_id=supplier_id)
     if hasattr(user, "api_client") or user.has_perm("orders.view_consumerorder"):
@@ -54,7 +68,7 @@ def consumer_orders_visible_to(user: User) -> QuerySet[ConsumerOrder]:
 def payables_visible_to(user: User) -> QuerySet[Payable]:
     """A supplier user sees its own payables; finance and operators who may view them all;
     integrators none."""
-    supplier_id = _membership_supplier_id(user)
+    supplier_id = supplier_id_for(user)
     if supplier_id is not None:
         return Payable.objects.filter(supplier_id=supplier_id)
     if not hasattr(user, "api_client") and user.has_perm("orders.view_payable"):

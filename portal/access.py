@@ -40,6 +40,9 @@ def supplier_required(view: Callable[..., ResponseT]) -> Callable[..., ResponseT
         if membership is None:
             raise PermissionDenied(_("The seller portal is for supplier accounts."))
         request.membership = membership  # type: ignore[attr-defined]
+        # The selectors ask the user which supplier it acts for (`supplier_id_for`): answered
+        # from this membership, without a second query.
+        request.user.supplier_membership = membership  # type: ignore[union-attr]
         return view(request, *args, **kwargs)
 
     return wrapper

@@ -10,8 +10,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from marketplace.models import Event
 from suppliers.models import Membership
+from suppliers.selectors import notifications_visible_to
 
 _UNREAD_ATTR = "_portal_unread_count"
 
@@ -24,7 +24,7 @@ def unread_count(request: HttpRequest) -> int | None:
         return None
     cached = getattr(request, _UNREAD_ATTR, None)
     if cached is None:
-        events = Event.objects.filter(supplier_id=membership.supplier_id)
+        events = notifications_visible_to(membership.user)
         if membership.notifications_seen_at is not None:
             events = events.filter(occurred_at__gt=membership.notifications_seen_at)
         cached = events.count()

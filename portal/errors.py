@@ -9,8 +9,9 @@ from typing import TypeVar
 
 from django import forms
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied
 from django.http import Http404, HttpRequest
+from django.utils.translation import gettext as _
 
 from marketplace.errors import DomainError, ErrorKind
 
@@ -48,3 +49,33 @@ def act(request: HttpRequest, service: Callable[[], T], done: str) -> T | None:
         return None
     messages.success(request, done)
     return result
+
+
+def error_summary(
+    *forms_on_page: forms.BaseForm | None, factories: forms.BaseFormSet | None = None
+) -> list[tuple[str, str, str]]:
+    """(label, anchor, messages) for each error on the page, for the box at its top. An error
+    shown beside a field or a factory row has that anchor (the box links to it); one with no
+    anchor is shown in the box alone."""
+    items: list[tuple[str, str, str]] = []
+
+    def add(form: forms.BaseForm, prefix: str = "", anchor: str = "") -> None:
+        for name, errors in form.errors.items():
+            if name == NON_FIELD_ERRORS:
+                label = prefix.removesuffix(" · ")
+                items.append((label, anchor, " ".join(str(error) for error in errors)))
+            else:
+                field = form[name]
+                text = " ".join(str(error) for error in errors)
+                items.append((prefix + str(field.label), field.id_for_label, text))
+
+    for form in forms_on_page:
+        if form is not None and form.is_bound:
+            add(form)
+    if factories is not None and factories.is_bound:
+        for message in factories.non_form_errors():
+            items.append((str(_("Factories")), "factories", str(message)))
+        for number, form in enumerate(factories.forms, 1):
+            label = _("Factory %(number)d") % {"number": number}
+            add(form, prefix=label + " · ", anchor=form.prefix)
+    return items

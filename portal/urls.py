@@ -1,18 +1,16 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
-from . import (
-    catalogue,
-    logistics,
-    members,
-    money,
-    notifications,
-    onboarding,
-    orders,
-    tenders,
-    views,
-)
-from .forms import PortalAuthenticationForm
+from . import views
+from .catalogue import imports, listings, products, tenders
+from .logistics import shipments, stock, stocking
+from .members import views as members
+from .money import views as money
+from .notifications import views as notifications
+from .onboarding import views as onboarding
+from .orders import penalties
+from .orders import views as orders
+from .views import PortalAuthenticationForm
 
 app_name = "portal"
 
@@ -77,44 +75,44 @@ urlpatterns = [
     path("invitations/<str:token>/", members.invitation_accept_view, name="invitation_accept"),
     path("api-keys/", views.api_keys, name="api_keys"),
     path("api-keys/<int:pk>/revoke/", views.api_key_revoke_view, name="api_key_revoke"),
-    path("catalogue/products/", catalogue.products, name="products"),
-    path("catalogue/products/new/", catalogue.product_new, name="product_new"),
-    path("catalogue/products/<int:pk>/", catalogue.product_edit, name="product_edit"),
+    path("catalogue/products/", products.products, name="products"),
+    path("catalogue/products/new/", products.product_new, name="product_new"),
+    path("catalogue/products/<int:pk>/", products.product_edit, name="product_edit"),
     path(
         "catalogue/products/<int:pk>/images/",
-        catalogue.product_image_upload,
+        products.product_image_upload,
         name="product_image_upload",
     ),
     path(
         "catalogue/products/<int:pk>/images/<int:image_pk>/<str:variant>/",
-        catalogue.product_image,
+        products.product_image,
         name="product_image",
     ),
-    path("catalogue/listings/", catalogue.listings, name="listings"),
-    path("catalogue/listings/new/", catalogue.listing_new, name="listing_new"),
-    path("catalogue/listings/<int:pk>/", catalogue.listing_detail, name="listing_detail"),
-    path("catalogue/listings/<int:pk>/price/", catalogue.listing_price, name="listing_price"),
+    path("catalogue/listings/", listings.listings, name="listings"),
+    path("catalogue/listings/new/", listings.listing_new, name="listing_new"),
+    path("catalogue/listings/<int:pk>/", listings.listing_detail, name="listing_detail"),
+    path("catalogue/listings/<int:pk>/price/", listings.listing_price, name="listing_price"),
     path(
         "catalogue/listings/<int:pk>/accept-counter/",
-        catalogue.listing_accept_counter,
+        listings.listing_accept_counter,
         name="listing_accept_counter",
     ),
     path(
         "catalogue/listings/<int:pk>/withdraw/",
-        catalogue.listing_withdraw,
+        listings.listing_withdraw,
         name="listing_withdraw",
     ),
-    path("catalogue/listings/<int:pk>/stock/", catalogue.listing_stock, name="listing_stock"),
-    path("catalogue/import/", catalogue.catalogue_import, name="catalogue_import"),
+    path("catalogue/listings/<int:pk>/stock/", listings.listing_stock, name="listing_stock"),
+    path("catalogue/import/", imports.catalogue_import, name="catalogue_import"),
     path(
         "catalogue/import/confirm/",
-        catalogue.catalogue_import_confirm,
+        imports.catalogue_import_confirm,
         name="catalogue_import_confirm",
     ),
-    path("catalogue/import/done/", catalogue.catalogue_import_done, name="catalogue_import_done"),
+    path("catalogue/import/done/", imports.catalogue_import_done, name="catalogue_import_done"),
     path(
         "catalogue/import/template.csv",
-        catalogue.catalogue_import_template,
+        imports.catalogue_import_template,
         name="catalogue_import_template",
     ),
     path("tenders/", tenders.tenders, name="tenders"),
@@ -125,50 +123,50 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/stockout/", orders.order_stockout, name="order_stockout"),
     path("orders/<int:pk>/photos/<int:photo_pk>/", orders.order_photo, name="order_photo"),
-    path("penalties/", orders.penalties, name="penalties"),
-    path("penalties/<int:pk>/", orders.penalty_detail, name="penalty_detail"),
+    path("penalties/", penalties.penalties, name="penalties"),
+    path("penalties/<int:pk>/", penalties.penalty_detail, name="penalty_detail"),
     path(
         "penalties/<int:pk>/attachments/<int:attachment_pk>/",
-        orders.penalty_attachment,
+        penalties.penalty_attachment,
         name="penalty_attachment",
     ),
     # Consignment inventory: stocking orders, inbound shipments, stock, payables, overstock.
-    path("stock/", logistics.stock, name="stock"),
-    path("stock/stocking-orders/", logistics.stocking_orders, name="stocking_orders"),
+    path("stock/", stock.stock, name="stock"),
+    path("stock/stocking-orders/", stocking.stocking_orders, name="stocking_orders"),
     path(
         "stock/stocking-orders/<int:pk>/",
-        logistics.stocking_order_detail,
+        stocking.stocking_order_detail,
         name="stocking_order_detail",
     ),
     path(
         "stock/stocking-orders/<int:pk>/accept/",
-        logistics.stocking_order_accept_view,
+        stocking.stocking_order_accept_view,
         name="stocking_order_accept",
     ),
     path(
         "stock/stocking-orders/<int:pk>/decline/",
-        logistics.stocking_order_decline_view,
+        stocking.stocking_order_decline_view,
         name="stocking_order_decline",
     ),
     path(
         "stock/stocking-orders/<int:pk>/send/",
-        logistics.stocking_order_send,
+        stocking.stocking_order_send,
         name="stocking_order_send",
     ),
-    path("stock/shipments/", logistics.shipments, name="shipments"),
-    path("stock/shipments/<int:pk>/", logistics.shipment_detail, name="shipment_detail"),
-    path("stock/shipments/<int:pk>/book/", logistics.shipment_book, name="shipment_book"),
-    path("stock/shipments/<int:pk>/cancel/", logistics.shipment_cancel, name="shipment_cancel"),
-    path("stock/payables/", logistics.payables, name="payables"),
-    path("stock/overstock/", logistics.overstock_offers, name="overstock_offers"),
+    path("stock/shipments/", shipments.shipments, name="shipments"),
+    path("stock/shipments/<int:pk>/", shipments.shipment_detail, name="shipment_detail"),
+    path("stock/shipments/<int:pk>/book/", shipments.shipment_book, name="shipment_book"),
+    path("stock/shipments/<int:pk>/cancel/", shipments.shipment_cancel, name="shipment_cancel"),
+    path("stock/payables/", stock.payables, name="payables"),
+    path("stock/overstock/", stock.overstock_offers, name="overstock_offers"),
     path(
         "stock/overstock/<int:pk>/take-back/",
-        logistics.overstock_take_back_view,
+        stock.overstock_take_back_view,
         name="overstock_take_back",
     ),
     path(
         "stock/overstock/<int:pk>/leave/",
-        logistics.overstock_leave_view,
+        stock.overstock_leave_view,
         name="overstock_leave",
     ),
 ]

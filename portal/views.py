@@ -1,10 +1,13 @@
 from __future__ import annotations
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.models import ApiKey
@@ -13,8 +16,25 @@ from suppliers.selectors import supplier_balance
 
 from .access import SupplierRequest, supplier_required
 from .context import unread_count
-from .forms import ApiKeyForm
 from .wording import jit_reason
+
+
+class PortalAuthenticationForm(AuthenticationForm):
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": gettext_lazy(
+            "Wrong username or password. After several failed attempts, sign-in is locked "
+            "for a while."
+        ),
+    }
+
+
+class ApiKeyForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=120,
+        help_text=gettext_lazy("What the key is for, e.g. “ERP sync”."),
+    )
 
 
 @supplier_required

@@ -11,7 +11,7 @@ from __future__ import annotations
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -49,21 +49,12 @@ def zone_name() -> str:
 
 def local_time(value: datetime | str | None, *, seconds: bool = False) -> str:
     """A moment as "2026-03-01 14:05 China time" (or an ISO text from a payload, parsed);
-    empty when there is none."""
-    if isinstance(value, str):
-        try:
-            moment: datetime | None = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    else:
-        moment = value
-    if moment is None:
+    empty when there is none. `formatting.when` in the portal's zone, its name in words."""
+    if value is None or value == "":
         return ""
-    if timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=UTC)
-    text = timezone.localtime(moment, _zone()).strftime(
-        "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
-    )
+    text = formatting.when(value, zone=_zone(), format="Y-m-d H:i:s" if seconds else "Y-m-d H:i")
+    if isinstance(value, str) and text == value:
+        return value  # not a time: shown as it came
     return _("%(time)s %(zone)s") % {"time": text, "zone": zone_name()}
 
 

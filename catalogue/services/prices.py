@@ -18,6 +18,7 @@ from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
+from suppliers.selectors import supplier_id_for
 
 from ..models import PRICE_ROUND_MACHINE, Listing, PriceRound
 from .listings import S, listing_transition
@@ -47,8 +48,7 @@ def _price(value: Decimal | str, field: str) -> Decimal:
 
 
 def _member_of(actor: User, listing: Listing) -> None:
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != listing.supplier_id:
+    if supplier_id_for(actor) != listing.supplier_id:
         raise DomainError("not_found", _("No such listing."), kind=ErrorKind.NOT_FOUND)
 
 

@@ -30,6 +30,7 @@ from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from suppliers.models import Supplier
+from suppliers.selectors import supplier_id_for
 
 from ..models import Category, Product, ProductImage
 from ..validators import validate_hs_code
@@ -213,8 +214,7 @@ def _acting_for(actor: User | None, supplier: Supplier) -> None:
     """The actor is one of the supplier's people (or staff, or the system)."""
     if actor is None or actor.is_staff:
         return
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != supplier.pk:
+    if supplier_id_for(actor) != supplier.pk:
         raise DomainError("not_found", _("No such product."), kind=ErrorKind.NOT_FOUND)
 
 

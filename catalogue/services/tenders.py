@@ -31,6 +31,7 @@ from marketplace.events import NewEvent, record_event, record_events
 from marketplace.formatting import when
 from marketplace.states import transition
 from suppliers.models import Scorecard, Supplier
+from suppliers.selectors import supplier_for
 
 from ..models import PRICE_ROUND_MACHINE, TENDER_MACHINE, Bid, Listing, PriceRound, Product, Tender
 from .listings import S
@@ -113,10 +114,9 @@ def bid_place(
     capacity: int,
 ) -> Bid:
     """Place or lower the actor's supplier's bid. A bid may be lowered, never raised."""
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None:
+    supplier = supplier_for(actor)
+    if supplier is None:
         raise DomainError("suppliers_only", _("Only suppliers bid."), kind=ErrorKind.FORBIDDEN)
-    supplier = membership.supplier
     if supplier.status != Supplier.Status.ACTIVE:
         raise DomainError(
             "supplier_not_active", _("Only active suppliers bid."), kind=ErrorKind.FORBIDDEN

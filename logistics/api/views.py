@@ -50,6 +50,7 @@ from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field
 from marketplace.errors import DomainError, ErrorKind
 from suppliers.api.serializers import error_responses
+from suppliers.selectors import supplier_id_for
 
 from .filters import (
     InboundShipmentFilter,
@@ -82,11 +83,6 @@ from .serializers import (
 
 def _caller(request: Request) -> User:
     return cast(User, request.user)
-
-
-def _supplier_id(user: User) -> int | None:
-    membership = getattr(user, "supplier_membership", None)
-    return None if membership is None else membership.supplier_id
 
 
 # --- Warehouses -------------------------------------------------------------------------------
@@ -420,7 +416,7 @@ class StockAgeingApi(APIView):
     )
     def get(self, request: Request) -> Response:
         user = _caller(request)
-        supplier_id = _supplier_id(user)
+        supplier_id = supplier_id_for(user)
         if supplier_id is None:
             if not user.has_perm("logistics.view_stockposition"):
                 raise DomainError(

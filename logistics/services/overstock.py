@@ -15,6 +15,7 @@ from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
+from suppliers.selectors import supplier_id_for
 
 from ..models import OVERSTOCK_OFFER_MACHINE, OverstockOffer, StockLot, StockMovement, StockPosition
 from .stock import stock_remove
@@ -55,8 +56,7 @@ def offer_overstock(*, now: datetime | None = None) -> int:
 
 
 def _require_member(offer: OverstockOffer, actor: User) -> None:
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != offer.supplier_id:
+    if supplier_id_for(actor) != offer.supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
 
 

@@ -19,7 +19,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.urls import path
 from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
-from rest_framework import generics, serializers, status
+from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -289,19 +289,19 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
     def post(self, request: Request) -> Response:
         user = _caller(request)
 
-        def create() -> tuple[int, dict[str, Any]]:
-            data = ConsumerOrderCreateInput(data=request.data)
-            data.is_valid(raise_exception=True)
+        def make(data: dict[str, Any]) -> dict[str, Any]:
             order = consumer_order_create(
-                listing_id=data.validated_data["listing"],
-                quantity=data.validated_data["quantity"],
-                external_id=data.validated_data["external_id"],
-                market=data.validated_data["market"],
+                listing_id=data["listing"],
+                quantity=data["quantity"],
+                external_id=data["external_id"],
+                market=data["market"],
                 actor=user,
             )
-            return status.HTTP_201_CREATED, _made(order)
+            return _made(order)
 
-        response = idempotency.idempotent_response(request, create, field_order=("kind", "order"))
+        response = idempotency.idempotent_create(
+            request, ConsumerOrderCreateInput, make, field_order=("kind", "order")
+        )
         return _in_field_order(response)
 
 

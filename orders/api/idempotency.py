@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter
+from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -128,7 +129,26 @@ def idempotent_response(
         if claim is None:
             winner = IdempotencyKey.objects.get(user=user, key=key)
             return _replay(winner, digest, field_order)
-        status, body = perform()
-        claim.response_status, claim.response_body = status, body
+        code, body = perform()
+        claim.response_status, claim.response_body = code, body
         claim.save(update_fields=["response_status", "response_body"])
-    return Response(body, status=status)
+    return Response(body, status=code)
+
+
+def idempotent_create(
+    request: Request,
+    input_class: type[serializers.Serializer],
+    make: Callable[[dict[str, Any]], dict[str, Any]],
+    *,
+    field_order: Sequence[str] = (),
+) -> Response:
+    """The storefront's create flow, the same for every order it places: the body parsed by
+    `input_class` (400 when invalid), `make(validated data)` calls the service and gives the
+    body of the 201; once per Idempotency-Key, replayed for a retry."""
+
+    def perform() -> tuple[int, dict[str, Any]]:
+        data = input_class(data=request.data)
+        data.is_valid(raise_exception=True)
+        return status.HTTP_201_CREATED, make(data.validated_data)
+
+    return idempotent_response(request, perform, field_order=field_order)

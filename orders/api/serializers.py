@@ -3,7 +3,7 @@ parse, and the views hand the values to a service (orders.services.orders)."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -13,7 +13,6 @@ from rest_framework import serializers
 
 from marketplace.api.fields import BlankAsNullChoiceField, id_field
 from orders.models import Appeal, JitOrder, Penalty
-from orders.rules import rules
 
 # A cap on one request's size, not a business rule: a consumer order is a handful of units, and
 # a supplier ships a day's orders in a few calls.
@@ -24,11 +23,11 @@ WAYBILL_MAX_LENGTH = 40
 _datetime = serializers.DateTimeField()
 
 
-def _deadline(order: JitOrder, after: timedelta) -> str:
+def _moment(value: datetime) -> str:
     # A string in the format of the model's own datetime fields: the body of a created order is
     # also stored, in a JSON column, for Idempotency-Key replays.
-    value: str = _datetime.to_representation(order.ordered_at + after)
-    return value
+    shown: str = _datetime.to_representation(value)
+    return shown
 
 
 # --- Orders -----------------------------------------------------------------------------------
@@ -82,11 +81,11 @@ class JitOrderOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_deadline_24h(self, order: JitOrder) -> str:
-        return _deadline(order, rules().ship_within)
+        return _moment(order.deadline_24h)
 
     @extend_schema_field(serializers.DateTimeField())
     def get_deadline_48h(self, order: JitOrder) -> str:
-        return _deadline(order, rules().late_after)
+        return _moment(order.deadline_48h)
 
 
 class JitOrderCreateInput(serializers.Serializer):
@@ -134,6 +133,14 @@ class ShipManyInput(serializers.Serializer):
 class StockoutInput(serializers.Serializer):
     reason = serializers.CharField(
         max_length=300, allow_blank=True, help_text="Why the goods cannot be supplied (required)."
+    )
+
+
+class JitOrderCancelInput(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=300,
+        help_text="Why the storefront cancels (e.g. the consumer cancelled): kept in the order's "
+        "history.",
     )
 
 
@@ -230,10 +237,7 @@ class PenaltyOutput(serializers.ModelSerializer):
 
     @extend_schema_field(serializers.DateTimeField())
     def get_appeal_until(self, penalty: Penalty) -> str:
-        value: str = _datetime.to_representation(
-            penalty.assessed_at + timedelta(days=rules().appeal_days)
-        )
-        return value
+        return _moment(penalty.appeal_until)
 
     @extend_schema_field(AppealOutput(allow_null=True))
     def get_appeal(self, penalty: Penalty) -> dict[str, Any] | None:

@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from .views import (
+    JitOrderCancelApi,
     JitOrderDetailApi,
     JitOrderListCreateApi,
     JitOrderShipApi,
@@ -22,6 +23,7 @@ urlpatterns = [
         JitOrderStockoutApi.as_view(),
         name="api-jit-order-stockout",
     ),
+    path("jit-orders/<int:pk>/cancel/", JitOrderCancelApi.as_view(), name="api-jit-order-cancel"),
     path("tracking/scans/", TrackingScanCreateApi.as_view(), name="api-tracking-scan-create"),
     path("penalties/", PenaltyListApi.as_view(), name="api-penalty-list"),
     path("penalties/<int:pk>/", PenaltyDetailApi.as_view(), name="api-penalty-detail"),

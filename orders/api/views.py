@@ -2,7 +2,8 @@
 caller (another supplier's order or penalty is a 404, or absent from a list); every change calls
 a service in orders.services.orders.
 
-- The storefront (`orders:write`) creates orders, with an `Idempotency-Key`.
+- The storefront (`orders:write`) creates orders, with an `Idempotency-Key`, and cancels the
+  ones it placed before shipment.
 - The supplier (its users, scope `supplier`) reads its to-ship queue, ships one order or many,
   declares a stockout, and reads and appeals its penalties.
 - The carrier (`tracking:write`) posts scans; the first one is the official time of shipment.
@@ -25,9 +26,10 @@ from accounts.models import SUPPLIER, Scope, User
 from marketplace.api.exceptions import flat_fields
 from marketplace.errors import DomainError, ErrorKind
 from orders.models import JitOrder, Penalty
-from orders.selectors import orders_visible_to, penalties_visible_to
+from orders.selectors import orders_placed_by, orders_visible_to, penalties_visible_to
 from orders.services.orders import (
     jit_order_create,
+    order_cancel,
     order_declare_stockout,
     order_first_scan,
     order_ship,
@@ -43,6 +45,7 @@ from .pagination import AssessedCursorPagination, OrderedCursorPagination
 from .permissions import CanReadPenalties
 from .serializers import (
     AppealInput,
+    JitOrderCancelInput,
     JitOrderCreateInput,
     JitOrderOutput,
     PenaltyOutput,
@@ -112,19 +115,17 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
     def post(self, request: Request) -> Response:
         user = _caller(request)
 
-        def create() -> tuple[int, dict[str, Any]]:
-            data = JitOrderCreateInput(data=request.data)
-            data.is_valid(raise_exception=True)
+        def make(data: dict[str, Any]) -> dict[str, Any]:
             order = jit_order_create(
-                listing_id=data.validated_data["listing"],
-                quantity=data.validated_data["quantity"],
-                external_id=data.validated_data["external_id"],
+                listing_id=data["listing"],
+                quantity=data["quantity"],
+                external_id=data["external_id"],
                 actor=user,
             )
-            return status.HTTP_201_CREATED, dict(JitOrderOutput(order).data)
+            return dict(JitOrderOutput(order).data)
 
-        return idempotency.idempotent_response(
-            request, create, field_order=JitOrderOutput.Meta.fields
+        return idempotency.idempotent_create(
+            request, JitOrderCreateInput, make, field_order=JitOrderOutput.Meta.fields
         )
 
 
@@ -239,6 +240,29 @@ class JitOrderStockoutApi(APIView):
         data = StockoutInput(data=request.data)
         data.is_valid(raise_exception=True)
         order = order_declare_stockout(order, reason=data.validated_data["reason"], actor=user)
+        return Response(JitOrderOutput(order).data)
+
+
+class JitOrderCancelApi(APIView):
+    """The storefront cancels a JIT order before shipment (scope `orders:write`), with a reason:
+    the consumer cancelled. No penalty follows. Only an order awaiting shipment (else 409
+    `invalid_transition`); cancelling an order already cancelled answers it as it stands. A
+    storefront cancels only the orders it placed: another client's order is 404."""
+
+    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
+
+    @extend_schema(
+        operation_id="jit_orders_cancel",
+        summary="Cancel a JIT order",
+        request=JitOrderCancelInput,
+        responses={200: JitOrderOutput, **error_responses(400, 401, 403, 404, 409, 429)},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        user = _caller(request)
+        order = get_object_or_404(orders_placed_by(user), pk=pk)
+        data = JitOrderCancelInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        order = order_cancel(order, reason=data.validated_data["reason"], actor=user)
         return Response(JitOrderOutput(order).data)
 
 

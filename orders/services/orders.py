@@ -23,6 +23,7 @@ from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
 from suppliers.models import Supplier
+from suppliers.selectors import supplier_id_for
 
 from ..models import (
     JIT_ORDER_MACHINE,
@@ -129,8 +130,7 @@ def _tally_and_sweep(locked: JitOrder, before: JitOrder) -> None:
 
 
 def _require_member(order: JitOrder, actor: User) -> None:
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != order.supplier_id:
+    if supplier_id_for(actor) != order.supplier_id:
         raise DomainError("not_found", _("No such order."), kind=ErrorKind.NOT_FOUND)
 
 
@@ -355,8 +355,7 @@ def penalty_appeal(
 ) -> Appeal:
     """The supplier appeals within the appeal window (7 days by default) with a reason and its
     evidence (stored with the appeal, or not at all)."""
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != penalty.supplier_id:
+    if supplier_id_for(actor) != penalty.supplier_id:
         raise DomainError("not_found", _("No such penalty."), kind=ErrorKind.NOT_FOUND)
     if not reason.strip():
         raise DomainError(
@@ -365,7 +364,7 @@ def penalty_appeal(
             fields={"reason": [_("Required.")]},
             kind=ErrorKind.INVALID,
         )
-    if timezone.now() > penalty.assessed_at + timedelta(days=rules().appeal_days):
+    if timezone.now() > penalty.appeal_until:
         raise DomainError(
             "appeal_window_closed",
             _("Penalties can be appealed within %(days)d days.") % {"days": rules().appeal_days},

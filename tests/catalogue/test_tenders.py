@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
-from django.db import connections
 from django.utils import timezone
 
 from catalogue.models import Bid, Listing, PriceRound, Tender
@@ -21,6 +19,7 @@ from catalogue.services.tenders import (
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from suppliers.models import Scorecard
+from tests.concurrency import run_together
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory, TenderFactory
 from tests.factories.suppliers import MembershipFactory
@@ -267,24 +266,15 @@ def test_two_close_jobs_at_the_same_moment_award_each_tender_once():
     for tender in tenders:
         bid(tender, bidder("80"), "7.00")
         bid(tender, bidder("70"), "7.10")
-    barrier = threading.Barrier(2)
-    closed: list[int] = []
     moment = max(t.closes_at for t in tenders) + timedelta(seconds=1)
 
-    def run() -> None:
-        try:
-            with time_machine.travel(moment):
-                barrier.wait()
-                closed.append(tenders_close_due(batch_size=3))
-        finally:
-            connections.close_all()
+    def close() -> int:
+        with time_machine.travel(moment):
+            return tenders_close_due(batch_size=3)
 
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    assert sum(closed) == 12
+    both = run_together(close, close)
+    assert both.errors == []
+    assert sum(n or 0 for n in both.results) == 12
     assert Tender.objects.filter(status="awarded").count() == 12
     assert Event.objects.filter(kind="tender.awarded").count() == 12
     assert Listing.objects.count() == 12

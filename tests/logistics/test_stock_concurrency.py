@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import random
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import pytest
@@ -20,31 +19,10 @@ from django.db.models import Q, Sum
 from logistics.models import StockMovement, StockPosition
 from logistics.services.stock import stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError
+from tests.concurrency import in_threads
 from tests.factories.logistics import WarehouseFactory, receive_stock, stocked_listing
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def _in_threads(workers: int, work: Callable[[int], None]) -> list[BaseException]:
-    """Run work(0..workers-1) in threads released together; the errors they raised."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
 
 
 def _ledger_sums(position: StockPosition) -> tuple[int, int, int]:
@@ -71,7 +49,7 @@ def _assert_positions_equal_the_ledger(listing_id: int) -> list[StockPosition]:
 def test_eight_orders_for_the_last_five_units_five_win():
     listing = stocked_listing(5)
 
-    errors = _in_threads(8, lambda i: stock_reserve(listing, 1, reference=f"order-{i}", actor=None))
+    errors = in_threads(8, lambda i: stock_reserve(listing, 1, reference=f"order-{i}", actor=None))
 
     assert len(errors) == 3, errors
     assert all(isinstance(e, DomainError) and e.code == "out_of_stock" for e in errors), errors
@@ -139,7 +117,7 @@ def test_reservations_releases_and_sales_in_parallel_keep_the_ledger_exact():
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        errors = _in_threads(8, work)
+        errors = in_threads(8, work)
     finally:
         stop.set()
         watcher.join()

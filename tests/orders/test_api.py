@@ -453,6 +453,81 @@ def test_another_suppliers_orders_cannot_be_moved(supplier_api, rival_listing):
     assert theirs.status == JitOrder.Status.AWAITING_SHIPMENT
 
 
+# --- Cancelling -------------------------------------------------------------------------------
+
+
+def placed(storefront: APIClient, listing: Listing, key: str = "key-1") -> int:
+    response = create(storefront, order_body(listing, external_id=key), key=key)
+    assert response.status_code == 201, response.content
+    return response.json()["id"]
+
+
+def test_the_storefront_cancels_its_order_before_shipment(storefront, listing):
+    pk = placed(storefront, listing)
+    url = f"{ORDERS}{pk}/cancel/"
+    response = storefront.post(url, {"reason": "The consumer cancelled"})
+    assert response.status_code == 200, response.content
+    assert response.json()["status"] == "cancelled"
+    order = JitOrder.objects.get(pk=pk)
+    assert order.cancelled_at is not None
+    assert not Penalty.objects.filter(order=order).exists()
+    event = Event.objects.get(kind="order.cancelled", subject_id=str(pk))
+    assert event.reason == "The consumer cancelled"
+    # A retry answers the order as it stands.
+    again = storefront.post(url, {"reason": "The consumer cancelled"})
+    assert (again.status_code, again.json()["status"]) == (200, "cancelled")
+    assert Event.objects.filter(kind="order.cancelled").count() == 1
+
+
+def test_an_order_shipped_cannot_be_cancelled(storefront, listing, member):
+    pk = placed(storefront, listing)
+    order_ship(JitOrder.objects.get(pk=pk), waybill=WAYBILL, actor=member)
+    body = assert_error(
+        storefront.post(f"{ORDERS}{pk}/cancel/", {"reason": "Too late"}),
+        409,
+        "invalid_transition",
+    )
+    assert body["message"]
+    assert JitOrder.objects.get(pk=pk).status == JitOrder.Status.SHIPPED
+
+
+def test_cancelling_needs_a_reason(storefront, listing):
+    pk = placed(storefront, listing)
+    body = assert_error(storefront.post(f"{ORDERS}{pk}/cancel/", {"reason": ""}), 400, "invalid")
+    assert list(body["fields"]) == ["reason"]
+    assert JitOrder.objects.get(pk=pk).status == JitOrder.Status.AWAITING_SHIPMENT
+
+
+def test_a_supplier_or_a_reader_cannot_cancel(storefront, reader, supplier_api, listing):
+    pk = placed(storefront, listing)
+    for caller in (reader, supplier_api):
+        body = assert_error(
+            caller.post(f"{ORDERS}{pk}/cancel/", {"reason": "x"}), 403, "permission_denied"
+        )
+        assert "`orders:write`" in body["message"]
+    assert JitOrder.objects.get(pk=pk).status == JitOrder.Status.AWAITING_SHIPMENT
+
+
+def test_another_clients_order_is_not_found(storefront, listing):
+    pk = placed(storefront, listing)
+    _client, plain = api_client(scopes=["read", "orders:write"], name="Another storefront")
+    other = bearer(plain)
+    assert_error(other.post(f"{ORDERS}{pk}/cancel/", {"reason": "x"}), 404, "not_found")
+    assert_error(other.post(f"{ORDERS}999999/cancel/", {"reason": "x"}), 404, "not_found")
+    assert JitOrder.objects.get(pk=pk).status == JitOrder.Status.AWAITING_SHIPMENT
+
+
+def test_cancelling_is_documented():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    operation = schema["paths"]["/api/v1/jit-orders/{id}/cancel/"]["post"]
+    assert operation["operationId"] == "jit_orders_cancel"
+    assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
+    body = operation["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    assert body.endswith("/JitOrderCancelInputRequest")
+
+
 # --- Carrier scans ----------------------------------------------------------------------------
 
 

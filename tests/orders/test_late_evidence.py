@@ -5,12 +5,10 @@ event the supplier sees; once only, whatever the tier, and safely beside a runni
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
 from marketplace.errors import DomainError
@@ -26,6 +24,7 @@ from orders.services.orders import (
 from orders.services.sweep import sweep_jit_deadlines
 from suppliers.models import LedgerEntry, Supplier
 from suppliers.selectors import supplier_balance
+from tests.concurrency import run_together
 from tests.factories.accounts import UserFactory
 from tests.factories.orders import jit_listing, jit_order
 from tests.factories.suppliers import MembershipFactory
@@ -249,32 +248,11 @@ def test_a_scan_and_a_sweep_at_once_neither_deadlock_nor_double_count():
         )
         for n in range(300)
     )
-    barrier = threading.Barrier(2)
-    errors: list[BaseException] = []
-
-    def run(work) -> None:
-        try:
-            barrier.wait()
-            work()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [
-        threading.Thread(target=run, args=(lambda: sweep_jit_deadlines(now=start + 30 * H),)),
-        threading.Thread(
-            target=run,
-            args=(
-                lambda: order_first_scan(waybill=WAYBILL, scanned_at=start + 5 * H, actor=carrier),
-            ),
-        ),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert errors == []
+    both = run_together(
+        lambda: sweep_jit_deadlines(now=start + 30 * H),
+        lambda: order_first_scan(waybill=WAYBILL, scanned_at=start + 5 * H, actor=carrier),
+    )
+    assert both.errors == []
     sweep_jit_deadlines(now=start + 30 * H)
     parcel_ids = [o.pk for o in parcel]
     assert set(

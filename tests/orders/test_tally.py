@@ -5,12 +5,9 @@ same figures counted from the orders."""
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from marketplace.dashboard import _window, due_counts, jit_figures, live_due_counts
@@ -28,6 +25,7 @@ from orders.services.orders import (
 )
 from orders.services.sweep import sweep_jit_deadlines
 from orders.tally import tally_rebuild, tally_recount, tally_stored
+from tests.concurrency import in_threads
 from tests.factories.orders import jit_listing, jit_order
 from tests.factories.suppliers import MembershipFactory
 
@@ -139,27 +137,6 @@ def test_a_rebuild_gives_the_same_tally(operator):
     assert tally_stored() == kept == tally_recount()
 
 
-def _in_threads(workers: int, work: Callable[[int], None]) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_orders_and_shipments_of_one_supplier_and_hour_all_count(operator):
@@ -180,7 +157,7 @@ def test_parallel_orders_and_shipments_of_one_supplier_and_hour_all_count(operat
             )
         order_ship(waiting[index], waybill=f"SF{index + 1:012d}", actor=member)
 
-    assert _in_threads(8, work) == []
+    assert in_threads(8, work) == []
     row = JitOrderTally.objects.get()
     assert (row.orders, row.late) == (32, 32)  # shipped 30 h after the order: late too
     order_first_scan(waybill="SF000000000001", scanned_at=ordered_at + H, actor=operator)

@@ -21,6 +21,7 @@ from catalogue.services.prices import price_counter, price_propose
 from catalogue.services.products import product_image_add
 from catalogue.services.tenders import bid_place, tenders_close_due
 from marketplace.models import Event
+from tests import isolation
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import (
     CategoryFactory,
@@ -29,6 +30,7 @@ from tests.factories.catalogue import (
     TenderFactory,
 )
 from tests.factories.suppliers import MembershipFactory
+from tests.isolation import RIVAL_ROLES, assert_ids_are_404, rival_member
 
 pytestmark = pytest.mark.django_db
 
@@ -98,17 +100,13 @@ def secret(db):
     }
 
 
-@pytest.fixture(params=["owner", "staff"])
+@pytest.fixture(params=RIVAL_ROLES)
 def rival(request, db):
-    owner = MembershipFactory(role="owner", user__username="rivalowner")
-    if request.param == "owner":
-        return owner.user
-    return MembershipFactory(supplier=owner.supplier, user__username="rivalclerk").user
+    return rival_member(request.param)
 
 
 def leaked(response) -> list[str]:
-    page = response.content.decode()
-    return [marker for marker in SECRETS if marker in page]
+    return isolation.leaked(response, SECRETS)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -165,12 +163,7 @@ def state():
 
 def test_every_id_of_this_supplier_is_a_404_for_another(client, secret, rival):
     client.force_login(rival)
-    before = state()
-    for method, url, data in id_requests(secret):
-        response = getattr(client, method)(url, data)
-        assert response.status_code == 404, (method, url, response.status_code)
-        assert leaked(response) == [], url
-    assert state() == before
+    assert_ids_are_404(client, id_requests(secret), state=state, secrets=SECRETS)
 
 
 def test_an_image_id_under_another_product_is_a_404(client, secret):

@@ -16,6 +16,7 @@ from suppliers.services.members import invitation_send
 from suppliers.services.status import supplier_request_changes
 from tests.factories.accounts import supplier_token
 from tests.factories.suppliers import MembershipFactory, funded_supplier
+from tests.isolation import RIVAL_ROLES, assert_ids_are_404, leaked, page_text, rival_member
 
 pytestmark = pytest.mark.django_db
 
@@ -68,20 +69,12 @@ def secret(db, operator):
     return {"owner": owner, "clerk": clerk, "invitation": invitation}
 
 
-@pytest.fixture(params=["owner", "staff"])
+@pytest.fixture(params=RIVAL_ROLES)
 def rival(request, db):
     supplier = funded_supplier("6000.00", name_en="Rival Ltd")
-    owner = MembershipFactory(supplier=supplier, role="owner", user__username="rivalowner")
-    jit_apply(supplier, actor=owner.user)
-    if request.param == "owner":
-        return owner.user
-    return MembershipFactory(supplier=supplier, user__username="rivalclerk").user
-
-
-def body(response) -> str:
-    if response.streaming:
-        return b"".join(response.streaming_content).decode("utf-8-sig")
-    return response.content.decode()
+    rival = rival_member(request.param, supplier)
+    jit_apply(supplier, actor=supplier.memberships.get(role="owner").user)
+    return rival
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -89,9 +82,8 @@ def test_another_supplier_never_sees_this_suppliers_data(client, secret, rival, 
     client.force_login(rival)
     response = client.get(reverse(name))
     assert response.status_code == 200
-    text = body(response)
-    leaked = [marker for marker in SECRETS if marker in text]
-    assert leaked == [], f"{name} shows another supplier's {leaked}"
+    shown = leaked(response, SECRETS)
+    assert shown == [], f"{name} shows another supplier's {shown}"
 
 
 @pytest.mark.parametrize("name", [page for page in PAGES if page != "portal:api_keys"])
@@ -100,48 +92,41 @@ def test_the_markers_do_show_to_the_supplier_itself(client, secret, name):
     client.force_login(secret["owner"].user)
     response = client.get(reverse(name))
     assert response.status_code == 200
-    text = body(response)
-    assert [marker for marker in SECRETS if marker in text], name
+    assert leaked(response, SECRETS), name
 
 
 def test_filters_cannot_reach_another_suppliers_entries(client, secret, rival):
     client.force_login(rival)
     for query in [{"kind": "penalty"}, {"kind": "top_up", "date_from": "2000-01-01"}]:
-        assert "secret penalty memo" not in body(client.get(reverse("portal:ledger"), query))
-        assert "SECRET-BANK-REF" not in body(client.get(reverse("portal:ledger_csv"), query))
+        assert "secret penalty memo" not in page_text(client.get(reverse("portal:ledger"), query))
+        assert "SECRET-BANK-REF" not in page_text(client.get(reverse("portal:ledger_csv"), query))
 
 
 def id_requests(secret):
     owner, clerk, invitation = secret["owner"], secret["clerk"], secret["invitation"]
     key = ApiKey.objects.get(user=owner.user)
     return [
-        ("post", reverse("portal:invitation_cancel", args=[invitation.pk])),
-        ("post", reverse("portal:member_remove", args=[clerk.pk])),
-        ("post", reverse("portal:member_remove", args=[owner.pk])),
-        ("get", reverse("portal:ownership_transfer", args=[clerk.pk])),
-        ("post", reverse("portal:ownership_transfer", args=[clerk.pk])),
-        ("post", reverse("portal:api_key_revoke", args=[key.pk])),
+        ("post", reverse("portal:invitation_cancel", args=[invitation.pk]), {}),
+        ("post", reverse("portal:member_remove", args=[clerk.pk]), {}),
+        ("post", reverse("portal:member_remove", args=[owner.pk]), {}),
+        ("get", reverse("portal:ownership_transfer", args=[clerk.pk]), {}),
+        ("post", reverse("portal:ownership_transfer", args=[clerk.pk]), {}),
+        ("post", reverse("portal:api_key_revoke", args=[key.pk]), {}),
     ]
+
+
+def state():
+    return (
+        list(Membership.objects.values_list("pk", "role", "user__is_active").order_by("pk")),
+        list(Invitation.objects.values_list("pk", "cancelled_at")),
+        list(ApiKey.objects.values_list("pk", "revoked_at")),
+        Event.objects.count(),
+    )
 
 
 def test_every_id_of_this_supplier_is_a_404_for_another(client, secret, rival):
     client.force_login(rival)
-    before = (
-        list(Membership.objects.values_list("pk", "role", "user__is_active").order_by("pk")),
-        list(Invitation.objects.values_list("pk", "cancelled_at")),
-        list(ApiKey.objects.values_list("pk", "revoked_at")),
-        Event.objects.count(),
-    )
-    for method, url in id_requests(secret):
-        response = getattr(client, method)(url)
-        assert response.status_code == 404, (method, url, response.status_code)
-    after = (
-        list(Membership.objects.values_list("pk", "role", "user__is_active").order_by("pk")),
-        list(Invitation.objects.values_list("pk", "cancelled_at")),
-        list(ApiKey.objects.values_list("pk", "revoked_at")),
-        Event.objects.count(),
-    )
-    assert after == before
+    assert_ids_are_404(client, id_requests(secret), state=state, secrets=SECRETS)
 
 
 def test_unknown_ids_are_404_too(client, secret):

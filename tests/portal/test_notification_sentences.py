@@ -14,7 +14,7 @@ from django.utils import translation
 from catalogue.models import TENDER_MACHINE
 from marketplace.event_kinds import EVENT_KINDS
 from marketplace.models import Event
-from portal.notifications import DESCRIBE, NOT_FOR_SUPPLIERS, describe
+from portal.notifications.describe import DESCRIBE, NOT_FOR_SUPPLIERS, describe
 from tests.factories.suppliers import MembershipFactory, funded_supplier
 
 pytestmark = pytest.mark.django_db

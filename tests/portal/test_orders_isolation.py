@@ -20,9 +20,11 @@ from orders.services.orders import (
     penalty_appeal,
 )
 from orders.services.sweep import sweep_jit_deadlines
+from tests import isolation
 from tests.factories.catalogue import ProductFactory
 from tests.factories.orders import jit_listing, jit_order
 from tests.factories.suppliers import MembershipFactory
+from tests.isolation import RIVAL_ROLES, assert_ids_are_404, rival_member
 
 from .test_orders import pdf, png
 
@@ -81,20 +83,16 @@ def secret(db, operator):
     }
 
 
-@pytest.fixture(params=["owner", "staff"])
+@pytest.fixture(params=RIVAL_ROLES)
 def rival(request, db):
     """Another supplier's owner or clerk, with JIT orders of its own."""
     listing = jit_listing()
-    owner = MembershipFactory(supplier=listing.supplier, role="owner", user__username="rival1")
     jit_order(listing, external_id="SO-RIVAL")
-    if request.param == "owner":
-        return owner.user
-    return MembershipFactory(supplier=listing.supplier, user__username="rivalclerk").user
+    return rival_member(request.param, listing.supplier)
 
 
 def leaked(response) -> list[str]:
-    page = response.content.decode()
-    return [marker for marker in SECRETS if marker in page]
+    return isolation.leaked(response, SECRETS)
 
 
 @pytest.mark.parametrize("name", PAGES)
@@ -154,12 +152,7 @@ def state():
 
 def test_every_id_of_this_supplier_is_a_404_for_another(client, secret, rival):
     client.force_login(rival)
-    before = state()
-    for method, url, data in id_requests(secret):
-        response = getattr(client, method)(url, data)
-        assert response.status_code == 404, (method, url, response.status_code)
-        assert leaked(response) == [], url
-    assert state() == before
+    assert_ids_are_404(client, id_requests(secret), state=state, secrets=SECRETS)
 
 
 def test_shipping_mixes_of_own_and_foreign_orders_ship_nothing(client, secret, rival):

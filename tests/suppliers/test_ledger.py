@@ -1,10 +1,9 @@
 from __future__ import annotations
 
-import threading
 from decimal import Decimal
 
 import pytest
-from django.db import DatabaseError, IntegrityError, connection, connections, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
@@ -21,6 +20,7 @@ from suppliers.services.ledger import (
     withdrawal_reject,
     withdrawal_request,
 )
+from tests.concurrency import in_threads
 from tests.factories.accounts import UserFactory
 from tests.factories.suppliers import MembershipFactory, SupplierFactory, funded_supplier
 
@@ -215,27 +215,6 @@ def test_approving_twice_pays_once():
 # --- Concurrency on PostgreSQL ----------------------------------------------------------------
 
 
-def _in_threads(workers: int, work) -> list[BaseException]:
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers)
-
-    def run(index: int) -> None:
-        try:
-            barrier.wait()
-            work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_parallel_postings_to_one_supplier_lose_nothing():
@@ -247,7 +226,7 @@ def test_parallel_postings_to_one_supplier_lose_nothing():
             ledger_top_up(supplier, amount="1.25", bank_reference=f"T{index}-{n}", actor=None)
             ledger_penalty(supplier, amount="0.25", actor=None, reference=None, memo="late")
 
-    assert _in_threads(8, post) == []
+    assert in_threads(8, post) == []
     assert LedgerEntry.objects.filter(supplier=supplier).count() == 8 * per_worker * 2
     assert supplier_balance(supplier.pk) == D("80.00")
     # Each posting saw the balance the one before it left: in commit order, every recorded
@@ -269,7 +248,7 @@ def test_parallel_withdrawals_never_overdraw():
         )
         for _ in range(6)
     ]
-    errors = _in_threads(6, lambda i: withdrawal_approve(requests[i], actor=finance))
+    errors = in_threads(6, lambda i: withdrawal_approve(requests[i], actor=finance))
     assert len(errors) == 3
     assert all(isinstance(e, DomainError) and e.code == "insufficient_balance" for e in errors)
     assert supplier_balance(supplier.pk) == D("100.00")
@@ -281,7 +260,7 @@ def test_parallel_penalties_pause_jit_exactly_once(settings):
     settings.JIT_MIN_DEPOSIT_CNY = D("5000.00")
     supplier = funded_supplier("5050.00")
     jit_apply(supplier, actor=None)
-    errors = _in_threads(
+    errors = in_threads(
         8,
         lambda i: ledger_penalty(supplier, amount="10", actor=None, reference=None, memo="late"),
     )

@@ -6,14 +6,14 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
+from suppliers.selectors import supplier_id_for
 
 # Most units one stocking order, or one counted line, may hold.
 MAX_UNITS = 1_000_000
 
 
 def require_member(supplier_id: int, actor: User) -> None:
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != supplier_id:
+    if supplier_id_for(actor) != supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
 
 

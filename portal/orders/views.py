@@ -1,5 +1,4 @@
-"""JIT orders in the portal: the to-ship queue with live countdowns, shipping one or many orders
-with their waybills, a printable packing list, every order with its timeline, a stockout
+"""with their waybills, a printable packing list, every order with its timeline, a stockout
 declaration, and the penalties with their evidence and appeals.
 
 Every order, penalty, photo and attachment is fetched within the member's supplier, so another
@@ -8,41 +7,34 @@ supplier's id is a 404; every change goes through a service in orders.services.o
 from __future__ import annotations
 
 import mimetypes
-import os
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
-from typing import Any
 
-from django import forms
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadedfile import UploadedFile
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.errors import DomainError
-from orders.models import AppealAttachment, InspectionPhoto, JitOrder, Penalty
+from orders.models import InspectionPhoto, JitOrder, Penalty
 from orders.rules import Rules, rules
 from orders.selectors import orders_visible_to, penalties_visible_to
-from orders.services.orders import order_declare_stockout, orders_ship_many, penalty_appeal
-from suppliers.models import LedgerEntry
+from orders.services.orders import order_declare_stockout, orders_ship_many
 
-from .access import SupplierRequest, supplier_required
-from .errors import show_domain_error
-from .forms import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, error_summary, licence_kind
-from .wording import describe_entries, jit_carrier_name, jit_warehouse_name
+from ..access import SupplierRequest, supplier_required
+from ..errors import error_summary, show_domain_error
+from ..wording import jit_carrier_name, jit_warehouse_name
+from .forms import OrderFilterForm, StockoutForm
 
 Status = JitOrder.Status
 PAGE_SIZE = 25
@@ -50,8 +42,6 @@ PAGE_SIZE = 25
 TO_SHIP_PAGE_SIZE = 100
 # One packing list holds at most this many orders (a page of the queue and then some).
 PACKING_LIST_MAX = 200
-APPEAL_MAX_FILES = 5
-APPEAL_MAX_BYTES = 5 * 1024 * 1024
 
 
 def _zone() -> zoneinfo.ZoneInfo:
@@ -70,119 +60,6 @@ def countdown_text(seconds: float, late_label: str) -> str:
     if days:
         text = _("%(days)d d") % {"days": days} + " " + text
     return f"{late_label} {text}" if late else text
-
-
-# --- Forms -----------------------------------------------------------------------------------
-
-
-class OrderFilterForm(forms.Form):
-    status = forms.ChoiceField(
-        label=gettext_lazy("Status"),
-        required=False,
-        choices=[("", gettext_lazy("All states")), *Status.choices],
-    )
-    date_from = forms.DateField(
-        label=gettext_lazy("Ordered from"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-    date_to = forms.DateField(
-        label=gettext_lazy("Ordered to"),
-        required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return cleaned
-
-
-class StockoutForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why can the goods not be supplied?"),
-        max_length=300,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=gettext_lazy(
-            "A stockout is penalised at 5 times the goods value; the order is closed."
-        ),
-    )
-
-
-class MultipleFileInput(forms.FileInput):
-    allow_multiple_selected = True
-
-
-class MultipleFileField(forms.FileField):
-    """Several files in one input; cleans to a list (empty when none was chosen)."""
-
-    widget = MultipleFileInput
-
-    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
-        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if not files:
-            if self.required:
-                raise forms.ValidationError(self.error_messages["required"], code="required")
-            return []
-        return [super(MultipleFileField, self).clean(f, initial) for f in files]
-
-
-class AppealForm(forms.Form):
-    reason = forms.CharField(
-        label=gettext_lazy("Why is the penalty wrong?"),
-        max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 5}),
-    )
-    attachments = MultipleFileField(
-        label=gettext_lazy("Evidence"),
-        required=False,
-        widget=MultipleFileInput(attrs={"accept": ".pdf,.jpg,.jpeg,.png"}),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.fields["attachments"].help_text = _(
-            "Up to %(count)d PDF, JPEG or PNG files, at most %(limit)s each: the carrier's "
-            "receipt, photos, messages."
-        ) % {"count": APPEAL_MAX_FILES, "limit": filesizeformat(APPEAL_MAX_BYTES)}
-
-    def clean_attachments(self) -> list[UploadedFile]:
-        files: list[UploadedFile] = self.cleaned_data["attachments"]
-        if len(files) > APPEAL_MAX_FILES:
-            raise forms.ValidationError(
-                _("Attach at most %(count)d files; you chose %(chosen)d.")
-                % {"count": APPEAL_MAX_FILES, "chosen": len(files)},
-                code="too_many_files",
-            )
-        errors = [error for upload in files for error in _attachment_errors(upload)]
-        if errors:
-            raise forms.ValidationError(errors)
-        return files
-
-
-def _attachment_errors(upload: UploadedFile) -> list[str]:
-    """A PDF, JPEG or PNG, known by its first bytes (a name proves nothing) and named as what it
-    is, no larger than APPEAL_MAX_BYTES."""
-    name = upload.name or ""
-    if upload.size is not None and upload.size > APPEAL_MAX_BYTES:
-        return [
-            _("%(name)s is %(size)s; each file may be at most %(limit)s.")
-            % {
-                "name": name,
-                "size": filesizeformat(upload.size),
-                "limit": filesizeformat(APPEAL_MAX_BYTES),
-            }
-        ]
-    upload.seek(0)
-    head = upload.read(PDF_HEADER_WINDOW)
-    upload.seek(0)
-    actual = licence_kind(head)
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if actual is None or LICENCE_EXTENSIONS.get(extension) != actual:
-        return [_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": name}]
-    return []
 
 
 # --- Scoped fetches --------------------------------------------------------------------------
@@ -267,8 +144,7 @@ def _to_ship_rows(
     late_label = _("late by")
     rows = []
     for order in orders:
-        deadline = order.ordered_at + r.ship_within
-        late_deadline = order.ordered_at + r.late_after
+        deadline, late_deadline = order.deadline_24h, order.deadline_48h
         risk_at = order.ordered_at + r.reminders[0]
         rows.append(
             ToShipRow(
@@ -410,13 +286,12 @@ def orders_packing_list(request: SupplierRequest) -> HttpResponse:
         )
         return redirect("portal:orders_to_ship")
     found = _orders_by_id(request, ids)
-    r = rules()
     orders = [found[pk] for pk in ids]
     return render(
         request,
         "portal/orders/packing_list.html",
         {
-            "rows": [(order, order.ordered_at + r.ship_within) for order in orders],
+            "rows": [(order, order.deadline_24h) for order in orders],
             "supplier": request.membership.supplier,
             "carrier": jit_carrier_name(),
             "warehouse": jit_warehouse_name(),
@@ -450,14 +325,13 @@ def orders(request: SupplierRequest) -> HttpResponse:
     page = Paginator(found.order_by("-ordered_at", "-id"), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    ship_within = rules().ship_within
     return render(
         request,
         "portal/orders/orders.html",
         {
             "form": form,
             "page_obj": page,
-            "rows": [(order, order.ordered_at + ship_within) for order in page.object_list],
+            "rows": [(order, order.deadline_24h) for order in page.object_list],
             "filtered": any(data.get(name) for name in ("status", "date_from", "date_to")),
         },
     )
@@ -518,7 +392,6 @@ def timeline(order: JitOrder) -> list[Step]:
 def _order_page(
     request: SupplierRequest, order: JitOrder, stockout_form: StockoutForm | None = None
 ) -> HttpResponse:
-    r = rules()
     if stockout_form is None and order.status == Status.AWAITING_SHIPMENT:
         stockout_form = StockoutForm()
     penalties = list(order.penalties.order_by("assessed_at", "id"))
@@ -527,8 +400,8 @@ def _order_page(
         "portal/orders/order_detail.html",
         {
             "order": order,
-            "deadline": order.ordered_at + r.ship_within,
-            "late_deadline": order.ordered_at + r.late_after,
+            "deadline": order.deadline_24h,
+            "late_deadline": order.deadline_48h,
             "timeline": timeline(order),
             "penalties": penalties,
             "photos": list(order.inspection_photos.all()),
@@ -572,170 +445,3 @@ def order_photo(request: SupplierRequest, pk: int, photo_pk: int) -> FileRespons
         InspectionPhoto, pk=photo_pk, order__in=_orders(request).filter(pk=pk)
     )
     return _file_response(photo.image)
-
-
-# --- Penalties ---------------------------------------------------------------------------------
-
-EVIDENCE_LABELS = {
-    "rule": gettext_lazy("Rule"),
-    "rule_version": gettext_lazy("Rule version"),
-    "ordered_at": gettext_lazy("Ordered"),
-    "deadline_24h": gettext_lazy("Deadline (24 h)"),
-    "deadline_48h": gettext_lazy("Deadline (48 h)"),
-    "shipment_recorded_at": gettext_lazy("Shipment recorded by you"),
-    "first_scan_at": gettext_lazy("Carrier's first scan"),
-    "shipped_at": gettext_lazy("Time of shipment (first scan, else recorded)"),
-    "stockout_declared_at": gettext_lazy("Stockout declared"),
-    "inspected_at": gettext_lazy("Inspected"),
-    "defect_notes": gettext_lazy("Defect notes"),
-    "status": gettext_lazy("Order status then"),
-    "goods_value": gettext_lazy("Goods value (CNY)"),
-    "multiple": gettext_lazy("Multiple of goods value"),
-    "penalties_before": gettext_lazy("Penalties on the order before (CNY)"),
-    "amount": gettext_lazy("Amount (CNY)"),
-    "assessed_at": gettext_lazy("Assessed"),
-}
-
-
-@dataclass
-class EvidenceRow:
-    key: str
-    label: str
-    value: str
-    at: datetime | None
-
-
-def evidence_rows(evidence: dict[str, Any]) -> list[EvidenceRow]:
-    """The evidence a penalty was computed from, every time parsed (the template shows it in
-    China time); keys this list does not know yet are shown too, by their name."""
-    keys = [key for key in EVIDENCE_LABELS if key in evidence]
-    keys += sorted(key for key in evidence if key not in EVIDENCE_LABELS)
-    rows = []
-    for key in keys:
-        value = evidence[key]
-        at = None
-        if isinstance(value, str) and (key.endswith("_at") or key.startswith("deadline")):
-            try:
-                at = datetime.fromisoformat(value)
-            except ValueError:
-                at = None
-        if key == "rule" and value in Penalty.Tier.values:
-            value = Penalty.Tier(value).label
-        elif key == "status" and value in Status.values:
-            value = Status(value).label
-        text = "—" if value in (None, "") else str(value)
-        rows.append(EvidenceRow(key, str(EVIDENCE_LABELS.get(key, key)), text, at))
-    return rows
-
-
-def appeal_deadline(penalty: Penalty) -> datetime:
-    return penalty.assessed_at + timedelta(days=rules().appeal_days)
-
-
-@supplier_required
-@require_GET
-def penalties(request: SupplierRequest) -> HttpResponse:
-    found = (
-        _penalties(request)
-        .select_related("order__listing__product", "appeal")
-        .order_by("-assessed_at", "-id")
-    )
-    page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    now = timezone.now()
-    rows = []
-    for penalty in page.object_list:
-        until = appeal_deadline(penalty)
-        open_ = penalty.status == Penalty.Status.ASSESSED and now <= until
-        rows.append((penalty, until if open_ else None))
-    return render(
-        request,
-        "portal/orders/penalties.html",
-        {"page_obj": page, "rows": rows, "appeal_days": rules().appeal_days},
-    )
-
-
-def _penalty(request: SupplierRequest, pk: int) -> Penalty:
-    return get_object_or_404(
-        _penalties(request).select_related("order__listing__product", "ledger_entry", "appeal"),
-        pk=pk,
-    )
-
-
-def _penalty_page(
-    request: SupplierRequest, penalty: Penalty, form: AppealForm | None = None
-) -> HttpResponse:
-    appeal = getattr(penalty, "appeal", None)
-    until = appeal_deadline(penalty)
-    may_appeal = (
-        appeal is None and penalty.status == Penalty.Status.ASSESSED and timezone.now() <= until
-    )
-    if form is None and may_appeal:
-        form = AppealForm()
-    reversal = None
-    if penalty.ledger_entry is not None:
-        reversal = LedgerEntry.objects.filter(
-            corrects=penalty.ledger_entry, kind=LedgerEntry.Kind.PENALTY_REVERSAL
-        ).first()
-    texts = describe_entries([e for e in (penalty.ledger_entry, reversal) if e is not None])
-    order = penalty.order
-    uncapped = (penalty.multiple * order.goods_value).quantize(Decimal("0.01"))
-    return render(
-        request,
-        "portal/orders/penalty_detail.html",
-        {
-            "penalty": penalty,
-            "order": order,
-            "evidence": evidence_rows(penalty.evidence or {}),
-            "uncapped": uncapped,
-            "capped": penalty.amount < uncapped,
-            "cap_multiple": rules().cap_multiple,
-            "appeal": appeal,
-            "attachments": [
-                (attachment, os.path.basename(attachment.file.name))
-                for attachment in (appeal.attachments.order_by("pk") if appeal else [])
-            ],
-            "appeal_until": until,
-            "appeal_days": rules().appeal_days,
-            "form": form if may_appeal else None,
-            "errors": error_summary(form) if may_appeal else [],
-            "reversal": reversal,
-            "entry_text": texts.get(penalty.ledger_entry_id or 0),
-            "reversal_text": texts.get(reversal.pk) if reversal is not None else None,
-        },
-    )
-
-
-@supplier_required
-@require_http_methods(["GET", "POST"])
-def penalty_detail(request: SupplierRequest, pk: int) -> HttpResponse:
-    penalty = _penalty(request, pk)
-    if request.method != "POST":
-        return _penalty_page(request, penalty)
-    form = AppealForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            penalty_appeal(
-                penalty,
-                reason=form.cleaned_data["reason"],
-                actor=request.user,
-                attachments=form.cleaned_data["attachments"],
-            )
-        except DomainError as error:
-            show_domain_error(request, error, form)
-        else:
-            messages.success(
-                request, _("Appeal sent. The marketplace will uphold or waive the penalty.")
-            )
-            return redirect("portal:penalty_detail", pk=penalty.pk)
-    # Fetched again: after a refusal (window closed, appealed meanwhile) the page says why and
-    # shows no form.
-    return _penalty_page(request, _penalty(request, pk), form=form)
-
-
-@supplier_required
-@require_GET
-def penalty_attachment(request: SupplierRequest, pk: int, attachment_pk: int) -> FileResponse:
-    attachment = get_object_or_404(
-        AppealAttachment, pk=attachment_pk, appeal__penalty__in=_penalties(request).filter(pk=pk)
-    )
-    return _file_response(attachment.file)

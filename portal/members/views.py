@@ -23,10 +23,10 @@ from suppliers.services.members import (
     ownership_transfer,
 )
 
-from .access import SupplierRequest, check_owner, supplier_required
-from .errors import show_domain_error
-from .forms import InvitationAcceptForm, InvitationForm, error_summary
-from .onboarding import MODEL_BACKEND
+from ..access import SupplierRequest, check_owner, supplier_required
+from ..errors import error_summary, show_domain_error
+from ..onboarding.views import MODEL_BACKEND
+from .forms import InvitationAcceptForm, InvitationForm
 
 
 def _member(request: SupplierRequest, pk: int) -> Membership:

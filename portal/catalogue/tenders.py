@@ -6,59 +6,34 @@ other bid, no count, not the winning bid, not the award explanation, which lists
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
-from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Case, Prefetch, QuerySet, When
+from django.db.models import Case, QuerySet, When
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.models import Bid, Listing, Tender
-from catalogue.selectors import tender_bids_visible_to
+from catalogue.selectors import listings_visible_to, tenders_for_supplier_user
 from catalogue.services.products import attributes_text
-from catalogue.services.tenders import bid_place, tenders_visible_to
+from catalogue.services.tenders import bid_place
 from marketplace.errors import DomainError
 from suppliers.models import Supplier
 
-from .access import SupplierRequest, supplier_required
-from .errors import show_domain_error
-from .forms import error_summary
+from ..access import SupplierRequest, supplier_required
+from ..errors import error_summary, show_domain_error
+from .forms import BidForm
 
 PAGE_SIZE = 25
 
 
-class BidForm(forms.Form):
-    unit_price = forms.DecimalField(
-        label=gettext_lazy("Unit price (CNY)"),
-        max_digits=12,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
-    lead_time_days = forms.IntegerField(
-        label=gettext_lazy("Lead time (days)"), min_value=1, max_value=3650
-    )
-    capacity = forms.IntegerField(
-        label=gettext_lazy("Capacity (units)"), min_value=1, max_value=2_147_483_647
-    )
-
-
 def _tenders(request: SupplierRequest) -> QuerySet[Tender]:
     """The tenders this supplier may see, each with its own bid (if any) as `own_bids`: the only
-    bid these pages ever load."""
-    supplier = request.membership.supplier
-    own = tender_bids_visible_to(request.user)
-    return (
-        tenders_visible_to(supplier)
-        .select_related("product", "product__category")
-        .prefetch_related(Prefetch("bids", queryset=own, to_attr="own_bids"))
-    )
+    bid these pages ever load (the API reads them the same way)."""
+    return tenders_for_supplier_user(request.user).select_related("product__category")
 
 
 def outcome(tender: Tender, bid: Bid | None) -> str:
@@ -113,9 +88,11 @@ def _page(request: SupplierRequest, tender: Tender, form: BidForm | None = None)
         form = BidForm(initial=initial)
     listing = None
     if result == "won":
-        listing = Listing.objects.filter(
-            supplier_id=supplier.pk, product_id=tender.product_id, mode=Listing.Mode.FULLY_MANAGED
-        ).first()
+        listing = (
+            listings_visible_to(request.user)
+            .filter(product_id=tender.product_id, mode=Listing.Mode.FULLY_MANAGED)
+            .first()
+        )
     product = tender.product
     return render(
         request,

@@ -14,20 +14,20 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from marketplace.errors import DomainError
-from marketplace.models import Event
 from suppliers.models import IntendedCategory, Supplier
+from suppliers.selectors import notifications_visible_to
 from suppliers.services.status import Application, supplier_apply, supplier_resubmit
 
-from .access import SupplierRequest, check_owner, supplier_required
-from .errors import show_domain_error
+from ..access import SupplierRequest, check_owner, supplier_required
+from ..errors import error_summary, show_domain_error
+from ..notifications.subjects import choice_label
+from ..notifications.views import PAGE_SIZE, event_lines
 from .forms import (
     AccountForm,
     ApplicationForm,
     BaseFactoryFormSet,
     FactoryFormSet,
-    error_summary,
 )
-from .notifications import PAGE_SIZE, choice_label, event_lines
 
 FACTORIES_PREFIX = "factories"
 MODEL_BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -137,12 +137,11 @@ def application(request: SupplierRequest) -> HttpResponse:
         form = ApplicationForm(initial=company, licence_required=False)
         factories = FactoryFormSet(initial=factory_rows, prefix=FACTORIES_PREFIX)
 
-    history = Event.objects.filter(supplier=supplier, kind__startswith="supplier.").select_related(
-        "actor"
-    )
+    events = notifications_visible_to(request.user)
+    history = events.filter(kind__startswith="supplier.").select_related("actor")
     page = Paginator(history, PAGE_SIZE).get_page(request.GET.get("page"))
     last_move = (
-        Event.objects.filter(supplier=supplier, kind="supplier.status_changed")
+        events.filter(kind="supplier.status_changed")
         .order_by("-occurred_at", "-id")
         .only("reason", "occurred_at")
         .first()

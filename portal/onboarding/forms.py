@@ -1,58 +1,25 @@
+"""The application's forms: the supplier, its factories and the business licence (checked by
+content), and a new account's password."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal
 from functools import partial
 from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from suppliers.models import IntendedCategory, LedgerEntry, Province
+from suppliers.models import IntendedCategory, Province
 from suppliers.validators import validate_credit_code
 
-
-class PortalAuthenticationForm(AuthenticationForm):
-    error_messages = {
-        **AuthenticationForm.error_messages,
-        "invalid_login": _(
-            "Wrong username or password. After several failed attempts, sign-in is locked "
-            "for a while."
-        ),
-    }
-
-
-class ApiKeyForm(forms.Form):
-    name = forms.CharField(
-        label=_("Name"),
-        max_length=120,
-        help_text=_("What the key is for, e.g. “ERP sync”."),
-    )
-
-
-# --- Onboarding -------------------------------------------------------------------------------
-
-# What a business licence may be: known by its first bytes, since the name alone proves nothing.
-LICENCE_EXTENSIONS = {"pdf": "pdf", "jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
-# A PDF may have a few bytes before its header; readers look within the first kilobyte.
-PDF_HEADER_WINDOW = 1024
-
-
-def licence_kind(head: bytes) -> str | None:
-    if b"%PDF-" in head[:PDF_HEADER_WINDOW]:
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    return None
+from ..uploads import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, licence_kind
 
 
 def validate_licence(upload: UploadedFile) -> None:
@@ -248,107 +215,3 @@ class AccountForm(NewPasswordForm):
     email = forms.EmailField(
         label=_("Your email"), widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-
-
-# --- Money ------------------------------------------------------------------------------------
-
-
-class LedgerFilterForm(forms.Form):
-    kind = forms.ChoiceField(
-        label=_("Kind"), choices=[("", _("All kinds")), *LedgerEntry.Kind.choices], required=False
-    )
-    date_from = forms.DateField(
-        label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    date_to = forms.DateField(
-        label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date is before the start date."))
-        return cleaned
-
-
-class WithdrawalForm(forms.Form):
-    amount = forms.DecimalField(
-        label=_("Amount (CNY)"),
-        max_digits=14,
-        decimal_places=2,
-        min_value=Decimal("0.01"),
-        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
-    )
-    bank_account = forms.CharField(
-        label=_("Bank account"),
-        max_length=100,
-        help_text=_("The company account to pay into: bank, branch and account number."),
-    )
-
-
-# --- Members ----------------------------------------------------------------------------------
-
-
-class InvitationForm(forms.Form):
-    email = forms.EmailField(
-        label=_("Email"), widget=forms.EmailInput(attrs={"autocomplete": "off"})
-    )
-
-
-class InvitationAcceptForm(NewPasswordForm):
-    field_order = ["username", "full_name", "password1", "password2"]
-
-    username = username_field()
-    full_name = forms.CharField(
-        label=_("Full name"),
-        max_length=150,
-        required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "name"}),
-    )
-
-    def __init__(self, *args: Any, email: str, **kwargs: Any) -> None:
-        self.email = email
-        super().__init__(*args, **kwargs)
-
-    def new_user(self) -> User:
-        first, _sep, last = self.cleaned_data.get("full_name", "").partition(" ")
-        return User(
-            username=self.cleaned_data.get("username", ""),
-            email=self.email,
-            first_name=first,
-            last_name=last,
-        )
-
-
-# --- Presentation -----------------------------------------------------------------------------
-
-
-def error_summary(
-    *forms_on_page: forms.BaseForm | None, factories: forms.BaseFormSet | None = None
-) -> list[tuple[str, str, str]]:
-    """(label, anchor, messages) for each error on the page, for the box at its top. An error
-    shown beside a field or a factory row has that anchor (the box links to it); one with no
-    anchor is shown in the box alone."""
-    items: list[tuple[str, str, str]] = []
-
-    def add(form: forms.BaseForm, prefix: str = "", anchor: str = "") -> None:
-        for name, errors in form.errors.items():
-            if name == NON_FIELD_ERRORS:
-                label = prefix.removesuffix(" · ")
-                items.append((label, anchor, " ".join(str(error) for error in errors)))
-            else:
-                field = form[name]
-                text = " ".join(str(error) for error in errors)
-                items.append((prefix + str(field.label), field.id_for_label, text))
-
-    for form in forms_on_page:
-        if form is not None and form.is_bound:
-            add(form)
-    if factories is not None and factories.is_bound:
-        for message in factories.non_form_errors():
-            items.append((str(_("Factories")), "factories", str(message)))
-        for number, form in enumerate(factories.forms, 1):
-            label = _("Factory %(number)d") % {"number": number}
-            add(form, prefix=label + " · ", anchor=form.prefix)
-    return items

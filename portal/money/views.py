@@ -21,15 +21,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.errors import DomainError
-from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
-from suppliers.selectors import supplier_balance
+from suppliers.models import LedgerEntry
+from suppliers.selectors import (
+    ledger_entries_visible_to,
+    supplier_balance,
+    withdrawal_requests_visible_to,
+)
 from suppliers.services.jit import jit_apply, jit_conditions
 from suppliers.services.ledger import jit_floor, withdrawal_request
 
-from .access import SupplierRequest, check_owner, supplier_required
-from .errors import show_domain_error
+from ..access import SupplierRequest, check_owner, supplier_required
+from ..errors import show_domain_error
+from ..wording import describe_entries, jit_reason
 from .forms import LedgerFilterForm, WithdrawalForm
-from .wording import describe_entries, jit_reason
 
 PAGE_SIZE = 50
 CSV_CHUNK = 2000
@@ -69,9 +73,9 @@ def _ledger_filters(form: LedgerFilterForm) -> tuple[str, datetime | None, datet
 
 
 def _entries(
-    supplier: Supplier, kind: str, start: datetime | None, end: datetime | None
+    ledger: QuerySet[LedgerEntry], kind: str, start: datetime | None, end: datetime | None
 ) -> QuerySet[LedgerEntry]:
-    entries = LedgerEntry.objects.filter(supplier=supplier)
+    entries = ledger
     if kind:
         entries = entries.filter(kind=kind)
     if start:
@@ -90,14 +94,16 @@ def reference_text(entry: LedgerEntry) -> str:
     return "; ".join(parts)
 
 
-def balances_after(supplier: Supplier, rows: Sequence[LedgerEntry]) -> dict[int, Decimal]:
+def balances_after(
+    ledger: QuerySet[LedgerEntry], rows: Sequence[LedgerEntry]
+) -> dict[int, Decimal]:
     """The balance right after each of `rows` (newest first), over the whole ledger whatever the
     filter: the sum before the oldest row, then a walk over the entries the rows span. Two
     queries, whatever the page size."""
     if not rows:
         return {}
     oldest, newest = rows[-1], rows[0]
-    ledger = LedgerEntry.objects.filter(supplier=supplier).order_by()
+    ledger = ledger.order_by()
     before = Q(posted_at__lt=oldest.posted_at) | Q(posted_at=oldest.posted_at, id__lt=oldest.pk)
     running = ledger.filter(before).aggregate(total=Sum("amount"))["total"] or Decimal("0.00")
     upto = Q(posted_at__lt=newest.posted_at) | Q(posted_at=newest.posted_at, id__lte=newest.pk)
@@ -118,11 +124,12 @@ def ledger(request: SupplierRequest) -> HttpResponseBase:
     supplier = request.membership.supplier
     form = LedgerFilterForm(request.GET)
     kind, start, end = _ledger_filters(form)
-    page = Paginator(_entries(supplier, kind, start, end), PAGE_SIZE).get_page(
+    visible = ledger_entries_visible_to(request.user)
+    page = Paginator(_entries(visible, kind, start, end), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
     rows = list(page.object_list)
-    after = balances_after(supplier, rows)
+    after = balances_after(visible, rows)
     texts = describe_entries(rows)
     return render(
         request,
@@ -151,20 +158,18 @@ def _cell(value: str) -> str:
 
 
 def ledger_csv_lines(
-    supplier: Supplier, kind: str, start: datetime | None, end: datetime | None
+    ledger: QuerySet[LedgerEntry], kind: str, start: datetime | None, end: datetime | None
 ) -> Iterator[str]:
     """The filtered entries, oldest first, with the balance after each (over every kind): the
     balance before the start date, then a running sum while streaming."""
     writer = csv.writer(_Echo())
     zone = _zone()
     yield "\ufeff" + writer.writerow(CSV_COLUMNS)  # the BOM tells Excel it is UTF-8
-    ledger = LedgerEntry.objects.filter(supplier=supplier).order_by()
     running = Decimal("0.00")
     if start:
-        running = ledger.filter(posted_at__lt=start).aggregate(total=Sum("amount"))["total"] or (
-            running
-        )
-    window: QuerySet[LedgerEntry] = _entries(supplier, "", start, end).order_by("posted_at", "id")
+        before = ledger.order_by().filter(posted_at__lt=start)
+        running = before.aggregate(total=Sum("amount"))["total"] or running
+    window: QuerySet[LedgerEntry] = _entries(ledger, "", start, end).order_by("posted_at", "id")
     entries: Iterable[LedgerEntry] = window.iterator(chunk_size=CSV_CHUNK)
     for chunk in _chunks(entries, CSV_CHUNK):
         texts = describe_entries(chunk)
@@ -209,7 +214,8 @@ def _ledger_csv_response(request: SupplierRequest) -> StreamingHttpResponse:
     kind, start, end = _ledger_filters(LedgerFilterForm(request.GET))
     today = timezone.localdate(timezone=_zone())
     response = StreamingHttpResponse(
-        ledger_csv_lines(supplier, kind, start, end), content_type="text/csv; charset=utf-8"
+        ledger_csv_lines(ledger_entries_visible_to(request.user), kind, start, end),
+        content_type="text/csv; charset=utf-8",
     )
     filename = f"ledger-{supplier.credit_code}-{today:%Y%m%d}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -245,7 +251,7 @@ def withdrawals(request: SupplierRequest) -> HttpResponse:
                 return redirect("portal:withdrawals")
     elif membership.is_owner:
         form = WithdrawalForm()
-    requests = WithdrawalRequest.objects.filter(supplier=supplier).select_related("requested_by")
+    requests = withdrawal_requests_visible_to(request.user).select_related("requested_by")
     page = Paginator(requests, PAGE_SIZE).get_page(request.GET.get("page"))
     balance, floor = supplier_balance(supplier.pk), jit_floor(supplier)
     return render(
