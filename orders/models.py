@@ -45,6 +45,17 @@ class JitOrder(models.Model):
         db_index=False,  # jit_order_supplier_queue leads with it
     )
     external_id = models.CharField(_("storefront order"), max_length=64)
+    # Who placed it (the storefront's API client user, or an operator): the one that may cancel
+    # it through the API. No index: it is only read together with the order's id.
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("placed by"),
+    )
     quantity = models.PositiveIntegerField(_("quantity"))
     # Frozen when the order is made: later price changes do not touch it.
     unit_supply_price = models.DecimalField(

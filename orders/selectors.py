@@ -6,12 +6,9 @@ another supplier's orders or penalties: a 404, or absent from a list.
 
 from __future__ import annotations
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import CharField, Exists, OuterRef, QuerySet
-from django.db.models.functions import Cast
+from django.db.models import QuerySet
 
 from accounts.models import User
-from marketplace.models import Event
 from suppliers.selectors import supplier_id_for
 
 from .models import ConsumerOrder, JitOrder, Payable, Penalty
@@ -29,18 +26,11 @@ def orders_visible_to(user: User) -> QuerySet[JitOrder]:
 
 
 def orders_placed_by(user: User) -> QuerySet[JitOrder]:
-    """The JIT orders this storefront placed (its service account is the actor of the order's
-    `order.created` event): the ones it may cancel. Another client's order, and every order for
-    anyone who is not an integrator, is not found."""
+    """The JIT orders this storefront placed: the ones it may cancel. Another client's order,
+    and every order for anyone who is not an integrator, is not found."""
     if not hasattr(user, "api_client"):
         return JitOrder.objects.none()
-    created = Event.objects.filter(
-        kind="order.created",
-        subject_type=ContentType.objects.get_for_model(JitOrder),
-        subject_id=Cast(OuterRef("pk"), output_field=CharField()),
-        actor=user,
-    )
-    return JitOrder.objects.filter(Exists(created))
+    return JitOrder.objects.filter(placed_by=user)
 
 
 def penalties_visible_to(user: User) -> QuerySet[Penalty]:

@@ -49,7 +49,7 @@ def test_categories_keep_only_the_aqls_their_risk_would_not_give():
     }
 
 
-def test_consumer_orders_get_their_client_and_jit_totals_drop_waived_penalties():
+def test_orders_get_who_placed_them_and_jit_totals_drop_waived_penalties():
     from marketplace.events import record_event
     from orders.models import ConsumerOrder, JitOrder, Penalty
     from orders.services.sweep import sweep_jit_deadlines
@@ -57,8 +57,10 @@ def test_consumer_orders_get_their_client_and_jit_totals_drop_waived_penalties()
     from tests.factories.logistics import WarehouseFactory, stocked_listing
     from tests.factories.orders import jit_listing, jit_order
 
-    # The schema as it was before the backfill: the columns are there, no constraint yet.
-    migrate(("orders", "0007_penalty_reversal_and_consumer_order_reference"))
+    # Rows as the code before the backfills left them: consumer orders without their client,
+    # a JIT order's total still counting a penalty waived since (the sweep assessed both, the
+    # waiver is written directly). Then the schema as it was before the backfills (the columns
+    # are there, no constraint yet, JIT orders had no `placed_by`), and forward again.
     listing, warehouse = stocked_listing(0), WarehouseFactory()
     shop, other = UserFactory(), UserFactory()
     made = []
@@ -77,8 +79,10 @@ def test_consumer_orders_get_their_client_and_jit_totals_drop_waived_penalties()
     jit = jit_listing()
     start = timezone.now() - timedelta(hours=30)
     waived, standing = (jit_order(jit, ordered_at=start) for _ in range(2))
+    record_event("order.created", actor=shop, subject=waived)
     sweep_jit_deadlines(now=start + timedelta(hours=25))
     Penalty.objects.filter(order=waived).update(status="waived")
+    migrate(("orders", "0007_penalty_reversal_and_consumer_order_reference"))
 
     latest()
 
@@ -86,3 +90,6 @@ def test_consumer_orders_get_their_client_and_jit_totals_drop_waived_penalties()
     assert placed == [shop.pk, None, shop.pk, other.pk]
     assert JitOrder.objects.get(pk=waived.pk).penalty_total == 0
     assert JitOrder.objects.get(pk=standing.pk).penalty_total == standing.goods_value
+    # JIT orders get who placed them from their `order.created` event; none, none.
+    assert JitOrder.objects.get(pk=waived.pk).placed_by_id == shop.pk
+    assert JitOrder.objects.get(pk=standing.pk).placed_by_id is None

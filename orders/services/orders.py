@@ -102,6 +102,7 @@ def jit_order_create(
             listing=listing,
             supplier=listing.supplier,
             external_id=external_id,
+            placed_by=actor,
             quantity=quantity,
             unit_supply_price=listing.supply_price_cny,
             goods_value=goods_value,
