@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,14 +15,15 @@ from django.utils.translation import ngettext
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
-from accounts.models import User
-
 from .errors import DomainError
 from .event_kinds import EVENT_KINDS
 from .events import replay
 from .jobs import job_label
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import check_new_secret, new_secret
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @admin.register(JobRun)
@@ -330,7 +331,7 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
 
 def admin_actor(request: HttpRequest) -> User:
     """The signed-in operator, as the services' actor."""
-    return cast(User, request.user)
+    return cast("User", request.user)
 
 
 def apply_each(

@@ -41,6 +41,7 @@ from logistics.models import (
 from logistics.selectors import (
     lot_record,
     overstock_offers_visible_to,
+    pickup_cluster_of,
     shipments_visible_to,
     stock_ageing,
     stock_positions_visible_to,
@@ -54,7 +55,6 @@ from logistics.services.inbound import (
     inbound_book,
     inbound_cancel,
     inbound_create,
-    pickup_cluster_of,
     shipment_discrepancies,
     stocking_order_accept,
     stocking_order_decline,

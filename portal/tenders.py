@@ -20,8 +20,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.models import Bid, Listing, Tender
+from catalogue.selectors import tenders_visible_to
 from catalogue.services.products import attributes_text
-from catalogue.services.tenders import bid_place, tenders_visible_to
+from catalogue.services.tenders import bid_place
 from marketplace.errors import DomainError
 from suppliers.models import Supplier
 

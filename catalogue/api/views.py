@@ -30,7 +30,7 @@ from catalogue.selectors import (
 from catalogue.services.listings import overseas_stock_report
 from catalogue.services.prices import price_accept_counter, price_propose, price_withdraw
 from catalogue.services.tenders import bid_place
-from suppliers.api.serializers import error_responses
+from marketplace.api.schema import error_responses
 
 from .filters import ListingFilter, ProductFilter, TenderFilter
 from .pagination import OpenedCursorPagination

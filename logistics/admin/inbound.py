@@ -32,13 +32,13 @@ from ..models import (
     PickupSlot,
 )
 from ..selectors import (
+    pickup_cluster_of,
     shipments_visible_to,
 )
 from ..services.inbound import (
     INBOUND_MOVES,
     inbound_transition,
     pickup_assign,
-    pickup_cluster_of,
 )
 from .common import (
     IS,

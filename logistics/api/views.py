@@ -53,8 +53,8 @@ from logistics.services.inbound import (
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field
+from marketplace.api.schema import error_responses
 from marketplace.errors import DomainError, ErrorKind
-from suppliers.api.serializers import error_responses
 
 from .filters import (
     InboundShipmentFilter,

@@ -19,14 +19,12 @@ from catalogue.models import Listing
 from catalogue.services.caps import stocking_cap
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
-from suppliers.models import Factory
 
 from .. import sampling
 from ..models import (
     InboundLine,
     InboundShipment,
     Inspection,
-    PickupCluster,
     PickupSlot,
     SamplingState,
     StockingOrder,
@@ -35,6 +33,7 @@ from ..models import (
     StockPosition,
     Warehouse,
 )
+from ..selectors import pickup_cluster_of
 from .stock import position_for_update, stock_receive
 
 SO = StockingOrder.Status
@@ -220,21 +219,6 @@ def lapse_stocking_orders(*, now: datetime | None = None) -> int:
 
 
 # --- Inbound shipments --------------------------------------------------------------------------
-
-
-def pickup_cluster_of(supplier_id: int) -> PickupCluster | None:
-    """The served cluster one of the supplier's factories is in, if any."""
-    names = [
-        n.strip().lower()
-        for n in Factory.objects.filter(supplier_id=supplier_id).values_list(
-            "industrial_cluster", flat=True
-        )
-        if n.strip()
-    ]
-    for cluster in PickupCluster.objects.filter(is_active=True):
-        if cluster.name.lower() in names:
-            return cluster
-    return None
 
 
 @dataclass(frozen=True)

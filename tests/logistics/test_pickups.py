@@ -9,11 +9,11 @@ import pytest
 from django.utils import timezone
 
 from logistics.models import InboundShipment, PickupCluster, PickupSlot
+from logistics.selectors import pickup_cluster_of
 from logistics.services.inbound import (
     inbound_create,
     inbound_transition,
     pickup_assign,
-    pickup_cluster_of,
     stocking_order_accept,
     stocking_order_issue,
 )

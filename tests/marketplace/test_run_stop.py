@@ -20,7 +20,7 @@ import pytest
 import redis
 from django.db import connection, transaction
 
-from marketplace import events
+from marketplace import webhooks
 from marketplace.models import WebhookDelivery
 from marketplace.tasks import dispatch_webhooks
 from tests.marketplace.test_webhooks import _event, endpoint, receiver  # noqa: F401
@@ -116,4 +116,4 @@ def test_ctrl_c_lets_the_running_task_finish_then_stops(tmp_path, receiver, endp
     delivery = WebhookDelivery.objects.get(event=event)
     assert delivery.status == WebhookDelivery.Status.DELIVERED, log
     assert delivery.attempt_log.get().status_code == 200
-    assert events.dispatch_due() == 0
+    assert webhooks.dispatch_due() == 0

@@ -34,7 +34,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 from standardwebhooks import Webhook, WebhookVerificationError
 
-from marketplace import events
+from marketplace import events, webhooks
 from marketplace.models import Event, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from marketplace.signing import new_secret
 from marketplace.tasks import dispatch_webhooks
@@ -184,7 +184,7 @@ def _event(kind: str = "supplier.status_changed", **payload: Any) -> Event:
 def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
     event = _event()
 
-    assert events.dispatch_due() == 1
+    assert webhooks.dispatch_due() == 1
 
     [request] = receiver.requests
     assert request.verified
@@ -196,7 +196,7 @@ def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
     assert request.headers["webhook-signature"].startswith("v1,")
     # A new endpoint gets the standard headers only.
     assert "x-marketplace-signature" not in request.headers
-    assert request.body == events.event_body(event)
+    assert request.body == webhooks.event_body(event)
     assert request.json()["payload"] == {"from": "onboarding", "to": "active"}
     delivery = WebhookDelivery.objects.get(event=event)
     assert delivery.status == WebhookDelivery.Status.DELIVERED
@@ -209,7 +209,7 @@ def test_a_delivery_is_a_signed_post_of_the_event_json(receiver, endpoint):
     assert 0 <= attempt.duration_ms < 5000
     assert attempt.attempted_at == delivery.delivered_at
     # A second run of the sweep has nothing to do.
-    assert events.dispatch_due() == 0
+    assert webhooks.dispatch_due() == 0
     assert len(receiver.requests) == 1
 
 
@@ -218,7 +218,7 @@ def test_a_receiver_with_another_secret_rejects_the_signature(receiver, endpoint
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(secret=new_secret())
     receiver.answers = [401]
     _event()
-    events.dispatch_due()
+    webhooks.dispatch_due()
     [request] = receiver.requests
     assert not request.verified
     assert WebhookAttempt.objects.get().status_code == 401
@@ -228,7 +228,7 @@ def _signed(timestamp: str, body: bytes) -> dict[str, str]:
     return {
         "webhook-id": "1",
         "webhook-timestamp": timestamp,
-        "webhook-signature": events.sign(SECRET, "1", timestamp, body),
+        "webhook-signature": webhooks.sign(SECRET, "1", timestamp, body),
     }
 
 
@@ -247,12 +247,12 @@ def test_the_documented_check_refuses_a_timestamp_older_than_five_minutes():
 @pytest.mark.django_db
 def test_the_bytes_sent_verify_with_the_standard_webhooks_library(receiver, endpoint):
     event = _event("ledger.posted", amount="12.50", balance="12.50")
-    events.dispatch_due()
+    webhooks.dispatch_due()
     [request] = receiver.requests
 
     # What an integrator writes, straight from the library, over the bytes as received.
     assert Webhook(SECRET).verify(request.body, request.headers) == json.loads(
-        events.event_body(event)
+        webhooks.event_body(event)
     )
     with pytest.raises(WebhookVerificationError):
         Webhook(new_secret()).verify(request.body, request.headers)
@@ -292,7 +292,7 @@ def test_an_endpoint_from_before_keeps_its_key_and_gets_both_signatures(receiver
     assert endpoint.legacy_signature
     assert endpoint.secret == "whsec_" + base64.b64encode(old_secret.encode()).decode()
     event = _event()
-    events.dispatch_due()
+    webhooks.dispatch_due()
     [request] = receiver.requests
     headers, body = request.headers, request.body
     # The receiver's old check, unchanged, with the secret it always had.
@@ -316,7 +316,7 @@ def test_a_ledger_top_up_reaches_the_receiver(receiver, endpoint):
 
     delivery = WebhookDelivery.objects.get(event__kind="ledger.posted")
     assert delivery.endpoint == endpoint
-    events.dispatch_due()
+    webhooks.dispatch_due()
 
     [request] = receiver.requests
     assert request.verified
@@ -333,7 +333,7 @@ def test_only_subscribed_kinds_are_sent(receiver, endpoint):
     endpoint.save()
     _event("supplier.applied")
     posted = _event("ledger.posted", amount="1.00")
-    assert events.dispatch_due() == 1
+    assert webhooks.dispatch_due() == 1
     assert receiver.per_event() == {posted.pk: 1}
 
 
@@ -341,16 +341,16 @@ def test_only_subscribed_kinds_are_sent(receiver, endpoint):
 def test_a_deactivated_endpoint_or_client_is_sent_nothing_more(receiver, endpoint):
     event = _event()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=False)
-    assert events.dispatch_due() == 0
+    assert webhooks.dispatch_due() == 0
     endpoint.client.is_active = False
     endpoint.client.save()
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(is_active=True)
-    assert events.dispatch_due() == 0
+    assert webhooks.dispatch_due() == 0
     assert receiver.requests == []
 
     endpoint.client.is_active = True
     endpoint.client.save()
-    assert events.dispatch_due() == 1
+    assert webhooks.dispatch_due() == 1
     assert receiver.per_event() == {event.pk: 1}
 
 
@@ -358,7 +358,7 @@ def test_a_deactivated_endpoint_or_client_is_sent_nothing_more(receiver, endpoin
 def test_a_redirect_is_a_failed_attempt_not_followed(receiver, endpoint):
     receiver.answers = [302]
     _event()
-    events.dispatch_due()
+    webhooks.dispatch_due()
     # Followed, the POST would have become a body-less GET to /elsewhere, counted delivered.
     assert [(r.method, r.path) for r in receiver.requests] == [("POST", "/hooks/marketplace")]
     delivery = WebhookDelivery.objects.get()
@@ -371,7 +371,7 @@ def test_an_answer_that_is_not_http_is_recorded_and_the_batch_goes_on(receiver, 
     receiver.answers = ["garbage"]
     first, second = _event(), _event()
 
-    assert events.dispatch_due() == 2
+    assert webhooks.dispatch_due() == 2
 
     assert receiver.per_event() == {first.pk: 1, second.pk: 1}
     failed = WebhookDelivery.objects.get(event=first)
@@ -387,7 +387,7 @@ def test_an_answer_that_is_not_http_is_recorded_and_the_batch_goes_on(receiver, 
 def test_an_endpoint_that_is_not_http_is_never_opened(endpoint):
     WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url="ftp://127.0.0.1/hooks")
     _event()
-    events.dispatch_due()
+    webhooks.dispatch_due()
     attempt = WebhookAttempt.objects.get()
     assert attempt.status_code is None
     assert "http" in attempt.error
@@ -408,14 +408,14 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_replayed(
         def attempt_when_due() -> WebhookAttempt:
             row = WebhookDelivery.objects.get(pk=delivery.pk)
             clock.move_to(row.next_attempt_at - timedelta(seconds=1))
-            assert events.dispatch_due() == 0, "not due yet"
+            assert webhooks.dispatch_due() == 0, "not due yet"
             clock.move_to(row.next_attempt_at)
-            assert events.dispatch_due() == 1
+            assert webhooks.dispatch_due() == 1
             attempt = WebhookAttempt.objects.filter(delivery=delivery).first()
             assert attempt is not None
             after = WebhookDelivery.objects.get(pk=delivery.pk)
             assert after.attempts == row.attempts + 1
-            assert after.next_attempt_at == attempt.attempted_at + events.backoff(after.attempts)
+            assert after.next_attempt_at == attempt.attempted_at + webhooks.backoff(after.attempts)
             return attempt
 
         # 1. The receiver answers 500.
@@ -452,22 +452,22 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_replayed(
         assert all(a.attempted_at <= START + timedelta(hours=24) for a in log)
         assert failed.next_attempt_at > START + timedelta(hours=24)
         gaps = [b.attempted_at - a.attempted_at for a, b in itertools.pairwise(log)]
-        assert gaps == [events.backoff(n) for n in range(1, len(log))]
+        assert gaps == [webhooks.backoff(n) for n in range(1, len(log))]
         # Given up: a day later the sweep still leaves it alone.
         clock.shift(timedelta(days=1))
-        assert events.dispatch_due() == 0
+        assert webhooks.dispatch_due() == 0
         sent_before_replay = len(receiver.requests)
 
         # 5. The operator replays it: sent at once, the back-off started over.
         receiver.answers = [500]
         assert events.replay(WebhookDelivery.objects.filter(pk=delivery.pk)) == 1
         replayed_at = timezone.now()
-        assert events.dispatch_due() == 1
+        assert webhooks.dispatch_due() == 1
         again = WebhookDelivery.objects.get(pk=delivery.pk)
         assert again.status == WebhookDelivery.Status.PENDING
         assert again.next_attempt_at == replayed_at + timedelta(seconds=30)
         clock.shift(timedelta(seconds=30))
-        assert events.dispatch_due() == 1
+        assert webhooks.dispatch_due() == 1
 
     done = WebhookDelivery.objects.get(pk=delivery.pk)
     assert done.status == WebhookDelivery.Status.DELIVERED
@@ -477,16 +477,16 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_replayed(
     assert receiver.per_event() == {event.pk: len(receiver.requests)}
     assert len(receiver.requests) == sent_before_replay + 2
     # Same event, same body, every time; each timestamp signed afresh.
-    assert {r.body for r in receiver.requests} == {events.event_body(event)}
+    assert {r.body for r in receiver.requests} == {webhooks.event_body(event)}
     assert all(r.verified for r in receiver.requests)
 
 
 @pytest.mark.django_db
 def test_replaying_a_delivered_event_sends_it_again_with_the_same_id(receiver, endpoint):
     event = _event()
-    events.dispatch_due()
+    webhooks.dispatch_due()
     events.replay(WebhookDelivery.objects.filter(event=event))
-    assert events.dispatch_due() == 1
+    assert webhooks.dispatch_due() == 1
     assert receiver.per_event() == {event.pk: 2}
     assert WebhookDelivery.objects.get().status == WebhookDelivery.Status.DELIVERED
 
@@ -500,16 +500,16 @@ def test_a_claimed_delivery_waits_for_its_lease_then_is_sent(receiver, endpoint,
     settings.WEBHOOK_TIMEOUT_SECONDS = 10
     with time_machine.travel(START, tick=False) as clock:
         event = _event()
-        [claimed] = events._claim_due(50)
+        [claimed] = webhooks._claim_due(50)
         assert claimed.event_id == event.pk
         # ... and the worker dies here.
 
         clock.shift(timedelta(seconds=29))
-        assert events.dispatch_due() == 0
+        assert webhooks.dispatch_due() == 0
         assert receiver.requests == []
 
         clock.shift(timedelta(seconds=1))
-        assert events.dispatch_due() == 1
+        assert webhooks.dispatch_due() == 1
     assert receiver.per_event() == {event.pk: 1}
     delivery = WebhookDelivery.objects.get()
     assert delivery.status == WebhookDelivery.Status.DELIVERED
@@ -523,12 +523,12 @@ def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took_over(
     settings.WEBHOOK_TIMEOUT_SECONDS = 10
     with time_machine.travel(START, tick=False) as clock:
         sent = [_event().pk for _ in range(3)]
-        slow_worker_batch = events._claim_due(50)
+        slow_worker_batch = webhooks._claim_due(50)
         # The slow worker is still busy with earlier sends when its leases run out.
         clock.shift(timedelta(seconds=31))
-        assert events.dispatch_due() == 3
+        assert webhooks.dispatch_due() == 3
         # It gets to this batch at last: the same steps as dispatch_due's loop.
-        late = [events.deliver(d) for d in slow_worker_batch if events._renew_lease(d)]
+        late = [webhooks.deliver(d) for d in slow_worker_batch if webhooks._renew_lease(d)]
     assert late == []
     assert receiver.per_event() == dict.fromkeys(sent, 1)
     assert WebhookAttempt.objects.count() == 3
@@ -570,8 +570,8 @@ def test_two_dispatchers_at_once_send_each_delivery_exactly_once(receiver, endpo
     receiver.delay = 0.002
 
     results = _run_in_threads(
-        lambda: events.dispatch_due(batch_size=7, max_batches=100),
-        lambda: events.dispatch_due(batch_size=7, max_batches=100),
+        lambda: webhooks.dispatch_due(batch_size=7, max_batches=100),
+        lambda: webhooks.dispatch_due(batch_size=7, max_batches=100),
     )
 
     assert sum(results) == 200
@@ -597,9 +597,9 @@ def test_a_slow_batch_overtaken_by_a_second_dispatcher_is_still_sent_once(
 
     def later() -> int:
         time.sleep(3.5)
-        return events.dispatch_due()
+        return webhooks.dispatch_due()
 
-    first, second = _run_in_threads(events.dispatch_due, later)
+    first, second = _run_in_threads(webhooks.dispatch_due, later)
 
     assert second > 0, "the leases should have run out under the first dispatcher"
     assert first + second == 10

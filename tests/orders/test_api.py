@@ -615,7 +615,7 @@ def test_penalty_list_queries_do_not_grow(
 
 
 def test_old_idempotency_keys_are_purged_daily(storefront, listing, settings):
-    from orders.services.orders import purge_idempotency_keys
+    from orders.services.idempotency import purge_idempotency_keys
 
     assert create(storefront, order_body(listing)).status_code == 201
     key = IdempotencyKey.objects.get()
