@@ -39,6 +39,7 @@ from marketplace.models import Event, WebhookAttempt, WebhookDelivery, WebhookEn
 from marketplace.signing import new_secret
 from marketplace.tasks import dispatch_webhooks
 from suppliers.services.ledger import ledger_top_up
+from tests.concurrency import run_in_threads
 from tests.factories.accounts import api_client
 from tests.factories.suppliers import SupplierFactory
 
@@ -76,26 +77,46 @@ class Received:
         return json.loads(self.body)
 
 
+# A held request is answered at the latest after this: a test that forgets to release fails
+# rather than hangs.
+HOLD_LIMIT = 60
+
+
 @dataclass
 class Receiver:
-    """What a receiver saw, and how it answers: `answers` in turn (then 200 for ever), after
-    `delay` seconds. "garbage" answers bytes that are not HTTP."""
+    """What a receiver saw, and how it answers: `answers` in turn (then 200 for ever). After
+    `hold(n)` the next n requests get no answer until `release()` lets one go: a slow or hung
+    receiver, for exactly as long as the test needs. With `meet(n)` the first n requests wait
+    for each other, so n senders are proven to be sending at once. "garbage" answers bytes that
+    are not HTTP."""
 
     url: str = ""
     answers: list[int | str] = field(default_factory=list)
-    delay: float = 0.0
     requests: list[Received] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    lock: threading.Condition = field(default_factory=threading.Condition)
+    held: int = 0
+    gate: threading.Semaphore = field(default_factory=lambda: threading.Semaphore(0))
+    meeting: threading.Barrier | None = None
 
     def per_event(self) -> Counter[int]:
         with self.lock:
             return Counter(r.event_id for r in self.requests if r.method == "POST")
 
-    def wait_for(self, count: int, timeout: float = 15) -> None:
-        deadline = time.monotonic() + timeout
-        while len(self.requests) < count:
-            assert time.monotonic() < deadline, f"{len(self.requests)} of {count} requests"
-            time.sleep(0.05)
+    def wait_for(self, count: int, timeout: float = 30) -> None:
+        """Until `count` requests have arrived (a held one counts once it is in)."""
+        with self.lock:
+            arrived = self.lock.wait_for(lambda: len(self.requests) >= count, timeout)
+            assert arrived, f"{len(self.requests)} of {count} requests"
+
+    def hold(self, count: int = 1) -> None:
+        with self.lock:
+            self.held = count
+
+    def release(self, count: int = 1) -> None:
+        self.gate.release(count)
+
+    def meet(self, parties: int) -> None:
+        self.meeting = threading.Barrier(parties, timeout=HOLD_LIMIT)
 
 
 @pytest.fixture
@@ -125,9 +146,17 @@ def receiver() -> Iterator[Receiver]:
                         verified,
                     )
                 )
+                state.lock.notify_all()
                 answer = state.answers.pop(0) if state.answers else 200
-                delay = state.delay
-            time.sleep(delay)
+                held = state.held > 0
+                state.held -= held
+                meeting = state.meeting
+                meets = meeting is not None and len(state.requests) <= meeting.parties
+            if meets:
+                assert meeting is not None
+                meeting.wait()
+            if held:
+                state.gate.acquire(timeout=HOLD_LIMIT)
             if answer == "garbage":
                 self.wfile.write(b"this is not HTTP\r\n\r\n")
                 return
@@ -150,6 +179,7 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
+    state.release(state.held + len(state.requests))  # whatever is still held
     server.shutdown()
     server.server_close()
 
@@ -433,12 +463,12 @@ def test_a_failing_endpoint_is_retried_with_backoff_then_failed_then_replayed(
 
         # 3. The receiver takes longer than the timeout to answer.
         WebhookEndpoint.objects.filter(pk=endpoint.pk).update(url=receiver.url)
-        receiver.delay = 2
+        receiver.hold()  # no answer until the sender has given up
         attempt = attempt_when_due()
+        receiver.release()
         assert attempt.status_code is None
         assert "timed out" in attempt.error
         assert attempt.duration_ms >= 900
-        receiver.delay = 0
 
         # 4. It keeps failing until the 24-hour window closes.
         receiver.answers = [503] * 50
@@ -534,30 +564,6 @@ def test_a_worker_whose_lease_ran_out_does_not_send_what_another_took_over(
     assert WebhookAttempt.objects.count() == 3
 
 
-def _run_in_threads(*targets: Callable[[], int]) -> list[int]:
-    """Each target in its own thread with its own database connection, started together."""
-    barrier = threading.Barrier(len(targets))
-    results: list[int] = [0] * len(targets)
-    errors: list[BaseException] = []
-
-    def run(index: int, target: Callable[[], int]) -> None:
-        try:
-            barrier.wait()
-            results[index] = target()
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(i, target)) for i, target in enumerate(targets)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=120)
-    assert not errors, errors
-    return results
-
-
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_send_each_delivery_exactly_once(receiver, endpoint):
@@ -567,9 +573,10 @@ def test_two_dispatchers_at_once_send_each_delivery_exactly_once(receiver, endpo
             events.NewEvent("ledger.posted", supplier=supplier, payload={"n": n})
             for n in range(200)
         )
-    receiver.delay = 0.002
+    # Each dispatcher's first send waits for the other's: both are proven to be sending at once.
+    receiver.meet(2)
 
-    results = _run_in_threads(
+    results = run_in_threads(
         lambda: webhooks.dispatch_due(batch_size=7, max_batches=100),
         lambda: webhooks.dispatch_due(batch_size=7, max_batches=100),
     )
@@ -588,21 +595,33 @@ def test_two_dispatchers_at_once_send_each_delivery_exactly_once(receiver, endpo
 def test_a_slow_batch_overtaken_by_a_second_dispatcher_is_still_sent_once(
     receiver, endpoint, settings
 ):
-    """The first dispatcher claims ten, but at 0.5 s a send its 3-second leases run out before
-    it reaches the last ones; the second, started later, takes those over."""
-    settings.WEBHOOK_TIMEOUT_SECONDS = 1
+    """The first dispatcher claims ten, and its sends are slow: when it is at the fourth, the
+    six it has not reached have outlived their leases, and a second dispatcher takes them over.
+    When the fourth is answered at last, the first finds those leases gone and sends none."""
+    settings.WEBHOOK_TIMEOUT_SECONDS = 10  # leases of 30 s
     with transaction.atomic():
         recorded = [_event() for _ in range(10)]
-    receiver.delay = 0.5
+    receiver.hold(4)
 
-    def later() -> int:
-        time.sleep(3.5)
-        return webhooks.dispatch_due()
+    with time_machine.travel(START, tick=False) as clock:
 
-    first, second = _run_in_threads(webhooks.dispatch_due, later)
+        def overtaking() -> int:
+            # Each of the first dispatcher's sends takes 9 s (within the timeout); it renews
+            # each lease just before the send.
+            for arrived in range(1, 4):
+                receiver.wait_for(arrived)
+                clock.shift(timedelta(seconds=9))
+                receiver.release()
+            receiver.wait_for(4)  # the fourth, renewed at +27 s, is being sent
+            clock.shift(timedelta(seconds=4))  # +31 s: the claim's leases (+30 s) ran out
+            try:
+                return webhooks.dispatch_due()
+            finally:
+                receiver.release()
 
-    assert second > 0, "the leases should have run out under the first dispatcher"
-    assert first + second == 10
+        first, second = run_in_threads(webhooks.dispatch_due, overtaking)
+
+    assert (first, second) == (4, 6)
     assert receiver.per_event() == {event.pk: 1 for event in recorded}
     assert WebhookAttempt.objects.count() == 10
 
@@ -673,7 +692,7 @@ def worker_queue() -> Iterator[str]:
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_send_loses_no_event(receiver, endpoint, worker_queue):
-    receiver.delay = 5
+    receiver.hold()  # the worker's send hangs until it is killed
     with transaction.atomic():
         event = _event()
     delivery = WebhookDelivery.objects.get(event=event)
@@ -681,11 +700,12 @@ def test_a_worker_killed_mid_send_loses_no_event(receiver, endpoint, worker_queu
     first = _start_worker(worker_queue)
     try:
         dispatch_webhooks.apply_async(queue=worker_queue)
-        receiver.wait_for(1, timeout=20)  # the worker is now waiting for the slow answer
+        receiver.wait_for(1)  # the worker is now waiting for the answer
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=10)
     finally:
         _stop(first)
+        receiver.release()  # the answer goes to a dead socket
 
     claimed = WebhookDelivery.objects.get(pk=delivery.pk)
     assert claimed.status == WebhookDelivery.Status.PENDING
@@ -694,24 +714,16 @@ def test_a_worker_killed_mid_send_loses_no_event(receiver, endpoint, worker_queu
     # Leased for three timeouts from the claim: nobody else sends it meanwhile.
     assert claimed.next_attempt_at > timezone.now() + timedelta(seconds=20)
 
-    receiver.delay = 0
     second = _start_worker(worker_queue)
     try:
         # Beat's minute tick, while the lease holds: nothing is due.
         assert dispatch_webhooks.apply_async(queue=worker_queue).get(timeout=20) == 0
         assert WebhookDelivery.objects.get(pk=delivery.pk).status == claimed.status
-        # The lease runs out (moved in the database rather than waited for); beat ticks on.
+        # The lease runs out (moved in the database rather than waited for); beat ticks again.
         WebhookDelivery.objects.filter(pk=delivery.pk).update(
             next_attempt_at=timezone.now() - timedelta(seconds=1)
         )
-        deadline = time.monotonic() + 20
-        while not WebhookDelivery.objects.filter(
-            pk=delivery.pk, status=WebhookDelivery.Status.DELIVERED
-        ).exists():
-            assert time.monotonic() < deadline, "not delivered after the lease"
-            assert second.poll() is None, "the worker died"
-            dispatch_webhooks.apply_async(queue=worker_queue)
-            time.sleep(1)
+        assert dispatch_webhooks.apply_async(queue=worker_queue).get(timeout=20) == 1
     finally:
         _stop(second)
         output = second.stdout.read() if second.stdout else ""

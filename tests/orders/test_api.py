@@ -6,7 +6,6 @@ lists), the appeal window, and constant query counts."""
 from __future__ import annotations
 
 import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
@@ -25,6 +24,7 @@ from orders.services.orders import order_ship
 from orders.services.sweep import sweep_jit_deadlines
 from suppliers.models import Supplier
 from tests.api_support import assert_error, bearer, ids, walk
+from tests.concurrency import wait_until_blocked
 from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import ListingFactory
 from tests.factories.orders import jit_listing, jit_order
@@ -216,13 +216,13 @@ def test_two_requests_with_one_key_at_once_create_one_order(monkeypatch):
     _client, plain = api_client(scopes=["orders:write"])
     real_create = order_services.jit_order_create
 
-    def slow_create(**kwargs):
-        # Hold the first request's transaction open, so the second's insert of the same key
-        # waits on the unique constraint instead of arriving after the commit.
-        time.sleep(0.3)
+    def create_once_the_other_waits(**kwargs):
+        # The first request holds its transaction open until the second's insert of the same
+        # key is waiting on the unique constraint (not arriving after the commit).
+        wait_until_blocked()
         return real_create(**kwargs)
 
-    monkeypatch.setattr("orders.api.views.jit_order_create", slow_create)
+    monkeypatch.setattr("orders.api.views.jit_order_create", create_once_the_other_waits)
     start = threading.Barrier(2)
     answers: list[tuple[int, bytes]] = []
 

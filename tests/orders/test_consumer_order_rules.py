@@ -6,7 +6,6 @@ requests at once)."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -19,6 +18,7 @@ from orders.models import ConsumerOrder, IdempotencyKey, JitOrder
 from orders.services import consumer as consumer_services
 from suppliers.models import Supplier
 from tests.api_support import assert_error, bearer
+from tests.concurrency import PARTY_TIMEOUT
 from tests.factories.accounts import api_client
 from tests.factories.logistics import stocked_listing
 from tests.factories.orders import jit_listing
@@ -109,14 +109,12 @@ def test_two_requests_with_one_reference_at_once_make_one_order(monkeypatch):
     listing = stocked_listing(10)
     _client, plain = api_client(scopes=["orders:write"])
     real_refuse = consumer_services._refuse_reused_reference
-    calls = {"n": 0}
+    both_looked = threading.Barrier(2, timeout=PARTY_TIMEOUT)
 
     def late_look_up(actor, external_id):
         # Both requests look first, then both go on to insert: the race the constraint closes.
         real_refuse(actor, external_id)
-        calls["n"] += 1
-        if calls["n"] <= 2:
-            time.sleep(0.5)
+        both_looked.wait()
 
     monkeypatch.setattr(consumer_services, "_refuse_reused_reference", late_look_up)
     start = threading.Barrier(2)
