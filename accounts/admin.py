@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 
+from marketplace.admin_base import ServiceAddAdmin, admin_actor
+
 from .models import ApiClient, ApiKey, Scope, User
 from .services import api_client_create, api_key_issue, api_key_revoke
 
@@ -59,7 +61,7 @@ class ApiClientForm(forms.ModelForm):
 
 
 @admin.register(ApiClient)
-class ApiClientAdmin(admin.ModelAdmin):
+class ApiClientAdmin(ServiceAddAdmin):
     form = ApiClientForm
     list_display = ["name", "kind", "scope_list", "is_active", "created_at"]
     list_filter = ["kind", "is_active"]
@@ -70,20 +72,16 @@ class ApiClientAdmin(admin.ModelAdmin):
     def scope_list(self, client: ApiClient) -> str:
         return ", ".join(client.scopes)
 
-    def save_model(self, request: HttpRequest, obj: ApiClient, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
+    def service_add(self, request: HttpRequest, data: dict[str, Any]) -> ApiClient:
         client, plain = api_client_create(
-            name=obj.name,
-            kind=obj.kind,
-            scopes=obj.scopes,
-            contact_email=obj.contact_email,
-            actor=request.user,  # type: ignore[arg-type]
+            name=data["name"],
+            kind=data["kind"],
+            scopes=data["scopes"],
+            contact_email=data["contact_email"],
+            actor=admin_actor(request),
         )
-        # The admin goes on with `obj` (its log entry, its redirect): make it the saved client.
-        obj.pk, obj.user, obj._state.adding = client.pk, client.user, False
         request._new_api_keys = [(client, plain)]  # type: ignore[attr-defined]
+        return client
 
     def response_add(self, request: HttpRequest, obj: ApiClient, *args: Any) -> HttpResponse:
         keys = getattr(request, "_new_api_keys", None)
@@ -132,7 +130,7 @@ class ApiKeyForm(forms.ModelForm):
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ServiceAddAdmin):
     form = ApiKeyForm
     list_display = ["name", "user", "key_lookup", "created_at", "last_used_at", "revoked_at"]
     list_filter = [("revoked_at", admin.EmptyFieldListFilter), "created_at"]
@@ -159,13 +157,10 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: ApiKey | None = None) -> list[str]:
         return self.readonly_fields if obj is None else ["user", *self.readonly_fields]
 
-    def save_model(self, request: HttpRequest, obj: ApiKey, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        key, plain = api_key_issue(user=obj.user, name=obj.name, actor=request.user)  # type: ignore[arg-type]
-        obj.pk, obj._state.adding = key.pk, False
+    def service_add(self, request: HttpRequest, data: dict[str, Any]) -> ApiKey:
+        key, plain = api_key_issue(user=data["user"], name=data["name"], actor=admin_actor(request))
         request._new_api_keys = [(key.user, plain)]  # type: ignore[attr-defined]
+        return key
 
     def response_add(self, request: HttpRequest, obj: ApiKey, *args: Any) -> HttpResponse:
         keys = getattr(request, "_new_api_keys", None)

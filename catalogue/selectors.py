@@ -11,7 +11,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Case,
+    Exists,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.utils import timezone
 
 from accounts.models import User
@@ -183,8 +193,8 @@ def tenders_visible_to(supplier: Supplier) -> QuerySet[Tender]:
 
 
 def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
-    """The tenders a supplier user may see (`tenders_visible_to`), each with
-    only its own supplier's bid prefetched as `own_bids`: no other bid is ever loaded."""
+    """The tenders a supplier user may see (`tenders_visible_to`), each with only the bids it
+    may read prefetched as `own_bids` (its own supplier's: no other bid is ever loaded)."""
     supplier_id = _membership_supplier_id(user)
     if supplier_id is None:
         return Tender.objects.none()
@@ -193,22 +203,38 @@ def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
         tenders_visible_to(supplier)
         .select_related("product")
         .prefetch_related(
-            Prefetch(
-                "bids", queryset=Bid.objects.filter(supplier_id=supplier_id), to_attr="own_bids"
-            )
+            Prefetch("bids", queryset=tender_bids_visible_to(user), to_attr="own_bids")
         )
     )
 
 
-def tender_bids_visible_to(user: User) -> QuerySet[Bid]:
-    """Sealed bids: a supplier user reads only its own supplier's bids; staff who may view bids
-    read them once the tender has closed; nobody else reads any."""
+def _bids_readable_by(user: User) -> Q:
+    """Sealed bids (SPEC, "Reverse auction"): a supplier user reads only its own supplier's
+    bids; staff who may view bids read them once the tender has closed; nobody else reads any."""
     supplier_id = _membership_supplier_id(user)
     if supplier_id is not None:
-        return Bid.objects.filter(supplier_id=supplier_id)
+        return Q(supplier_id=supplier_id)
     if user.has_perm("catalogue.view_bid"):
-        return Bid.objects.exclude(tender__status=Tender.Status.OPEN)
-    return Bid.objects.none()
+        return ~Q(tender__status=Tender.Status.OPEN)
+    return Q(pk__in=[])
+
+
+def tender_bids_visible_to(user: User) -> QuerySet[Bid]:
+    """The bids `user` may read, amounts and all."""
+    return Bid.objects.filter(_bids_readable_by(user))
+
+
+def bids_with_sealing(bids: QuerySet[Bid], user: User) -> QuerySet[Bid]:
+    """The bids, each with `amounts_visible`: whether `user` may read its unit price, lead time
+    and capacity (the rule of `tender_bids_visible_to`). An operator lists an open tender's bids,
+    who bid and when, with the amounts sealed until it closes."""
+    return bids.annotate(
+        amounts_visible=Case(
+            When(_bids_readable_by(user), then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
+    )
 
 
 def tenders_closing_within(hours: int = 24) -> QuerySet[Tender]:

@@ -1,8 +1,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
@@ -15,15 +14,12 @@ from django.utils.translation import ngettext
 from django_celery_beat.admin import PeriodicTaskAdmin as BeatPeriodicTaskAdmin
 from django_celery_beat.models import PeriodicTask
 
-from .errors import DomainError
+from .admin_base import ActionsOnlyAdmin, ReadOnlyAdmin, ReadOnlyInline
 from .event_kinds import EVENT_KINDS
 from .events import replay
 from .jobs import job_label
 from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from .signing import check_new_secret, new_secret
-
-if TYPE_CHECKING:
-    from accounts.models import User
 
 
 @admin.register(JobRun)
@@ -53,33 +49,6 @@ class JobRunAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request: HttpRequest, obj: JobRun | None = None) -> bool:
-        return False
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Records written by the services only: operators read them."""
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
-class ReadOnlyInline(admin.TabularInline):
-    extra = 0
-    can_delete = False
-
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
@@ -213,7 +182,8 @@ class AttemptInline(ReadOnlyInline):
 
 
 @admin.register(WebhookDelivery)
-class WebhookDeliveryAdmin(admin.ModelAdmin):
+class WebhookDeliveryAdmin(ActionsOnlyAdmin):
+    # The change permission is for the replay action; deliveries are never edited.
     list_display = [
         "event",
         "endpoint",
@@ -238,16 +208,6 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     fields = readonly_fields
     inlines = [AttemptInline]
     actions = ["replay_deliveries"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the replay action; deliveries are never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.action(description=_("Replay (send again now)"), permissions=["change"])
     def replay_deliveries(self, request: HttpRequest, queryset: QuerySet[WebhookDelivery]) -> None:
@@ -327,52 +287,3 @@ class PeriodicTaskAdmin(BeatPeriodicTaskAdmin):
         if not request.user.is_superuser:
             kwargs["form"] = RetimePeriodicTaskForm
         return super().get_form(request, obj, change, **kwargs)
-
-
-def admin_actor(request: HttpRequest) -> User:
-    """The signed-in operator, as the services' actor."""
-    return cast("User", request.user)
-
-
-def apply_each(
-    model_admin: admin.ModelAdmin,
-    request: HttpRequest,
-    rows: QuerySet[Any],
-    act: Callable[[Any], object],
-) -> int:
-    """Call the service on each row; a refusal is reported for that row and the others go on.
-    Returns how many the service accepted."""
-    done = 0
-    for row in rows:
-        try:
-            act(row)
-        except DomainError as error:
-            model_admin.message_user(request, f"{row}: {error.message}", level=messages.ERROR)
-        else:
-            done += 1
-    return done
-
-
-def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:
-    model_admin.message_user(request, text, level=messages.SUCCESS)
-
-
-class PageExtrasMixin(admin.ModelAdmin):
-    """A change page with more on it (a service's form, its buttons): `page_extras` adds to the
-    page's context for the object the page already loaded, so nothing is fetched twice."""
-
-    def page_extras(self, request: HttpRequest, obj: Any) -> dict[str, Any]:
-        return {}
-
-    def render_change_form(
-        self,
-        request: HttpRequest,
-        context: dict[str, Any],
-        add: bool = False,
-        change: bool = False,
-        form_url: str = "",
-        obj: Any = None,
-    ) -> Any:
-        if obj is not None:
-            context.update(self.page_extras(request, obj))
-        return super().render_change_form(request, context, add, change, form_url, obj)

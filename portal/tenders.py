@@ -20,7 +20,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods
 
 from catalogue.models import Bid, Listing, Tender
-from catalogue.selectors import tenders_visible_to
+from catalogue.selectors import tender_bids_visible_to, tenders_visible_to
 from catalogue.services.products import attributes_text
 from catalogue.services.tenders import bid_place
 from marketplace.errors import DomainError
@@ -53,7 +53,7 @@ def _tenders(request: SupplierRequest) -> QuerySet[Tender]:
     """The tenders this supplier may see, each with its own bid (if any) as `own_bids`: the only
     bid these pages ever load."""
     supplier = request.membership.supplier
-    own = Bid.objects.filter(supplier_id=supplier.pk)
+    own = tender_bids_visible_to(request.user)
     return (
         tenders_visible_to(supplier)
         .select_related("product", "product__category")

@@ -196,6 +196,31 @@ def listing_publish(listing: Listing, *, actor: User) -> Listing:
         return listing_stock_changed(listing, available_stock(listing), actor=actor)
 
 
+def listing_resume(listing: Listing, *, actor: User, reason: str = "") -> Listing:
+    """Put a paused listing back on sale. Only a paused listing resumes (an approved one is
+    published, which needs a retail price); a live one is left as it is. Back on sale only with
+    stock to sell: a non-JIT listing without available stock stays paused, now for want of
+    stock, so the stock rule resumes it when stock arrives. One transaction, the row locked
+    throughout, so nobody sees it live without stock and a stock change cannot slip in between."""
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.LIVE:
+            return locked
+        if locked.status != S.PAUSED:
+            raise DomainError(
+                "not_paused",
+                _("Only a paused listing resumes; this one is %(status)s.")
+                % {"status": locked.get_status_display()},
+            )
+        live = listing_transition(
+            locked, S.LIVE, actor=actor, reason=reason.strip() or _("Resumed by an operator.")
+        )
+        current = listing_stock_changed(live, available_stock(live), actor=actor)
+    listing.status, listing.status_reason = current.status, current.status_reason
+    listing.paused_for_stock = current.paused_for_stock
+    return current
+
+
 def retail_price_set(
     listing: Listing, *, market: str, amount: Decimal | str, actor: User
 ) -> ListingPrice:

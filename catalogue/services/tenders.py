@@ -28,6 +28,7 @@ from accounts.models import User
 from compliance.selectors import suppliers_with_passing_test
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
+from marketplace.formatting import when
 from suppliers.models import Scorecard, Supplier
 
 from ..models import Bid, Listing, PriceRound, Product, Tender
@@ -347,12 +348,19 @@ def _award_listing(tender: Tender, bid: Bid) -> Listing:
 
 
 def tender_close(tender: Tender, *, actor: User | None = None) -> Tender:
-    """Close one tender that is due (or force-close it as an operator). Exactly once: the status
-    is checked and moved on the locked row."""
+    """Close one tender that is due, and award it. Never before its closing time: suppliers may
+    bid or lower their bids until the time they were given (SPEC), so an early close is refused
+    for every caller. Exactly once: the status is checked and moved on the locked row, and a
+    tender already closed is returned as it is."""
     with transaction.atomic():
         locked = Tender.objects.select_for_update().get(pk=tender.pk)
         if locked.status != Tender.Status.OPEN:
             return locked
+        if locked.closes_at > timezone.now():
+            raise DomainError(
+                "not_due",
+                _("Not due until %(at)s.") % {"at": when(locked.closes_at)},
+            )
         _close_locked(locked, actor)
     return locked
 

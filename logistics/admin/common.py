@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-
-from marketplace.errors import DomainError
 
 from ..models import (
     InboundLine,
@@ -22,13 +21,6 @@ EMPTY = "-"
 # How many of a position's latest movements its page shows: the ledger grows without bound.
 LATEST_MOVEMENTS = 50
 IS = InboundShipment.Status
-
-
-def _form_error(form: forms.BaseForm, error: DomainError) -> None:
-    """A service's refusal on the form: on the fields it names, and its message on top."""
-    for name, errors in error.fields.items():
-        form.add_error(name if name in form.fields else None, list(errors))
-    form.add_error(None, error.message)
 
 
 def _listing_title(listing: Any) -> str:
@@ -71,3 +63,23 @@ def _line_work(line: InboundLine) -> str:
 def _line_result(line: InboundLine) -> str:
     inspection = getattr(line, "inspection", None)
     return EMPTY if inspection is None else inspection.get_result_display()
+
+
+class InboundLineColumns:
+    """A line's columns, on its shipment's page (the inline) and at the receiving desk."""
+
+    @admin.display(description=_("listing"))
+    def listing_title(self, line: InboundLine) -> str:
+        return _listing_title(line.listing)
+
+    @admin.display(description=_("over (+) / short (-)"))
+    def over_short(self, line: InboundLine) -> str:
+        return _over_short(line)
+
+    @admin.display(description=_("inspection"))
+    def result(self, line: InboundLine) -> str:
+        return _line_result(line)
+
+    @admin.display(description=_("receiving"))
+    def work(self, line: InboundLine) -> str:
+        return _line_work(line)

@@ -10,17 +10,19 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from marketplace.admin import (
+from marketplace.admin_base import (
+    ActionsOnlyAdmin,
     PageExtrasMixin,
     ReadOnlyInline,
     admin_actor,
     apply_each,
+    form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -42,18 +44,14 @@ from ..services.inbound import (
 )
 from .common import (
     IS,
+    InboundLineColumns,
     ReasonActionForm,
-    _form_error,
-    _line_result,
-    _line_work,
     _link,
-    _listing_title,
-    _over_short,
     _reason,
 )
 
 
-class InboundLineInline(ReadOnlyInline):
+class InboundLineInline(InboundLineColumns, ReadOnlyInline):
     model = InboundLine
     fields = readonly_fields = (
         "listing_title",
@@ -67,22 +65,6 @@ class InboundLineInline(ReadOnlyInline):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundLine]:
         return super().get_queryset(request).select_related("listing__product", "inspection")
-
-    @admin.display(description=_("listing"))
-    def listing_title(self, line: InboundLine) -> str:
-        return _listing_title(line.listing)
-
-    @admin.display(description=_("over (+) / short (-)"))
-    def over_short(self, line: InboundLine) -> str:
-        return _over_short(line)
-
-    @admin.display(description=_("inspection"))
-    def result(self, line: InboundLine) -> str:
-        return _line_result(line)
-
-    @admin.display(description=_("receiving"))
-    def work(self, line: InboundLine) -> str:
-        return _line_work(line)
 
 
 class PickupAssignForm(forms.Form):
@@ -117,10 +99,13 @@ SHIPMENT_MOVES = [
 
 
 @admin.register(InboundShipment)
-class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
+class InboundShipmentAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     """Shipments move through inbound_transition (the actions, and the buttons on a shipment's
     page); a shipment that asked for a circular pickup is put on a slot of its supplier's
     cluster. Lines are counted and inspected on their own pages. Nothing is edited."""
+
+    # Never added here: suppliers send the advance notice in the portal or the API.
+    # The change permission is for the moves and the pickup; a shipment is never edited.
 
     change_form_template = "admin/logistics/inboundshipment/change_form.html"
     action_form = ReasonActionForm
@@ -160,16 +145,6 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
     def get_queryset(self, request: HttpRequest) -> QuerySet[InboundShipment]:
         return shipments_visible_to(admin_actor(request)).select_related("supplier")
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # suppliers send the advance notice in the portal or the API
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the moves and the pickup; a shipment is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("stocking order"), ordering="stocking_order_id")
     def stocking_order_link(self, shipment: InboundShipment) -> str:
         return _link(
@@ -185,23 +160,18 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
         if target == IS.CANCELLED and not reason:
             self.message_user(request, _("Say why the shipment is cancelled."), messages.ERROR)
             return
-        done = apply_each(
+        apply_each(
             self,
             request,
             queryset,
             lambda shipment: inbound_transition(shipment, target, actor=actor, reason=reason),
+            ngettext_lazy(
+                "%(n)d shipment is now %(status)s.",
+                "%(n)d shipments are now %(status)s.",
+                "n",
+            ),
+            status=IS(target).label.lower(),
         )
-        if done:
-            report_success(
-                self,
-                request,
-                ngettext(
-                    "%(n)d shipment is now %(status)s.",
-                    "%(n)d shipments are now %(status)s.",
-                    done,
-                )
-                % {"n": done, "status": IS(target).label.lower()},
-            )
 
     @admin.action(description=_("Mark in transit"), permissions=["change"])
     def mark_in_transit(self, request: HttpRequest, queryset: QuerySet[InboundShipment]) -> None:
@@ -286,25 +256,20 @@ class InboundShipmentAdmin(PageExtrasMixin, admin.ModelAdmin):
                     shipment, form.cleaned_data["pickup_slot"], actor=admin_actor(request)
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 slot = form.cleaned_data["pickup_slot"]
                 report_success(
                     self, request, str(_("Pickup scheduled: %(slot)s.")) % {"slot": slot}
                 )
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Assign a pickup slot to %(shipment)s") % {"shipment": shipment},
-                "opts": self.opts,
-                "subject": shipment,
-                "subject_url": change_url,
-                "intro": _("%(supplier)s asked for a circular pickup.")
-                % {"supplier": shipment.supplier},
-                "form": form,
-                "submit": _("Assign the slot"),
-            },
+            title=_("Assign a pickup slot to %(shipment)s") % {"shipment": shipment},
+            subject=shipment,
+            subject_url=change_url,
+            intro=_("%(supplier)s asked for a circular pickup.") % {"supplier": shipment.supplier},
+            form=form,
+            submit=_("Assign the slot"),
         )

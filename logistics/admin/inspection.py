@@ -15,7 +15,15 @@ from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import PageExtrasMixin, ReadOnlyAdmin, admin_actor, report_success
+from marketplace.admin_base import (
+    ActionsOnlyAdmin,
+    PageExtrasMixin,
+    ReadOnlyAdmin,
+    admin_actor,
+    form_error,
+    form_page,
+    report_success,
+)
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
@@ -32,9 +40,7 @@ from ..services.inbound import (
 )
 from .common import (
     EMPTY,
-    _form_error,
-    _line_result,
-    _line_work,
+    InboundLineColumns,
     _link,
     _listing_title,
     _over_short,
@@ -97,9 +103,10 @@ class CountedFilter(admin.SimpleListFilter):
 
 
 @admin.register(InboundLine)
-class InboundLineAdmin(admin.ModelAdmin):
+class InboundLineAdmin(InboundLineColumns, ReadOnlyAdmin):
     """The receiving desk: each line is counted (received, damaged) on its count page and
-    inspected on its inspect page, which shows the sampling plan before anything is entered."""
+    inspected on its inspect page, which shows the sampling plan before anything is entered.
+    Never edited here: counted and inspected on those pages, through the services."""
 
     list_display = [
         "id",
@@ -131,15 +138,6 @@ class InboundLineAdmin(admin.ModelAdmin):
     )
     fields = readonly_fields
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False  # counted and inspected on their own pages, through the services
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("shipment"), ordering="shipment_id")
     def shipment_link(self, line: InboundLine) -> str:
         return _link(
@@ -151,22 +149,6 @@ class InboundLineAdmin(admin.ModelAdmin):
     @admin.display(description=_("supplier"))
     def supplier(self, line: InboundLine) -> Any:
         return line.shipment.supplier
-
-    @admin.display(description=_("listing"))
-    def listing_title(self, line: InboundLine) -> str:
-        return _listing_title(line.listing)
-
-    @admin.display(description=_("over (+) / short (-)"))
-    def over_short(self, line: InboundLine) -> str:
-        return _over_short(line)
-
-    @admin.display(description=_("inspection"))
-    def result(self, line: InboundLine) -> str:
-        return _line_result(line)
-
-    @admin.display(description=_("receiving"))
-    def work(self, line: InboundLine) -> str:
-        return _line_work(line)
 
     def get_urls(self) -> list[URLPattern]:
         return [
@@ -208,7 +190,7 @@ class InboundLineAdmin(admin.ModelAdmin):
                     actor=admin_actor(request),
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(
                     self,
@@ -221,24 +203,20 @@ class InboundLineAdmin(admin.ModelAdmin):
                     },
                 )
                 return redirect(shipment_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Count line %(id)s") % {"id": line.pk},
-                "opts": self.opts,
-                "subject": line.shipment,
-                "subject_url": shipment_url,
-                "intro": _("%(listing)s: %(n)d units declared by %(supplier)s.")
-                % {
-                    "listing": _listing_title(line.listing),
-                    "n": line.declared,
-                    "supplier": line.shipment.supplier,
-                },
-                "form": form,
-                "submit": _("Record the count"),
+            title=_("Count line %(id)s") % {"id": line.pk},
+            subject=line.shipment,
+            subject_url=shipment_url,
+            intro=_("%(listing)s: %(n)d units declared by %(supplier)s.")
+            % {
+                "listing": _listing_title(line.listing),
+                "n": line.declared,
+                "supplier": line.shipment.supplier,
             },
+            form=form,
+            submit=_("Record the count"),
         )
 
     def inspect_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
@@ -274,7 +252,7 @@ class InboundLineAdmin(admin.ModelAdmin):
                         resubmitted=form.cleaned_data["resubmitted"],
                     )
                 except DomainError as error:
-                    _form_error(form, error)
+                    form_error(form, error)
                 else:
                     level = (
                         messages.SUCCESS
@@ -369,9 +347,12 @@ class RestartForm(forms.Form):
 
 
 @admin.register(SamplingState)
-class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
+class SamplingStateAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     """Inspection severity per supplier and product, moved by the switching rules; a
     discontinued one restarts on tightened once a corrective action is recorded (its page)."""
+
+    # Never added here: made by the first inspection.
+    # The change permission is for the restart; a state is never edited.
 
     change_form_template = "admin/logistics/samplingstate/change_form.html"
     list_display = ["supplier", "product", "severity", "reason", "since", "restart"]
@@ -380,16 +361,6 @@ class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
     list_select_related = ["supplier", "product"]
     readonly_fields = ("supplier", "product", "severity", "reason", "since")
     fields = readonly_fields
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # made by the first inspection
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the restart; a state is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
     @admin.display(description=_("restart"))
     def restart(self, state: SamplingState) -> str:
@@ -433,22 +404,18 @@ class SamplingStateAdmin(PageExtrasMixin, admin.ModelAdmin):
                     corrective_action=form.cleaned_data["corrective_action"],
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(self, request, str(_("Inspection restarts on tightened.")))
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Restart inspection on tightened"),
-                "opts": self.opts,
-                "subject": f"{state.supplier} · {state.product}",
-                "subject_url": change_url,
-                "intro": _("Now %(severity)s: %(reason)s.")
-                % {"severity": state.get_severity_display(), "reason": state.reason},
-                "form": form,
-                "submit": _("Restart on tightened"),
-            },
+            title=_("Restart inspection on tightened"),
+            subject=f"{state.supplier} · {state.product}",
+            subject_url=change_url,
+            intro=_("Now %(severity)s: %(reason)s.")
+            % {"severity": state.get_severity_display(), "reason": state.reason},
+            form=form,
+            submit=_("Restart on tightened"),
         )

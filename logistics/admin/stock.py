@@ -9,22 +9,24 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
-from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
 from logistics.services.inbound import MAX_UNITS
-from marketplace.admin import (
+from marketplace.admin_base import (
+    ActionsOnlyAdmin,
+    LatestRowsFormSet,
     PageExtrasMixin,
     ReadOnlyAdmin,
     ReadOnlyInline,
     admin_actor,
     apply_each,
+    form_error,
+    form_page,
     report_success,
 )
 from marketplace.admin_export import export_csv
@@ -45,16 +47,12 @@ from ..services.stock import stock_write_off
 from .common import (
     EMPTY,
     LATEST_MOVEMENTS,
-    _form_error,
     _listing_title,
 )
 
 
-class LatestMovementsFormSet(BaseInlineFormSet):
-    def get_queryset(self) -> QuerySet[Any]:
-        if not hasattr(self, "_queryset"):
-            self._queryset = super().get_queryset()[:LATEST_MOVEMENTS]
-        return self._queryset
+class LatestMovementsFormSet(LatestRowsFormSet):
+    latest = LATEST_MOVEMENTS
 
 
 class MovementInline(ReadOnlyInline):
@@ -182,7 +180,7 @@ class StockPositionAdmin(PageExtrasMixin, ReadOnlyAdmin):
                     actor=admin_actor(request),
                 )
             except DomainError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 report_success(
                     self,
@@ -190,20 +188,16 @@ class StockPositionAdmin(PageExtrasMixin, ReadOnlyAdmin):
                     str(_("%(n)d units written off.")) % {"n": form.cleaned_data["quantity"]},
                 )
                 return redirect(change_url)
-        return TemplateResponse(
+        return form_page(
+            self,
             request,
-            "admin/logistics/form_page.html",
-            {
-                **self.admin_site.each_context(request),
-                "title": _("Write off stock"),
-                "opts": self.opts,
-                "subject": f"{_listing_title(position.listing)} · {position.warehouse}",
-                "subject_url": change_url,
-                "intro": _("%(available)d available of %(on_hand)d on hand.")
-                % {"available": position.available, "on_hand": position.on_hand},
-                "form": form,
-                "submit": _("Write off"),
-            },
+            title=_("Write off stock"),
+            subject=f"{_listing_title(position.listing)} · {position.warehouse}",
+            subject_url=change_url,
+            intro=_("%(available)d available of %(on_hand)d on hand.")
+            % {"available": position.available, "on_hand": position.on_hand},
+            form=form,
+            submit=_("Write off"),
         )
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
@@ -242,9 +236,12 @@ class MarkdownActionForm(ActionForm):
 
 
 @admin.register(OverstockOffer)
-class OverstockOfferAdmin(admin.ModelAdmin):
+class OverstockOfferAdmin(ActionsOnlyAdmin):
     """Stock unsold for 90 days offered back to its supplier; what the supplier leaves for a
     markdown, an operator decides (the action, with the markdown as its note)."""
+
+    # Never added here: the daily overstock job makes the offers.
+    # The change permission is for the markdown action; an offer is never edited.
 
     action_form = MarkdownActionForm
     list_display = [
@@ -281,16 +278,6 @@ class OverstockOfferAdmin(admin.ModelAdmin):
             "supplier", "lot__position__warehouse"
         )
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False  # the daily overstock job makes the offers
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        # The change permission is for the markdown action; an offer is never edited.
-        return obj is None and super().has_change_permission(request)
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
     @admin.display(description=_("listing"))
     def listing_title(self, offer: OverstockOffer) -> str:
         return _listing_title(offer.lot.position.listing)
@@ -306,16 +293,10 @@ class OverstockOfferAdmin(admin.ModelAdmin):
     @admin.action(description=_("Record the markdown (note required)"), permissions=["change"])
     def record_markdown(self, request: HttpRequest, queryset: QuerySet[OverstockOffer]) -> None:
         actor, note = admin_actor(request), request.POST.get("note", "").strip()
-        done = apply_each(
+        apply_each(
             self,
             request,
             queryset,
             lambda offer: overstock_mark_down(offer, actor=actor, note=note),
+            ngettext_lazy("%(n)d markdown recorded.", "%(n)d markdowns recorded.", "n"),
         )
-        if done:
-            report_success(
-                self,
-                request,
-                ngettext("%(n)d markdown recorded.", "%(n)d markdowns recorded.", done)
-                % {"n": done},
-            )

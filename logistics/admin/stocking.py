@@ -9,12 +9,16 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext_lazy
 
-from accounts.models import User
-from marketplace.admin import ReadOnlyInline, admin_actor, apply_each, report_success
+from marketplace.admin_base import (
+    ReadOnlyInline,
+    ServiceAddAdmin,
+    ServiceInputForm,
+    admin_actor,
+    apply_each,
+)
 from marketplace.admin_export import export_csv
-from marketplace.errors import DomainError
 
 from ..models import (
     InboundShipment,
@@ -30,19 +34,15 @@ from ..services.inbound import (
 )
 from .common import (
     ReasonActionForm,
-    _form_error,
     _listing_title,
     _reason,
 )
 
 
-class StockingOrderIssueForm(forms.ModelForm):
-    """An operator issues a stocking order. The service checks and issues it while the form is
-    cleaned (inside the admin's transaction), so a refusal (the stocking cap, a listing that is
-    not fully managed) is an error on the field it names."""
-
-    actor: User | None = None  # set by StockingOrderAdmin.get_form
-    order: StockingOrder | None = None
+class StockingOrderIssueForm(ServiceInputForm):
+    """An operator issues a stocking order: the form checks the input, and
+    StockingOrderAdmin.service_add issues it through the service, whose refusal (the stocking
+    cap, a listing that is not fully managed) is an error on the field it names."""
 
     class Meta:
         model = StockingOrder
@@ -58,27 +58,6 @@ class StockingOrderIssueForm(forms.ModelForm):
             field = cast(forms.ModelChoiceField, self.fields["warehouse"])
             field.queryset = Warehouse.objects.filter(is_active=True, kind=Warehouse.Kind.HUB)
 
-    def clean(self) -> dict[str, Any]:
-        cleaned = super().clean() or {}
-        if self.errors:
-            return cleaned
-        try:
-            self.order = stocking_order_issue(
-                cleaned["listing"],
-                quantity=cleaned["quantity"],
-                warehouse=cleaned["warehouse"],
-                actor=self.actor,
-                urgent=bool(cleaned.get("urgent")),
-            )
-        except DomainError as error:
-            _form_error(self, error)
-        return cleaned
-
-    def _post_clean(self) -> None:
-        # The service made the order; the model's own checks have nothing left to add.
-        if self.order is not None:
-            self.instance = self.order
-
 
 class ShipmentInline(ReadOnlyInline):
     model = InboundShipment
@@ -87,7 +66,7 @@ class ShipmentInline(ReadOnlyInline):
 
 
 @admin.register(StockingOrder)
-class StockingOrderAdmin(admin.ModelAdmin):
+class StockingOrderAdmin(ServiceAddAdmin):
     """Operators issue stocking orders (the add form, through the service) and cancel open ones
     with a reason (the action). The supplier accepts or declines in the portal; the hourly job
     lapses what is not shipped by its expiry. Orders are never edited."""
@@ -141,19 +120,14 @@ class StockingOrderAdmin(admin.ModelAdmin):
     def get_inlines(self, request: HttpRequest, obj: StockingOrder | None) -> Any:
         return [] if obj is None else [ShipmentInline]
 
-    def get_form(
-        self,
-        request: HttpRequest,
-        obj: StockingOrder | None = None,
-        change: bool = False,
-        **kwargs: Any,
-    ) -> Any:
-        form = super().get_form(request, obj, change, **kwargs)
-        return type(form.__name__, (form,), {"actor": admin_actor(request)})
-
-    def save_model(self, request: HttpRequest, obj: StockingOrder, form: Any, change: bool) -> None:
-        # Issued by the service while the form was cleaned (StockingOrderIssueForm.clean).
-        assert obj.pk is not None
+    def service_add(self, request: HttpRequest, data: dict[str, Any]) -> StockingOrder:
+        return stocking_order_issue(
+            data["listing"],
+            quantity=data["quantity"],
+            warehouse=data["warehouse"],
+            actor=admin_actor(request),
+            urgent=bool(data.get("urgent")),
+        )
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The change permission is for the cancel action; an order is never edited.
@@ -172,20 +146,14 @@ class StockingOrderAdmin(admin.ModelAdmin):
         if not reason:
             self.message_user(request, _("Say why the order is cancelled."), messages.ERROR)
             return
-        done = apply_each(
+        apply_each(
             self,
             request,
             queryset,
             lambda order: stocking_order_transition(
                 order, StockingOrder.Status.CANCELLED, actor=actor, reason=reason
             ),
+            ngettext_lazy(
+                "%(n)d stocking order cancelled.", "%(n)d stocking orders cancelled.", "n"
+            ),
         )
-        if done:
-            report_success(
-                self,
-                request,
-                ngettext(
-                    "%(n)d stocking order cancelled.", "%(n)d stocking orders cancelled.", done
-                )
-                % {"n": done},
-            )

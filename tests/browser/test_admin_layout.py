@@ -202,7 +202,7 @@ def test_the_inbound_receiving_page(live_server, page, shot, language):
     page.fill("#id_damaged", "1")
     shot("inbound-count")
     with page.expect_navigation():
-        page.locator("[data-testid=logistics-form] input[type=submit]").click()
+        page.locator("[data-testid=form-page] input[type=submit]").click()
     line.refresh_from_db()
     assert (line.received, line.damaged) == (48, 1)
     assert page.locator(".messagelist .success").count() == 1

@@ -103,7 +103,7 @@ def test_issue_count_inspect_and_see_the_stock(live_server, page, shot):
     with page.expect_navigation():
         page.click(f"a[href='{count_url}']")
     assert path_of(page) == count_url, page.url
-    form = page.locator("[data-testid=logistics-form]")
+    form = page.locator("[data-testid=form-page]")
     form.locator("#id_received").fill(str(RECEIVED))
     form.locator("#id_damaged").fill(str(DAMAGED))
     shot("count")

@@ -512,7 +512,13 @@ def test_a_tender_closing_in_the_past_is_a_form_error(client, operator):
     )
     assert response.status_code == 200
     assert "The closing time must be in the future." in response.content.decode()
+    # The service's refusal is on the field it names, on the add page with what was typed.
+    form = response.context["adminform"].form
+    assert form.errors["closes_at"] == ["In the future."]
+    assert form.data["required_test"] == "EN 71-3"
+    assert 'value="EN 71-3"' in response.content.decode()
     assert not Tender.objects.exists()
+    assert not Event.objects.filter(kind="tender.opened").exists()
 
 
 def place(tender, price, name, capacity=1000):

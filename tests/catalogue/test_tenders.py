@@ -10,6 +10,7 @@ from django.db import connections
 from django.utils import timezone
 
 from catalogue.models import Bid, Listing, PriceRound, Tender
+from catalogue.selectors import bids_with_sealing, tender_bids_visible_to
 from catalogue.services.tenders import (
     bid_place,
     quality_factor,
@@ -17,7 +18,7 @@ from catalogue.services.tenders import (
     tender_open,
     tenders_close_due,
 )
-from marketplace.errors import DomainError
+from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from suppliers.models import Scorecard
 from tests.factories.accounts import UserFactory
@@ -208,6 +209,55 @@ def test_open_tenders_are_not_closed_early():
     assert tenders_close_due() == 0
     tender.refresh_from_db()
     assert tender.status == Tender.Status.OPEN
+
+
+def test_nobody_closes_a_tender_before_its_time(operator):
+    """Suppliers may bid or lower until the closing time they were given: the service refuses an
+    early close from every door, an operator's included."""
+    tender = TenderFactory(closes_at=timezone.now() + timedelta(hours=2))
+    bid(tender, bidder("80"), "7.00")
+    for actor in (operator, None):
+        with pytest.raises(DomainError) as refused:
+            tender_close(tender, actor=actor)
+        assert (refused.value.code, refused.value.kind) == ("not_due", ErrorKind.CONFLICT)
+        assert refused.value.message.startswith("Not due until ")
+    tender.refresh_from_db()
+    assert (tender.status, tender.winning_bid) == (Tender.Status.OPEN, None)
+    assert not Event.objects.filter(kind__in=["tender.closed", "tender.awarded"]).exists()
+    with time_machine.travel(tender.closes_at + timedelta(seconds=1)):
+        assert tender_close(tender, actor=operator).status == Tender.Status.AWARDED
+    assert Event.objects.get(kind="tender.closed").actor == operator
+
+
+# --- Sealed bids ------------------------------------------------------------------------------
+
+
+def sealing(user, tender):
+    bids = bids_with_sealing(Bid.objects.filter(tender=tender), user)
+    return {b.supplier_id: b.amounts_visible for b in bids}
+
+
+def test_bid_amounts_are_read_by_their_supplier_and_by_operators_once_closed(operator):
+    tender = TenderFactory()
+    mine, theirs = bidder(), bidder()
+    bid(tender, mine, "7.00")
+    bid(tender, theirs, "6.50")
+    mine_id = mine.supplier_membership.supplier_id
+    theirs_id = theirs.supplier_membership.supplier_id
+    outsider = UserFactory()
+    assert sealing(mine, tender) == {mine_id: True, theirs_id: False}
+    assert sealing(operator, tender) == {mine_id: False, theirs_id: False}
+    assert sealing(outsider, tender) == {mine_id: False, theirs_id: False}
+    assert set(tender_bids_visible_to(mine)) == set(Bid.objects.filter(supplier_id=mine_id))
+    assert not tender_bids_visible_to(operator).exists()
+    assert not tender_bids_visible_to(outsider).exists()
+
+    close(tender)
+    assert sealing(mine, tender) == {mine_id: True, theirs_id: False}
+    assert sealing(operator, tender) == {mine_id: True, theirs_id: True}
+    assert sealing(outsider, tender) == {mine_id: False, theirs_id: False}
+    assert tender_bids_visible_to(operator).count() == 2
+    assert tender_bids_visible_to(theirs).get().supplier_id == theirs_id
 
 
 @pytest.mark.postgres

@@ -149,7 +149,7 @@ def test_every_page_of_the_order_list_is_the_plain_page_in_the_list_order(
     """Deep pages are read keys first; each shows exactly what an offset would, in the list's
     order (oldest first, then by id), with any filter, search or column order, in as many
     queries as the first page."""
-    from orders.admin import JitOrderAdmin
+    from orders.admin.jit import JitOrderAdmin
 
     monkeypatch.setattr(JitOrderAdmin, "list_per_page", 4)
     now = timezone.now()

@@ -309,9 +309,10 @@ def test_the_change_page_shows_the_ledger_members_and_history(client, operator):
 
 
 def test_the_ledger_inline_shows_only_the_latest_entries(client, operator):
-    from suppliers.admin import LATEST_ROWS
+    from marketplace.admin_base import LatestRowsFormSet
     from suppliers.services.ledger import ledger_top_up
 
+    LATEST_ROWS = LatestRowsFormSet.latest
     supplier = SupplierFactory()
     for n in range(LATEST_ROWS + 3):
         ledger_top_up(supplier, amount="1.00", bank_reference=f"T{n:03d}", actor=None)
