@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.states import Machine
+
 from .validators import validate_hs_code
 
 
@@ -200,6 +202,27 @@ class Listing(models.Model):
 
     def __str__(self) -> str:
         return f"{self.product.title_en} ({self.get_mode_display()}) by {self.supplier.name_en}"
+
+
+# SPEC, "Listings": draft → submitted → price_review → compliance_review → approved → live ⇄
+# paused → delisted. A rejected or withdrawn price sends a listing under review back to draft;
+# an approved listing published without stock goes straight to paused (the stock rule resumes
+# it); an operator may delist at any point, with a reason (catalogue.services.listings).
+LISTING_MACHINE = Machine(
+    Listing,
+    {
+        "draft": {"submitted", "delisted"},
+        "submitted": {"price_review", "draft", "delisted"},
+        "price_review": {"compliance_review", "draft", "delisted"},
+        "compliance_review": {"approved", "draft", "delisted"},
+        "approved": {"live", "paused", "delisted"},
+        "live": {"paused", "delisted"},
+        "paused": {"live", "delisted"},
+        "delisted": set(),
+    },
+    event="listing.status_changed",
+    stamped="status_changed_at",
+)
 
 
 class ListingPrice(models.Model):

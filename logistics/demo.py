@@ -32,7 +32,7 @@ from .models import (
     StockLot,
     Warehouse,
 )
-from .services import inbound as I
+from .services.inbound import inspection, notices, pickups, receiving, shipments, stocking
 from .services.overstock import offer_overstock, overstock_leave
 
 IS = InboundShipment.Status
@@ -139,7 +139,7 @@ class _Demo:
         urgent: bool = False,
         now: datetime | None = None,
     ) -> StockingOrder:
-        return I.stocking_order_issue(
+        return stocking.stocking_order_issue(
             listing,
             quantity=units,
             warehouse=warehouse or self.hub,
@@ -149,11 +149,11 @@ class _Demo:
         )
 
     def shipment(self, order: StockingOrder, *, pickup: bool = False) -> InboundShipment:
-        I.stocking_order_accept(order, actor=self.owner)
+        stocking.stocking_order_accept(order, actor=self.owner)
         if pickup:
-            return I.inbound_create(order, actor=self.owner, pickup=True)
+            return notices.inbound_create(order, actor=self.owner, pickup=True)
         self.waybills += 1
-        return I.inbound_create(
+        return notices.inbound_create(
             order,
             actor=self.owner,
             carrier="SF Express",
@@ -162,7 +162,7 @@ class _Demo:
 
     def move(self, shipment: InboundShipment, *targets: str) -> InboundShipment:
         for target in targets:
-            shipment = I.inbound_transition(shipment, target, actor=self.operator)
+            shipment = shipments.inbound_transition(shipment, target, actor=self.operator)
         return shipment
 
     def receive(
@@ -171,11 +171,11 @@ class _Demo:
         """Count the shipment's line and inspect it: no defectives, or the plan's reject number
         (a rejected lot)."""
         line = shipment.lines.get()
-        I.line_count(line, received=received, damaged=damaged, actor=self.operator)
-        plan = I.inspection_plan(line).plan
+        receiving.line_count(line, received=received, damaged=damaged, actor=self.operator)
+        plan = inspection.inspection_plan(line).plan
         defects = min(plan.reject, plan.sample_size) if reject else 0
         notes = "Paint flaking on the seams; stuffing exposed." if reject else ""
-        return I.line_inspect(line, defects=defects, actor=self.operator, notes=notes)
+        return inspection.line_inspect(line, defects=defects, actor=self.operator, notes=notes)
 
     def run(self) -> None:
         tiles, panda = self.tiles, self.panda
@@ -194,7 +194,7 @@ class _Demo:
         # Panda: a circular pickup whose lot is rejected (still being received), then an
         # accepted batch whose units are left unsold for 100 days.
         pickup = self.shipment(self.order(panda, 20), pickup=True)
-        pickup = I.pickup_assign(pickup, self.slot, actor=self.operator)
+        pickup = pickups.pickup_assign(pickup, self.slot, actor=self.operator)
         pickup = self.move(pickup, IS.IN_TRANSIT, IS.ARRIVED)
         self.receive(pickup, received=20, damaged=1, reject=True)
         old = self.move(self.shipment(self.order(panda, 24)), IS.BOOKED, IS.IN_TRANSIT)
@@ -208,11 +208,11 @@ class _Demo:
         self.move(self.shipment(self.order(tiles, 18)), IS.BOOKED, IS.IN_TRANSIT)
         booked = self.order(tiles, 60)
         wrong = self.shipment(booked)
-        I.inbound_transition(
+        shipments.inbound_transition(
             wrong, IS.CANCELLED, actor=self.operator, reason="Booked with the wrong carrier."
         )
         self.waybills += 1
-        rebooked = I.inbound_create(
+        rebooked = notices.inbound_create(
             booked, actor=self.owner, carrier="JD Logistics", waybill=f"JD{booked.pk:08d}"
         )
         self.move(rebooked, IS.BOOKED)
@@ -220,14 +220,14 @@ class _Demo:
 
         # The other stocking-order states: issued (urgent), declined, lapsed, cancelled.
         self.order(tiles, 25, urgent=True)
-        I.stocking_order_decline(
+        stocking.stocking_order_decline(
             self.order(panda, 10),
             actor=self.owner,
             reason="Production line busy with an export order until next month.",
         )
         self.order(tiles, 15, now=timezone.now() - timedelta(days=20))
-        I.lapse_stocking_orders()
-        I.stocking_order_transition(
+        stocking.lapse_stocking_orders()
+        stocking.stocking_order_transition(
             self.order(tiles, 10),
             StockingOrder.Status.CANCELLED,
             actor=self.operator,

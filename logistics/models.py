@@ -17,6 +17,7 @@ from django.utils.translation import get_language, gettext
 from django.utils.translation import gettext_lazy as _
 
 from catalogue.models import Market
+from marketplace.states import Machine
 
 
 class Warehouse(models.Model):
@@ -148,6 +149,24 @@ class StockingOrder(models.Model):
         return f"Stocking order #{self.pk}: {self.quantity} x listing {self.listing_id}"
 
 
+# SPEC, "Consignment inventory and logistics": the platform issues a stocking order, the supplier
+# accepts or declines it and answers with inbound shipments; it is shipped when the first of them
+# leaves. An open order (issued or accepted) lapses unshipped at its expiry, or an operator
+# cancels it.
+STOCKING_ORDER_MACHINE = Machine(
+    StockingOrder,
+    {
+        "issued": {"accepted", "declined", "lapsed", "cancelled"},
+        "accepted": {"shipped", "lapsed", "cancelled"},
+        "declined": set(),
+        "shipped": set(),
+        "lapsed": set(),
+        "cancelled": set(),
+    },
+    event="stocking.{to}",
+)
+
+
 class Carrier(models.TextChoices):
     """Carriers suppliers book, stored by code and named in the reader's language."""
 
@@ -252,6 +271,26 @@ class InboundShipment(models.Model):
 
     def __str__(self) -> str:
         return gettext("Inbound shipment #%(id)s") % {"id": self.pk}
+
+
+# SPEC, "Consignment inventory and logistics": the supplier's advance notice is booked (a carrier
+# and waybill, or a pickup slot), travels, arrives, is counted line by line (receiving →
+# received) and closed when every lot is inspected. It may be cancelled until it leaves.
+INBOUND_SHIPMENT_MACHINE = Machine(
+    InboundShipment,
+    {
+        "draft": {"booked", "cancelled"},
+        "booked": {"in_transit", "cancelled"},
+        "in_transit": {"arrived"},
+        "arrived": {"receiving"},
+        "receiving": {"received"},
+        "received": {"closed"},
+        "closed": set(),
+        "cancelled": set(),
+    },
+    event="inbound.{to}",
+    stamped="status_changed_at",
+)
 
 
 class InboundLine(models.Model):
@@ -509,3 +548,18 @@ class OverstockOffer(models.Model):
 
     def __str__(self) -> str:
         return f"Overstock offer #{self.pk}: {self.quantity} units"
+
+
+# SPEC, "Overstock return": stock unsold for 90 days is offered back to the supplier, who takes
+# it back at its freight or leaves it for a markdown, which an operator then records.
+OVERSTOCK_OFFER_MACHINE = Machine(
+    OverstockOffer,
+    {
+        "offered": {"returned", "left_for_markdown"},
+        "left_for_markdown": {"marked_down"},
+        "returned": set(),
+        "marked_down": set(),
+    },
+    event="overstock.{to}",
+    stamped="decided_at",
+)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services.inbound import lapse_stocking_orders
+from .services.inbound.stocking import lapse_stocking_orders
 from .services.overstock import offer_overstock
 
 

@@ -196,16 +196,18 @@ EVENT_KINDS: dict[str, EventKind] = {
         reason="the rule",
     ),
     "order.penalty_appealed": EventKind(
-        "The supplier appealed a penalty.", reason="the supplier's grounds"
+        "The supplier appealed a penalty.",
+        _move("assessed", "appealed"),
+        reason="the supplier's grounds",
     ),
     "order.penalty_upheld": EventKind(
         "An operator upheld an appealed penalty (`amount` is 0: nothing given back).",
-        {"amount": "0"},
+        {**_move("appealed", "upheld"), "amount": "0"},
         reason="the operator's reason",
     ),
     "order.penalty_waived": EventKind(
         "An operator waived a penalty: `amount` is given back to the deposit.",
-        {"amount": "55.50"},
+        {**_move("appealed", "waived"), "amount": "55.50"},
         reason="the operator's reason",
     ),
     "order.penalty_reversed": EventKind(
@@ -315,22 +317,30 @@ EVENT_KINDS: dict[str, EventKind] = {
     "consumer_order.fulfilled": EventKind(
         "A consumer order shipped: the goods passed to the platform and a payable to the "
         "supplier was recorded.",
-        {"payable": "37.00", "quantity": 2},
+        {**_move("reserved", "fulfilled"), "payable": "37.00", "quantity": 2},
     ),
-    "consumer_order.cancelled": EventKind("A consumer order was cancelled; its stock released."),
+    "consumer_order.cancelled": EventKind(
+        "A consumer order was cancelled; its stock released.", _move("reserved", "cancelled")
+    ),
     "overstock.offered": EventKind(
         "Stock unsold for OVERSTOCK_DAYS was offered back to its supplier.",
         {"listing": 905, "quantity": 12, "received_at": "2025-11-20T06:00:00+00:00"},
         reason="how long it has been unsold",
     ),
     "overstock.returned": EventKind(
-        "The supplier took overstock back at its freight.", {"quantity": 12}, reason="its note"
+        "The supplier took overstock back at its freight.",
+        {**_move("offered", "returned"), "quantity": 12},
+        reason="its note",
     ),
     "overstock.left_for_markdown": EventKind(
-        "The supplier left overstock for a markdown.", {"quantity": 12}, reason="its note"
+        "The supplier left overstock for a markdown.",
+        {**_move("offered", "left_for_markdown"), "quantity": 12},
+        reason="its note",
     ),
     "overstock.marked_down": EventKind(
-        "An operator recorded the markdown.", {"quantity": 12}, reason="the operator's note"
+        "An operator recorded the markdown.",
+        {**_move("left_for_markdown", "marked_down"), "quantity": 12},
+        reason="the operator's note",
     ),
 }
 

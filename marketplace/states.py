@@ -11,7 +11,8 @@ to the SPEC by one test per machine. Every single-row move goes through `transit
 - refuses a move the table does not hold with one error code, `invalid_transition`;
 - runs the action's own preconditions on the locked row (`check`), sets the state and the
   action's other fields, saves only those fields, runs what must happen in the same
-  transaction (`then`), and records the event with the actor.
+  transaction (`then`, given the row as it was before the move), and records the event with the
+  actor, its payload `{"from": …, "to": …}` and the action's own keys.
 
 Set-based moves (a sweep's `UPDATE … WHERE status IN …`) take their source states from the same
 table with `Machine.sources`, so they never move a row the table would refuse.
@@ -19,8 +20,10 @@ table with `Machine.sources`, so they never move a row the table would refuse.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import copy
+from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from django.db import models, transaction
@@ -44,13 +47,15 @@ class Machine(Generic[M]):
     """
 
     model: type[M]
-    moves: Mapping[str, frozenset[str]]
+    moves: Mapping[str, Set[str]]
     event: str
     field: str = "status"
     stamped: str | None = None
     supplier: str = "supplier_id"
 
     def __post_init__(self) -> None:
+        frozen = {state: frozenset(targets) for state, targets in self.moves.items()}
+        object.__setattr__(self, "moves", MappingProxyType(frozen))
         states = {value for value, _label in self._field().flatchoices}
         declared = set(self.moves)
         reachable = {target for targets in self.moves.values() for target in targets}
@@ -84,7 +89,7 @@ class Machine(Generic[M]):
     def refuse(self, current: str, target: str) -> DomainError:
         return DomainError(
             "invalid_transition",
-            _("A %(thing)s cannot move from %(current)s to %(target)s.")
+            _("This %(thing)s cannot move from %(current)s to %(target)s.")
             % {
                 "thing": self.model._meta.verbose_name,
                 "current": self.label(current),
@@ -103,13 +108,14 @@ def transition(
     reason: str = "",
     check: Callable[[M], None] | None = None,
     changes: Mapping[str, object] | None = None,
-    then: Callable[[M, str], None] | None = None,
+    then: Callable[[M, M], None] | None = None,
     payload: Mapping[str, Any] | None = None,
 ) -> M:
     """Move `obj` to `target` (see the module's docstring). `check(locked)` raises a
-    DomainError to refuse; `changes` are the other fields the move sets; `then(locked,
-    previous)` runs after the save, in the same transaction. `obj` is updated in place with the
-    saved fields; the locked row is returned."""
+    DomainError to refuse; `changes` are the other fields the move sets; `then(locked, before)`
+    runs after the save, in the same transaction, with a copy of the row as it was before the
+    move (for what depends on both, such as a tally). `obj` is updated in place with the saved
+    fields; the locked row is returned."""
     from .events import record_event
 
     with transaction.atomic():
@@ -121,6 +127,7 @@ def transition(
             raise machine.refuse(previous, target)
         if check is not None:
             check(locked)
+        before = copy.copy(locked)
         fields = {machine.field: target, **(changes or {})}
         if machine.stamped:
             fields.setdefault(machine.stamped, timezone.now())
@@ -128,7 +135,7 @@ def transition(
             setattr(locked, name, value)
         locked.save(update_fields=list(fields))
         if then is not None:
-            then(locked, previous)
+            then(locked, before)
         record_event(
             machine.event_kind(target),
             actor=actor,

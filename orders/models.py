@@ -12,6 +12,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.formatting import money
+from marketplace.states import Machine
 
 
 class JitOrder(models.Model):
@@ -127,6 +128,26 @@ class JitOrder(models.Model):
         return self.first_scan_at or self.shipment_recorded_at
 
 
+# SPEC, "JIT pre-sale orders": awaiting_shipment → shipped → received → accepted or
+# rejected_quality; awaiting_shipment → failed_stockout (the supplier declares it, or 72 hours
+# pass unshipped: the sweep moves those set-based, from JIT_ORDER_MACHINE.sources); cancelled by
+# the consumer before shipment. SPEC, "Late evidence": an order failed for 72 h unshipped may
+# still ship; one the supplier declared a stockout stays failed (order_ship's check).
+JIT_ORDER_MACHINE = Machine(
+    JitOrder,
+    {
+        "awaiting_shipment": {"shipped", "failed_stockout", "cancelled"},
+        "shipped": {"received"},
+        "received": {"accepted", "rejected_quality"},
+        "failed_stockout": {"shipped"},
+        "accepted": set(),
+        "rejected_quality": set(),
+        "cancelled": set(),
+    },
+    event="order.{to}",
+)
+
+
 class JitOrderTally(models.Model):
     """Per supplier and hour of deadline (UTC): the JIT orders due then, cancelled ones aside,
     and how many of them were not shipped by their deadline. The operator dashboard sums these
@@ -239,6 +260,22 @@ class Penalty(models.Model):
             "amount": money(self.amount),
             "order": self.order_id,
         }
+
+
+# SPEC, "Appeals": the supplier appeals a penalty, an operator upholds or waives it. SPEC, "Late
+# evidence": a first scan that escapes the penalty's tier reverses it while it still stands
+# (assessed, appealed or upheld; orders.services.reversals).
+PENALTY_MACHINE = Machine(
+    Penalty,
+    {
+        "assessed": {"appealed", "reversed"},
+        "appealed": {"upheld", "waived", "reversed"},
+        "upheld": {"reversed"},
+        "waived": set(),
+        "reversed": set(),
+    },
+    event="order.penalty_{to}",
+)
 
 
 class Appeal(models.Model):
@@ -395,6 +432,20 @@ class ConsumerOrder(models.Model):
             "n": self.quantity,
             "listing": self.listing_id,
         }
+
+
+# SPEC, "Consignment inventory and logistics": an order reserves stock; fulfilment is the sale
+# (ownership passes, the payable is recorded); cancelled before fulfilment, the reservation is
+# released.
+CONSUMER_ORDER_MACHINE = Machine(
+    ConsumerOrder,
+    {
+        "reserved": {"fulfilled", "cancelled"},
+        "fulfilled": set(),
+        "cancelled": set(),
+    },
+    event="consumer_order.{to}",
+)
 
 
 class Payable(models.Model):

@@ -28,6 +28,8 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from logistics.models import (
+    INBOUND_SHIPMENT_MACHINE,
+    STOCKING_ORDER_MACHINE,
     Carrier,
     InboundLine,
     InboundShipment,
@@ -47,18 +49,11 @@ from logistics.selectors import (
     stock_positions_visible_to,
     stocking_orders_visible_to,
 )
-from logistics.services.inbound import (
-    INBOUND_MOVES,
-    MAX_UNITS,
-    STOCKING_MOVES,
-    LineIn,
-    inbound_book,
-    inbound_cancel,
-    inbound_create,
-    shipment_discrepancies,
-    stocking_order_accept,
-    stocking_order_decline,
-)
+from logistics.services.inbound.common import MAX_UNITS
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.receiving import shipment_discrepancies
+from logistics.services.inbound.shipments import inbound_book, inbound_cancel
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_decline
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.errors import DomainError
 from marketplace.paginator import KeysFirstPaginator
@@ -205,11 +200,11 @@ def is_open(order: StockingOrder) -> bool:
 
 
 def may_accept(order: StockingOrder) -> bool:
-    return order.status in STOCKING_MOVES[SO.ACCEPTED]
+    return STOCKING_ORDER_MACHINE.allows(order.status, SO.ACCEPTED)
 
 
 def may_decline(order: StockingOrder) -> bool:
-    return order.status in STOCKING_MOVES[SO.DECLINED]
+    return STOCKING_ORDER_MACHINE.allows(order.status, SO.DECLINED)
 
 
 def may_send(order: StockingOrder) -> bool:
@@ -402,11 +397,14 @@ def stocking_order_send(request: SupplierRequest, pk: int) -> HttpResponse:
 
 def may_book(shipment: InboundShipment) -> bool:
     # A pickup is booked by the operators when they put it on a slot.
-    return shipment.status in INBOUND_MOVES[IS.BOOKED] and not shipment.pickup_requested
+    return (
+        INBOUND_SHIPMENT_MACHINE.allows(shipment.status, IS.BOOKED)
+        and not shipment.pickup_requested
+    )
 
 
 def may_cancel(shipment: InboundShipment) -> bool:
-    return shipment.status in INBOUND_MOVES[IS.CANCELLED]
+    return INBOUND_SHIPMENT_MACHINE.allows(shipment.status, IS.CANCELLED)
 
 
 @supplier_required

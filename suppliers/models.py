@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.states import Machine
+
 from .validators import validate_credit_code
 
 
@@ -140,6 +142,24 @@ class Supplier(models.Model):
     def jit_enrolled(self) -> bool:
         """Enrolled in the JIT pilot, whether taking orders now or paused."""
         return self.jit_status != self.JitStatus.NOT_ENROLLED
+
+
+# SPEC, "Suppliers and money": applied → onboarding → active ⇄ suspended → terminated, and an
+# application may end in terminated (rejected). Only an operator moves it, with who, when and
+# why recorded; suspending and terminating say why (suppliers.services.status).
+SUPPLIER_MACHINE = Machine(
+    Supplier,
+    {
+        "applied": {"onboarding", "terminated"},
+        "onboarding": {"active", "terminated"},
+        "active": {"suspended", "terminated"},
+        "suspended": {"active", "terminated"},
+        "terminated": set(),
+    },
+    event="supplier.status_changed",
+    stamped="status_changed_at",
+    supplier="pk",
+)
 
 
 class Factory(models.Model):

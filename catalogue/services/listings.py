@@ -1,11 +1,11 @@
-"""Listings and their life (SPEC, "Listings"):
+"""Listings and their life (SPEC, "Listings"; the table is `LISTING_MACHINE`, beside the model):
 
     draft → submitted → price_review → compliance_review → approved → live ⇄ paused → delisted
 
-Every move goes through `listing_transition` (the row locked, the move checked against the table,
-an event written with actor and reason). `listing_stock_changed` is the one function other apps
-call when a listing's available stock changes: it pauses a non-JIT listing at zero and resumes it
-when stock returns, and never touches JIT listings.
+Every move goes through `listing_transition` (marketplace.states: the row locked, the move
+checked against the table, an event written with actor and reason). `listing_stock_changed` is
+the one function other apps call when a listing's available stock changes: it pauses a non-JIT
+listing at zero and resumes it when stock returns, and never touches JIT listings.
 """
 
 from __future__ import annotations
@@ -21,23 +21,21 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 from suppliers.models import Supplier
 
-from ..models import MARKET_CURRENCY, Listing, ListingPrice, Market, OverseasStock, Product
+from ..models import (
+    LISTING_MACHINE,
+    MARKET_CURRENCY,
+    Listing,
+    ListingPrice,
+    Market,
+    OverseasStock,
+    Product,
+)
 from ..selectors import sellable_markets_of
 
 S = Listing.Status
-
-TRANSITIONS: dict[str, frozenset[str]] = {
-    S.DRAFT: frozenset({S.SUBMITTED, S.DELISTED}),
-    S.SUBMITTED: frozenset({S.PRICE_REVIEW, S.DRAFT, S.DELISTED}),
-    S.PRICE_REVIEW: frozenset({S.COMPLIANCE_REVIEW, S.DRAFT, S.DELISTED}),
-    S.COMPLIANCE_REVIEW: frozenset({S.APPROVED, S.DRAFT, S.DELISTED}),
-    S.APPROVED: frozenset({S.LIVE, S.PAUSED, S.DELISTED}),
-    S.LIVE: frozenset({S.PAUSED, S.DELISTED}),
-    S.PAUSED: frozenset({S.LIVE, S.DELISTED}),
-    S.DELISTED: frozenset(),
-}
 
 # What the supplier does next, by state (shown in the portal).
 NEXT_STEP = {
@@ -60,42 +58,26 @@ def listing_transition(
     reason: str = "",
     paused_for_stock: bool = False,
 ) -> Listing:
-    with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        if locked.status == target:
-            return locked
-        if target not in TRANSITIONS[locked.status]:
-            raise DomainError(
-                "invalid_transition",
-                _("A listing cannot move from %(current)s to %(target)s.")
-                % {"current": locked.get_status_display(), "target": S(target).label},
-            )
-        if target == S.DELISTED and not reason.strip():
+    reason = reason.strip()
+
+    def check(locked: Listing) -> None:
+        if target == S.DELISTED and not reason:
             raise DomainError(
                 "reason_required",
                 _("Say why the listing is delisted."),
                 fields={"reason": [_("Required.")]},
                 kind=ErrorKind.INVALID,
             )
-        previous = locked.status
-        locked.status = target
-        locked.status_reason = reason.strip()
-        locked.status_changed_at = timezone.now()
-        locked.paused_for_stock = paused_for_stock
-        locked.save(
-            update_fields=["status", "status_reason", "status_changed_at", "paused_for_stock"]
-        )
-        record_event(
-            "listing.status_changed",
-            actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=locked,
-            reason=locked.status_reason,
-            payload={"from": previous, "to": target},
-        )
-    listing.status, listing.status_reason = locked.status, locked.status_reason
-    listing.paused_for_stock = locked.paused_for_stock
-    return locked
+
+    return transition(
+        listing,
+        LISTING_MACHINE,
+        target,
+        actor=actor,
+        reason=reason,
+        check=check,
+        changes={"status_reason": reason, "paused_for_stock": paused_for_stock},
+    )
 
 
 def listing_create(

@@ -29,6 +29,7 @@ from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 
 from ..models import (
+    INBOUND_SHIPMENT_MACHINE,
     InboundLine,
     InboundShipment,
     PickupSlot,
@@ -37,11 +38,8 @@ from ..selectors import (
     pickup_cluster_of,
     shipments_visible_to,
 )
-from ..services.inbound import (
-    INBOUND_MOVES,
-    inbound_transition,
-    pickup_assign,
-)
+from ..services.inbound.pickups import pickup_assign
+from ..services.inbound.shipments import inbound_transition
 from .common import (
     IS,
     InboundLineColumns,
@@ -221,7 +219,7 @@ class InboundShipmentAdmin(PageExtrasMixin, ActionsOnlyAdmin):
                     reverse("admin:logistics_inboundshipment_move", args=[shipment.pk, target]),
                 )
                 for target, label in SHIPMENT_MOVES
-                if shipment.status in INBOUND_MOVES[target]
+                if INBOUND_SHIPMENT_MACHINE.allows(shipment.status, target)
             ]
         }
         if shipment.pickup_requested and shipment.status in (IS.DRAFT, IS.BOOKED):

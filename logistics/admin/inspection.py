@@ -14,7 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import URLPattern, path, reverse
 from django.utils.translation import gettext_lazy as _
 
-from logistics.services.inbound import MAX_UNITS
+from logistics.services.inbound.common import MAX_UNITS
 from marketplace.admin_base import (
     ActionsOnlyAdmin,
     PageExtrasMixin,
@@ -32,12 +32,8 @@ from ..models import (
     Inspection,
     SamplingState,
 )
-from ..services.inbound import (
-    inspection_plan,
-    line_count,
-    line_inspect,
-    sampling_restart,
-)
+from ..services.inbound.inspection import inspection_plan, line_inspect, sampling_restart
+from ..services.inbound.receiving import line_count
 from .common import (
     EMPTY,
     InboundLineColumns,

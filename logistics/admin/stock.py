@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
-from logistics.services.inbound import MAX_UNITS
+from logistics.services.inbound.common import MAX_UNITS
 from marketplace.admin_base import (
     ActionsOnlyAdmin,
     LatestRowsFormSet,

@@ -28,10 +28,7 @@ from ..models import (
 from ..selectors import (
     stocking_orders_visible_to,
 )
-from ..services.inbound import (
-    stocking_order_issue,
-    stocking_order_transition,
-)
+from ..services.inbound.stocking import stocking_order_issue, stocking_order_transition
 from .common import (
     ReasonActionForm,
     _listing_title,

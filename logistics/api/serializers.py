@@ -21,7 +21,7 @@ from logistics.models import (
     Warehouse,
 )
 from logistics.selectors import AGE_BUCKETS
-from logistics.services.inbound import MAX_UNITS
+from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import BlankAsNullChoiceField, id_field
 
 # A cap on one request's size, not a business rule: a shipment notice lists the listing of its

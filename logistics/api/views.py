@@ -42,14 +42,9 @@ from logistics.selectors import (
     stock_positions_visible_to,
     stocking_orders_visible_to,
 )
-from logistics.services.inbound import (
-    LineIn,
-    inbound_book,
-    inbound_cancel,
-    inbound_create,
-    stocking_order_accept,
-    stocking_order_decline,
-)
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.shipments import inbound_book, inbound_cancel
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_decline
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field
@@ -166,7 +161,7 @@ def _stocking_order_response(user: User, pk: int) -> Response:
 class StockingOrderAcceptApi(APIView):
     """The supplier accepts an issued stocking order; it then answers with an inbound shipment
     before the order expires. Only an `issued` order can be accepted (else 409
-    `invalid_transition`)."""
+    `invalid_transition`); accepting an accepted order again changes nothing."""
 
     required_scopes = {"POST": SUPPLIER}
 
@@ -331,8 +326,8 @@ class InboundShipmentDetailApi(InboundShipmentApiBase, generics.RetrieveAPIView[
 
 class InboundShipmentBookApi(APIView):
     """The supplier books a draft shipment: it has a carrier and waybill, or its pickup slot is
-    assigned (else 422 `not_bookable` naming `waybill`). Another state is 409
-    `invalid_transition`."""
+    assigned (else 422 `not_bookable` naming `waybill`). Booking a booked shipment again changes
+    nothing; another state is 409 `invalid_transition`."""
 
     required_scopes = {"POST": SUPPLIER}
 
@@ -492,8 +487,8 @@ def _offer_response(user: User, pk: int) -> Response:
 
 class OverstockOfferTakeBackApi(APIView):
     """The supplier takes the units back at its freight: what is still available of the lot
-    leaves as a return to the supplier (`quantity` says how many). An offer already answered is
-    409 `already_decided`."""
+    leaves as a return to the supplier (`quantity` says how many). Taking back again changes
+    nothing; an offer left for a markdown is 409 `invalid_transition`."""
 
     required_scopes = {"POST": SUPPLIER}
 
@@ -511,8 +506,8 @@ class OverstockOfferTakeBackApi(APIView):
 
 
 class OverstockOfferLeaveApi(APIView):
-    """The supplier leaves the units for a markdown an operator decides. An offer already
-    answered is 409 `already_decided`."""
+    """The supplier leaves the units for a markdown an operator decides. Leaving it again
+    changes nothing; an offer taken back is 409 `invalid_transition`."""
 
     required_scopes = {"POST": SUPPLIER}
 

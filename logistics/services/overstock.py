@@ -3,6 +3,7 @@ takes it back at its freight or leaves it for a markdown an operator decides."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from django.conf import settings
@@ -13,8 +14,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 
-from ..models import OverstockOffer, StockLot, StockMovement, StockPosition
+from ..models import OVERSTOCK_OFFER_MACHINE, OverstockOffer, StockLot, StockMovement, StockPosition
 from .stock import stock_remove
 
 Status = OverstockOffer.Status
@@ -52,35 +54,17 @@ def offer_overstock(*, now: datetime | None = None) -> int:
     return made
 
 
-def _decide(
-    offer: OverstockOffer, target: str, allowed: set[str], actor: User, note: str = ""
-) -> OverstockOffer:
-    with transaction.atomic():
-        locked = OverstockOffer.objects.select_for_update().get(pk=offer.pk)
-        if locked.status not in allowed:
-            raise DomainError("already_decided", _("This offer has been answered."))
-        locked.status, locked.decided_at = target, timezone.now()
-        locked.markdown_note = note or locked.markdown_note
-        locked.save(update_fields=["status", "decided_at", "markdown_note"])
-        record_event(
-            f"overstock.{target}",
-            actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=locked,
-            reason=note,
-            payload={"quantity": locked.quantity},
-        )
-    return locked
-
-
-def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
-    """The supplier takes the units back at its freight: what is still available of the lot
-    leaves as a return to the supplier."""
+def _require_member(offer: OverstockOffer, actor: User) -> None:
     membership = getattr(actor, "supplier_membership", None)
     if membership is None or membership.supplier_id != offer.supplier_id:
         raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
-    with transaction.atomic():
-        offer = _decide(offer, Status.RETURNED, {Status.OFFERED}, actor)
+
+
+def _return_to_supplier(actor: User) -> Callable[[OverstockOffer, OverstockOffer], None]:
+    """In the move's transaction: the lot's available units leave, and the offer keeps how many
+    that was."""
+
+    def then(offer: OverstockOffer, before: OverstockOffer) -> None:
         # Position, then lot: the order every stock change locks them in.
         position_id = StockLot.objects.values_list("position_id", flat=True).get(pk=offer.lot_id)
         position = StockPosition.objects.select_for_update().get(pk=position_id)
@@ -96,17 +80,37 @@ def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer
                 lot=lot,
             )
         if quantity != offer.quantity:
-            OverstockOffer.objects.filter(pk=offer.pk).update(quantity=quantity)
             offer.quantity = quantity
-    return offer
+            offer.save(update_fields=["quantity"])
+
+    return then
+
+
+def overstock_take_back(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
+    """The supplier takes the units back at its freight: what is still available of the lot
+    leaves as a return to the supplier."""
+    _require_member(offer, actor)
+    return transition(
+        offer,
+        OVERSTOCK_OFFER_MACHINE,
+        Status.RETURNED,
+        actor=actor,
+        then=_return_to_supplier(actor),
+        # The units offered; the offer then keeps how many actually left.
+        payload={"quantity": offer.quantity},
+    )
 
 
 def overstock_leave(offer: OverstockOffer, *, actor: User) -> OverstockOffer:
     """The supplier leaves the units for a markdown."""
-    membership = getattr(actor, "supplier_membership", None)
-    if membership is None or membership.supplier_id != offer.supplier_id:
-        raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
-    return _decide(offer, Status.LEFT_FOR_MARKDOWN, {Status.OFFERED}, actor)
+    _require_member(offer, actor)
+    return transition(
+        offer,
+        OVERSTOCK_OFFER_MACHINE,
+        Status.LEFT_FOR_MARKDOWN,
+        actor=actor,
+        payload={"quantity": offer.quantity},
+    )
 
 
 def overstock_mark_down(offer: OverstockOffer, *, actor: User, note: str) -> OverstockOffer:
@@ -118,4 +122,12 @@ def overstock_mark_down(offer: OverstockOffer, *, actor: User, note: str) -> Ove
             fields={"note": [_("Required.")]},
             kind=ErrorKind.INVALID,
         )
-    return _decide(offer, Status.MARKED_DOWN, {Status.LEFT_FOR_MARKDOWN}, actor, note.strip())
+    return transition(
+        offer,
+        OVERSTOCK_OFFER_MACHINE,
+        Status.MARKED_DOWN,
+        actor=actor,
+        reason=note.strip(),
+        changes={"markdown_note": note.strip()},
+        payload={"quantity": offer.quantity},
+    )

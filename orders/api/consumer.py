@@ -27,7 +27,7 @@ from rest_framework.views import APIView
 from accounts.models import Scope, User
 from catalogue.models import Market
 from logistics.api.permissions import NotForIntegrators
-from logistics.services.inbound import MAX_UNITS
+from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import id_field
 from marketplace.api.filters import DateTimeFilter, IdFilter
 from marketplace.api.pagination import CreatedCursorPagination
@@ -327,7 +327,8 @@ class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
 class ConsumerOrderFulfilApi(APIView):
     """The parcel leaves the warehouse (scope `orders:write`): the reservation becomes a sale,
     ownership passes to the platform, and the supplier's payable is recorded at the frozen
-    supply price. Only a `reserved` order (else 409 `invalid_transition`)."""
+    supply price. Only a `reserved` order (else 409 `invalid_transition`); fulfilling a
+    fulfilled order again changes nothing."""
 
     required_scopes = {"POST": Scope.ORDERS_WRITE.value}
 
@@ -346,7 +347,8 @@ class ConsumerOrderFulfilApi(APIView):
 
 class ConsumerOrderCancelApi(APIView):
     """The consumer's order is cancelled before fulfilment (scope `orders:write`): the
-    reservation is released. Only a `reserved` order (else 409 `invalid_transition`)."""
+    reservation is released. Only a `reserved` order (else 409 `invalid_transition`); cancelling
+    a cancelled order again changes nothing."""
 
     required_scopes = {"POST": Scope.ORDERS_WRITE.value}
 

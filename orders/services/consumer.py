@@ -5,6 +5,9 @@ JIT listing with no stock makes a JIT order instead."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,9 +18,10 @@ from logistics.models import StockPosition
 from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 from suppliers.models import Supplier
 
-from ..models import ConsumerOrder, JitOrder, Payable
+from ..models import CONSUMER_ORDER_MACHINE, ConsumerOrder, JitOrder, Payable
 from .orders import jit_order_create
 
 Status = ConsumerOrder.Status
@@ -144,53 +148,64 @@ def _refuse_reused_reference(actor: User, external_id: str) -> None:
         )
 
 
-def _locked(order: ConsumerOrder, allowed: set[str]) -> tuple[ConsumerOrder, StockPosition]:
-    locked = ConsumerOrder.objects.select_for_update().get(pk=order.pk)
-    if locked.status not in allowed:
-        raise DomainError(
-            "invalid_transition",
-            _("This order is %(status)s.") % {"status": locked.get_status_display()},
-        )
-    position = StockPosition.objects.select_for_update().get(
-        listing_id=locked.listing_id, warehouse_id=locked.warehouse_id
+def _position(order: ConsumerOrder) -> StockPosition:
+    """The stock position the order reserved from, locked (after the order: the lock order of
+    every consumer order change)."""
+    return StockPosition.objects.select_for_update().get(
+        listing_id=order.listing_id, warehouse_id=order.warehouse_id
     )
-    return locked, position
+
+
+def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
+    def then(order: ConsumerOrder, before: ConsumerOrder) -> None:
+        stock_sell(
+            _position(order), order.quantity, reference=f"consumer_order:{order.pk}", actor=actor
+        )
+        Payable.objects.create(
+            order=order,
+            supplier_id=order.supplier_id,
+            amount=order.unit_supply_price * order.quantity,
+            recorded_at=now,
+        )
+
+    return then
+
+
+def _release(actor: User | None) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
+    def then(order: ConsumerOrder, before: ConsumerOrder) -> None:
+        stock_release(
+            _position(order), order.quantity, reference=f"consumer_order:{order.pk}", actor=actor
+        )
+
+    return then
 
 
 def consumer_order_fulfil(order: ConsumerOrder, *, actor: User | None) -> ConsumerOrder:
     """The parcel leaves the warehouse: the reservation becomes a sale, ownership passes to the
-    platform, and the supplier's payable is recorded."""
-    with transaction.atomic():
-        locked, position = _locked(order, {Status.RESERVED})
-        stock_sell(position, locked.quantity, reference=f"consumer_order:{locked.pk}", actor=actor)
-        locked.status, locked.fulfilled_at = Status.FULFILLED, timezone.now()
-        locked.save(update_fields=["status", "fulfilled_at"])
-        payable = Payable.objects.create(
-            order=locked,
-            supplier_id=locked.supplier_id,
-            amount=locked.unit_supply_price * locked.quantity,
-            recorded_at=locked.fulfilled_at,
-        )
-        record_event(
-            "consumer_order.fulfilled",
-            actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=locked,
-            payload={"payable": str(payable.amount), "quantity": locked.quantity},
-        )
-    return locked
+    platform, and the supplier's payable is recorded (at the supply price frozen on the
+    order)."""
+    now = timezone.now()
+    return transition(
+        order,
+        CONSUMER_ORDER_MACHINE,
+        Status.FULFILLED,
+        actor=actor,
+        changes={"fulfilled_at": now},
+        then=_sell(actor, now),
+        payload={
+            "payable": str(order.unit_supply_price * order.quantity),
+            "quantity": order.quantity,
+        },
+    )
 
 
 def consumer_order_cancel(order: ConsumerOrder, *, actor: User | None) -> ConsumerOrder:
     """Cancelled before fulfilment: the reservation is released."""
-    with transaction.atomic():
-        locked, position = _locked(order, {Status.RESERVED})
-        stock_release(
-            position, locked.quantity, reference=f"consumer_order:{locked.pk}", actor=actor
-        )
-        locked.status, locked.cancelled_at = Status.CANCELLED, timezone.now()
-        locked.save(update_fields=["status", "cancelled_at"])
-        record_event(
-            "consumer_order.cancelled", actor=actor, supplier_id=locked.supplier_id, subject=locked
-        )
-    return locked
+    return transition(
+        order,
+        CONSUMER_ORDER_MACHINE,
+        Status.CANCELLED,
+        actor=actor,
+        changes={"cancelled_at": timezone.now()},
+        then=_release(actor),
+    )

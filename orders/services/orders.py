@@ -1,11 +1,12 @@
-"""JIT orders from the storefront to the warehouse: each move through one function, with an
-event (and so a webhook). Penalties are assessed by the sweep (services.sweep), which the moves
-here wake up after they commit."""
+"""JIT orders from the storefront to the warehouse: each move through one function here, checked
+against `JIT_ORDER_MACHINE` (orders/models.py) by marketplace.states.transition, with the tally's
+change and an event (and so a webhook). Penalties are assessed by the sweep (services.sweep),
+which the moves here wake up after they commit; appeals move them by `PENALTY_MACHINE`."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from decimal import Decimal
 
@@ -20,9 +21,12 @@ from catalogue.models import Listing
 from marketplace.celery import enqueue_on_commit
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 from suppliers.models import Supplier
 
 from ..models import (
+    JIT_ORDER_MACHINE,
+    PENALTY_MACHINE,
     Appeal,
     AppealAttachment,
     InspectionPhoto,
@@ -115,46 +119,11 @@ def jit_order_create(
     return order
 
 
-def _locked(order: JitOrder) -> JitOrder:
-    return JitOrder.objects.select_for_update().get(pk=order.pk)
-
-
-def _move(
-    order: JitOrder,
-    target: str,
-    *,
-    actor: User | None,
-    allowed: set[str],
-    reason: str = "",
-    guard: Callable[[JitOrder], bool] | None = None,
-    **fields: object,
-) -> JitOrder:
-    with transaction.atomic():
-        locked = _locked(order)
-        if locked.status == target:
-            return locked
-        if locked.status not in allowed or (guard is not None and not guard(locked)):
-            raise DomainError(
-                "invalid_transition",
-                _("A JIT order cannot move from %(current)s to %(target)s.")
-                % {"current": locked.get_status_display(), "target": Status(target).label},
-            )
-        previous, share = locked.status, tally_share(locked)
-        locked.status = target
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save(update_fields=["status", *fields])
-        tally_update([share], [tally_share(locked)])
-        record_event(
-            f"order.{target}",
-            actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=locked,
-            reason=reason,
-            payload={"from": previous, "to": target},
-        )
-        _sweep_soon()
-    return locked
+def _tally_and_sweep(locked: JitOrder, before: JitOrder) -> None:
+    """Every move of a JIT order: the tally takes the order's share as it was and adds it as it
+    is now, and the sweep looks at it after commit."""
+    tally_update([tally_share(before)], [tally_share(locked)])
+    _sweep_soon()
 
 
 def _require_member(order: JitOrder, actor: User) -> None:
@@ -185,14 +154,19 @@ def order_ship(order: JitOrder, *, waybill: str, actor: User) -> JitOrder:
     met. A stockout the supplier declared stays failed."""
     _require_member(order, actor)
     value = validate_waybill(waybill)
-    return _move(
+
+    def check(locked: JitOrder) -> None:
+        if locked.stockout_declared_at is not None:
+            raise JIT_ORDER_MACHINE.refuse(locked.status, Status.SHIPPED)
+
+    return transition(
         order,
+        JIT_ORDER_MACHINE,
         Status.SHIPPED,
         actor=actor,
-        allowed={Status.AWAITING_SHIPMENT, Status.FAILED_STOCKOUT},
-        guard=lambda locked: locked.stockout_declared_at is None,
-        waybill=value,
-        shipment_recorded_at=timezone.now(),
+        check=check,
+        changes={"waybill": value, "shipment_recorded_at": timezone.now()},
+        then=_tally_and_sweep,
     )
 
 
@@ -291,26 +265,27 @@ def order_declare_stockout(order: JitOrder, *, reason: str, actor: User) -> JitO
             fields={"reason": [_("Required.")]},
             kind=ErrorKind.INVALID,
         )
-    return _move(
+    return transition(
         order,
+        JIT_ORDER_MACHINE,
         Status.FAILED_STOCKOUT,
         actor=actor,
-        allowed={Status.AWAITING_SHIPMENT},
         reason=reason.strip(),
-        stockout_declared_at=timezone.now(),
-        stockout_reason=reason.strip(),
+        changes={"stockout_declared_at": timezone.now(), "stockout_reason": reason.strip()},
+        then=_tally_and_sweep,
     )
 
 
 def order_cancel(order: JitOrder, *, actor: User, reason: str = "") -> JitOrder:
     """The consumer cancelled before shipment: no penalty."""
-    return _move(
+    return transition(
         order,
+        JIT_ORDER_MACHINE,
         Status.CANCELLED,
         actor=actor,
-        allowed={Status.AWAITING_SHIPMENT},
         reason=reason,
-        cancelled_at=timezone.now(),
+        changes={"cancelled_at": timezone.now()},
+        then=_tally_and_sweep,
     )
 
 
@@ -325,13 +300,13 @@ def order_receive(order: JitOrder, *, quantity: int, actor: User) -> JitOrder:
             fields={"received_quantity": [_("Between 0 and %(most)d.") % {"most": most}]},
             kind=ErrorKind.INVALID,
         )
-    return _move(
+    return transition(
         order,
+        JIT_ORDER_MACHINE,
         Status.RECEIVED,
         actor=actor,
-        allowed={Status.SHIPPED},
-        received_at=timezone.now(),
-        received_quantity=quantity,
+        changes={"received_at": timezone.now(), "received_quantity": quantity},
+        then=_tally_and_sweep,
     )
 
 
@@ -352,20 +327,22 @@ def order_inspect(
             fields={"defect_notes": [_("Required.")]},
             kind=ErrorKind.INVALID,
         )
-    with transaction.atomic():
-        inspected = _move(
-            order,
-            Status.ACCEPTED if accept else Status.REJECTED_QUALITY,
-            actor=actor,
-            allowed={Status.RECEIVED},
-            reason=defect_notes.strip(),
-            inspected_at=timezone.now(),
-            defect_notes=defect_notes.strip(),
-        )
+
+    def then(locked: JitOrder, before: JitOrder) -> None:
+        _tally_and_sweep(locked, before)
         InspectionPhoto.objects.bulk_create(
-            InspectionPhoto(order=inspected, image=photo) for photo in photos
+            InspectionPhoto(order=locked, image=photo) for photo in photos
         )
-    return inspected
+
+    return transition(
+        order,
+        JIT_ORDER_MACHINE,
+        Status.ACCEPTED if accept else Status.REJECTED_QUALITY,
+        actor=actor,
+        reason=defect_notes.strip(),
+        changes={"inspected_at": timezone.now(), "defect_notes": defect_notes.strip()},
+        then=then,
+    )
 
 
 # --- Appeals --------------------------------------------------------------------------------------
@@ -404,14 +381,8 @@ def penalty_appeal(
         appeal = Appeal.objects.create(penalty=locked, reason=reason.strip(), submitted_by=actor)
         for attachment in attachments:
             AppealAttachment.objects.create(appeal=appeal, file=attachment)
-        locked.status = Penalty.Status.APPEALED
-        locked.save(update_fields=["status"])
-        record_event(
-            "order.penalty_appealed",
-            actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=locked,
-            reason=appeal.reason,
+        transition(
+            locked, PENALTY_MACHINE, Penalty.Status.APPEALED, actor=actor, reason=appeal.reason
         )
     return appeal
 
@@ -449,19 +420,21 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
             timezone.now(),
         )
         locked.save(update_fields=["decision", "decision_reason", "decided_by", "decided_at"])
-        penalty.status = Penalty.Status.WAIVED if waive else Penalty.Status.UPHELD
-        penalty.save(update_fields=["status"])
-        if waive:
-            # A waived penalty no longer counts toward the order's cap (SPEC, "Appeals").
-            penalty_uncount(order.pk, penalty)
-            if penalty.ledger_entry is not None:
-                ledger_reverse_penalty(penalty.ledger_entry, actor=actor, memo=reason.strip())
-        record_event(
-            f"order.penalty_{penalty.status}",
+
+        def then(waived: Penalty, before: Penalty) -> None:
+            if waive:
+                # A waived penalty no longer counts toward the order's cap (SPEC, "Appeals").
+                penalty_uncount(order.pk, waived)
+                if waived.ledger_entry is not None:
+                    ledger_reverse_penalty(waived.ledger_entry, actor=actor, memo=reason.strip())
+
+        transition(
+            penalty,
+            PENALTY_MACHINE,
+            Penalty.Status.WAIVED if waive else Penalty.Status.UPHELD,
             actor=actor,
-            supplier_id=penalty.supplier_id,
-            subject=penalty,
             reason=locked.decision_reason,
+            then=then,
             payload={"amount": str(penalty.amount) if waive else "0"},
         )
     return locked

@@ -1,39 +1,32 @@
-"""Onboarding and the supplier state machine (SPEC, "Suppliers and money").
+"""Onboarding and the supplier's moves (SPEC, "Suppliers and money"; the table is
+`SUPPLIER_MACHINE`, beside the model).
 
-    applied → onboarding → active ⇄ suspended → terminated
-    (applied and onboarding may also end in terminated: a rejected application)
-
-Every move goes through `supplier_transition`, which refuses an illegal move and records the
-actor, the time and the reason as an event, in the same transaction.
+Every move goes through `supplier_transition` (marketplace.states: the row locked, the move
+checked against the table, the actor, the time and the reason recorded as an event, in the same
+transaction). The business actions narrow the table where they must (reject only an
+application, reinstate only a suspension).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 
-from ..models import Factory, Membership, Supplier
+from ..models import SUPPLIER_MACHINE, Factory, Membership, Supplier
 from .members import require_owner_of
 
 Status = Supplier.Status
 
-TRANSITIONS: dict[str, frozenset[str]] = {
-    Status.APPLIED: frozenset({Status.ONBOARDING, Status.TERMINATED}),
-    Status.ONBOARDING: frozenset({Status.ACTIVE, Status.TERMINATED}),
-    Status.ACTIVE: frozenset({Status.SUSPENDED, Status.TERMINATED}),
-    Status.SUSPENDED: frozenset({Status.ACTIVE, Status.TERMINATED}),
-    Status.TERMINATED: frozenset(),
-}
 # Moves that must say why.
 REASON_REQUIRED = frozenset({Status.SUSPENDED, Status.TERMINATED})
 
@@ -46,37 +39,38 @@ def _either(alternatives: list[str]) -> str:
     return text
 
 
+def _only_from(*states: str) -> Callable[[Supplier], None]:
+    """A business action's narrowing of the table, checked on the locked row (so a move made
+    meanwhile by someone else is seen)."""
+
+    def check(locked: Supplier) -> None:
+        if locked.status not in states:
+            raise DomainError(
+                "invalid_transition",
+                _("This applies only to a supplier that is %(expected)s; this one is %(current)s.")
+                % {
+                    "expected": _either(sorted(Status(s).label.lower() for s in states)),
+                    "current": locked.get_status_display().lower(),
+                },
+            )
+
+    return check
+
+
 def supplier_transition(
     supplier: Supplier,
     target: str,
     *,
     actor: User | None,
     reason: str = "",
-    only_from: frozenset[str] | None = None,
+    check: Callable[[Supplier], None] | None = None,
 ) -> Supplier:
-    """Move the supplier to `target`. `only_from` narrows the table for one business action
-    (reject only an application, reinstate only a suspension); it is checked on the locked row,
-    so a move made meanwhile by someone else is seen."""
+    """Move the supplier to `target`; `check` is the action's own narrowing."""
     reason = reason.strip()
-    with transaction.atomic():
-        locked = Supplier.objects.select_for_update().get(pk=supplier.pk)
-        if locked.status == target:
-            return locked
-        if only_from is not None and locked.status not in only_from:
-            raise DomainError(
-                "invalid_transition",
-                _("This applies only to a supplier that is %(expected)s; this one is %(current)s.")
-                % {
-                    "expected": _either(sorted(Status(s).label.lower() for s in only_from)),
-                    "current": locked.get_status_display().lower(),
-                },
-            )
-        if target not in TRANSITIONS[locked.status]:
-            raise DomainError(
-                "invalid_transition",
-                _("A supplier cannot move from %(current)s to %(target)s.")
-                % {"current": locked.get_status_display(), "target": Status(target).label},
-            )
+
+    def checks(locked: Supplier) -> None:
+        if check is not None:
+            check(locked)
         if target in REASON_REQUIRED and not reason:
             raise DomainError(
                 "reason_required",
@@ -84,21 +78,16 @@ def supplier_transition(
                 fields={"reason": [_("Required.")]},
                 kind=ErrorKind.INVALID,
             )
-        previous = locked.status
-        locked.status = target
-        locked.status_changed_at = timezone.now()
-        locked.changes_requested = False
-        locked.save(update_fields=["status", "status_changed_at", "changes_requested"])
-        record_event(
-            "supplier.status_changed",
-            actor=actor,
-            supplier=locked,
-            subject=locked,
-            reason=reason,
-            payload={"from": previous, "to": target},
-        )
-    supplier.refresh_from_db()
-    return locked
+
+    return transition(
+        supplier,
+        SUPPLIER_MACHINE,
+        target,
+        actor=actor,
+        reason=reason,
+        check=checks,
+        changes={"changes_requested": False},
+    )
 
 
 def supplier_approve(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
@@ -112,11 +101,7 @@ def supplier_activate(supplier: Supplier, *, actor: User, reason: str = "") -> S
 
 def supplier_reject(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
     return supplier_transition(
-        supplier,
-        Status.TERMINATED,
-        actor=actor,
-        reason=reason,
-        only_from=frozenset({Status.APPLIED}),
+        supplier, Status.TERMINATED, actor=actor, reason=reason, check=_only_from(Status.APPLIED)
     )
 
 
@@ -126,11 +111,7 @@ def supplier_suspend(supplier: Supplier, *, actor: User, reason: str) -> Supplie
 
 def supplier_reinstate(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
     return supplier_transition(
-        supplier,
-        Status.ACTIVE,
-        actor=actor,
-        reason=reason,
-        only_from=frozenset({Status.SUSPENDED}),
+        supplier, Status.ACTIVE, actor=actor, reason=reason, check=_only_from(Status.SUSPENDED)
     )
 
 

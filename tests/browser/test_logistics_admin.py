@@ -13,7 +13,7 @@ from django.urls import reverse
 
 from accounts.roles import OPERATORS
 from logistics.models import Inspection, StockingOrder
-from logistics.services.inbound import inspection_plan
+from logistics.services.inbound.inspection import inspection_plan
 from tests.factories.accounts import PASSWORD, staff_user
 from tests.factories.catalogue import ProductFactory
 from tests.factories.logistics import WarehouseFactory, position_of, shipment_for, stocked_listing

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from logistics.models import InboundShipment, StockingOrder, StockLot
-from logistics.services.inbound import stocking_order_issue
+from logistics.services.inbound.stocking import stocking_order_issue
 from tests.factories.accounts import PASSWORD
 from tests.factories.catalogue import ProductFactory
 from tests.factories.logistics import WarehouseFactory, receive_stock, stocked_listing

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from catalogue.models import Category, Product, aql_for_risk
-from logistics.services.inbound import inspection_plan
+from logistics.services.inbound.inspection import inspection_plan
 from tests.api_support import bearer
 from tests.factories.accounts import UserFactory, api_client
 from tests.factories.catalogue import CategoryFactory

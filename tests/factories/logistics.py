@@ -9,14 +9,11 @@ import factory
 from accounts.models import User
 from catalogue.models import Listing
 from logistics.models import InboundShipment, Inspection, StockingOrder, StockPosition, Warehouse
-from logistics.services.inbound import (
-    inbound_create,
-    inbound_transition,
-    line_count,
-    line_inspect,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 
 from .accounts import UserFactory
 from .catalogue import ListingFactory, retail_price

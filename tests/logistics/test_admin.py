@@ -24,12 +24,13 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    inspection_plan,
-    line_count,
+from logistics.services.inbound.inspection import inspection_plan
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.stocking import (
     stocking_order_accept,
     stocking_order_issue,
+    stocking_order_transition,
 )
 from logistics.services.overstock import offer_overstock, overstock_leave
 from marketplace.models import Event
@@ -220,8 +221,20 @@ def test_cancel_needs_a_reason_and_goes_through_the_service(client, operator):
     assert ("success", "1 stocking order cancelled.") in messages
     order.refresh_from_db()
     assert (order.status, order.status_reason) == ("cancelled", "Listing withdrawn")
-    again = act(client, url, "cancel", [order], reason="twice")
-    assert any(level == "error" and "cannot become" in text for level, text in again)
+    events = Event.objects.filter(kind="stocking.cancelled")
+    assert events.count() == 1
+    # Cancelling it again is a retry: nothing changes, nothing more is recorded.
+    act(client, url, "cancel", [order], reason="twice")
+    order.refresh_from_db()
+    assert (order.status, order.status_reason) == ("cancelled", "Listing withdrawn")
+    assert events.count() == 1
+    issued = stocking_order_issue(listing, quantity=5, warehouse=WarehouseFactory(), actor=operator)
+    stocking_order_transition(issued, "lapsed", actor=None)
+    refused = act(client, url, "cancel", [issued], reason="late")
+    assert any(
+        level == "error" and "cannot move from Lapsed to Cancelled" in text
+        for level, text in refused
+    )
 
 
 # --- Inbound shipments ---------------------------------------------------------------------------
@@ -240,9 +253,10 @@ def test_the_shipment_buttons_move_it_through_the_service(client, operator):
     assert shipment.status == "arrived"
     assert ("success", "1 shipment is now arrived.") in messages_of(response)
     refused = client.post(f"{A}/inboundshipment/{shipment.pk}/move/received/", follow=True)
-    assert ("error", f"{shipment}: A shipment that is Arrived cannot become Received.") in (
-        messages_of(refused)
-    )
+    assert (
+        "error",
+        f"{shipment}: This inbound shipment cannot move from Arrived to Received.",
+    ) in messages_of(refused)
     shipment.refresh_from_db()
     assert shipment.status == "arrived"
     assert client.get(f"{A}/inboundshipment/{shipment.pk}/move/arrived/").status_code == 405
@@ -532,7 +546,10 @@ def test_consumer_orders_are_fulfilled_and_cancelled_through_the_services(client
     second.refresh_from_db()
     assert second.status == "cancelled"
     again = act(client, url, "fulfil", [second])
-    assert any(level == "error" and "This order is Cancelled." in text for level, text in again)
+    assert any(
+        level == "error" and "This consumer order cannot move from Cancelled to Fulfilled." in text
+        for level, text in again
+    )
     change = client.get(f"{url}{first.pk}/change/").content.decode()
     assert 'name="_save"' not in change
 

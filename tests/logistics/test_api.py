@@ -26,18 +26,17 @@ from logistics.models import (
     PickupSlot,
     StockingOrder,
     StockLot,
+    StockMovement,
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    inbound_transition,
-    line_count,
-    line_inspect,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from logistics.services.overstock import offer_overstock
+from marketplace.models import Event
 from orders.models import ConsumerOrder, IdempotencyKey, JitOrder, Payable
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil
 from suppliers.models import Factory
@@ -280,8 +279,17 @@ def test_a_supplier_accepts_a_stocking_order(supplier_api, listing):
     assert response.json()["status"] == "accepted"
     order.refresh_from_db()
     assert order.status == StockingOrder.Status.ACCEPTED
+    # A retried accept is not an error, and records nothing more.
     again = supplier_api.post(f"{STOCKING}{order.pk}/accept/")
-    assert_error(again, 409, "invalid_transition")
+    assert again.status_code == 200, again.content
+    assert again.json()["status"] == "accepted"
+    assert Event.objects.filter(kind="stocking.accepted", subject_id=str(order.pk)).count() == 1
+    declined = issue(listing)
+    supplier_api.post(f"{STOCKING}{declined.pk}/decline/", {"reason": "No capacity"})
+    body = assert_error(
+        supplier_api.post(f"{STOCKING}{declined.pk}/accept/"), 409, "invalid_transition"
+    )
+    assert body["message"] == "This stocking order cannot move from Declined to Accepted."
 
 
 def test_declining_needs_a_reason(supplier_api, listing):
@@ -352,10 +360,12 @@ def test_a_supplier_sends_a_shipment_by_carrier_then_books_it(supplier_api, memb
     booked = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/book/")
     assert booked.status_code == 200, booked.content
     assert booked.json()["status"] == "booked"
-    assert_error(supplier_api.post(f"{SHIPMENTS}{shipment.pk}/book/"), 409, "invalid_transition")
+    rebooked = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/book/")
+    assert (rebooked.status_code, rebooked.json()["status"]) == (200, "booked")  # a retry
     cancelled = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/cancel/", {"reason": "Wrong size"})
     assert cancelled.status_code == 200, cancelled.content
     assert cancelled.json()["status"] == "cancelled"
+    assert_error(supplier_api.post(f"{SHIPMENTS}{shipment.pk}/book/"), 409, "invalid_transition")
 
 
 def test_a_shipment_may_list_its_lines(supplier_api, member, listing):
@@ -621,7 +631,12 @@ def test_a_supplier_takes_back_or_leaves_its_overstock(supplier_api, listing, ri
     assert response.status_code == 200, response.content
     assert (response.json()["status"], response.json()["quantity"]) == ("returned", 10)
     assert (position_of(listing).on_hand, position_of(listing).available) == (0, 0)
-    assert_error(supplier_api.post(f"{OFFERS}{offer.pk}/leave/"), 409, "already_decided")
+    body = assert_error(supplier_api.post(f"{OFFERS}{offer.pk}/leave/"), 409, "invalid_transition")
+    assert body["message"] == "This overstock offer cannot move from Returned to Left for markdown."
+    again = supplier_api.post(f"{OFFERS}{offer.pk}/take-back/")  # a retry: nothing more leaves
+    assert (again.status_code, again.json()["quantity"]) == (200, 10)
+    assert (position_of(listing).on_hand, position_of(listing).available) == (0, 0)
+    assert StockMovement.objects.filter(kind="return_to_supplier").count() == 1
     response = supplier_api.post(f"{OFFERS}{left.pk}/leave/")
     assert response.status_code == 200, response.content
     assert response.json()["status"] == "left_for_markdown"

@@ -20,13 +20,12 @@ from logistics.models import (
     StockMovement,
     StockPosition,
 )
-from logistics.services.inbound import (
-    LineIn,
-    inbound_create,
-    inbound_transition,
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import LineIn, inbound_create
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import (
     lapse_stocking_orders,
-    line_count,
-    line_inspect,
     stocking_order_accept,
     stocking_order_issue,
     stocking_order_transition,
@@ -156,7 +155,7 @@ def test_an_accepted_lot_becomes_consignment_stock_and_lifts_the_cap():
 
 
 def test_switching_to_tightened_and_discontinued_then_restart():
-    from logistics.services.inbound import inspection_plan, sampling_restart
+    from logistics.services.inbound.inspection import inspection_plan, sampling_restart
 
     listing = stocked_listing()
     staff = operator()

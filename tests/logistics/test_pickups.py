@@ -10,13 +10,10 @@ from django.utils import timezone
 
 from logistics.models import InboundShipment, PickupCluster, PickupSlot
 from logistics.selectors import pickup_cluster_of
-from logistics.services.inbound import (
-    inbound_create,
-    inbound_transition,
-    pickup_assign,
-    stocking_order_accept,
-    stocking_order_issue,
-)
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.pickups import pickup_assign
+from logistics.services.inbound.shipments import inbound_transition
+from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from marketplace.errors import DomainError, ErrorKind
 from suppliers.models import Factory
 from tests.factories.logistics import WarehouseFactory, member_of, operator, stocked_listing

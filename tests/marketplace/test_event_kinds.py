@@ -4,24 +4,40 @@ docs/webhooks.md shows the list as `manage.py webhook_docs` writes it.
 
 The calls are read from the source (`record_event(...)` and `NewEvent(...)`): a literal kind,
 an f-string kind (`f"order.{target}"` stands for the listed kinds it matches, the most specific
-f-string winning), or a name bound to literal kinds in the same function or module."""
+f-string winning), or a name bound to literal kinds in the same function or module. A move
+through the state-machine helper (`transition(obj, MACHINE, target, ...)`, marketplace/states.py)
+records its machine's kind for the target (every target the machine reaches when the target is
+not a literal state), with `from` and `to` beside the call's own payload keys."""
 
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import models
 
 from marketplace.event_kinds import DOC_BEGIN, DOC_END, EVENT_KINDS, kinds_markdown
+from marketplace.states import Machine
 
 ROOT = Path(__file__).resolve().parents[2]
 APPS = ["marketplace", "accounts", "suppliers", "catalogue", "orders", "logistics", "compliance"]
 HELPERS = {"record_event", "NewEvent"}
+# They record the kinds their callers name: marketplace/events.py's own helpers, and the
+# state-machine helper's one call (its callers are read as `transition(...)` below).
+RECORDERS = {"marketplace/events.py", "marketplace/states.py"}
 KIND = re.compile(r"[a-z_]+\.[a-z_]+")
+# Every machine, by the name it is declared under in its app's models.
+MACHINES: dict[str, Machine] = {
+    name: value
+    for app in APPS
+    for name, value in vars(importlib.import_module(f"{app}.models")).items()
+    if isinstance(value, Machine)
+}
 
 
 @dataclass
@@ -57,12 +73,22 @@ def _strings_bound_to(name: str, scope: ast.AST) -> set[str]:
     return found
 
 
+def _payload_keys(call: ast.Call) -> set[str] | None:
+    """The payload's keys; None when the payload is not a dict literal."""
+    payload = next((k.value for k in call.keywords if k.arg == "payload"), None)
+    if payload is None:
+        return set()
+    if isinstance(payload, ast.Dict) and all(isinstance(k, ast.Constant) for k in payload.keys):
+        return {k.value for k in payload.keys if isinstance(k, ast.Constant)}
+    return None
+
+
 def _emissions() -> list[Emission]:
     found = []
     for app in APPS:
         for path in sorted((ROOT / app).rglob("*.py")):
             relative = path.relative_to(ROOT)
-            if "migrations" in relative.parts or relative.as_posix() == "marketplace/events.py":
+            if "migrations" in relative.parts or relative.as_posix() in RECORDERS:
                 continue
             module = ast.parse(path.read_text(encoding="utf-8"))
             functions = [
@@ -72,9 +98,12 @@ def _emissions() -> list[Emission]:
                 if not isinstance(call, ast.Call):
                     continue
                 name = getattr(call.func, "id", getattr(call.func, "attr", None))
+                where = f"{relative}:{call.lineno}"
+                if name == "transition" and len(call.args) >= 3:
+                    found.append(_transition(where, call))
+                    continue
                 if name not in HELPERS or not call.args:
                     continue
-                where = f"{relative}:{call.lineno}"
                 kind = call.args[0]
                 kinds: set[str] = set()
                 pattern, prefix = None, ""
@@ -97,17 +126,36 @@ def _emissions() -> list[Emission]:
                     scope: ast.AST = enclosing[-1] if enclosing else module
                     kinds = _strings_bound_to(kind.id, scope) or _strings_bound_to(kind.id, module)
                 assert kinds or pattern, f"{where}: cannot tell which kind this records"
-                payload = next((k.value for k in call.keywords if k.arg == "payload"), None)
-                if payload is None:
-                    keys: set[str] | None = set()
-                elif isinstance(payload, ast.Dict) and all(
-                    isinstance(k, ast.Constant) for k in payload.keys
-                ):
-                    keys = {k.value for k in payload.keys if isinstance(k, ast.Constant)}
-                else:
-                    keys = None
-                found.append(Emission(where, kinds, pattern, prefix, keys))
+                found.append(Emission(where, kinds, pattern, prefix, _payload_keys(call)))
     return found
+
+
+def _targets(node: ast.expr, machine: Machine) -> set[str]:
+    """The states a `transition` call's target may be: a member of the model's choices
+    (`Status.SHIPPED`), either branch of a conditional, or any state the machine reaches."""
+    if isinstance(node, ast.IfExp):
+        return _targets(node.body, machine) | _targets(node.orelse, machine)
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return {node.value}
+    if isinstance(node, ast.Attribute):
+        states = {value for value, _label in machine._field().flatchoices}
+        for choices in vars(machine.model).values():
+            if (
+                isinstance(choices, type)
+                and issubclass(choices, models.Choices)
+                and set(choices.values) == states
+                and node.attr in choices.names
+            ):
+                return {choices[node.attr].value}
+    return {target for _source, target in machine.pairs()}
+
+
+def _transition(where: str, call: ast.Call) -> Emission:
+    machine = MACHINES.get(getattr(call.args[1], "id", ""))
+    assert machine is not None, f"{where}: cannot tell which machine this moves"
+    kinds = {machine.event_kind(target) for target in _targets(call.args[2], machine)}
+    keys = _payload_keys(call)
+    return Emission(where, kinds, None, "", None if keys is None else {"from", "to", *keys})
 
 
 EMISSIONS = _emissions()

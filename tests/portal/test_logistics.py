@@ -26,16 +26,17 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
-from logistics.services.inbound import (
-    inbound_create,
-    line_count,
-    line_inspect,
-    pickup_assign,
+from logistics.services.inbound.inspection import line_inspect
+from logistics.services.inbound.notices import inbound_create
+from logistics.services.inbound.pickups import pickup_assign
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.stocking import (
     stocking_order_accept,
     stocking_order_issue,
     stocking_order_transition,
 )
 from logistics.services.overstock import offer_overstock
+from marketplace.models import Event
 from orders.models import ConsumerOrder
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil
 from tests.factories.catalogue import ProductFactory
@@ -218,11 +219,19 @@ def test_a_staff_member_may_accept_too(client, listing):
     assert order.status == StockingOrder.Status.ACCEPTED
 
 
-def test_accepting_twice_is_refused_with_a_message(signed_in, listing, member):
+def test_accepting_twice_is_a_retry_and_accepting_a_declined_order_is_refused(
+    signed_in, listing, member
+):
     order = accepted(listing, member)
     response = signed_in.post(reverse("portal:stocking_order_accept", args=[order.pk]), follow=True)
     assert response.status_code == 200
-    assert "A stocking order that is Accepted cannot become Accepted." in flashes(response)
+    assert "Stocking order accepted." in flashes(response)
+    assert Event.objects.filter(kind="stocking.accepted", subject_id=str(order.pk)).count() == 1
+    declined = issue(listing)
+    stocking_order_transition(declined, "declined", actor=None, reason="no capacity")
+    url = reverse("portal:stocking_order_accept", args=[declined.pk])
+    response = signed_in.post(url, follow=True)
+    assert "This stocking order cannot move from Declined to Accepted." in flashes(response)
 
 
 def test_decline_needs_a_reason_and_records_it(signed_in, listing):
@@ -246,7 +255,7 @@ def test_declining_an_accepted_order_is_refused_on_the_page(signed_in, listing, 
         reverse("portal:stocking_order_decline", args=[order.pk]), {"reason": "changed mind"}
     )
     assert response.status_code == 200
-    assert "cannot become Declined" in flashes(response)
+    assert "This stocking order cannot move from Accepted to Declined." in flashes(response)
     order.refresh_from_db()
     assert order.status == StockingOrder.Status.ACCEPTED
 
@@ -371,7 +380,7 @@ def test_booking_a_pickup_without_a_slot_or_cancelling_in_transit_is_refused(
     assert "wait for a pickup slot" in flashes(response)
     moving = shipment_for(listing, 5, status="in_transit")
     response = signed_in.post(reverse("portal:shipment_cancel", args=[moving.pk]), follow=True)
-    assert "cannot become Cancelled" in flashes(response)
+    assert "This inbound shipment cannot move from In transit to Cancelled." in flashes(response)
     moving.refresh_from_db()
     assert moving.status == "in_transit"
 
@@ -506,12 +515,14 @@ def test_take_back_returns_the_units(signed_in, offer, listing):
     assert 'data-testid="take-back"' not in response.content.decode()
 
 
-def test_leave_for_markdown_then_a_second_answer_is_refused(signed_in, offer):
+def test_leave_for_markdown_then_taking_back_is_refused(signed_in, offer):
     signed_in.post(reverse("portal:overstock_leave", args=[offer.pk]))
     offer.refresh_from_db()
     assert offer.status == OverstockOffer.Status.LEFT_FOR_MARKDOWN
     response = signed_in.post(reverse("portal:overstock_take_back", args=[offer.pk]), follow=True)
-    assert "This offer has been answered." in flashes(response)
+    assert "This overstock offer cannot move from Left for markdown to Returned." in flashes(
+        response
+    )
     offer.refresh_from_db()
     assert offer.status == OverstockOffer.Status.LEFT_FOR_MARKDOWN
 

@@ -276,7 +276,9 @@ def test_a_stockout_of_a_shipped_order_is_refused(signed_in, listing, member):
     order_ship(order, waybill="SF123456789012", actor=member)
     response = signed_in.post(reverse("portal:order_stockout", args=[order.pk]), {"reason": "gone"})
     assert response.status_code == 200
-    assert "A JIT order cannot move from Shipped to Failed: stockout." in response.content.decode()
+    assert (
+        "This JIT order cannot move from Shipped to Failed: stockout." in response.content.decode()
+    )
     order.refresh_from_db()
     assert order.status == "shipped"
 
