@@ -179,7 +179,7 @@ def receiver() -> Iterator[Receiver]:
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield state
-    state.release(state.held + len(state.requests))  # whatever is still held
+    state.release(len(state.requests) + 1)  # whatever is still held goes
     server.shutdown()
     server.server_close()
 
