@@ -9,6 +9,7 @@ is committed before the threads start (transactional test case, no wrapping tran
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
 from collections.abc import Callable
@@ -25,6 +26,7 @@ from logistics.services.overstock import offer_overstock, overstock_take_back
 from logistics.services.stock import stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil
+from tests.concurrency import run_in_threads
 from tests.factories.accounts import UserFactory
 from tests.factories.logistics import (
     WarehouseFactory,
@@ -39,24 +41,16 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 def _in_threads(workers: int, work: Callable[[int], None]) -> list[BaseException]:
     """Run work(0..workers-1) in threads released together; the errors they raised."""
-    errors: list[BaseException] = []
-    barrier = threading.Barrier(workers)
 
-    def run(index: int) -> None:
+    def attempt(index: int) -> BaseException | None:
         try:
-            barrier.wait()
             work(index)
-        except BaseException as error:
-            errors.append(error)
-        finally:
-            connections.close_all()
+        except Exception as error:
+            return error
+        return None
 
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(workers)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return errors
+    outcomes = run_in_threads(*(functools.partial(attempt, i) for i in range(workers)))
+    return [error for error in outcomes if error is not None]
 
 
 def _ledger_sums(position: StockPosition) -> tuple[int, int, int]:

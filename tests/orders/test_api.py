@@ -5,14 +5,12 @@ lists), the appeal window, and constant query counts."""
 
 from __future__ import annotations
 
-import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -24,7 +22,7 @@ from orders.services.orders import order_ship
 from orders.services.sweep import sweep_jit_deadlines
 from suppliers.models import Supplier
 from tests.api_support import assert_error, bearer, ids, walk
-from tests.concurrency import wait_until_blocked
+from tests.concurrency import run_in_threads, wait_until_blocked
 from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import ListingFactory
 from tests.factories.orders import jit_listing, jit_order
@@ -223,23 +221,12 @@ def test_two_requests_with_one_key_at_once_create_one_order(monkeypatch):
         return real_create(**kwargs)
 
     monkeypatch.setattr("orders.api.views.jit_order_create", create_once_the_other_waits)
-    start = threading.Barrier(2)
-    answers: list[tuple[int, bytes]] = []
 
-    def post() -> None:
-        try:
-            caller = bearer(plain)
-            start.wait()
-            response = create(caller, order_body(listing), key="same")
-            answers.append((response.status_code, response.content))
-        finally:
-            connection.close()
+    def post() -> tuple[int, bytes]:
+        response = create(bearer(plain), order_body(listing), key="same")
+        return response.status_code, response.content
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = run_in_threads(post, post)
     assert len(answers) == 2
     assert answers[0] == answers[1]
     assert answers[0][0] == 201
