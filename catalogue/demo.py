@@ -156,11 +156,9 @@ def seed_catalogue(*, operator: User) -> None:
         live_jit = L.listing_create(
             bright, tiles, mode="fully_managed", is_jit=True, actor=bright_owner
         )
-        P.price_propose(live_jit, price="40.00", actor=bright_owner)
-        P.price_counter(
-            live_jit, price="37.50", actor=operator, note="Benchmark 42 incl. packaging"
-        )
-        P.price_accept_counter(live_jit, actor=bright_owner)
+        round_ = P.price_propose(live_jit, price="40.00", actor=bright_owner)
+        P.price_counter(round_, price="37.50", actor=operator, note="Benchmark 42 incl. packaging")
+        P.price_accept_counter(round_, actor=bright_owner)
         L.listing_transition(
             live_jit, Listing.Status.APPROVED, actor=operator, reason="Tests on file"
         )
@@ -171,8 +169,7 @@ def seed_catalogue(*, operator: User) -> None:
         paused = L.listing_create(
             bright, panda, mode="fully_managed", is_jit=False, actor=bright_owner
         )
-        P.price_propose(paused, price="15.00", actor=bright_owner)
-        P.price_accept(paused, actor=operator)
+        P.price_accept(P.price_propose(paused, price="15.00", actor=bright_owner), actor=operator)
         L.listing_transition(paused, Listing.Status.APPROVED, actor=operator)
         L.retail_price_set(paused, market="US", amount="9.99", actor=operator)
         L.listing_publish(paused, actor=operator)  # no consignment stock yet: paused for stock
@@ -186,28 +183,27 @@ def seed_catalogue(*, operator: User) -> None:
         in_review = L.listing_create(
             youjia, lunchbox, mode="fully_managed", is_jit=False, actor=youjia_owner
         )
-        P.price_propose(in_review, price="13.80", actor=youjia_owner, note="304 steel")
+        round_ = P.price_propose(in_review, price="13.80", actor=youjia_owner, note="304 steel")
         P.price_counter(
-            in_review, price="12.90", actor=operator, note="Benchmark is 14.00 retail-ready"
+            round_, price="12.90", actor=operator, note="Benchmark is 14.00 retail-ready"
         )
         compliance = L.listing_create(
             bright, tiles, mode="semi_managed", is_jit=False, actor=bright_owner
         )
-        P.price_propose(compliance, price="39.00", actor=bright_owner)
-        P.price_accept(compliance, actor=operator)
+        P.price_accept(
+            P.price_propose(compliance, price="39.00", actor=bright_owner), actor=operator
+        )
         approved = L.listing_create(
             youjia, spatula, mode="semi_managed", is_jit=False, actor=youjia_owner
         )
-        P.price_propose(approved, price="9.20", actor=youjia_owner)
-        P.price_accept(approved, actor=operator)
+        P.price_accept(P.price_propose(approved, price="9.20", actor=youjia_owner), actor=operator)
         L.listing_transition(approved, Listing.Status.APPROVED, actor=operator, reason="Low risk")
 
         # Semi-managed and live where the seller reports stock; one delisted.
         semi = L.listing_create(
             youjia, lunchbox, mode="semi_managed", is_jit=False, actor=youjia_owner
         )
-        P.price_propose(semi, price="14.50", actor=youjia_owner)
-        P.price_accept(semi, actor=operator)
+        P.price_accept(P.price_propose(semi, price="14.50", actor=youjia_owner), actor=operator)
         L.listing_transition(semi, Listing.Status.APPROVED, actor=operator)
         for market, amount in (("US", "12.99"), ("UK", "10.99")):
             L.retail_price_set(semi, market=market, amount=amount, actor=operator)

@@ -333,6 +333,30 @@ class PriceRound(models.Model):
         return self.counter_price if self.counter_price is not None else self.proposed_price
 
 
+# SPEC, "Listings" (price review): the supplier proposes; an operator accepts, counters or
+# rejects; after a counter the supplier accepts it or withdraws. The supplier may withdraw a
+# proposal not yet answered, and an operator may still reject after countering. Every round is
+# kept: an answered round never moves again. The kinds are the listing's price events (an
+# accepted round is an agreed price).
+PRICE_ROUND_MACHINE = Machine(
+    PriceRound,
+    {
+        "proposed": {"countered", "accepted", "rejected", "withdrawn"},
+        "countered": {"accepted", "rejected", "withdrawn"},
+        "accepted": set(),
+        "rejected": set(),
+        "withdrawn": set(),
+    },
+    event={
+        "countered": "listing.price_countered",
+        "accepted": "listing.price_agreed",
+        "rejected": "listing.price_rejected",
+        "withdrawn": "listing.price_withdrawn",
+    },
+    supplier="listing.supplier_id",
+)
+
+
 class Tender(models.Model):
     """A reverse auction: the platform asks for a quantity of a specified product; suppliers
     bid sealed unit prices; at closing the best qualified bid wins (see services.tenders)."""
@@ -402,6 +426,24 @@ class Tender(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status == self.Status.OPEN and self.closes_at > timezone.now()
+
+
+# SPEC, "Listings" (reverse auction): at its closing time an open tender is awarded to the best
+# qualified bid, or closes unawarded when no bid qualifies. Nothing cancels a tender today: the
+# state is kept for the data, and no move reaches it. The tender is the platform's, not a
+# supplier's (the award and the losses are told to each bidder beside the move).
+TENDER_MACHINE = Machine(
+    Tender,
+    {
+        "open": {"awarded", "unawarded"},
+        "awarded": set(),
+        "unawarded": set(),
+        "cancelled": set(),
+    },
+    event="tender.closed",
+    stamped="closed_at",
+    supplier=None,
+)
 
 
 class Bid(models.Model):

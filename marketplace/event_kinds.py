@@ -123,20 +123,21 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     "listing.price_countered": EventKind(
         "An operator countered with another price.",
-        {"listing": 812, "round": 1, "price": "17.20"},
+        {**_move("proposed", "countered"), "listing": 812, "round": 1, "price": "17.20"},
         reason="the operator's note",
     ),
     "listing.price_rejected": EventKind(
         "An operator rejected the proposed price.",
-        {"listing": 812, "round": 1},
+        {**_move("proposed", "rejected"), "listing": 812, "round": 1},
         reason="the operator's note",
     ),
     "listing.price_withdrawn": EventKind(
-        "The supplier withdrew its price.", {"listing": 812, "round": 2}
+        "The supplier withdrew its price.",
+        {**_move("countered", "withdrawn"), "listing": 812, "round": 2},
     ),
     "listing.price_agreed": EventKind(
         "The supply price is agreed (accepted by either side).",
-        {"listing": 812, "round": 2, "price": "17.20"},
+        {**_move("countered", "accepted"), "listing": 812, "round": 2, "price": "17.20"},
     ),
     "listing.retail_price_set": EventKind(
         "An operator set a listing's retail price for a market.",
@@ -149,7 +150,10 @@ EVENT_KINDS: dict[str, EventKind] = {
     "tender.bid_placed": EventKind(
         "A supplier placed or lowered its sealed bid (no amount is sent)."
     ),
-    "tender.closed": EventKind("A tender closed (awarded or unawarded).", {"status": "awarded"}),
+    "tender.closed": EventKind(
+        "A tender closed (awarded or unawarded).",
+        {**_move("open", "awarded"), "status": "awarded"},
+    ),
     "tender.awarded": EventKind(
         "The supplier won the tender: its listing was created or re-priced.",
         {"tender": 14, "listing": 905},

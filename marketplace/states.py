@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Mapping, Set
 from dataclasses import dataclass
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
@@ -41,17 +42,19 @@ class Machine(Generic[M]):
 
     `moves` maps each state to the states it may become (every state is a key, a final state
     maps to nothing). `event` is the kind of the event a move records; `{to}` in it is replaced
-    by the target state ("order.{to}" gives "order.shipped"). `stamped` names a field set to
-    the time of each move, if the model keeps one. `supplier` names the attribute holding the
-    supplier's id, for the event (and so for the supplier's notifications and webhooks).
+    by the target state ("order.{to}" gives "order.shipped"), or, for kinds named otherwise, a
+    mapping from each target state to its kind. `stamped` names a field set to the time of each
+    move, if the model keeps one. `supplier` names the attribute holding the supplier's id
+    (dotted to follow a relation, "listing.supplier_id"), for the event (and so for the
+    supplier's notifications and webhooks); None for a machine no supplier owns.
     """
 
     model: type[M]
     moves: Mapping[str, Set[str]]
-    event: str
+    event: str | Mapping[str, str]
     field: str = "status"
     stamped: str | None = None
-    supplier: str = "supplier_id"
+    supplier: str | None = "supplier_id"
 
     def __post_init__(self) -> None:
         frozen = {state: frozenset(targets) for state, targets in self.moves.items()}
@@ -65,6 +68,13 @@ class Machine(Generic[M]):
                 f"{self.model.__name__}'s machine must list each of its states once: "
                 f"missing {sorted(states - declared)}, unknown {sorted(unknown)}"
             )
+        if not isinstance(self.event, str):
+            object.__setattr__(self, "event", MappingProxyType(dict(self.event)))
+            if set(self.event) != reachable:
+                raise ValueError(
+                    f"{self.model.__name__}'s machine must name an event kind for each state "
+                    f"it reaches: {sorted(reachable)}"
+                )
 
     def _field(self) -> Any:
         return self.model._meta.get_field(self.field)
@@ -81,7 +91,12 @@ class Machine(Generic[M]):
         return {(state, target) for state, targets in self.moves.items() for target in targets}
 
     def event_kind(self, target: str) -> str:
-        return self.event.format(to=target)
+        if isinstance(self.event, str):
+            return self.event.format(to=target)
+        return self.event[target]
+
+    def supplier_of(self, obj: M) -> int | None:
+        return None if self.supplier is None else attrgetter(self.supplier)(obj)
 
     def label(self, state: str) -> str:
         return str(dict(self._field().flatchoices)[state])
@@ -139,7 +154,7 @@ def transition(
         record_event(
             machine.event_kind(target),
             actor=actor,
-            supplier_id=getattr(locked, machine.supplier),
+            supplier_id=machine.supplier_of(locked),
             subject=locked,
             reason=reason,
             payload={"from": previous, "to": target, **(payload or {})},

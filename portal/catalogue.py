@@ -48,6 +48,7 @@ from catalogue.services.prices import (
     PROPOSABLE,
     price_accept_counter,
     price_propose,
+    price_round_open,
     price_withdraw,
 )
 from catalogue.services.products import (
@@ -526,7 +527,7 @@ def listing_price(request: SupplierRequest, pk: int) -> HttpResponse:
 def listing_accept_counter(request: SupplierRequest, pk: int) -> HttpResponse:
     listing = _listing(request, pk)
     try:
-        round_ = price_accept_counter(listing, actor=request.user)
+        round_ = price_accept_counter(price_round_open(listing), actor=request.user)
     except DomainError as error:
         show_domain_error(request, error)
     else:
@@ -543,7 +544,7 @@ def listing_accept_counter(request: SupplierRequest, pk: int) -> HttpResponse:
 def listing_withdraw(request: SupplierRequest, pk: int) -> HttpResponse:
     listing = _listing(request, pk)
     try:
-        price_withdraw(listing, actor=request.user)
+        price_withdraw(price_round_open(listing), actor=request.user)
     except DomainError as error:
         show_domain_error(request, error)
     else:

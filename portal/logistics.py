@@ -101,6 +101,16 @@ class DeclineForm(forms.Form):
     )
 
 
+class CancelForm(forms.Form):
+    # Not required here: the service says a cancellation needs a reason, on this field.
+    reason = forms.CharField(
+        label=gettext_lazy("Why do you cancel the shipment?"),
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"size": 40}),
+    )
+
+
 class SendForm(forms.Form):
     """The inbound shipment notice for an accepted stocking order (its one listing)."""
 
@@ -450,7 +460,9 @@ class LineRow:
 SEVERITY_LABELS = dict(SamplingState.Severity.choices)
 
 
-def _shipment_page(request: SupplierRequest, shipment: InboundShipment) -> HttpResponse:
+def _shipment_page(
+    request: SupplierRequest, shipment: InboundShipment, cancel_form: CancelForm | None = None
+) -> HttpResponse:
     # The service says which counted lines the supplier must see as discrepancies.
     flagged = {item["line"].pk for item in shipment_discrepancies(shipment)}
     rows = []
@@ -480,6 +492,7 @@ def _shipment_page(request: SupplierRequest, shipment: InboundShipment) -> HttpR
             "inspected": [row for row in rows if row.inspection is not None],
             "may_book": may_book(shipment),
             "may_cancel": may_cancel(shipment),
+            "cancel_form": cancel_form or CancelForm(),
         },
     )
 
@@ -502,8 +515,16 @@ def shipment_book(request: SupplierRequest, pk: int) -> HttpResponse:
 @require_POST
 def shipment_cancel(request: SupplierRequest, pk: int) -> HttpResponse:
     shipment = _shipment(request, pk)
-    act(request, lambda: inbound_cancel(shipment, actor=request.user), _("Shipment cancelled."))
-    return redirect("portal:shipment_detail", pk=shipment.pk)
+    form = CancelForm(request.POST)
+    if form.is_valid():
+        try:
+            inbound_cancel(shipment, actor=request.user, reason=form.cleaned_data["reason"])
+        except DomainError as error:
+            show_domain_error(request, error, form)
+        else:
+            messages.success(request, _("Shipment cancelled."))
+            return redirect("portal:shipment_detail", pk=shipment.pk)
+    return _shipment_page(request, _shipment(request, pk), cancel_form=form)
 
 
 # --- Stock -----------------------------------------------------------------------------------

@@ -8,7 +8,13 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone, translation
 
-from catalogue.models import LISTING_MACHINE
+from catalogue.models import (
+    LISTING_MACHINE,
+    PRICE_ROUND_MACHINE,
+    TENDER_MACHINE,
+    PriceRound,
+    Tender,
+)
 from logistics.models import (
     INBOUND_SHIPMENT_MACHINE,
     OVERSTOCK_OFFER_MACHINE,
@@ -33,7 +39,7 @@ from orders.models import (
 from orders.services.reversals import STANDING
 from suppliers.models import SUPPLIER_MACHINE
 from tests.factories.accounts import UserFactory
-from tests.factories.catalogue import ListingFactory
+from tests.factories.catalogue import ListingFactory, ProductFactory
 from tests.factories.logistics import WarehouseFactory
 from tests.factories.orders import jit_order
 from tests.factories.suppliers import SupplierFactory
@@ -81,6 +87,43 @@ def test_listings_move_as_the_spec_says():
         ("paused", "live"),
         ("paused", "delisted"),
     }
+
+
+def test_price_rounds_move_as_the_spec_says():
+    # SPEC.md:56 "the supplier proposes a supply price … An operator accepts, counters or
+    # rejects"; SPEC.md:58 "The supplier accepts a counter or withdraws" (a proposal not yet
+    # answered may be withdrawn too, and an operator may still reject after countering);
+    # SPEC.md:59 "Every round is kept": an answered round never moves again.
+    assert PRICE_ROUND_MACHINE.pairs() == {
+        ("proposed", "countered"),
+        ("proposed", "accepted"),
+        ("proposed", "rejected"),
+        ("proposed", "withdrawn"),
+        ("countered", "accepted"),
+        ("countered", "rejected"),
+        ("countered", "withdrawn"),
+    }
+    # A tender's award withdraws the listing's open round, set-based: only an open one.
+    assert PRICE_ROUND_MACHINE.sources("withdrawn") == set(PriceRound.OPEN)
+    # The kinds are the listing's price events, as webhooks have always received them.
+    assert {
+        target: PRICE_ROUND_MACHINE.event_kind(target) for _, target in PRICE_ROUND_MACHINE.pairs()
+    } == {
+        "countered": "listing.price_countered",
+        "accepted": "listing.price_agreed",
+        "rejected": "listing.price_rejected",
+        "withdrawn": "listing.price_withdrawn",
+    }
+
+
+def test_tenders_move_as_the_spec_says():
+    # SPEC.md:66 "At closing (a Celery job) the lowest price among qualified bids wins";
+    # SPEC.md:71 "A tender with no qualified bid closes unawarded". Nothing cancels a tender.
+    assert TENDER_MACHINE.pairs() == {
+        ("open", "awarded"),
+        ("open", "unawarded"),
+    }
+    assert TENDER_MACHINE.event_kind("awarded") == TENDER_MACHINE.event_kind("unawarded")
 
 
 def test_jit_orders_move_as_the_spec_says():
@@ -180,6 +223,15 @@ def test_a_table_must_name_every_state_of_its_model():
         )
 
 
+def test_kinds_named_one_by_one_must_cover_every_state_reached():
+    with pytest.raises(ValueError, match="event kind for each state it reaches"):
+        Machine(
+            ConsumerOrder,
+            {"reserved": {"fulfilled", "cancelled"}, "fulfilled": set(), "cancelled": set()},
+            event={"fulfilled": "consumer_order.fulfilled"},
+        )
+
+
 def test_a_refusal_is_worded_in_the_readers_language():
     with translation.override("zh-hans"):
         refused = INBOUND_SHIPMENT_MACHINE.refuse("arrived", "received")
@@ -253,6 +305,28 @@ def _offer(status: str) -> OverstockOffer:
     )
 
 
+def _price_round(status: str) -> PriceRound:
+    listing = ListingFactory()
+    return PriceRound.objects.create(
+        listing=listing,
+        number=1,
+        proposed_price=Decimal("20.00"),
+        counter_price=Decimal("18.00") if status != "proposed" else None,
+        proposed_by=UserFactory(),
+        status=status,
+    )
+
+
+def _tender(status: str) -> Tender:
+    return Tender.objects.create(
+        product=ProductFactory(),
+        quantity=100,
+        closes_at=timezone.now(),
+        opened_by=UserFactory(is_staff=True),
+        status=status,
+    )
+
+
 MACHINES = {
     "supplier": (SUPPLIER_MACHINE, lambda status: SupplierFactory(status=status)),
     "listing": (LISTING_MACHINE, lambda status: ListingFactory(status=status)),
@@ -262,6 +336,8 @@ MACHINES = {
     "penalty": (PENALTY_MACHINE, _penalty),
     "consumer order": (CONSUMER_ORDER_MACHINE, _consumer_order),
     "overstock offer": (OVERSTOCK_OFFER_MACHINE, _offer),
+    "price round": (PRICE_ROUND_MACHINE, _price_round),
+    "tender": (TENDER_MACHINE, _tender),
 }
 EVERY_PAIR = [
     (name, current, target)
@@ -298,7 +374,7 @@ def test_the_helper_moves_by_the_table_and_nothing_else(name, current, target):
         assert event.kind in EVENT_KINDS
         assert event.payload == {"from": current, "to": target}
         assert (event.actor, event.reason, event.subject_id) == (actor, "because", str(obj.pk))
-        assert event.supplier_id == getattr(obj, machine.supplier)
+        assert event.supplier_id == machine.supplier_of(obj)
     else:
         with pytest.raises(DomainError) as refused:
             transition(obj, machine, target, actor=actor)

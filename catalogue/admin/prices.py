@@ -3,9 +3,6 @@ what to weigh beside it."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
-
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
@@ -18,10 +15,9 @@ from django.utils.translation import ngettext_lazy
 
 from marketplace.admin_base import ActionsOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
-from marketplace.errors import DomainError
 from marketplace.formatting import money, money_display
 
-from ..models import Listing, PriceRound
+from ..models import PriceRound
 from ..selectors import supplier_agreed_prices
 from ..services.prices import price_accept, price_counter, price_reject
 from .common import PreparedRowsAdmin, _agreed_elsewhere_html, _band, _post
@@ -128,32 +124,14 @@ class PriceRoundAdmin(ActionsOnlyAdmin, PreparedRowsAdmin):
             self.prepare_rows([round_])
         return _agreed_elsewhere_html(round_.listing, round_.agreed_others)  # type: ignore[attr-defined]
 
-    def _answer(
-        self,
-        request: HttpRequest,
-        queryset: QuerySet[PriceRound],
-        answer: Callable[[Listing], object],
-        message: Any,
-    ) -> None:
-        def one(round_: PriceRound) -> object:
-            # The services answer the listing's open round: make sure it is the one selected.
-            if not round_.is_open:
-                raise DomainError(
-                    "round_closed",
-                    str(_("This round is %(status)s; only an open round is answered."))
-                    % {"status": round_.get_status_display()},
-                )
-            return answer(round_.listing)
-
-        apply_each(self, request, queryset, one, message)
-
     @admin.action(description=_("Accept the proposed price"), permissions=["change"])
     def accept(self, request: HttpRequest, queryset: QuerySet[PriceRound]) -> None:
         actor, note = admin_actor(request), _post(request, "note")
-        self._answer(
+        apply_each(
+            self,
             request,
             queryset,
-            lambda listing: price_accept(listing, actor=actor, note=note),
+            lambda round_: price_accept(round_, actor=actor, note=note),
             ngettext_lazy("%(n)d price accepted.", "%(n)d prices accepted.", "n"),
         )
 
@@ -166,19 +144,21 @@ class PriceRoundAdmin(ActionsOnlyAdmin, PreparedRowsAdmin):
             _post(request, "note"),
             _post(request, "counter_price"),
         )
-        self._answer(
+        apply_each(
+            self,
             request,
             queryset,
-            lambda listing: price_counter(listing, price=price, actor=actor, note=note),
+            lambda round_: price_counter(round_, price=price, actor=actor, note=note),
             ngettext_lazy("%(n)d counter-offer sent.", "%(n)d counter-offers sent.", "n"),
         )
 
     @admin.action(description=_("Reject (note required)"), permissions=["change"])
     def reject(self, request: HttpRequest, queryset: QuerySet[PriceRound]) -> None:
         actor, note = admin_actor(request), _post(request, "note")
-        self._answer(
+        apply_each(
+            self,
             request,
             queryset,
-            lambda listing: price_reject(listing, actor=actor, note=note),
+            lambda round_: price_reject(round_, actor=actor, note=note),
             ngettext_lazy("%(n)d price rejected.", "%(n)d prices rejected.", "n"),
         )

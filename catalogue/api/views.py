@@ -28,7 +28,12 @@ from catalogue.selectors import (
     with_selling_data,
 )
 from catalogue.services.listings import overseas_stock_report
-from catalogue.services.prices import price_accept_counter, price_propose, price_withdraw
+from catalogue.services.prices import (
+    price_accept_counter,
+    price_propose,
+    price_round_open,
+    price_withdraw,
+)
 from catalogue.services.tenders import bid_place
 from marketplace.api.schema import error_responses
 
@@ -333,7 +338,7 @@ class PriceRoundAcceptCounterApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _caller(request)
-        round_ = price_accept_counter(_own_listing(user, pk), actor=user)
+        round_ = price_accept_counter(price_round_open(_own_listing(user, pk)), actor=user)
         return Response(PriceRoundOutput(round_).data)
 
 
@@ -351,7 +356,7 @@ class PriceRoundWithdrawApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _caller(request)
-        round_ = price_withdraw(_own_listing(user, pk), actor=user)
+        round_ = price_withdraw(price_round_open(_own_listing(user, pk)), actor=user)
         return Response(PriceRoundOutput(round_).data)
 
 

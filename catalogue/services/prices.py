@@ -1,9 +1,12 @@
 """Price review (SPEC, "Price review"): the supplier proposes a supply price (CNY per unit); an
 operator accepts, counters or rejects it; after a counter the supplier accepts or withdraws.
-Every round is kept; a listing has at most one open round (a database constraint too)."""
+Every round is kept; a listing has at most one open round (a database constraint too). An answer
+names the round it answers, and only an open round is answered; a round moves through its
+machine (catalogue.models.PRICE_ROUND_MACHINE)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -14,8 +17,9 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 
-from ..models import Listing, PriceRound
+from ..models import PRICE_ROUND_MACHINE, Listing, PriceRound
 from .listings import S, listing_transition
 
 CENT = Decimal("0.01")
@@ -48,15 +52,27 @@ def _member_of(actor: User, listing: Listing) -> None:
         raise DomainError("not_found", _("No such listing."), kind=ErrorKind.NOT_FOUND)
 
 
-def _open_round(listing: Listing) -> PriceRound:
-    round_ = (
-        PriceRound.objects.select_for_update()
-        .filter(listing=listing, status__in=PriceRound.OPEN)
-        .first()
-    )
+def price_round_open(listing: Listing) -> PriceRound:
+    """The listing's open round, the one a supplier's door answers (the services check again,
+    on the locked round, that it is still open)."""
+    round_ = PriceRound.objects.filter(listing=listing, status__in=PriceRound.OPEN).first()
     if round_ is None:
         raise DomainError("no_open_round", _("This listing has no open price round."))
     return round_
+
+
+def _lock_open(round_: PriceRound) -> tuple[Listing, PriceRound]:
+    """Lock the round's listing, then the round (the order price_propose takes them in), and
+    refuse a round already answered: only an open round is answered."""
+    listing = Listing.objects.select_for_update().get(pk=round_.listing_id)
+    locked = PriceRound.objects.select_for_update().get(pk=round_.pk)
+    if not locked.is_open:
+        raise DomainError(
+            "round_closed",
+            _("This round is %(status)s; only an open round is answered.")
+            % {"status": locked.get_status_display()},
+        )
+    return listing, locked
 
 
 def price_propose(
@@ -106,75 +122,89 @@ def _to_review(listing: Listing, actor: User) -> None:
         listing_transition(listing, S.PRICE_REVIEW, actor=actor)
 
 
-def _close(round_: PriceRound, status: str, actor: User, *, note: str = "") -> None:
-    round_.status = status
-    round_.closed_at = timezone.now()
+def _closing(actor: User, note: str = "") -> dict[str, object]:
+    """The fields a closing answer sets: when, and the operator's name and note."""
+    changes: dict[str, object] = {"closed_at": timezone.now()}
     if actor.is_staff:
-        round_.reviewed_by = actor
-        round_.operator_note = note.strip() or round_.operator_note
-    round_.save(update_fields=["status", "closed_at", "reviewed_by", "operator_note"])
+        changes["reviewed_by"] = actor
+        if note.strip():
+            changes["operator_note"] = note.strip()
+    return changes
 
 
-def _agree(listing: Listing, round_: PriceRound, actor: User) -> None:
-    price = round_.agreed_price
-    Listing.objects.filter(pk=listing.pk).update(supply_price_cny=price)
-    listing.supply_price_cny = price
-    listing_transition(
-        listing,
-        S.COMPLIANCE_REVIEW,
+def _back_to_draft(
+    listing: Listing, actor: User, reason: str
+) -> Callable[[PriceRound, PriceRound], None]:
+    """A rejected or withdrawn round sends its listing back to draft, for a new proposal."""
+
+    def then(locked: PriceRound, before: PriceRound) -> None:
+        listing_transition(listing, S.DRAFT, actor=actor, reason=reason)
+
+    return then
+
+
+def _accept(listing: Listing, round_: PriceRound, actor: User, note: str = "") -> None:
+    """The round is accepted: the price is agreed, and the listing goes on to compliance."""
+
+    def agree(locked: PriceRound, before: PriceRound) -> None:
+        price = locked.agreed_price
+        Listing.objects.filter(pk=listing.pk).update(supply_price_cny=price)
+        listing.supply_price_cny = price
+        listing_transition(
+            listing,
+            S.COMPLIANCE_REVIEW,
+            actor=actor,
+            reason=_("Supply price agreed: %(price)s CNY.") % {"price": price},
+        )
+
+    price = round_.counter_price if round_.counter_price is not None else round_.proposed_price
+    transition(
+        round_,
+        PRICE_ROUND_MACHINE,
+        PriceRound.Status.ACCEPTED,
         actor=actor,
-        reason=_("Supply price agreed: %(price)s CNY.") % {"price": price},
-    )
-    record_event(
-        "listing.price_agreed",
-        actor=actor,
-        supplier_id=listing.supplier_id,
-        subject=round_,
-        payload={"listing": listing.pk, "round": round_.number, "price": str(price)},
+        changes=_closing(actor, note),
+        then=agree,
+        payload={"listing": round_.listing_id, "round": round_.number, "price": str(price)},
     )
 
 
-def price_accept(listing: Listing, *, actor: User, note: str = "") -> PriceRound:
+def price_accept(round_: PriceRound, *, actor: User, note: str = "") -> PriceRound:
     """An operator accepts the supplier's proposal."""
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        round_ = _open_round(locked)
-        if round_.status != PriceRound.Status.PROPOSED:
+        listing, locked = _lock_open(round_)
+        if locked.status != PriceRound.Status.PROPOSED:
             raise DomainError("round_countered", _("The supplier has a counter-offer to answer."))
-        _to_review(locked, actor)
-        _close(round_, PriceRound.Status.ACCEPTED, actor, note=note)
-        _agree(locked, round_, actor)
-    listing.refresh_from_db()
+        _to_review(listing, actor)
+        _accept(listing, locked, actor, note)
+    round_.refresh_from_db()
     return round_
 
 
 def price_counter(
-    listing: Listing, *, price: Decimal | str, actor: User, note: str = ""
+    round_: PriceRound, *, price: Decimal | str, actor: User, note: str = ""
 ) -> PriceRound:
     """An operator answers with another price; the supplier accepts it or withdraws."""
     value = _price(price, "counter_price")
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        round_ = _open_round(locked)
-        if round_.status != PriceRound.Status.PROPOSED:
+        listing, locked = _lock_open(round_)
+        if locked.status != PriceRound.Status.PROPOSED:
             raise DomainError("round_countered", _("This round already has a counter-offer."))
-        _to_review(locked, actor)
-        round_.status, round_.counter_price = PriceRound.Status.COUNTERED, value
-        round_.reviewed_by, round_.operator_note = actor, note.strip()
-        round_.save(update_fields=["status", "counter_price", "reviewed_by", "operator_note"])
-        record_event(
-            "listing.price_countered",
+        _to_review(listing, actor)
+        transition(
+            locked,
+            PRICE_ROUND_MACHINE,
+            PriceRound.Status.COUNTERED,
             actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=round_,
-            reason=round_.operator_note,
-            payload={"listing": locked.pk, "round": round_.number, "price": str(value)},
+            reason=note.strip(),
+            changes={"counter_price": value, "reviewed_by": actor, "operator_note": note.strip()},
+            payload={"listing": locked.listing_id, "round": locked.number, "price": str(value)},
         )
-    listing.refresh_from_db()
+    round_.refresh_from_db()
     return round_
 
 
-def price_reject(listing: Listing, *, actor: User, note: str) -> PriceRound:
+def price_reject(round_: PriceRound, *, actor: User, note: str) -> PriceRound:
     """An operator refuses the price; the listing goes back to draft for a new proposal."""
     if not note.strip():
         raise DomainError(
@@ -184,50 +214,46 @@ def price_reject(listing: Listing, *, actor: User, note: str) -> PriceRound:
             kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        round_ = _open_round(locked)
-        _close(round_, PriceRound.Status.REJECTED, actor, note=note)
-        listing_transition(locked, S.DRAFT, actor=actor, reason=note)
-        record_event(
-            "listing.price_rejected",
+        listing, locked = _lock_open(round_)
+        transition(
+            locked,
+            PRICE_ROUND_MACHINE,
+            PriceRound.Status.REJECTED,
             actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=round_,
             reason=note.strip(),
-            payload={"listing": locked.pk, "round": round_.number},
+            changes=_closing(actor, note),
+            then=_back_to_draft(listing, actor, note.strip()),
+            payload={"listing": locked.listing_id, "round": locked.number},
         )
-    listing.refresh_from_db()
+    round_.refresh_from_db()
     return round_
 
 
-def price_accept_counter(listing: Listing, *, actor: User) -> PriceRound:
+def price_accept_counter(round_: PriceRound, *, actor: User) -> PriceRound:
     """The supplier takes the operator's counter-offer."""
-    _member_of(actor, listing)
+    _member_of(actor, round_.listing)
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        round_ = _open_round(locked)
-        if round_.status != PriceRound.Status.COUNTERED:
+        listing, locked = _lock_open(round_)
+        if locked.status != PriceRound.Status.COUNTERED:
             raise DomainError("no_counter", _("There is no counter-offer to accept."))
-        _close(round_, PriceRound.Status.ACCEPTED, actor)
-        _agree(locked, round_, actor)
-    listing.refresh_from_db()
+        _accept(listing, locked, actor)
+    round_.refresh_from_db()
     return round_
 
 
-def price_withdraw(listing: Listing, *, actor: User) -> PriceRound:
+def price_withdraw(round_: PriceRound, *, actor: User) -> PriceRound:
     """The supplier withdraws its proposal (or declines a counter): back to draft."""
-    _member_of(actor, listing)
+    _member_of(actor, round_.listing)
     with transaction.atomic():
-        locked = Listing.objects.select_for_update().get(pk=listing.pk)
-        round_ = _open_round(locked)
-        _close(round_, PriceRound.Status.WITHDRAWN, actor)
-        listing_transition(locked, S.DRAFT, actor=actor, reason=_("Price withdrawn."))
-        record_event(
-            "listing.price_withdrawn",
+        listing, locked = _lock_open(round_)
+        transition(
+            locked,
+            PRICE_ROUND_MACHINE,
+            PriceRound.Status.WITHDRAWN,
             actor=actor,
-            supplier_id=locked.supplier_id,
-            subject=round_,
-            payload={"listing": locked.pk, "round": round_.number},
+            changes=_closing(actor),
+            then=_back_to_draft(listing, actor, _("Price withdrawn.")),
+            payload={"listing": locked.listing_id, "round": locked.number},
         )
-    listing.refresh_from_db()
+    round_.refresh_from_db()
     return round_

@@ -29,9 +29,10 @@ from compliance.selectors import suppliers_with_passing_test
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
 from marketplace.formatting import when
+from marketplace.states import transition
 from suppliers.models import Scorecard, Supplier
 
-from ..models import Bid, Listing, PriceRound, Product, Tender
+from ..models import PRICE_ROUND_MACHINE, TENDER_MACHINE, Bid, Listing, PriceRound, Product, Tender
 from .listings import S
 
 CENT = Decimal("0.01")
@@ -332,9 +333,9 @@ def _award_listing(tender: Tender, bid: Bid) -> Listing:
     next_number = (
         listing.price_rounds.order_by("-number").values_list("number", flat=True).first() or 0
     ) + 1
-    PriceRound.objects.filter(listing=listing, status__in=PriceRound.OPEN).update(
-        status=PriceRound.Status.WITHDRAWN, closed_at=timezone.now()
-    )
+    PriceRound.objects.filter(
+        listing=listing, status__in=PRICE_ROUND_MACHINE.sources(PriceRound.Status.WITHDRAWN)
+    ).update(status=PriceRound.Status.WITHDRAWN, closed_at=timezone.now())
     PriceRound.objects.create(
         listing=listing,
         number=next_number,
@@ -366,15 +367,21 @@ def tender_close(tender: Tender, *, actor: User | None = None) -> Tender:
 
 
 def _close_locked(tender: Tender, actor: User | None) -> None:
+    """Close `tender`, locked by the caller before its bids were read (a bid placed meanwhile
+    waits on that lock, then finds the tender closed)."""
     ranked = rank_bids(tender)
     explanation = _explain(tender, ranked)
     winner = next((r.bid for r in ranked if r.qualified), None)
-    tender.status = Tender.Status.AWARDED if winner else Tender.Status.UNAWARDED
-    tender.closed_at = timezone.now()
-    tender.winning_bid = winner
-    tender.award_explanation = explanation
-    tender.save(update_fields=["status", "closed_at", "winning_bid", "award_explanation"])
-    events = [NewEvent("tender.closed", actor, subject=tender, payload={"status": tender.status})]
+    target = Tender.Status.AWARDED if winner else Tender.Status.UNAWARDED
+    transition(
+        tender,
+        TENDER_MACHINE,
+        target,
+        actor=actor,
+        changes={"winning_bid": winner, "award_explanation": explanation},
+        payload={"status": target},
+    )
+    events: list[NewEvent] = []
     if winner is not None:
         listing = _award_listing(tender, winner)
         events.append(

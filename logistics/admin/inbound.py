@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
@@ -39,7 +39,7 @@ from ..selectors import (
     shipments_visible_to,
 )
 from ..services.inbound.pickups import pickup_assign
-from ..services.inbound.shipments import inbound_transition
+from ..services.inbound.shipments import inbound_cancel, inbound_transition
 from .common import (
     IS,
     InboundLineColumns,
@@ -155,14 +155,17 @@ class InboundShipmentAdmin(PageExtrasMixin, ActionsOnlyAdmin):
 
     def _move(self, request: HttpRequest, queryset: QuerySet[InboundShipment], target: str) -> None:
         actor, reason = admin_actor(request), _reason(request)
-        if target == IS.CANCELLED and not reason:
-            self.message_user(request, _("Say why the shipment is cancelled."), messages.ERROR)
-            return
+
+        def one(shipment: InboundShipment) -> InboundShipment:
+            if target == IS.CANCELLED:
+                return inbound_cancel(shipment, actor=actor, reason=reason)
+            return inbound_transition(shipment, target, actor=actor, reason=reason)
+
         apply_each(
             self,
             request,
             queryset,
-            lambda shipment: inbound_transition(shipment, target, actor=actor, reason=reason),
+            one,
             ngettext_lazy(
                 "%(n)d shipment is now %(status)s.",
                 "%(n)d shipments are now %(status)s.",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, cast
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -28,7 +28,7 @@ from ..models import (
 from ..selectors import (
     stocking_orders_visible_to,
 )
-from ..services.inbound.stocking import stocking_order_issue, stocking_order_transition
+from ..services.inbound.stocking import stocking_order_cancel, stocking_order_issue
 from .common import (
     ReasonActionForm,
     _listing_title,
@@ -140,16 +140,11 @@ class StockingOrderAdmin(ServiceAddAdmin):
     @admin.action(description=_("Cancel (reason required)"), permissions=["change"])
     def cancel(self, request: HttpRequest, queryset: QuerySet[StockingOrder]) -> None:
         actor, reason = admin_actor(request), _reason(request)
-        if not reason:
-            self.message_user(request, _("Say why the order is cancelled."), messages.ERROR)
-            return
         apply_each(
             self,
             request,
             queryset,
-            lambda order: stocking_order_transition(
-                order, StockingOrder.Status.CANCELLED, actor=actor, reason=reason
-            ),
+            lambda order: stocking_order_cancel(order, actor=actor, reason=reason),
             ngettext_lazy(
                 "%(n)d stocking order cancelled.", "%(n)d stocking orders cancelled.", "n"
             ),

@@ -244,7 +244,11 @@ class InboundShipmentCreateInput(serializers.Serializer):
 
 class CancelInput(serializers.Serializer):
     reason = serializers.CharField(
-        max_length=300, required=False, allow_blank=True, default="", help_text="Why (optional)."
+        max_length=300,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Why (required: the supplier reads it; without it, 422 `reason_required`).",
     )
 
 

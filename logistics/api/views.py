@@ -345,8 +345,8 @@ class InboundShipmentBookApi(APIView):
 
 
 class InboundShipmentCancelApi(APIView):
-    """Cancel a shipment still `draft` or `booked` (else 409 `invalid_transition`), with an
-    optional reason: the supplier's users, or staff who may change shipments."""
+    """Cancel a shipment still `draft` or `booked` (else 409 `invalid_transition`), saying why
+    (else 422 `reason_required`): the supplier's users, or staff who may change shipments."""
 
     required_scopes = {"POST": SUPPLIER}
     permission_classes = [CanCancelShipment]
@@ -355,7 +355,10 @@ class InboundShipmentCancelApi(APIView):
         operation_id="inbound_shipments_cancel",
         summary="Cancel a shipment",
         request=CancelInput,
-        responses={200: InboundShipmentOutput, **error_responses(400, 401, 403, 404, 409, 429)},
+        responses={
+            200: InboundShipmentOutput,
+            **error_responses(400, 401, 403, 404, 409, 422, 429),
+        },
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _caller(request)

@@ -442,8 +442,8 @@ def test_the_rounds_list_shows_what_to_weigh_and_filters_the_waiting_ones(client
     _waiting, _round = proposed(
         "20.00", supplier=supplier, product__category=category, product__reference_price_cny="19.00"
     )
-    countered, other = proposed("50.00")
-    price_counter(countered, price="45.00", actor=operator)
+    _countered, other = proposed("50.00")
+    price_counter(other, price="45.00", actor=operator)
     client.force_login(operator)
     page = client.get(ROUNDS, {"status__exact": "proposed"}).content.decode()
     assert "19.00 CNY" in page

@@ -13,7 +13,7 @@ from rest_framework.test import APIClient
 
 from catalogue.models import Listing, PriceRound, Tender
 from catalogue.services.listings import overseas_stock_report, retail_price_set, sellable_markets
-from catalogue.services.prices import price_counter
+from catalogue.services.prices import price_counter, price_round_open
 from catalogue.services.tenders import bid_place, tender_close
 from marketplace.models import Event
 from tests.api_support import assert_error, bearer, walk
@@ -357,7 +357,7 @@ def test_a_supplier_proposes_and_accepts_a_counter_offer(
     assert list(again["fields"]) == ["price"]
     assert_error(supplier_api.post(rounds_url(listing, "accept-counter/")), 409, "no_counter")
 
-    price_counter(listing, price="17.50", actor=operator, note="The band")
+    price_counter(price_round_open(listing), price="17.50", actor=operator, note="The band")
     [round_] = supplier_api.get(rounds_url(listing)).json()
     assert (round_["status"], round_["counter_price"], round_["operator_note"]) == (
         "countered",

@@ -321,3 +321,38 @@ def test_a_required_test_must_be_passed_and_in_date():
     assert tender.winning_bid.supplier == tested.supplier_membership.supplier
     reasons = [b["reasons"] for b in tender.award_explanation["bids"] if not b["qualified"]]
     assert reasons == [["no passing, in-date EN 71-3 test"]] * 3
+
+
+@pytest.mark.parametrize(("qualified", "status"), [(True, "awarded"), (False, "unawarded")])
+def test_closing_is_the_tenders_one_move_recorded_before_the_bidders_are_told(qualified, status):
+    tender = TenderFactory(max_return_rate=D("0.05"))
+    bid(tender, bidder("80", "0.01" if qualified else "0.12"), "7.00")
+    tender = close(tender)
+    assert tender.status == status
+    assert tender.closed_at is not None
+    closed = Event.objects.get(kind="tender.closed")
+    # The platform's tender: no supplier's event; the move beside the status webhooks had.
+    assert closed.supplier_id is None
+    assert closed.payload == {"from": "open", "to": status, "status": status}
+    told = Event.objects.filter(kind__in=["tender.awarded", "tender.lost"])
+    assert told.count() == 1
+    assert all(event.pk > closed.pk for event in told)
+
+
+def test_the_award_withdraws_the_winners_open_round():
+    tender = TenderFactory()
+    winner = bidder("80")
+    existing = ListingFactory(
+        supplier=winner.supplier_membership.supplier,
+        product=tender.product,
+        status=Listing.Status.PRICE_REVIEW,
+    )
+    PriceRound.objects.create(
+        listing=existing, number=1, proposed_price=D("9.00"), proposed_by=winner
+    )
+    bid(tender, winner, "8.20")
+    close(tender)
+    assert list(existing.price_rounds.order_by("number").values_list("status", flat=True)) == [
+        PriceRound.Status.WITHDRAWN,
+        PriceRound.Status.ACCEPTED,
+    ]

@@ -362,6 +362,10 @@ def test_a_supplier_sends_a_shipment_by_carrier_then_books_it(supplier_api, memb
     assert booked.json()["status"] == "booked"
     rebooked = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/book/")
     assert (rebooked.status_code, rebooked.json()["status"]) == (200, "booked")  # a retry
+    unsaid = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/cancel/", {"reason": " "})
+    assert list(assert_error(unsaid, 422, "reason_required")["fields"]) == ["reason"]
+    shipment.refresh_from_db()
+    assert shipment.status != "cancelled"
     cancelled = supplier_api.post(f"{SHIPMENTS}{shipment.pk}/cancel/", {"reason": "Wrong size"})
     assert cancelled.status_code == 200, cancelled.content
     assert cancelled.json()["status"] == "cancelled"

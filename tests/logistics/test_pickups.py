@@ -105,7 +105,7 @@ def test_pickups_only_for_open_shipments_and_their_warehouse():
     with pytest.raises(DomainError) as refused:
         pickup_assign(shipment, elsewhere, actor=operator())
     assert refused.value.code == "wrong_warehouse"
-    inbound_transition(shipment, "cancelled", actor=operator())
+    inbound_transition(shipment, "cancelled", actor=operator(), reason="Pickup abandoned")
     slot = PickupSlot.objects.create(
         cluster=cluster, date=tomorrow, window="13-17", warehouse=order.warehouse
     )

@@ -307,8 +307,8 @@ def test_a_wrong_price_is_shown_beside_the_field(signed_in, member):
 
 def test_accepting_a_counter_offer(signed_in, member, operator_user):
     listing = ListingFactory(supplier=member.supplier)
-    price_propose(listing, price="20.00", actor=member.user)
-    price_counter(listing, price="17.80", actor=operator_user, note="Band is 15-18")
+    round_ = price_propose(listing, price="20.00", actor=member.user)
+    price_counter(round_, price="17.80", actor=operator_user, note="Band is 15-18")
     page = text(signed_in.get(reverse("portal:listing_detail", args=[listing.pk])))
     assert 'data-testid="counter-offer"' in page
     assert "17.80" in page

@@ -77,8 +77,8 @@ def secret(db):
     )
     image = product_image_add(product, supplier=supplier, actor=owner.user, upload=png())
     listing = ListingFactory(supplier=supplier, product=product)
-    price_propose(listing, price="77.77", actor=owner.user, note="secret supplier note")
-    price_counter(listing, price="66.66", actor=operator, note="secret operator note")
+    round_ = price_propose(listing, price="77.77", actor=owner.user, note="secret supplier note")
+    price_counter(round_, price="66.66", actor=operator, note="secret operator note")
     semi = ListingFactory(
         supplier=supplier,
         product=ProductFactory(owner=supplier, title_en="Secret Semi Kite"),

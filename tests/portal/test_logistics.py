@@ -365,9 +365,20 @@ def test_book_then_cancel_a_shipment(signed_in, listing, member):
     page = response.content.decode()
     assert 'data-testid="book"' not in page
     assert 'data-testid="cancel"' in page
-    response = signed_in.post(reverse("portal:shipment_cancel", args=[shipment.pk]), follow=True)
+    cancel = reverse("portal:shipment_cancel", args=[shipment.pk])
+    # The service wants a reason; its refusal is shown on the reason field.
+    refused = signed_in.post(cancel, {"reason": "  "})
+    assert refused.status_code == 200
+    assert '<p class="errors" role="alert" data-field="reason">Required.</p>' in (
+        refused.content.decode()
+    )
+    shipment.refresh_from_db()
+    assert shipment.status == "booked"
+    response = signed_in.post(cancel, {"reason": "Wrong size packed"}, follow=True)
+    assert "Shipment cancelled." in flashes(response)
     shipment.refresh_from_db()
     assert shipment.status == "cancelled"
+    assert Event.objects.get(kind="inbound.cancelled").reason == "Wrong size packed"
     assert 'data-testid="cancel"' not in response.content.decode()
 
 

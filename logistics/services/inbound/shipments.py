@@ -18,16 +18,19 @@ from ...models import (
     InboundShipment,
     StockingOrder,
 )
-from .common import require_member
+from .common import require_member, require_reason
 
 SO = StockingOrder.Status
 IS = InboundShipment.Status
 
 
-def _ready_for(target: str) -> Callable[[InboundShipment], None]:
-    """What the shipment must be to make the move, checked on the locked row."""
+def _ready_for(target: str, reason: str) -> Callable[[InboundShipment], None]:
+    """What the shipment must be to make the move, checked on the locked row (once the table
+    allows the move: a shipment already on its way is refused as such, reason or not)."""
 
     def check(locked: InboundShipment) -> None:
+        if target == IS.CANCELLED:
+            require_reason(reason, _("Say why the shipment is cancelled."))
         if target == IS.BOOKED and not (locked.waybill or locked.pickup_slot_id):
             raise DomainError(
                 "not_bookable",
@@ -64,14 +67,15 @@ def _ship_stocking_order(actor: User | None) -> Callable[[InboundShipment, Inbou
 def inbound_transition(
     shipment: InboundShipment, target: str, *, actor: User | None, reason: str = ""
 ) -> InboundShipment:
-    """One move of the shipment, with what the target asks of it."""
+    """One move of the shipment, with what the target asks of it (a cancellation, a reason)."""
+    reason = reason.strip()
     return transition(
         shipment,
         INBOUND_SHIPMENT_MACHINE,
         target,
         actor=actor,
         reason=reason,
-        check=_ready_for(target),
+        check=_ready_for(target, reason),
         then=_ship_stocking_order(actor) if target == IS.IN_TRANSIT else None,
     )
 
@@ -81,7 +85,7 @@ def inbound_book(shipment: InboundShipment, *, actor: User) -> InboundShipment:
     return inbound_transition(shipment, IS.BOOKED, actor=actor)
 
 
-def inbound_cancel(shipment: InboundShipment, *, actor: User, reason: str = "") -> InboundShipment:
+def inbound_cancel(shipment: InboundShipment, *, actor: User, reason: str) -> InboundShipment:
     if not actor.is_staff:
         require_member(shipment.supplier_id, actor)
     return inbound_transition(shipment, IS.CANCELLED, actor=actor, reason=reason)

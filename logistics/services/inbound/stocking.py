@@ -29,7 +29,7 @@ from ...models import (
     StockPosition,
     Warehouse,
 )
-from .common import MAX_UNITS, require_member
+from .common import MAX_UNITS, require_member, require_reason
 
 SO = StockingOrder.Status
 IS = InboundShipment.Status
@@ -135,14 +135,27 @@ def stocking_order_issue(
 def stocking_order_transition(
     order: StockingOrder, target: str, *, actor: User | None, reason: str = ""
 ) -> StockingOrder:
+    reason = reason.strip()
+
+    def check(locked: StockingOrder) -> None:
+        # Checked once the table allows the move: a closed order is refused as such.
+        if target == SO.CANCELLED:
+            require_reason(reason, _("Say why the order is cancelled."))
+
     return transition(
         order,
         STOCKING_ORDER_MACHINE,
         target,
         actor=actor,
         reason=reason,
+        check=check,
         changes={"status_reason": reason},
     )
+
+
+def stocking_order_cancel(order: StockingOrder, *, actor: User, reason: str) -> StockingOrder:
+    """An operator cancels an open stocking order, saying why (the supplier reads it)."""
+    return stocking_order_transition(order, SO.CANCELLED, actor=actor, reason=reason)
 
 
 def stocking_order_accept(order: StockingOrder, *, actor: User) -> StockingOrder:
