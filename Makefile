@@ -32,10 +32,12 @@ run: install
 	$(BIN)/python manage.py seed_demo
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/python scripts/run_procfile.py --procfile Procfile start
 
-# Lint and type-check need settings to load; DEBUG on spares them a SECRET_KEY.
+# Lint and type-check need settings to load; DEBUG on spares them a SECRET_KEY. lint-imports
+# checks the layers and cycles declared in pyproject.toml ([tool.importlinter]).
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 
 typecheck: export DEBUG = true
 typecheck: install

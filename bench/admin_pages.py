@@ -126,7 +126,7 @@ def measure() -> bool:
     from django.test import Client
 
     from accounts.models import User
-    from marketplace.dashboard import _window, due_counts, live_due_counts
+    from backoffice.dashboard import _window, due_counts, live_due_counts
     from orders.models import JitOrder
     from orders.tally import tally_recount, tally_stored
 

@@ -26,10 +26,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from marketplace.models import Event
+from suppliers.models import Supplier
 from suppliers.selectors import supplier_for, supplier_id_for
 
 from .models import Bid, Category, Listing, ListingPrice, OverseasStock, PriceRound, Product, Tender
-from .services.tenders import tenders_visible_to
 
 # --- Categories -----------------------------------------------------------------------------
 
@@ -183,10 +183,18 @@ def supplier_agreed_prices(listings: Iterable[Listing]) -> dict[tuple[int, int],
 # --- Tenders and bids -----------------------------------------------------------------------
 
 
+def tenders_visible_to(supplier: Supplier) -> QuerySet[Tender]:
+    """Open tenders an active supplier may bid on, and the ones it has bid on."""
+    if supplier.status != Supplier.Status.ACTIVE:
+        return Tender.objects.filter(bids__supplier=supplier).distinct()
+    return Tender.objects.filter(
+        Q(status=Tender.Status.OPEN, closes_at__gt=timezone.now()) | Q(bids__supplier=supplier)
+    ).distinct()
+
+
 def tenders_for_supplier_user(user: User) -> QuerySet[Tender]:
-    """The tenders a supplier user may see (`services.tenders.tenders_visible_to`), each with
-    only the bids it may read prefetched as `own_bids` (its own supplier's: no other bid is ever
-    loaded)."""
+    """The tenders a supplier user may see (`tenders_visible_to`), each with only the bids it
+    may read prefetched as `own_bids` (its own supplier's: no other bid is ever loaded)."""
     supplier = supplier_for(user)
     if supplier is None:
         return Tender.objects.none()

@@ -1,8 +1,8 @@
 """Demo consignment inventory for `seed_demo`: the platform's warehouses (the JIT warehouse, a
 Guangzhou hub, an overseas warehouse, a return centre), a pickup cluster matching a demo
 factory's industrial cluster with a slot, stocking orders in every state, inbound shipments in
-several states, one rejected lot, stock in two warehouses, consumer orders sold (with their
-payables), and one listing with 100-day-old stock offered back to its supplier.
+several states, one rejected lot, stock in two warehouses, and one listing with 100-day-old
+stock offered back to its supplier. The sales from that stock are orders' (orders/demo.py).
 
 Built through the services, so events, the ledger and the listings' pause/resume look real.
 Only the 100-day-old lot is backdated (lots are not append-only; movements are). Idempotent: the
@@ -20,12 +20,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalogue.models import Listing
-from orders.models import ConsumerOrder
-from orders.services.consumer import (
-    consumer_order_cancel,
-    consumer_order_create,
-    consumer_order_fulfil,
-)
 from suppliers.models import Supplier
 
 from .models import (
@@ -239,24 +233,6 @@ class _Demo:
             actor=self.operator,
             reason="Issued twice by mistake.",
         )
-
-        # Sales from consignment stock: three fulfilled (payables recorded), one reserved, one
-        # cancelled.
-        for n, (units, outcome) in enumerate(
-            [(2, "fulfil"), (1, "fulfil"), (3, "fulfil"), (2, "reserve"), (1, "cancel")], 1
-        ):
-            order = consumer_order_create(
-                listing_id=tiles.pk,
-                quantity=units,
-                external_id=f"DEMO-SHOP-{n:04d}",
-                market="US",
-                actor=self.operator,
-            )
-            assert isinstance(order, ConsumerOrder)  # stock is available: no JIT fallback
-            if outcome == "fulfil":
-                consumer_order_fulfil(order, actor=self.operator)
-            elif outcome == "cancel":
-                consumer_order_cancel(order, actor=self.operator)
 
         # 100-day-old stock, offered back by the daily job; the supplier leaves it for a
         # markdown an operator decides.

@@ -413,7 +413,11 @@ class StockPosition(models.Model):
     every movement (its row lock serialises reservations). The ledger stays the truth: a test
     checks the sums against it."""
 
-    listing = models.ForeignKey("catalogue.Listing", on_delete=models.PROTECT, related_name="+")
+    # Named from the listing's side so the catalogue's stock rule reads a listing's consignment
+    # stock (catalogue.services.listings.available_stock) without importing logistics.
+    listing = models.ForeignKey(
+        "catalogue.Listing", on_delete=models.PROTECT, related_name="stock_positions"
+    )
     warehouse = models.ForeignKey(Warehouse, on_delete=models.PROTECT, related_name="+")
     supplier = models.ForeignKey(
         "suppliers.Supplier", on_delete=models.PROTECT, related_name="+", db_index=False

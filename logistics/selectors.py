@@ -16,20 +16,36 @@ from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from suppliers.models import Factory
 from suppliers.selectors import supplier_id_for
 
 from .models import (
     InboundShipment,
     Inspection,
     OverstockOffer,
+    PickupCluster,
     PickupSlot,
     StockingOrder,
     StockLot,
     StockPosition,
 )
-from .services.inbound.pickups import pickup_cluster_of
 
 AGE_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, None)]
+
+
+def pickup_cluster_of(supplier_id: int) -> PickupCluster | None:
+    """The served cluster one of the supplier's factories is in, if any."""
+    names = [
+        n.strip().lower()
+        for n in Factory.objects.filter(supplier_id=supplier_id).values_list(
+            "industrial_cluster", flat=True
+        )
+        if n.strip()
+    ]
+    for cluster in PickupCluster.objects.filter(is_active=True):
+        if cluster.name.lower() in names:
+            return cluster
+    return None
 
 
 def _visible(user: User, queryset: QuerySet[Any], perm: str) -> QuerySet[Any]:

@@ -6,7 +6,7 @@ one form. Each calls the services with the signed-in operator as the actor, and 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django import forms
 from django.contrib import admin, messages
@@ -18,9 +18,10 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
-from accounts.models import User
-
 from .errors import DomainError
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -79,7 +80,7 @@ class LatestRowsFormSet(BaseInlineFormSet):
 
 def admin_actor(request: HttpRequest) -> User:
     """The signed-in operator, as the services' actor."""
-    return cast(User, request.user)
+    return cast("User", request.user)
 
 
 def report_success(model_admin: admin.ModelAdmin, request: HttpRequest, text: str) -> None:

@@ -1,12 +1,6 @@
 from django.apps import AppConfig
-from django.contrib.admin import apps as admin_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
-
-
-class BackOfficeAdminConfig(admin_apps.AdminConfig):
-    default = False
-    default_site = "marketplace.admin_site.BackOfficeAdminSite"
 
 
 class MarketplaceConfig(AppConfig):

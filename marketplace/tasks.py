@@ -7,6 +7,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from .jobs import tracked_job
+from .webhooks import dispatch_due
 
 
 @shared_task
@@ -20,6 +21,4 @@ def clear_expired_sessions() -> int:
 
 @shared_task
 def dispatch_webhooks() -> int:
-    from .events import dispatch_due
-
     return dispatch_due()

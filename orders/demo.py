@@ -1,4 +1,5 @@
-"""Demo JIT orders that cross the reminder and penalty deadlines within minutes of seeding.
+"""Demo orders: JIT orders that cross the reminder and penalty deadlines within minutes of
+seeding, and consumer orders sold from the demo's consignment stock (logistics/demo.py).
 
 `make run` starts beat, which runs the deadline sweep every minute: a newcomer then watches the
 18 h and 23 h reminders go out and the 24 h and 48 h penalties come off Shenzhen Bright Toys'
@@ -18,13 +19,16 @@ from django.utils import timezone
 
 from accounts.models import User
 from catalogue.models import Listing
+from logistics.demo import BRIGHT
 from suppliers.models import Supplier
 
-from .models import JitOrder
+from .models import ConsumerOrder, JitOrder
 from .rules import rules
+from .services.consumer import consumer_order_cancel, consumer_order_create, consumer_order_fulfil
 from .services.orders import jit_order_create
 
 PREFIX = "DEMO-JIT-"
+SHOP_PREFIX = "DEMO-SHOP-"
 # The n-th deadline below is crossed 1.5 + n minutes after seeding (the last at 4.5): the
 # sweep, every minute, acts on them one after the other, the last within five minutes.
 FIRST_CROSSING = timedelta(seconds=90)
@@ -74,4 +78,32 @@ def seed_jit_orders(*, actor: User, now: datetime | None = None) -> list[JitOrde
                 ordered_at=crossing - age,
             )
         )
+    return made
+
+
+def seed_consumer_orders(*, operator: User) -> list[ConsumerOrder]:
+    """Sales from the consignment stock of Bright's JIT tiles: three fulfilled (payables
+    recorded), one reserved, one cancelled. Once only: nothing is added when they exist."""
+    if ConsumerOrder.objects.filter(external_id__startswith=SHOP_PREFIX).exists():
+        return []
+    tiles = Listing.objects.get(
+        supplier__credit_code__startswith=BRIGHT, mode=Listing.Mode.FULLY_MANAGED, is_jit=True
+    )
+    made = []
+    for n, (units, outcome) in enumerate(
+        [(2, "fulfil"), (1, "fulfil"), (3, "fulfil"), (2, "reserve"), (1, "cancel")], 1
+    ):
+        order = consumer_order_create(
+            listing_id=tiles.pk,
+            quantity=units,
+            external_id=f"{SHOP_PREFIX}{n:04d}",
+            market="US",
+            actor=operator,
+        )
+        assert isinstance(order, ConsumerOrder)  # stock is available: no JIT fallback
+        if outcome == "fulfil":
+            consumer_order_fulfil(order, actor=operator)
+        elif outcome == "cancel":
+            consumer_order_cancel(order, actor=operator)
+        made.append(order)
     return made

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from .services.orders import purge_idempotency_keys
+from .services.idempotency import purge_idempotency_keys
 from .services.sweep import sweep_jit_deadlines
 
 

@@ -35,7 +35,7 @@ from catalogue.services.prices import (
     price_withdraw,
 )
 from catalogue.services.tenders import bid_place
-from suppliers.api.serializers import error_responses
+from marketplace.api.schema import error_responses
 
 from .filters import ListingFilter, ProductFilter, TenderFilter
 from .pagination import OpenedCursorPagination

@@ -33,6 +33,7 @@ from ..models import (
     OverseasStock,
     Product,
 )
+from ..selectors import sellable_markets_of
 
 S = Listing.Status
 
@@ -126,11 +127,10 @@ def available_stock(listing: Listing) -> int:
     if listing.mode == Listing.Mode.SEMI_MANAGED:
         total = listing.overseas_stock.aggregate(total=Sum("quantity"))["total"]
         return int(total or 0)
-    from logistics.models import StockPosition  # logistics builds on the catalogue
-
-    total = StockPosition.objects.filter(listing_id=listing.pk, available__gt=0).aggregate(
-        total=Sum("available")
-    )["total"]
+    # Through the relation logistics declares: logistics builds on the catalogue, not back.
+    total = listing.stock_positions.filter(available__gt=0).aggregate(total=Sum("available"))[
+        "total"
+    ]
     return int(total or 0)
 
 
@@ -288,6 +288,4 @@ def overseas_stock_report(
 
 def sellable_markets(listing: Listing) -> list[str]:
     """Where a consumer can buy the listing now (the rule is `selectors.sellable_markets_of`)."""
-    from ..selectors import sellable_markets_of
-
     return sellable_markets_of(listing)

@@ -94,17 +94,6 @@ def tender_open(
     return tender
 
 
-def tenders_visible_to(supplier: Supplier) -> Any:
-    """Open tenders an active supplier may bid on, and the ones it has bid on."""
-    from django.db.models import Q
-
-    if supplier.status != Supplier.Status.ACTIVE:
-        return Tender.objects.filter(bids__supplier=supplier).distinct()
-    return Tender.objects.filter(
-        Q(status=Tender.Status.OPEN, closes_at__gt=timezone.now()) | Q(bids__supplier=supplier)
-    ).distinct()
-
-
 def bid_place(
     tender: Tender,
     *,

@@ -35,9 +35,10 @@ from ..models import (
     PickupSlot,
 )
 from ..selectors import (
+    pickup_cluster_of,
     shipments_visible_to,
 )
-from ..services.inbound.pickups import pickup_assign, pickup_cluster_of
+from ..services.inbound.pickups import pickup_assign
 from ..services.inbound.shipments import inbound_cancel, inbound_transition
 from .common import (
     IS,

@@ -4,8 +4,8 @@ from typing import Any
 
 from rest_framework.request import Request
 
+from accounts.api.permissions import HasScope
 from accounts.models import User
-from marketplace.api.permissions import HasScope
 from suppliers.selectors import supplier_id_for
 
 

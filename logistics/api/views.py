@@ -48,8 +48,8 @@ from logistics.services.inbound.stocking import stocking_order_accept, stocking_
 from logistics.services.overstock import overstock_leave, overstock_take_back
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.fields import id_field
+from marketplace.api.schema import error_responses
 from marketplace.errors import DomainError, ErrorKind
-from suppliers.api.serializers import error_responses
 from suppliers.selectors import supplier_id_for
 
 from .filters import (

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Listing
+from catalogue.services.listings import listing_stock_changed
 from marketplace.errors import DomainError, ErrorKind
 
 from ..models import StockLot, StockMovement, StockPosition, Warehouse
@@ -87,8 +88,6 @@ def _after_commit_stock_rule(listing_id: int) -> None:
     """Once the change is committed, pause or resume the listing by its available total."""
 
     def run() -> None:
-        from catalogue.services.listings import listing_stock_changed
-
         # The listing and its available total in one round trip.
         total = (
             StockPosition.objects.filter(listing_id=OuterRef("pk"))

@@ -16,15 +16,51 @@ from __future__ import annotations
 from typing import Any
 
 from drf_spectacular import openapi
-from drf_spectacular.utils import OpenApiResponse
+from drf_spectacular.utils import OpenApiResponse, extend_schema_serializer
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
+
+# --- The error body ---------------------------------------------------------------------------
+
+
+@extend_schema_serializer(component_name="Error")
+class ErrorOutput(serializers.Serializer):
+    """Every API error: see marketplace.api.exceptions."""
+
+    code = serializers.CharField(help_text="Machine-readable, stable: switch on it.")
+    message = serializers.CharField(help_text="For people.")
+    # The metaclass takes declared fields out of the class body, so this does not shadow
+    # Serializer.fields.
+    fields = serializers.DictField(  # type: ignore[assignment]
+        child=serializers.ListField(child=serializers.CharField()),
+        help_text="The input fields at fault, each with its messages (empty when none).",
+    )
+
+
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input; `fields` names each field at fault.",
+    401: "No API key, or an invalid, revoked or inactive one.",
+    403: "The caller lacks the scope (named in `message`) or the role this operation needs.",
+    404: "Not found, or not visible to the caller (another supplier's records).",
+    409: "Refused by the current state (e.g. a bank reference already credited).",
+    415: "The body is not JSON (send `Content-Type: application/json`).",
+    422: "A business rule refuses the request; `code` says which, `fields` where.",
+    429: "Over the rate limit.",
+}
+
+
+def error_responses(*statuses: int) -> dict[int, OpenApiResponse]:
+    return {
+        status: OpenApiResponse(ErrorOutput, description=ERROR_DESCRIPTIONS[status])
+        for status in statuses
+    }
 
 
 def _error_response(status: int) -> OpenApiResponse:
-    # Imported late: the serializers module imports models, which the settings must not.
-    from suppliers.api.serializers import ERROR_DESCRIPTIONS, ErrorOutput
+    return error_responses(status)[status]
 
-    return OpenApiResponse(ErrorOutput, description=ERROR_DESCRIPTIONS[status])
+
+# --- The generator ----------------------------------------------------------------------------
 
 
 class AutoSchema(openapi.AutoSchema):

@@ -1,10 +1,10 @@
 from django.urls import include, path, re_path
 
-from marketplace.api.views import ApiIndexApi, WhoAmIApi, api_not_found
+from marketplace.api.views import ApiIndexApi, api_not_found
 
 urlpatterns = [
     path("", ApiIndexApi.as_view(), name="api-index"),
-    path("whoami/", WhoAmIApi.as_view(), name="api-whoami"),
+    path("", include("accounts.api.urls")),
     path("", include("suppliers.api.urls")),
     path("", include("catalogue.api.urls")),
     path("", include("orders.api.urls")),

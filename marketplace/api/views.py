@@ -3,7 +3,7 @@ from __future__ import annotations
 from contextlib import suppress
 from typing import Any
 
-from django.urls import Resolver404, URLPattern, URLResolver, resolve, reverse
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve, reverse
 from django.urls.resolvers import RoutePattern
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -14,43 +14,12 @@ from rest_framework.decorators import (
     permission_classes,
     throttle_classes,
 )
-from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from marketplace.api.exceptions import error_body
-from marketplace.api.permissions import request_scopes
-
-
-class WhoAmIOutput(serializers.Serializer):
-    username = serializers.CharField()
-    kind = serializers.ChoiceField(choices=["integrator", "supplier_user", "staff"])
-    client = serializers.CharField(allow_null=True, help_text="The integrator's name.")
-    supplier_id = serializers.IntegerField(allow_null=True)
-    scopes = serializers.ListField(child=serializers.CharField())
-
-
-class WhoAmIApi(APIView):
-    """Who the API takes the caller for, and what it may do."""
-
-    permission_classes = [IsAuthenticated]
-
-    @extend_schema(responses=WhoAmIOutput, operation_id="whoami", summary="Who the key belongs to")
-    def get(self, request: Request) -> Response:
-        user = request.user
-        client = getattr(user, "api_client", None)
-        membership = getattr(user, "supplier_membership", None)
-        kind = "integrator" if client else "supplier_user" if membership else "staff"
-        data = {
-            "username": user.get_username(),
-            "kind": kind,
-            "client": client.name if client else None,
-            "supplier_id": membership.supplier_id if membership else None,
-            "scopes": sorted(request_scopes(request)),
-        }
-        return Response(WhoAmIOutput(data).data)
-
 
 # --- The index and unknown addresses ----------------------------------------------------------
 
@@ -94,10 +63,10 @@ class ApiIndexApi(APIView):
         responses={200: IndexOutput},
     )
     def get(self, request: Request) -> Response:
-        from marketplace.api import urls
-
         base = reverse("api-index")
-        routes = sorted(set(_collection_routes(urls.urlpatterns)))
+        # By name, as the root URLconf includes it: this view is one of its patterns.
+        patterns = get_resolver("marketplace.api.urls").url_patterns
+        routes = sorted(set(_collection_routes(patterns)))
         data = {
             "resources": [
                 {"name": route.rstrip("/"), "url": request.build_absolute_uri(base + route)}

@@ -1,4 +1,4 @@
-"""The webhooks in the OpenAPI schema: what `marketplace.events` POSTs to the endpoints an
+"""The webhooks in the OpenAPI schema: what `marketplace.webhooks` POSTs to the endpoints an
 integrator subscribes to in the admin (SPECTACULAR_SETTINGS["WEBHOOKS"])."""
 
 from __future__ import annotations
@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiResponse, OpenApiWebhook, extend_schema
 from rest_framework import serializers
 
 from marketplace.event_kinds import EVENT_KINDS
-from marketplace.events import (
+from marketplace.webhooks import (
     EVENT_KIND_HEADER,
     WEBHOOK_ID_HEADER,
     WEBHOOK_SIGNATURE_HEADER,

@@ -31,6 +31,7 @@ from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import id_field
 from marketplace.api.filters import DateTimeFilter, IdFilter
 from marketplace.api.pagination import CreatedCursorPagination
+from marketplace.api.schema import error_responses
 from orders.models import ConsumerOrder, JitOrder, Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
 from orders.services.consumer import (
@@ -38,7 +39,6 @@ from orders.services.consumer import (
     consumer_order_create,
     consumer_order_fulfil,
 )
-from suppliers.api.serializers import error_responses
 
 from . import idempotency
 from .serializers import JitOrderOutput

@@ -4,7 +4,7 @@ from typing import Any
 
 from rest_framework.request import Request
 
-from marketplace.api.permissions import HasScope
+from accounts.api.permissions import HasScope
 
 
 class CanReadPenalties(HasScope):

@@ -24,6 +24,7 @@ from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, Scope, User
 from marketplace.api.exceptions import flat_fields
+from marketplace.api.schema import error_responses
 from marketplace.errors import DomainError, ErrorKind
 from orders.models import JitOrder, Penalty
 from orders.selectors import orders_placed_by, orders_visible_to, penalties_visible_to
@@ -37,7 +38,6 @@ from orders.services.orders import (
     penalty_appeal,
     validate_waybill,
 )
-from suppliers.api.serializers import error_responses
 
 from . import idempotency
 from .filters import JitOrderFilter, PenaltyFilter

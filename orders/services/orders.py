@@ -30,13 +30,13 @@ from ..models import (
     PENALTY_MACHINE,
     Appeal,
     AppealAttachment,
-    IdempotencyKey,
     InspectionPhoto,
     JitOrder,
     Penalty,
 )
 from ..rules import rules
 from ..tally import tally_share, tally_update
+from ..tasks import sweep_jit_deadlines_task
 from .reversals import penalties_reverse_escaped, penalty_uncount
 
 Status = JitOrder.Status
@@ -47,8 +47,6 @@ WAYBILL = re.compile(r"^(SF\d{12,15}|\d{12})$")
 
 
 def _sweep_soon() -> None:
-    from ..tasks import sweep_jit_deadlines_task
-
     enqueue_on_commit(sweep_jit_deadlines_task)
 
 
@@ -440,11 +438,3 @@ def appeal_decide(appeal: Appeal, *, waive: bool, reason: str, actor: User) -> A
             payload={"amount": str(penalty.amount) if waive else "0"},
         )
     return locked
-
-
-def purge_idempotency_keys(*, now: datetime | None = None) -> int:
-    """Forget Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS: a retry that late is a new order.
-    Returns how many were deleted."""
-    cutoff = (now or timezone.now()) - timedelta(days=settings.IDEMPOTENCY_KEY_DAYS)
-    deleted, _by_model = IdempotencyKey.objects.filter(created_at__lt=cutoff).delete()
-    return deleted

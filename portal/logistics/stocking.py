@@ -32,11 +32,11 @@ from logistics.models import (
 )
 from logistics.selectors import (
     overstock_offers_visible_to,
+    pickup_cluster_of,
     shipments_visible_to,
     stocking_orders_visible_to,
 )
 from logistics.services.inbound.notices import LineIn, inbound_create
-from logistics.services.inbound.pickups import pickup_cluster_of
 from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_decline
 from marketplace.errors import DomainError
 

@@ -4,8 +4,8 @@ from typing import Any
 
 from rest_framework.request import Request
 
+from accounts.api.permissions import HasScope, request_scopes
 from accounts.models import Scope
-from marketplace.api.permissions import HasScope, request_scopes
 
 
 class CanReadLedgers(HasScope):

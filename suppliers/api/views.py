@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, Scope, User
+from marketplace.api.schema import error_responses
 from suppliers.models import LedgerEntry, Membership, Supplier
 from suppliers.selectors import ledger_entries_visible_to, supplier_list_visible_to, with_balance
 from suppliers.services.jit import jit_apply, jit_conditions
@@ -30,7 +31,6 @@ from .serializers import (
     MeOutput,
     SupplierOutput,
     TopUpInput,
-    error_responses,
 )
 
 

@@ -353,6 +353,18 @@ def test_the_count_form_counts_through_the_service(client, operator):
     assert "+1" in page  # over by one
 
 
+def test_the_count_form_refuses_a_count_beyond_an_integer(client, operator):
+    line = shipment_for(stocked_listing(), 5).lines.get()
+    client.force_login(operator)
+    refused = client.post(
+        f"{A}/inboundline/{line.pk}/count/", {"received": 3_000_000_000, "damaged": 0}
+    )
+    assert refused.status_code == 200
+    assert "received" in refused.context["form"].errors
+    line.refresh_from_db()
+    assert line.received is None
+
+
 def test_the_count_form_asks_for_a_quantity_in_both_languages(client, operator):
     """The received field is a number of units: in Chinese not the time of receipt (收货时间)."""
     line = shipment_for(stocked_listing(), 6).lines.get()

@@ -421,6 +421,19 @@ def test_shipment_notice_errors_name_the_field(supplier_api, member, listing, ri
     assert not InboundShipment.objects.filter(stocking_order__in=[order, issued, theirs]).exists()
 
 
+def test_a_quantity_beyond_an_integer_is_a_400_naming_the_line(supplier_api, member, listing):
+    order = accepted(listing, member)
+    body = {
+        "stocking_order": order.pk,
+        "lines": [{"listing": listing.pk, "declared": 3_000_000_000}],
+        "carrier": "SF",
+        "waybill": "SF1",
+    }
+    refused = assert_error(supplier_api.post(SHIPMENTS, body, format="json"), 400, "invalid")
+    assert list(refused["fields"]) == ["lines[0].declared"]
+    assert not InboundShipment.objects.filter(stocking_order=order).exists()
+
+
 def test_a_pickup_in_a_served_cluster_and_its_slots(
     supplier_api, staff_api, reader, member, listing, rival_listing
 ):

@@ -21,10 +21,15 @@ from logistics.models import (
     StockPosition,
 )
 from logistics.services.inbound.inspection import line_inspect
-from logistics.services.inbound.notices import LineIn
+from logistics.services.inbound.notices import LineIn, inbound_create
 from logistics.services.inbound.receiving import line_count
 from logistics.services.inbound.shipments import inbound_transition
-from logistics.services.inbound.stocking import lapse_stocking_orders, stocking_order_issue
+from logistics.services.inbound.stocking import (
+    lapse_stocking_orders,
+    stocking_order_accept,
+    stocking_order_issue,
+    stocking_order_transition,
+)
 from logistics.services.overstock import (
     offer_overstock,
     overstock_leave,
@@ -45,6 +50,7 @@ from tests.factories.logistics import (
     member_of,
     operator,
     position_of,
+    receive_stock,
     shipment_for,
     stocked_listing,
 )
@@ -107,6 +113,31 @@ def test_a_shipment_goes_through_its_states_and_receiving_records_discrepancies(
     assert "inspection.rejected" in kinds
 
 
+def test_an_inspected_line_cannot_be_recounted():
+    listing = stocked_listing()
+    line = shipment_for(listing, 20).lines.get()
+    staff = operator()
+    line_count(line, received=20, damaged=0, actor=staff)
+    line_inspect(line, defects=0, actor=staff)
+    with pytest.raises(DomainError) as refused:
+        line_count(line, received=5, damaged=5, actor=staff)
+    assert refused.value.code == "already_inspected"
+    line.refresh_from_db()
+    assert line.sound == Inspection.objects.get(line=line).lot_size == 20
+
+
+def test_lots_of_a_shipment_marked_received_can_still_be_inspected_then_closed():
+    listing = stocked_listing()
+    shipment = shipment_for(listing, 20)
+    line = shipment.lines.get()
+    staff = operator()
+    line_count(line, received=20, damaged=0, actor=staff)
+    inbound_transition(shipment, "received", actor=staff)
+    line_inspect(line, defects=0, actor=staff)
+    inbound_transition(shipment, "closed", actor=staff)
+    assert position_of(listing).on_hand == 20
+
+
 def test_an_accepted_lot_becomes_consignment_stock_and_lifts_the_cap():
     listing = stocked_listing(new=True)
     shipment = shipment_for(listing, 20)
@@ -157,6 +188,17 @@ def test_switching_to_tightened_and_discontinued_then_restart():
     state.refresh_from_db()
     assert state.severity == "tightened"
     assert line_inspect(line, defects=0, actor=staff).severity == "tightened"
+
+
+def test_a_lot_with_nothing_sound_moves_no_switching_rule():
+    listing = stocked_listing()
+    staff = operator()
+    for _ in range(2):
+        line = shipment_for(listing, 20).lines.get()
+        line_count(line, received=20, damaged=20, actor=staff)
+        assert line_inspect(line, defects=0, actor=staff).result == "rejected"
+    state = SamplingState.objects.get(supplier=listing.supplier, product=listing.product)
+    assert state.severity == "normal"
 
 
 def test_a_consumer_order_reserves_then_fulfilment_sells_and_records_the_payable():
@@ -266,10 +308,25 @@ def test_overstock_is_offered_after_90_days_then_returned_or_marked_down():
     assert done.status == OverstockOffer.Status.MARKED_DOWN
 
 
-def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed():
-    from logistics.services.inbound.notices import inbound_create
-    from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_transition
+def test_a_taken_back_offer_empties_its_own_lot_not_the_oldest():
+    hub = WarehouseFactory()
+    listing = stocked_listing(10, warehouse=hub)
+    receive_stock(listing, 10, warehouse=hub)
+    lot_a, lot_b = StockLot.objects.filter(position__listing=listing).order_by("pk")
+    now = timezone.now()
+    StockLot.objects.filter(pk=lot_a.pk).update(received_at=now - timedelta(days=120))
+    StockLot.objects.filter(pk=lot_b.pk).update(received_at=now - timedelta(days=100))
+    assert offer_overstock() == 2
+    member = member_of(listing)
+    overstock_leave(OverstockOffer.objects.get(lot=lot_a), actor=member)
+    overstock_take_back(OverstockOffer.objects.get(lot=lot_b), actor=member)
+    lot_a.refresh_from_db()
+    lot_b.refresh_from_db()
+    assert (lot_a.remaining, lot_b.remaining) == (10, 0)
+    assert position_of(listing).on_hand == 10
 
+
+def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed():
     listing = stocked_listing()
     staff = operator()
     order = stocking_order_issue(listing, quantity=60, warehouse=WarehouseFactory(), actor=staff)
@@ -294,3 +351,18 @@ def test_two_shipments_of_one_stocking_order_both_travel_but_not_after_it_lapsed
         inbound_transition(late, "in_transit", actor=staff)
     assert refused.value.code == "order_closed"
     assert third.status == InboundShipment.Status.DRAFT
+
+
+def test_shipments_declare_no_more_than_the_stocking_order_asks(settings):
+    settings.STOCKING_CAP_UNITS = 30
+    listing = stocked_listing(new=True)
+    order = stocking_order_issue(listing, quantity=30, warehouse=WarehouseFactory(), actor=None)
+    member = member_of(listing)
+    stocking_order_accept(order, actor=member)
+    inbound_create(order, actor=member, lines=[LineIn(listing.pk, 20)], carrier="SF", waybill="1")
+    with pytest.raises(DomainError) as refused:
+        inbound_create(
+            order, actor=member, lines=[LineIn(listing.pk, 11)], carrier="SF", waybill="2"
+        )
+    assert list(refused.value.fields) == ["lines[0].declared"]
+    inbound_create(order, actor=member, lines=[LineIn(listing.pk, 10)], carrier="SF", waybill="3")

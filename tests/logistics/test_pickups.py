@@ -9,8 +9,9 @@ import pytest
 from django.utils import timezone
 
 from logistics.models import InboundShipment, PickupCluster, PickupSlot
+from logistics.selectors import pickup_cluster_of
 from logistics.services.inbound.notices import inbound_create
-from logistics.services.inbound.pickups import pickup_assign, pickup_cluster_of
+from logistics.services.inbound.pickups import pickup_assign
 from logistics.services.inbound.shipments import inbound_transition
 from logistics.services.inbound.stocking import stocking_order_accept, stocking_order_issue
 from marketplace.errors import DomainError, ErrorKind
@@ -87,3 +88,27 @@ def test_another_suppliers_member_cannot_answer_the_order():
     with pytest.raises(DomainError) as refused:
         inbound_create(order, actor=stranger, carrier="SF", waybill="SF1")
     assert refused.value.kind == ErrorKind.NOT_FOUND
+
+
+def test_pickups_only_for_open_shipments_and_their_warehouse():
+    listing = stocked_listing()
+    order = stocking_order_issue(listing, quantity=5, warehouse=WarehouseFactory(), actor=None)
+    member = member_of(listing)
+    stocking_order_accept(order, actor=member)
+    cluster = PickupCluster.objects.create(name="Yiwu", province="Zhejiang")
+    Factory.objects.filter(supplier=listing.supplier).update(industrial_cluster="Yiwu")
+    shipment = inbound_create(order, actor=member, pickup=True)
+    tomorrow = timezone.localdate() + timedelta(days=1)
+    elsewhere = PickupSlot.objects.create(
+        cluster=cluster, date=tomorrow, window="09-12", warehouse=WarehouseFactory()
+    )
+    with pytest.raises(DomainError) as refused:
+        pickup_assign(shipment, elsewhere, actor=operator())
+    assert refused.value.code == "wrong_warehouse"
+    inbound_transition(shipment, "cancelled", actor=operator(), reason="Pickup abandoned")
+    slot = PickupSlot.objects.create(
+        cluster=cluster, date=tomorrow, window="13-17", warehouse=order.warehouse
+    )
+    with pytest.raises(DomainError) as refused:
+        pickup_assign(shipment, slot, actor=operator())
+    assert refused.value.code == "invalid_transition"

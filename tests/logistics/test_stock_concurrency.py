@@ -8,19 +8,31 @@ is committed before the threads start (transactional test case, no wrapping tran
 
 from __future__ import annotations
 
+import contextlib
 import random
 import threading
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.db import connections, transaction
 from django.db.models import Q, Sum
+from django.utils import timezone
 
-from logistics.models import StockMovement, StockPosition
+from logistics.models import OverstockOffer, StockLot, StockMovement, StockPosition
+from logistics.services.overstock import offer_overstock, overstock_take_back
 from logistics.services.stock import stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError
+from orders.services.consumer import consumer_order_create, consumer_order_fulfil
 from tests.concurrency import in_threads
-from tests.factories.logistics import WarehouseFactory, receive_stock, stocked_listing
+from tests.factories.accounts import UserFactory
+from tests.factories.logistics import (
+    WarehouseFactory,
+    member_of,
+    position_of,
+    receive_stock,
+    stocked_listing,
+)
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -151,3 +163,30 @@ def test_reservations_releases_and_sales_in_parallel_keep_the_ledger_exact():
     assert sum(p.available for p in positions) == 40 - taken + released
     assert sum(p.on_hand for p in positions) == 40 - sold
     assert sum(p.sold for p in positions) == sold
+
+
+def test_a_take_back_and_a_fulfilment_at_once_do_not_deadlock():
+    """Both lock the position and the lot: in parallel each finishes (or is refused), and
+    PostgreSQL never has to break a deadlock between them."""
+    hub = WarehouseFactory()
+    listing = stocked_listing(10, warehouse=hub)
+    lot = StockLot.objects.get(position__listing=listing)
+    StockLot.objects.filter(pk=lot.pk).update(received_at=timezone.now() - timedelta(days=100))
+    offer_overstock()
+    offer = OverstockOffer.objects.get(lot=lot)
+    member = member_of(listing)
+    order = consumer_order_create(
+        listing_id=listing.pk, quantity=2, external_id="X", market="US", actor=UserFactory()
+    )
+    acts = [
+        lambda: overstock_take_back(offer, actor=member),
+        lambda: consumer_order_fulfil(order, actor=None),
+    ]
+
+    def work(index: int) -> None:
+        with contextlib.suppress(DomainError):
+            acts[index]()
+
+    assert in_threads(2, work) == []  # a deadlock would be an error here
+    lot.refresh_from_db()
+    assert position_of(listing).on_hand == lot.remaining  # what is left is the lot's

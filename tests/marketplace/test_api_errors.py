@@ -132,7 +132,7 @@ def test_non_field_errors_are_kept_under_their_name():
 
 
 def test_an_unexpected_error_is_a_json_500(api, key, monkeypatch):
-    from marketplace.api import views
+    from accounts.api import views
 
     def explode(self, request):
         raise RuntimeError("boom")

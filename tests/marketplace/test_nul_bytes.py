@@ -1,12 +1,13 @@
 """PostgreSQL refuses NUL in text: a NUL byte typed into any search box or filter of the portal
-or the admin is a 400 page, never a 500."""
+or the admin is a 400 page, and one sent to the API a 400 with the error body; never a 500."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
-from tests.factories.accounts import UserFactory
+from tests.api_support import assert_error, bearer
+from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import CategoryFactory
 from tests.factories.suppliers import MembershipFactory
 
@@ -90,3 +91,29 @@ def test_a_nul_byte_typed_into_an_admin_reason_is_a_400_and_changes_nothing(clie
     assert response.status_code == 400
     supplier.refresh_from_db()
     assert supplier.status == "active"
+
+
+# --- The API ----------------------------------------------------------------------------------
+
+
+def test_a_nul_character_in_an_api_body_is_a_400_naming_its_place(supplier_user):
+    supplier_api = bearer(supplier_token(supplier_user))
+    response = supplier_api.post(
+        "/api/v1/jit-orders/ship/",
+        {"orders": [{"id": 1, "waybill": "SF1234567890"}, {"id": 2, "waybill": "SF\x00"}]},
+        format="json",
+    )
+    assert assert_error(response, 400, "invalid")["fields"] == {
+        "orders[1].waybill": ["NUL characters are not allowed."]
+    }
+
+
+@pytest.mark.parametrize(
+    "query", ["search=%00", "hs_code=a%00b", "%00=1", "page_size=1%00", "cursor=%00"]
+)
+def test_a_nul_character_in_an_api_query_is_a_400_with_the_error_body(query):
+    _client, plain = api_client(scopes=["read"])
+    integrator_api = bearer(plain)
+    response = integrator_api.get(f"/api/v1/products/?{query}")
+    assert response.status_code == 400
+    assert set(response.json()) == {"code", "message", "fields"}

@@ -97,9 +97,11 @@ def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + STARTUP_SECONDS
     while time.monotonic() < deadline and server.poll() is None:
         try:
-            if requests.get(f"{url}/api/v1/", timeout=2).status_code == 200:
+            # The first answer loads the URLconf and every view: on a busy machine it may take
+            # seconds, and is held to the same bound as every request of the test.
+            if requests.get(f"{url}/api/v1/", timeout=REQUEST_SECONDS).status_code == 200:
                 return server, url
-        except requests.ConnectionError:
+        except requests.ConnectionError:  # not listening yet
             time.sleep(0.2)
     server.terminate()
     raise RuntimeError(f"gunicorn did not start: {log.read_text()[-3000:]}")

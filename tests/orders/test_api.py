@@ -5,15 +5,12 @@ lists), the appeal window, and constant query counts."""
 
 from __future__ import annotations
 
-import threading
-import time
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
@@ -25,6 +22,7 @@ from orders.services.orders import order_ship
 from orders.services.sweep import sweep_jit_deadlines
 from suppliers.models import Supplier
 from tests.api_support import assert_error, bearer, ids, walk
+from tests.concurrency import run_in_threads, wait_until_blocked
 from tests.factories.accounts import UserFactory, api_client, supplier_token
 from tests.factories.catalogue import ListingFactory
 from tests.factories.orders import jit_listing, jit_order
@@ -216,30 +214,19 @@ def test_two_requests_with_one_key_at_once_create_one_order(monkeypatch):
     _client, plain = api_client(scopes=["orders:write"])
     real_create = order_services.jit_order_create
 
-    def slow_create(**kwargs):
-        # Hold the first request's transaction open, so the second's insert of the same key
-        # waits on the unique constraint instead of arriving after the commit.
-        time.sleep(0.3)
+    def create_once_the_other_waits(**kwargs):
+        # The first request holds its transaction open until the second's insert of the same
+        # key is waiting on the unique constraint (not arriving after the commit).
+        wait_until_blocked()
         return real_create(**kwargs)
 
-    monkeypatch.setattr("orders.api.views.jit_order_create", slow_create)
-    start = threading.Barrier(2)
-    answers: list[tuple[int, bytes]] = []
+    monkeypatch.setattr("orders.api.views.jit_order_create", create_once_the_other_waits)
 
-    def post() -> None:
-        try:
-            caller = bearer(plain)
-            start.wait()
-            response = create(caller, order_body(listing), key="same")
-            answers.append((response.status_code, response.content))
-        finally:
-            connection.close()
+    def post() -> tuple[int, bytes]:
+        response = create(bearer(plain), order_body(listing), key="same")
+        return response.status_code, response.content
 
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = run_in_threads(post, post)
     assert len(answers) == 2
     assert answers[0] == answers[1]
     assert answers[0][0] == 201
@@ -690,7 +677,7 @@ def test_penalty_list_queries_do_not_grow(
 
 
 def test_old_idempotency_keys_are_purged_daily(storefront, listing, settings):
-    from orders.services.orders import purge_idempotency_keys
+    from orders.services.idempotency import purge_idempotency_keys
 
     assert create(storefront, order_body(listing)).status_code == 201
     key = IdempotencyKey.objects.get()

@@ -6,10 +6,8 @@ requests at once)."""
 from __future__ import annotations
 
 import threading
-import time
 
 import pytest
-from django.db import connection
 from rest_framework.test import APIClient
 
 from catalogue.models import Listing
@@ -19,6 +17,7 @@ from orders.models import ConsumerOrder, IdempotencyKey, JitOrder
 from orders.services import consumer as consumer_services
 from suppliers.models import Supplier
 from tests.api_support import assert_error, bearer
+from tests.concurrency import PARTY_TIMEOUT, run_in_threads
 from tests.factories.accounts import api_client
 from tests.factories.logistics import stocked_listing
 from tests.factories.orders import jit_listing
@@ -109,33 +108,20 @@ def test_two_requests_with_one_reference_at_once_make_one_order(monkeypatch):
     listing = stocked_listing(10)
     _client, plain = api_client(scopes=["orders:write"])
     real_refuse = consumer_services._refuse_reused_reference
-    calls = {"n": 0}
+    both_looked = threading.Barrier(2, timeout=PARTY_TIMEOUT)
 
     def late_look_up(actor, external_id):
         # Both requests look first, then both go on to insert: the race the constraint closes.
         real_refuse(actor, external_id)
-        calls["n"] += 1
-        if calls["n"] <= 2:
-            time.sleep(0.5)
+        both_looked.wait()
 
     monkeypatch.setattr(consumer_services, "_refuse_reused_reference", late_look_up)
-    start = threading.Barrier(2)
-    answers: list[tuple[int, dict]] = []
 
-    def post(key: str) -> None:
-        try:
-            caller = bearer(plain)
-            start.wait()
-            response = place(caller, body(listing), key=key)
-            answers.append((response.status_code, response.json()))
-        finally:
-            connection.close()
+    def post(key: str) -> tuple[int, dict]:
+        response = place(bearer(plain), body(listing), key=key)
+        return response.status_code, response.json()
 
-    threads = [threading.Thread(target=post, args=(key,)) for key in ("a", "b")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    answers = run_in_threads(lambda: post("a"), lambda: post("b"))
     statuses = sorted(status for status, _body in answers)
     assert statuses == [201, 409], answers
     order = ConsumerOrder.objects.get()

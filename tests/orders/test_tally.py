@@ -10,7 +10,7 @@ from datetime import datetime, time, timedelta
 import pytest
 from django.utils import timezone
 
-from marketplace.dashboard import _window, due_counts, jit_figures, live_due_counts
+from backoffice.dashboard import _window, due_counts, jit_figures, live_due_counts
 from marketplace.errors import DomainError
 from orders.models import JitOrder, JitOrderTally
 from orders.services.orders import (

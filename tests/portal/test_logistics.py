@@ -297,6 +297,18 @@ def test_send_form_refusals_show_beside_the_fields(signed_in, listing, member):
     assert not InboundShipment.objects.exists()
 
 
+def test_a_quantity_beyond_an_integer_is_refused_beside_the_field(signed_in, listing, member):
+    order = accepted(listing, member)
+    url = reverse("portal:stocking_order_send", args=[order.pk])
+    response = signed_in.post(
+        url,
+        {"declared": "3000000000", "method": "carrier", "carrier": "sf_express", "waybill": "SF1"},
+    )
+    assert response.status_code == 200
+    assert 'data-field="declared"' in response.content.decode()
+    assert not InboundShipment.objects.exists()
+
+
 def test_send_is_refused_for_an_order_not_accepted(signed_in, listing):
     order = issue(listing)
     url = reverse("portal:stocking_order_send", args=[order.pk])

@@ -14,8 +14,8 @@ from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ...models import InboundLine, InboundShipment, StockingOrder
+from ...selectors import pickup_cluster_of
 from .common import require_member
-from .pickups import pickup_cluster_of
 
 SO = StockingOrder.Status
 IS = InboundShipment.Status

@@ -11,27 +11,12 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
-from suppliers.models import Factory
 
-from ...models import InboundShipment, PickupCluster, PickupSlot
+from ...models import InboundShipment, PickupSlot
+from ...selectors import pickup_cluster_of
 from .shipments import inbound_transition
 
 IS = InboundShipment.Status
-
-
-def pickup_cluster_of(supplier_id: int) -> PickupCluster | None:
-    """The served cluster one of the supplier's factories is in, if any."""
-    names = [
-        n.strip().lower()
-        for n in Factory.objects.filter(supplier_id=supplier_id).values_list(
-            "industrial_cluster", flat=True
-        )
-        if n.strip()
-    ]
-    for cluster in PickupCluster.objects.filter(is_active=True):
-        if cluster.name.lower() in names:
-            return cluster
-    return None
 
 
 def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -> InboundShipment:

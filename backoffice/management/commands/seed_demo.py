@@ -20,7 +20,7 @@ from accounts.services import api_client_create, api_key_authenticate, api_key_i
 from catalogue.demo import seed_catalogue
 from logistics.demo import seed_logistics
 from marketplace.jobs import tracked_job
-from orders.demo import seed_jit_orders
+from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
 from suppliers.demo import SUPPLIERS, seed_supplier
 
@@ -85,6 +85,7 @@ class Command(BaseCommand):
                 job.advance()
             seed_catalogue(operator=operator)
             seed_logistics(operator=operator)
+            seed_consumer_orders(operator=operator)
             seed_jit_orders(actor=operator)
             job.advance()
             api_key = self._api_key()

@@ -18,12 +18,11 @@ from accounts.roles import ROLE_LABELS
 from catalogue.models import Listing
 from catalogue.selectors import price_rounds_awaiting_operator, tenders_closing_within
 from logistics.models import InboundShipment, Inspection, OverstockOffer, StockPosition
+from marketplace.formatting import money
+from marketplace.models import JobRun, WebhookDelivery
 from orders.models import JitOrder, JitOrderTally, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
-
-from .formatting import money
-from .models import JobRun, WebhookDelivery
 
 
 @dataclass(frozen=True)
