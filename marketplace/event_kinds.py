@@ -218,6 +218,8 @@ EVENT_KINDS: dict[str, EventKind] = {
         "The carrier's first scan showed shipment before the tier's deadline: the penalty no "
         "longer stands and `amount` is given back to the deposit.",
         {
+            "from": "assessed",
+            "to": "reversed",
             "order": 7713,
             "tier": "late_24h",
             "amount": "55.50",

@@ -21,13 +21,14 @@ from django.db.models.functions import Greatest
 from django.utils import timezone
 
 from accounts.models import User
-from marketplace.events import record_event
+from marketplace.states import transition
 
-from ..models import Appeal, JitOrder, Penalty
+from ..models import PENALTY_MACHINE, Appeal, JitOrder, Penalty
 from ..rules import Rules, rules
 
-# Penalties that still stand: a waived or reversed one has been given back already.
-STANDING = [Penalty.Status.ASSESSED, Penalty.Status.APPEALED, Penalty.Status.UPHELD]
+# Penalties that still stand, the ones a late scan may reverse: a waived or reversed one has been
+# given back already.
+STANDING = sorted(PENALTY_MACHINE.sources(Penalty.Status.REVERSED))
 
 
 def penalty_uncount(order_id: int, penalty: Penalty) -> None:
@@ -92,24 +93,13 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
             f"Carrier's first scan {scanned.isoformat()} is before the deadline "
             f"{deadline.isoformat()}: {Penalty.Tier(penalty.tier).label} does not apply."
         )
-        penalty.status = Penalty.Status.REVERSED
-        penalty.reversed_at = now
-        penalty.reversal_reason = reason[:300]
-        penalty.save(update_fields=["status", "reversed_at", "reversal_reason"])
-        penalty_uncount(order.pk, penalty)
-        # An appeal still waiting has nothing left to decide.
-        # The words are the penalty's (its status and reversal reason); the doors render them.
-        Appeal.objects.filter(penalty=penalty, decision="").update(
-            decision=Appeal.Decision.WAIVED, decided_at=now
-        )
-        if penalty.ledger_entry is not None:
-            reversals.append(penalty_reversal(penalty.ledger_entry, memo=""))
-        record_event(
-            "order.penalty_reversed",
+        transition(
+            penalty,
+            PENALTY_MACHINE,
+            Penalty.Status.REVERSED,
             actor=actor,
-            supplier_id=penalty.supplier_id,
-            subject=penalty,
-            reason=penalty.reversal_reason,
+            reason=reason[:300],
+            changes={"reversed_at": now, "reversal_reason": reason[:300]},
             payload={
                 "order": order.pk,
                 "tier": penalty.tier,
@@ -118,5 +108,13 @@ def penalties_reverse_escaped(orders: list[JitOrder], *, actor: User | None) -> 
                 "deadline": deadline.isoformat(),
             },
         )
+        penalty_uncount(order.pk, penalty)
+        # An appeal still waiting has nothing left to decide.
+        # The words are the penalty's (its status and reversal reason); the doors render them.
+        Appeal.objects.filter(penalty=penalty, decision="").update(
+            decision=Appeal.Decision.WAIVED, decided_at=now
+        )
+        if penalty.ledger_entry is not None:
+            reversals.append(penalty_reversal(penalty.ledger_entry, memo=""))
     ledger_post_many(reversals, actor=actor)
     return penalties

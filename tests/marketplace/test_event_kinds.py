@@ -4,7 +4,9 @@ docs/webhooks.md shows the list as `manage.py webhook_docs` writes it.
 
 The calls are read from the source (`record_event(...)` and `NewEvent(...)`): a literal kind,
 an f-string kind (`f"order.{target}"` stands for the listed kinds it matches, the most specific
-f-string winning), or a name bound to literal kinds in the same function or module. A move
+f-string winning), a name bound to literal kinds in the same function or module (or imported
+as a constant), or an attribute
+of the module's constants (`move.event`, where `PAUSE` and `RESUME` are such constants). A move
 through the state-machine helper (`transition(obj, MACHINE, target, ...)`, marketplace/states.py)
 records its machine's kind for the target (every target the machine reaches when the target is
 not a literal state), with `from` and `to` beside the call's own payload keys."""
@@ -73,6 +75,20 @@ def _strings_bound_to(name: str, scope: ast.AST) -> set[str]:
     return found
 
 
+def _imported_kind(relative: Path, name: str) -> set[str]:
+    """A kind the module imports as a constant (`from .sql import PENALTY_EVENT`)."""
+    value = getattr(importlib.import_module(".".join(relative.with_suffix("").parts)), name, None)
+    return {value} if isinstance(value, str) and KIND.fullmatch(value) else set()
+
+
+def _attribute_kinds(relative: Path, attribute: str) -> set[str]:
+    """Kinds read from an attribute (`move.event`): that attribute of the module's own constants
+    (`PAUSE.event`, `RESUME.event`), the values the expression can take."""
+    module = importlib.import_module(".".join(relative.with_suffix("").parts))
+    values = (getattr(value, attribute, None) for value in vars(module).values())
+    return {value for value in values if isinstance(value, str) and KIND.fullmatch(value)}
+
+
 def _payload_keys(call: ast.Call) -> set[str] | None:
     """The payload's keys; None when the payload is not a dict literal."""
     payload = next((k.value for k in call.keywords if k.arg == "payload"), None)
@@ -124,7 +140,13 @@ def _emissions() -> list[Emission]:
                         if f.lineno <= call.lineno <= (f.end_lineno or f.lineno)
                     ]
                     scope: ast.AST = enclosing[-1] if enclosing else module
-                    kinds = _strings_bound_to(kind.id, scope) or _strings_bound_to(kind.id, module)
+                    kinds = (
+                        _strings_bound_to(kind.id, scope)
+                        or _strings_bound_to(kind.id, module)
+                        or _imported_kind(relative, kind.id)
+                    )
+                elif isinstance(kind, ast.Attribute):
+                    kinds = _attribute_kinds(relative, kind.attr)
                 assert kinds or pattern, f"{where}: cannot tell which kind this records"
                 found.append(Emission(where, kinds, pattern, prefix, _payload_keys(call)))
     return found

@@ -19,7 +19,7 @@ from suppliers.services.ledger.posting import Posting, ledger_post_many
 
 from ...models import JitOrder, Penalty
 from ...rules import RULE_VERSION, Rules, cap_left
-from .select import FIELDS, candidates, shipped_at
+from .select import FIELDS, STOCKOUT_FAILS, candidates, shipped_at
 from .sql import PENALTY_EVENT
 
 if TYPE_CHECKING:
@@ -94,7 +94,7 @@ def assess_batch(
         )
         if tier == Penalty.Tier.STOCKOUT:
             result.stockouts += JitOrder.objects.filter(
-                pk__in=ids, status=Status.AWAITING_SHIPMENT
+                pk__in=ids, status__in=STOCKOUT_FAILS
             ).update(status=Status.FAILED_STOCKOUT)
         # The entries through the ledger (which locks the suppliers from here to the commit),
         # then the penalties that point at them.

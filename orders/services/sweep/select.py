@@ -11,11 +11,14 @@ from typing import Any
 from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 
-from ...models import JitOrder, Penalty
+from ...models import JIT_ORDER_MACHINE, JitOrder, Penalty
 from ...rules import Rules
 
 Status = JitOrder.Status
 SHIPPED_STATES = [Status.SHIPPED, Status.RECEIVED, Status.ACCEPTED, Status.REJECTED_QUALITY]
+# The sweep's one move of an order's state, set-based: the 72 h stockout fails the orders the
+# JIT order machine lets fail (those still awaiting shipment).
+STOCKOUT_FAILS = sorted(JIT_ORDER_MACHINE.sources(Status.FAILED_STOCKOUT))
 
 
 def shipped_at() -> Coalesce:

@@ -19,7 +19,7 @@ from suppliers.services.ledger.posting import entry_id_sql
 
 from ...models import JitOrder, Penalty
 from ...rules import RULE_VERSION, Rules
-from .select import FIELDS, tier_conditions, with_due
+from .select import FIELDS, STOCKOUT_FAILS, tier_conditions, with_due
 
 Status = JitOrder.Status
 PENALTY_EVENT = "order.penalty_assessed"
@@ -136,7 +136,7 @@ orders AS (
         stockout_penalized = o.stockout_penalized OR a.due_3,
         penalty_total = least(o.penalty_total + a.multiples * o.goods_value,
                               %(cap)s::numeric * o.goods_value),
-        status = CASE WHEN a.due_3 AND o.status = %(awaiting)s THEN %(failed_stockout)s
+        status = CASE WHEN a.due_3 AND o.status = ANY(%(stockout_fails)s) THEN %(failed_stockout)s
                       ELSE o.status END
     FROM (SELECT id, bool_or(position = 0) AS due_0, bool_or(position = 1) AS due_1,
                  bool_or(position = 2) AS due_2, bool_or(position = 3) AS due_3,
@@ -146,7 +146,7 @@ orders AS (
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM penalties),
-       (SELECT count(*) FROM assessed WHERE position = 3 AND status = %(awaiting)s),
+       (SELECT count(*) FROM assessed WHERE position = 3 AND status = ANY(%(stockout_fails)s)),
        (SELECT count(*) FROM assessed WHERE entry_id IS NOT NULL),
        (SELECT count(*) FROM orders),
        (SELECT count(*) FROM events),
@@ -205,7 +205,7 @@ def assess_statement(now: datetime, r: Rules) -> tuple[str, list[Any]]:
         "assessed": Penalty.Status.ASSESSED,
         "event_kind": PENALTY_EVENT,
         "pending": "pending",
-        "awaiting": Status.AWAITING_SHIPMENT,
+        "stockout_fails": STOCKOUT_FAILS,
         "failed_stockout": Status.FAILED_STOCKOUT,
         "ship_within": r.ship_within,
         "late_after": r.late_after,
