@@ -34,6 +34,7 @@ from suppliers.models import Scorecard, Supplier
 from suppliers.selectors import supplier_for
 
 from ..models import PRICE_ROUND_MACHINE, TENDER_MACHINE, Bid, Listing, PriceRound, Product, Tender
+from ..selectors import tenders_due
 from .listings import S
 
 CENT = Decimal("0.01")
@@ -413,8 +414,8 @@ def tenders_close_due(*, batch_size: int = 20) -> int:
     while True:
         with transaction.atomic():
             due = list(
-                Tender.objects.select_for_update(skip_locked=True)
-                .filter(status=Tender.Status.OPEN, closes_at__lte=timezone.now())
+                tenders_due()
+                .select_for_update(skip_locked=True)
                 .order_by("closes_at", "id")[:batch_size]
             )
             for tender in due:

@@ -22,24 +22,36 @@ from marketplace.admin_export import export_csv
 from marketplace.formatting import money_display
 
 from ..models import LedgerEntry, WithdrawalRequest
-from ..services.ledger import ledger_adjust, ledger_top_up, withdrawal_approve, withdrawal_reject
+from ..services.ledger import (
+    ledger_adjust,
+    ledger_chargeback,
+    ledger_top_up,
+    withdrawal_approve,
+    withdrawal_reject,
+)
 from .common import ReasonActionForm, _reason
 
 
 class LedgerPostingForm(ServiceInputForm):
-    """Finance posts a top-up or an adjustment: the form checks the input, and
+    """Finance posts a top-up, a chargeback or an adjustment: the form checks the input, and
     LedgerEntryAdmin.service_add posts it through the ledger's service, whose refusal is an error
     on the field it names (nothing is written)."""
 
-    POSTABLE = [LedgerEntry.Kind.TOP_UP, LedgerEntry.Kind.ADJUSTMENT]
+    POSTABLE = [LedgerEntry.Kind.TOP_UP, LedgerEntry.Kind.CHARGEBACK, LedgerEntry.Kind.ADJUSTMENT]
 
     class Meta:
         model = LedgerEntry
         fields = ["kind", "supplier", "amount", "bank_reference", "memo", "corrects"]
         help_texts = {
-            "amount": _("CNY. A top-up is positive; an adjustment is signed (minus takes money)."),
+            "amount": _(
+                "CNY. A top-up and a chargeback are positive (a chargeback takes it); an "
+                "adjustment is signed (minus takes money)."
+            ),
             "bank_reference": _("Required for a top-up; each is credited once per supplier."),
-            "memo": _("Required for an adjustment: say why. A top-up's memo names the transfer."),
+            "memo": _(
+                "Required for an adjustment (say why) and a chargeback (say which claim). A "
+                "top-up's memo names the transfer."
+            ),
             "corrects": _("For an adjustment: the id of the entry it corrects, if any."),
         }
 
@@ -52,15 +64,18 @@ class LedgerPostingForm(ServiceInputForm):
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
         # Which fields go with which kind: a top-up has no entry to correct.
-        if cleaned.get("kind") == LedgerEntry.Kind.TOP_UP and cleaned.get("corrects") is not None:
-            self.add_error("corrects", _("A top-up corrects nothing: post an adjustment."))
+        if (
+            cleaned.get("kind") != LedgerEntry.Kind.ADJUSTMENT
+            and cleaned.get("corrects") is not None
+        ):
+            self.add_error("corrects", _("Only an adjustment corrects an entry."))
         return cleaned
 
 
 @admin.register(LedgerEntry)
 class LedgerEntryAdmin(ServiceAddAdmin):
     """Append-only: nobody changes or deletes an entry (the database refuses it too). Finance
-    posts top-ups and adjustments through the add form."""
+    posts top-ups, chargebacks and adjustments through the add form."""
 
     list_display = [
         "posted_at",
@@ -107,6 +122,14 @@ class LedgerEntryAdmin(ServiceAddAdmin):
                 data["supplier"],
                 amount=data["amount"],
                 bank_reference=data.get("bank_reference") or "",
+                actor=actor,
+            )
+        if data["kind"] == LedgerEntry.Kind.CHARGEBACK:
+            return ledger_chargeback(
+                data["supplier"],
+                amount=data["amount"],
+                memo=data.get("memo") or "",
+                reference=None,
                 actor=actor,
             )
         return ledger_adjust(

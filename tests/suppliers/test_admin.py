@@ -464,11 +464,33 @@ def test_an_adjustment_cannot_correct_another_suppliers_entry(client, finance_us
     assert not LedgerEntry.objects.filter(supplier=mine).exists()
 
 
-def test_the_add_form_offers_only_top_ups_and_adjustments(client, finance_user):
+def test_finance_posts_a_chargeback_that_says_which_claim(client, finance_user):
+    supplier = funded_supplier("1000.00")
+    client.force_login(finance_user)
+    refused = post_entry(client, kind="chargeback", supplier=supplier.pk, amount="80.00")
+    assert refused.status_code == 200
+    assert "memo" in refused.context["adminform"].form.errors
+    assert not LedgerEntry.objects.filter(kind="chargeback").exists()
+    response = post_entry(
+        client, kind="chargeback", supplier=supplier.pk, amount="80.00", memo="Claim C-1: cracked"
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    entry = LedgerEntry.objects.get(supplier=supplier, kind="chargeback")
+    assert (entry.amount, entry.memo, entry.posted_by) == (
+        Decimal("-80.00"),
+        "Claim C-1: cracked",
+        finance_user,
+    )
+    assert Event.objects.filter(
+        kind="ledger.posted", supplier=supplier, actor=finance_user
+    ).exists()
+
+
+def test_the_add_form_offers_only_top_ups_chargebacks_and_adjustments(client, finance_user):
     client.force_login(finance_user)
     page = client.get(f"{LEDGER}add/").content.decode()
     kinds = re.findall(r'<option value="([a-z_]+)"', page)
-    assert kinds == ["top_up", "adjustment"]
+    assert kinds == ["top_up", "chargeback", "adjustment"]
     response = post_entry(client, kind="penalty", supplier=SupplierFactory().pk, amount="-1")
     assert response.status_code == 200
     assert not LedgerEntry.objects.exists()

@@ -47,6 +47,14 @@ def test_balance_is_the_sum_of_signed_entries():
     assert reversal.corrects == penalty
 
 
+def test_a_chargeback_says_which_claim():
+    supplier = SupplierFactory()
+    with pytest.raises(DomainError) as refused:
+        ledger_chargeback(supplier, amount="20", actor=None, reference=None, memo=" ")
+    assert (refused.value.code, refused.value.kind) == ("memo_required", ErrorKind.INVALID)
+    assert not LedgerEntry.objects.exists()
+
+
 def test_a_penalty_is_reversed_once():
     supplier = funded_supplier()
     penalty = ledger_penalty(supplier, amount="10", actor=None, reference=None, memo="late")

@@ -176,6 +176,15 @@ def ledger_chargeback(
     reference: models.Model | None,
     memo: str,
 ) -> LedgerEntry:
+    """A consumer's claim the supplier answers for (a defect, a missing part): finance takes it
+    from the deposit, saying which claim."""
+    if not memo.strip():
+        raise DomainError(
+            "memo_required",
+            _("Say which claim the chargeback is for."),
+            fields={"memo": [_("Required.")]},
+            kind=ErrorKind.INVALID,
+        )
     return _post(
         supplier,
         kind=Kind.CHARGEBACK,
