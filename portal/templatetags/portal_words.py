@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from catalogue.models import Product
+from catalogue.models import Category, Product
 from logistics.models import Warehouse, carrier_label
 from marketplace import formatting
 from orders.models import Penalty
@@ -38,6 +38,12 @@ def amount(value: Any) -> str:
 @register.filter
 def carrier(value: str) -> str:
     return carrier_label(value)
+
+
+@register.filter
+def category_name(category: Category | None) -> str:
+    """A category by its name in the reader's language, never its code."""
+    return "" if category is None else formatting.local_name(category.name_en, category.name_zh)
 
 
 @register.filter

@@ -93,6 +93,16 @@ def test_the_product_list_searches_and_pages(signed_in, member):
     assert signed_in.get(reverse("portal:products"), {"page": "x"}).status_code == 200
 
 
+def test_the_product_list_names_the_category_in_the_readers_language(signed_in, member):
+    category = CategoryFactory(code="toys-plush", name_en="Plush toys", name_zh="毛绒玩具")
+    ProductFactory(owner=member.supplier, category=category)
+    english = text(signed_in.get(reverse("portal:products")))
+    assert "Plush toys" in english
+    assert "toys-plush" not in english
+    chinese = text(signed_in.get(reverse("portal:products"), HTTP_ACCEPT_LANGUAGE="zh-hans"))
+    assert "毛绒玩具" in chinese
+
+
 def test_creating_a_product_leads_to_its_pictures(signed_in, member):
     assert signed_in.get(reverse("portal:product_new")).status_code == 200
     response = signed_in.post(reverse("portal:product_new"), PRODUCT_POST)
