@@ -67,10 +67,13 @@ EVENT_KINDS: dict[str, EventKind] = {
         {"amount": "3000.00"},
     ),
     "supplier.withdrawal_approved": EventKind(
-        "Finance paid a withdrawal out.", {"amount": "3000.00"}
+        "Finance paid a withdrawal out.",
+        {"from": "requested", "to": "approved", "amount": "3000.00"},
     ),
     "supplier.withdrawal_rejected": EventKind(
-        "Finance refused a withdrawal.", reason="finance's reason"
+        "Finance refused a withdrawal.",
+        {"from": "requested", "to": "rejected"},
+        reason="finance's reason",
     ),
     "supplier.member_invited": EventKind(
         "The owner invited a colleague by email.", {"email": "li.na@example.com"}

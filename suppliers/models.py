@@ -369,6 +369,19 @@ class WithdrawalRequest(models.Model):
         return f"{self.amount} CNY for {self.supplier} ({self.status})"
 
 
+# SPEC, "Suppliers and money": the owner asks, finance approves (paying out) or rejects, once.
+WITHDRAWAL_MACHINE = Machine(
+    WithdrawalRequest,
+    {
+        "requested": {"approved", "rejected"},
+        "approved": set(),
+        "rejected": set(),
+    },
+    event="supplier.withdrawal_{to}",
+    stamped="decided_at",
+)
+
+
 class Scorecard(models.Model):
     """A supplier's scorecard over a rolling window (SPEC, "Scorecard"): the overall score (0-100)
     and the rates behind it. Tenders read the latest one; rows are added, never edited."""

@@ -37,7 +37,7 @@ from orders.models import (
     Penalty,
 )
 from orders.services.reversals import STANDING
-from suppliers.models import SUPPLIER_MACHINE
+from suppliers.models import SUPPLIER_MACHINE, WITHDRAWAL_MACHINE, WithdrawalRequest
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory
 from tests.factories.logistics import WarehouseFactory
@@ -158,6 +158,15 @@ def test_penalties_move_as_the_spec_says():
     }
     # The late evidence reverses exactly the penalties the table lets it.
     assert PENALTY_MACHINE.sources("reversed") == set(STANDING)
+
+
+def test_withdrawals_move_as_the_spec_says():
+    # SPEC.md "Suppliers and money": a withdrawal is requested by the owner and decided by
+    # finance, once: approved (paid out as a withdrawal entry) or rejected with a reason.
+    assert WITHDRAWAL_MACHINE.pairs() == {
+        ("requested", "approved"),
+        ("requested", "rejected"),
+    }
 
 
 def test_stocking_orders_move_as_the_spec_says():
@@ -327,7 +336,19 @@ def _tender(status: str) -> Tender:
     )
 
 
+def _withdrawal(status: str) -> WithdrawalRequest:
+    supplier = SupplierFactory()
+    return WithdrawalRequest.objects.create(
+        supplier=supplier,
+        amount=Decimal("10.00"),
+        bank_account="ICBC 6222",
+        requested_by=UserFactory(),
+        status=status,
+    )
+
+
 MACHINES = {
+    "withdrawal request": (WITHDRAWAL_MACHINE, _withdrawal),
     "supplier": (SUPPLIER_MACHINE, lambda status: SupplierFactory(status=status)),
     "listing": (LISTING_MACHINE, lambda status: ListingFactory(status=status)),
     "stocking order": (STOCKING_ORDER_MACHINE, _stocking_order),

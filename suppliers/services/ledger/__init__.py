@@ -10,14 +10,14 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.states import transition
 
-from ...models import LedgerEntry, Supplier, WithdrawalRequest
+from ...models import WITHDRAWAL_MACHINE, LedgerEntry, Supplier, WithdrawalRequest
 from ...selectors import supplier_balance
 from ..members import require_owner_of
 from .posting import Posting, ledger_post_many, reference_of
@@ -274,17 +274,12 @@ def withdrawal_request(
 
 def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> WithdrawalRequest:
     """Finance pays out: a withdrawal entry that never takes the balance below zero nor, while
-    enrolled in JIT, below the JIT minimum (checked under the supplier's lock)."""
-    with transaction.atomic():
-        locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.status == WithdrawalRequest.Status.APPROVED:
-            return locked
-        if locked.status != WithdrawalRequest.Status.REQUESTED:
-            raise DomainError(
-                "withdrawal_decided", _("This withdrawal request was already decided.")
-            )
+    enrolled in JIT, below the JIT minimum (checked under the supplier's lock). A request
+    already approved is returned as it stands."""
+
+    def pay_out(locked: WithdrawalRequest, _before: WithdrawalRequest) -> None:
         supplier = Supplier.objects.get(pk=locked.supplier_id)
-        entry = _post(
+        locked.entry = _post(
             supplier,
             kind=Kind.WITHDRAWAL,
             amount=-locked.amount,
@@ -292,17 +287,17 @@ def withdrawal_approve(request: WithdrawalRequest, *, actor: User) -> Withdrawal
             reference=locked,
             floor=jit_floor(supplier),
         )
-        locked.status = WithdrawalRequest.Status.APPROVED
-        locked.decided_by, locked.decided_at, locked.entry = actor, timezone.now(), entry
-        locked.save(update_fields=["status", "decided_by", "decided_at", "entry"])
-        record_event(
-            "supplier.withdrawal_approved",
-            actor=actor,
-            supplier=supplier,
-            subject=locked,
-            payload={"amount": str(locked.amount)},
-        )
-    return locked
+        locked.save(update_fields=["entry"])
+
+    return transition(
+        request,
+        WITHDRAWAL_MACHINE,
+        WithdrawalRequest.Status.APPROVED,
+        actor=actor,
+        changes={"decided_by": actor},
+        then=pay_out,
+        payload={"amount": str(request.amount)},
+    )
 
 
 def withdrawal_reject(request: WithdrawalRequest, *, actor: User, reason: str) -> WithdrawalRequest:
@@ -313,21 +308,11 @@ def withdrawal_reject(request: WithdrawalRequest, *, actor: User, reason: str) -
             fields={"reason": [_("Required.")]},
             kind=ErrorKind.INVALID,
         )
-    with transaction.atomic():
-        locked = WithdrawalRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.status != WithdrawalRequest.Status.REQUESTED:
-            raise DomainError(
-                "withdrawal_decided", _("This withdrawal request was already decided.")
-            )
-        locked.status = WithdrawalRequest.Status.REJECTED
-        locked.decided_by, locked.decided_at = actor, timezone.now()
-        locked.decision_reason = reason.strip()
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
-        record_event(
-            "supplier.withdrawal_rejected",
-            actor=actor,
-            supplier=locked.supplier,
-            subject=locked,
-            reason=locked.decision_reason,
-        )
-    return locked
+    return transition(
+        request,
+        WITHDRAWAL_MACHINE,
+        WithdrawalRequest.Status.REJECTED,
+        actor=actor,
+        reason=reason.strip(),
+        changes={"decided_by": actor, "decision_reason": reason.strip()},
+    )
