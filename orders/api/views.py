@@ -259,9 +259,9 @@ class JitOrderCancelApi(APIView):
     )
     def post(self, request: Request, pk: int) -> Response:
         user = _caller(request)
-        order = get_object_or_404(orders_placed_by(user), pk=pk)
         data = JitOrderCancelInput(data=request.data)
         data.is_valid(raise_exception=True)
+        order = get_object_or_404(orders_placed_by(user), pk=pk)
         order = order_cancel(order, reason=data.validated_data["reason"], actor=user)
         return Response(JitOrderOutput(order).data)
 
