@@ -36,6 +36,7 @@ from catalogue.services.prices import (
 )
 from catalogue.services.tenders import bid_place
 from marketplace.api.schema import error_responses
+from marketplace.files import private_file
 
 from .filters import ListingFilter, ProductFilter, TenderFilter
 from .pagination import OpenedCursorPagination
@@ -144,12 +145,8 @@ class ProductDetailApi(ProductApiBase, generics.RetrieveAPIView[Product]):
         return super().get(request, pk=pk)
 
 
-IMAGE_CONTENT_TYPES = {
-    "jpg": "image/jpeg",
-    "jpeg": "image/jpeg",
-    "png": "image/png",
-    "webp": "image/webp",
-}
+# The picture formats an upload may be (the file is served typed from its name).
+IMAGE_EXTENSIONS = {"jpg", "jpeg", "png", "webp"}
 
 
 class ProductImageApi(APIView):
@@ -178,16 +175,9 @@ class ProductImageApi(APIView):
         image = get_object_or_404(ProductImage, pk=image_id, product=product)
         stored = image.thumbnail if variant == "thumbnail" else image.image
         extension = stored.name.rsplit(".", 1)[-1].lower() if stored else ""
-        if extension not in IMAGE_CONTENT_TYPES:
+        if extension not in IMAGE_EXTENSIONS:
             raise Http404
-        try:
-            handle = stored.open("rb")
-        except FileNotFoundError:
-            raise Http404 from None
-        response = FileResponse(handle, content_type=IMAGE_CONTENT_TYPES[extension])
-        response["Cache-Control"] = "private, max-age=86400"
-        response["X-Content-Type-Options"] = "nosniff"
-        return response
+        return private_file(stored, max_age=86400)
 
 
 # --- Listings ---------------------------------------------------------------------------------

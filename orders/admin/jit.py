@@ -30,6 +30,7 @@ from marketplace.admin_base import (
 )
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
+from marketplace.files import private_file
 from marketplace.formatting import EMPTY, local_name, money_display, when
 from marketplace.paginator import KeysFirstPaginator
 
@@ -37,7 +38,6 @@ from ..evidence import times_goods_value
 from ..models import InspectionPhoto, JitOrder, Penalty
 from ..rules import rules
 from ..services.orders import order_inspect, order_receive
-from .common import _file_response
 from .forms import ReceiveForm, RejectQualityForm
 
 Status = JitOrder.Status
@@ -434,4 +434,4 @@ class JitOrderAdmin(PageExtrasMixin, ActionsOnlyAdmin):
         if not request.user.has_perm("orders.view_inspectionphoto"):
             raise PermissionDenied
         photo = get_object_or_404(InspectionPhoto, pk=photo_id, order_id=object_id)
-        return _file_response(photo.image)
+        return private_file(photo.image)

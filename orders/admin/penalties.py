@@ -25,12 +25,12 @@ from marketplace.admin_base import (
     apply_each,
 )
 from marketplace.admin_export import export_csv
+from marketplace.files import private_file
 from marketplace.formatting import EMPTY, money_display
 
 from ..evidence import evidence_table, times_goods_value
 from ..models import Appeal, AppealAttachment, Penalty
 from ..services.orders import appeal_decide
-from .common import _file_response
 
 
 @admin.register(Penalty)
@@ -231,7 +231,7 @@ class AppealAdmin(ActionsOnlyAdmin):
         if not request.user.has_perm("orders.view_appealattachment"):
             raise PermissionDenied
         attachment = get_object_or_404(AppealAttachment, pk=attachment_id, appeal_id=object_id)
-        return _file_response(attachment.file)
+        return private_file(attachment.file)
 
     def _decide(
         self, request: HttpRequest, queryset: QuerySet[Appeal], *, waive: bool, done: Any

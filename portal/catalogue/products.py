@@ -23,6 +23,7 @@ from catalogue.services.products import (
     product_update,
 )
 from marketplace.errors import DomainError
+from marketplace.files import private_file
 
 from ..access import SupplierRequest, supplier_required
 from ..errors import error_summary, show_domain_error
@@ -168,14 +169,4 @@ def product_image(request: SupplierRequest, pk: int, image_pk: int, variant: str
     image = get_object_or_404(
         ProductImage, pk=image_pk, product__in=_products(request).filter(pk=pk)
     )
-    stored = image.thumbnail if variant == "thumb" else image.image
-    if not stored:
-        raise Http404
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    kind = "jpeg" if variant == "thumb" else stored.name.rsplit(".", 1)[-1].replace("jpg", "jpeg")
-    response = FileResponse(handle, content_type=f"image/{kind}")
-    response["Cache-Control"] = "private, max-age=86400"
-    return response
+    return private_file(image.thumbnail if variant == "thumb" else image.image, max_age=86400)

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from marketplace.errors import DomainError
+from marketplace.files import private_file
 from orders.evidence import evidence_rows
 from orders.models import AppealAttachment, Penalty
 from orders.rules import rules
@@ -25,7 +26,7 @@ from ..access import SupplierRequest, supplier_required
 from ..errors import error_summary, show_domain_error
 from ..wording import describe_entries
 from .forms import AppealForm
-from .views import PAGE_SIZE, _file_response, _penalties
+from .views import PAGE_SIZE, _penalties
 
 
 @supplier_required
@@ -131,4 +132,4 @@ def penalty_attachment(request: SupplierRequest, pk: int, attachment_pk: int) ->
     attachment = get_object_or_404(
         AppealAttachment, pk=attachment_pk, appeal__penalty__in=_penalties(request).filter(pk=pk)
     )
-    return _file_response(attachment.file)
+    return private_file(attachment.file)

@@ -6,7 +6,6 @@ supplier's id is a 404; every change goes through a service in orders.services.o
 
 from __future__ import annotations
 
-import mimetypes
 import zoneinfo
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -16,7 +15,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,6 +24,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.errors import DomainError
+from marketplace.files import private_file
 from orders.models import InspectionPhoto, JitOrder, Penalty
 from orders.rules import Rules, rules
 from orders.selectors import orders_visible_to, penalties_visible_to
@@ -101,17 +100,6 @@ def _orders_by_id(request: SupplierRequest, ids: list[int]) -> dict[int, JitOrde
     if len(found) != len(ids):
         raise Http404
     return found
-
-
-def _file_response(stored: FieldFile) -> FileResponse:
-    try:
-        handle = stored.open("rb")
-    except FileNotFoundError:
-        raise Http404 from None
-    kind = mimetypes.guess_type(stored.name or "")[0] or "application/octet-stream"
-    response = FileResponse(handle, content_type=kind)
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
 
 
 # --- To ship -----------------------------------------------------------------------------------
@@ -444,4 +432,4 @@ def order_photo(request: SupplierRequest, pk: int, photo_pk: int) -> FileRespons
     photo = get_object_or_404(
         InspectionPhoto, pk=photo_pk, order__in=_orders(request).filter(pk=pk)
     )
-    return _file_response(photo.image)
+    return private_file(photo.image)
