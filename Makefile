@@ -51,8 +51,11 @@ checks: install
 
 # PostgreSQL (DATABASE_URL, default the local server) and Redis are used when reachable, else
 # the suite falls back to SQLite and says what it skipped. With CI=true both are required.
+# TEST_WORKERS processes share the suite (pytest-xdist), each with its own test database and
+# Redis database; TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 pytest: install
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_WORKERS)
 
 test: lint typecheck checks pytest
 

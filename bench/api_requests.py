@@ -4,13 +4,16 @@ process, with 5,000 suppliers in the table."""
 
 from __future__ import annotations
 
+import os
 import statistics
 import time
 from collections.abc import Callable
 
 from django.test import Client
 
-REQUESTS = 400
+# BENCH_API_REQUESTS and BENCH_API_SUPPLIERS scale it down (the suite's smoke run).
+REQUESTS = int(os.environ.get("BENCH_API_REQUESTS", "400"))
+SUPPLIERS = int(os.environ.get("BENCH_API_SUPPLIERS", "5000"))
 
 
 def _measure(label: str, call: Callable[[], int]) -> None:
@@ -44,7 +47,7 @@ def run() -> None:
             credit_code=f"A{i:017d}",
             status=Supplier.Status.ACTIVE,
         )
-        for i in range(5000)
+        for i in range(SUPPLIERS)
     )
     _client, integrator_key = api_client_create(
         name="Bench storefront", kind=ApiClient.Kind.STOREFRONT, scopes=Scope.values, actor=None

@@ -5,13 +5,15 @@ to one supplier (serialised by its row lock) and to many."""
 
 from __future__ import annotations
 
+import os
 import time
 from decimal import Decimal
 
 from django.db import connection
 
-SUPPLIERS = 10_000
-ENTRIES = 1_000_000
+# BENCH_LEDGER_ENTRIES scales it down (the suite's smoke run); 100 entries per supplier.
+ENTRIES = int(os.environ.get("BENCH_LEDGER_ENTRIES", "1000000"))
+SUPPLIERS = max(ENTRIES // 100, 1)
 
 
 def _timed(label: str, run, repeat: int = 5) -> None:

@@ -62,6 +62,11 @@ def _check_redis(url: str) -> str | None:
 def configure() -> None:
     database_url = os.environ.get("DATABASE_URL", DEFAULT_DATABASE_URL)
     redis_url = os.environ.get("TEST_REDIS_URL", DEFAULT_REDIS_URL)
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if worker.startswith("gw") and redis_url == DEFAULT_REDIS_URL:
+        # Each parallel worker its own Redis database (throttle counters, the broker's queue):
+        # 14, 13, 12, …
+        redis_url = DEFAULT_REDIS_URL.rsplit("/", 1)[0] + f"/{14 - int(worker[2:])}"
     if reason := _check_postgres(database_url):
         unavailable["postgres"] = reason
         database_url = f"sqlite:///{ROOT / 'var' / 'test.sqlite3'}"

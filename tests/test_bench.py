@@ -32,6 +32,10 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_JIT_ORDERS": "3000",
         "BENCH_STOCK_MOVEMENTS": "30000",
         "BENCH_CLIENT_SECONDS": "1",
+        "BENCH_LEDGER_ENTRIES": "20000",
+        "BENCH_API_REQUESTS": "40",
+        "BENCH_API_SUPPLIERS": "200",
+        "BENCH_PAGE_RUNS": "3",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
