@@ -159,8 +159,13 @@ class ServiceAddAdmin(admin.ModelAdmin):
     and redirects to as for any add. A refusal (DomainError) is shown on the form, on the fields
     it names, and the add view's transaction is rolled back. The add page has no inlines."""
 
-    def service_add(self, request: HttpRequest, data: dict[str, Any]) -> Any:
-        raise NotImplementedError
+    # Each subclass defines it: the service call that makes the object from the form's data.
+    service_add: Callable[[HttpRequest, dict[str, Any]], Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if not callable(getattr(cls, "service_add", None)):
+            raise TypeError(f"{cls.__name__} must define service_add(request, data)")
 
     def save_form(self, request: HttpRequest, form: Any, change: bool) -> Any:
         if change:

@@ -193,3 +193,10 @@ def test_job_run_admin_shows_progress(client, operator):
     client.force_login(operator)
     page = client.get("/admin/marketplace/jobrun/").content.decode()
     assert '<progress max="100" value="40"></progress> 40% (400 / 1,000)' in page
+
+
+def test_a_service_add_admin_must_say_which_service_makes_its_objects():
+    from marketplace.admin_base import ServiceAddAdmin
+
+    with pytest.raises(TypeError, match="service_add"):
+        type("NoServiceAdmin", (ServiceAddAdmin,), {"__module__": __name__})
