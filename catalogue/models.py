@@ -371,6 +371,7 @@ class Tender(models.Model):
         Product,
         on_delete=models.PROTECT,
         related_name="tenders",
+        verbose_name=_("product"),
         help_text=_("The product specification suppliers bid for."),
     )
     quantity = models.PositiveIntegerField(_("quantity"), validators=[MinValueValidator(1)])
