@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from .models import TestRecord
+from ..models import TestRecord
 
 
 def suppliers_with_passing_test(

@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from marketplace.admin_export import export_csv
 
-from .models import TestRecord
+from ..models import TestRecord
 
 
 @admin.register(TestRecord)
