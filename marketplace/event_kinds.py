@@ -354,6 +354,52 @@ EVENT_KINDS: dict[str, EventKind] = {
     # --- Compliance ---
     # (rules and the answer: lapses and restorations per listing and market)
     # (evidence: labs, test records, certificates)
+    "compliance.test_record_posted": EventKind(
+        "A test record was recorded: posted by its lab (verified at once), entered by a "
+        "compliance officer or uploaded by the supplier (both unverified until checked).",
+        {
+            "record": 311,
+            "product": 97,
+            "standard": "EN 71-3",
+            "result": "pass",
+            "source": "lab",
+            "report_number": "SGS-2026-004417",
+        },
+    ),
+    "compliance.test_record_verified": EventKind(
+        "A test record was verified (by a second officer, an officer checking a supplier's "
+        "upload, or the lab posting the same report): it counts from now.",
+        {**_move("unverified", "verified"), "record": 311, "standard": "EN 71-3", "result": "pass"},
+        reason="the officer's note",
+    ),
+    "compliance.test_record_rejected": EventKind(
+        "An officer rejected a test record as not genuine or not what it claims.",
+        {**_move("unverified", "rejected"), "record": 311, "standard": "EN 71-3", "result": "pass"},
+        reason="why",
+    ),
+    "compliance.test_record_superseded": EventKind(
+        "A retest of the same product, supplier and standard replaced a counting record (which "
+        "is kept).",
+        {"record": 298, "superseded_by": 311, "standard": "EN 71-3"},
+    ),
+    "compliance.certificate_recorded": EventKind(
+        "A certificate was uploaded by the supplier or entered by an officer (unverified).",
+        {"certificate": 52, "kind": "cpc", "number": "CPC-2026-0012"},
+    ),
+    "compliance.certificate_verified": EventKind(
+        "An officer checked a certificate with its issuer and found it genuine.",
+        {**_move("unverified", "verified"), "certificate": 52, "check_method": "issuer_registry"},
+        reason="the officer's note",
+    ),
+    "compliance.certificate_rejected": EventKind(
+        "An officer rejected a certificate as not genuine.",
+        {**_move("unverified", "rejected"), "certificate": 52, "check_method": "document"},
+        reason="why",
+    ),
+    "compliance.certificate_efiling_updated": EventKind(
+        "The CPSC eFiling data of a certificate changed (the fields named).",
+        {"certificate": 52, "fields": ["certifier", "records_keeper"]},
+    ),
     # (enforcement: cases, holds, fines, appeals, quarantine)
     # (audits and corrective actions)
     # (sampling)

@@ -495,6 +495,8 @@ CAPA_REMINDER_DAYS = env.list("CAPA_REMINDER_DAYS", cast=int, default=[10, 1])
 SAMPLING_MONTHLY_BUDGET_CNY = Decimal(env.str("SAMPLING_MONTHLY_BUDGET_CNY", default="20000.00"))
 # CPSC eFiling: US entries of regulated consumer products carry certificate data from this day.
 EFILING_REQUIRED_FROM = date.fromisoformat(env.str("EFILING_REQUIRED_FROM", default="2026-07-08"))
+# Test reports and certificates are PDFs of at most this size (checked by their content).
+COMPLIANCE_PDF_MAX_BYTES = env.int("COMPLIANCE_PDF_MAX_BYTES", default=20 * 1024 * 1024)
 
 # Webhooks: each delivery is retried with exponential back-off (base doubling up to the cap)
 # until it succeeds or WEBHOOK_RETRY_HOURS have passed since the event.

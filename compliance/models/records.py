@@ -104,7 +104,13 @@ class TestRecord(models.Model):
     class Meta:
         ordering = ["-issued_on", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["lab", "report_number"], name="one_record_per_report"),
+            # A rejected record (a supplier's upload found not genuine) does not hold the number:
+            # the lab may still post its own report under it.
+            models.UniqueConstraint(
+                fields=["lab", "report_number"],
+                condition=~Q(status="rejected"),
+                name="one_record_per_report",
+            ),
             models.CheckConstraint(
                 condition=Q(valid_until__gte=models.F("issued_on")), name="valid_after_issue"
             ),
