@@ -332,6 +332,9 @@ SPECTACULAR_SETTINGS = {
         "JitStatusEnum": "suppliers.models.Supplier.JitStatus",
         "LedgerEntryKindEnum": "suppliers.models.LedgerEntry.Kind",
         "AqlEnum": "catalogue.models.Category.Aql",
+        # Test records and certificates share their states (unverified, verified, rejected).
+        "EvidenceStatusEnum": "compliance.models.TestRecord.Status",
+        "TestResultEnum": "compliance.models.TestRecord.Result",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

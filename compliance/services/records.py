@@ -30,6 +30,7 @@ from ..models import (
     TEST_RECORD_MACHINE,
     Lab,
     Measurement,
+    SamplingRequest,
     Standard,
     TestRecord,
     TestSpecification,
@@ -183,6 +184,13 @@ def _check(data: RecordIn, *, accreditation_required: bool) -> None:
             "product",
             _("No such product of this supplier."),
             kind=ErrorKind.INVALID,
+        )
+    if (
+        data.sampling_request_id is not None
+        and not SamplingRequest.objects.filter(pk=data.sampling_request_id).exists()
+    ):
+        raise _invalid(
+            "unknown_sampling_request", "sampling_request", _("No such sampling request.")
         )
     if accreditation_required and not lab_accredited(data.lab, data.standard, data.issued_on):
         raise _invalid(
