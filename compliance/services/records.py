@@ -568,4 +568,4 @@ for _service in (
     test_record_verify,
     test_record_reject,
 ):
-    _service.__test__ = False  # type: ignore[attr-defined]
+    setattr(_service, "__test__", False)  # noqa: B010

@@ -70,11 +70,13 @@ def test_a_lab_posts_a_record_verified_at_once_then_a_repeat_is_200_and_a_confli
     created = _post(lab, _form(w))
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["status"] == "verified" and body["source"] == "lab"
+    assert body["status"] == "verified"
+    assert body["source"] == "lab"
     assert body["measurements"][0]["verdict"] == "within"
     assert body["measurements"][0]["maximum"] == "100.0000"
     again = _post(lab, _form(w))
-    assert again.status_code == 200 and again.json()["id"] == body["id"]
+    assert again.status_code == 200
+    assert again.json()["id"] == body["id"]
     conflict = assert_error(_post(lab, _form(w, result="fail")), 409, "report_conflict")
     assert set(conflict["fields"]) == {"result"}
     assert TestRecord.objects.count() == 1
