@@ -5,7 +5,6 @@ and the fraud-signal queue. Every change goes through compliance.services."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -48,6 +47,7 @@ from ..services.certificates import (
 from ..services.records import (
     MeasuredValue,
     RecordIn,
+    measured_values_from_lines,
     test_record_enter,
     test_record_reject,
     test_record_verify,
@@ -89,27 +89,6 @@ class LabAdmin(admin.ModelAdmin):
 # --- Test records -----------------------------------------------------------------------------
 
 
-def _measured_lines(text: str) -> list[MeasuredValue]:
-    """`parameter value [unit]`, one a line."""
-    values: list[MeasuredValue] = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        parts = line.split()
-        if not parts:
-            continue
-        if len(parts) not in (2, 3):
-            raise forms.ValidationError(
-                gettext("Line %(n)d: write the parameter, the value and its unit.") % {"n": number}
-            )
-        try:
-            value = Decimal(parts[1])
-        except InvalidOperation:
-            raise forms.ValidationError(
-                gettext("Line %(n)d: the value is not a number.") % {"n": number}
-            ) from None
-        values.append(MeasuredValue(parts[0], value, parts[2] if len(parts) == 3 else ""))
-    return values
-
-
 class TestRecordEntryForm(ServiceInputForm):
     """An officer types a record in: the form checks the input's shape; the service checks the
     rules (dates, the supplier's product, the report number) and names the field it refuses."""
@@ -138,7 +117,10 @@ class TestRecordEntryForm(ServiceInputForm):
         ]
 
     def clean_measured(self) -> list[MeasuredValue]:
-        return _measured_lines(self.cleaned_data.get("measured") or "")
+        try:
+            return measured_values_from_lines(self.cleaned_data.get("measured") or "")
+        except DomainError as error:
+            raise forms.ValidationError(error.message) from None
 
 
 class MeasurementInline(ReadOnlyInline):

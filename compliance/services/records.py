@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
@@ -69,6 +69,31 @@ class RecordIn:
     report_file: Any = None
     measurements: Sequence[MeasuredValue] = field(default_factory=tuple)
     sampling_request_id: int | None = None
+
+
+def measured_values_from_lines(text: str, *, field: str = "measured") -> list[MeasuredValue]:
+    """Measured values typed one a line, `parameter value [unit]` (the admin's and the portal's
+    forms); a line that is not one is refused naming `field`."""
+    values: list[MeasuredValue] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        parts = line.split()
+        if not parts:
+            continue
+        value: Decimal | None = None
+        if len(parts) in (2, 3):
+            try:
+                value = Decimal(parts[1])
+            except InvalidOperation:
+                value = None
+        if value is None or not value.is_finite():
+            raise _invalid(
+                "invalid_measurement",
+                field,
+                _("Line %(n)d: write the parameter, the value (a number) and its unit.")
+                % {"n": number},
+            )
+        values.append(MeasuredValue(parts[0], value, parts[2] if len(parts) == 3 else ""))
+    return values
 
 
 def _invalid(
