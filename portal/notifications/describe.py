@@ -26,6 +26,7 @@ from .sentences import (
     Describer,
     _consumer,
     _counted,
+    _evidence,
     _inspection,
     _jit_paused,
     _jit_resumed,
@@ -229,6 +230,31 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    # --- Compliance: evidence ---
+    "compliance.test_record_posted": _evidence(
+        gettext_noop("Test report %(number)s (%(standard)s) recorded.")
+    ),
+    "compliance.test_record_verified": _evidence(
+        gettext_noop("Your test record for %(standard)s was verified: it counts from now.")
+    ),
+    "compliance.test_record_rejected": _evidence(
+        gettext_noop("Your test record for %(standard)s was rejected.")
+    ),
+    "compliance.test_record_superseded": _evidence(
+        gettext_noop("A retest replaced your earlier test record for %(standard)s.")
+    ),
+    "compliance.certificate_recorded": _evidence(
+        gettext_noop("Certificate %(number)s recorded: a compliance officer will check it.")
+    ),
+    "compliance.certificate_verified": _evidence(
+        gettext_noop("A compliance officer verified your certificate with its issuer.")
+    ),
+    "compliance.certificate_rejected": _evidence(
+        gettext_noop("A compliance officer rejected your certificate.")
+    ),
+    "compliance.certificate_efiling_updated": _evidence(
+        gettext_noop("The eFiling data of your certificate changed.")
+    ),
 }
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
@@ -312,6 +338,10 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
         return reverse("portal:jit")
+    if kind.startswith("compliance.test_record_") and event.subject_id.isdigit():
+        return reverse("portal:compliance_record_detail", args=[int(event.subject_id)])
+    if kind.startswith("compliance.certificate_") and event.subject_id.isdigit():
+        return reverse("portal:compliance_certificate_detail", args=[int(event.subject_id)])
     return ""
 
 

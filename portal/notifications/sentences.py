@@ -390,3 +390,16 @@ def _overstock(sentence: str) -> Describer:
         }
 
     return describe
+
+
+def _evidence(sentence: str) -> Describer:
+    """A test record's or certificate's event: its standard, report or certificate number from
+    the payload, the result in the reader's words."""
+
+    def describe(p: Mapping[str, Any], event: Event, c: Context) -> str:
+        return _(sentence) % {
+            "standard": p.get("standard", "?"),
+            "number": p.get("report_number") or p.get("number") or "?",
+        }
+
+    return describe
