@@ -399,6 +399,21 @@ def test_record_post(data: RecordIn, *, actor: User) -> tuple[TestRecord, bool]:
     _check(data, accreditation_required=True)
     sha256 = _file_required(data)
     measurements = _judged(data)
+    rejected_post = TestRecord.objects.filter(
+        lab=lab,
+        report_number=data.report_number.strip(),
+        source=Source.LAB,
+        status=Status.REJECTED,
+    ).exists()
+    if rejected_post:
+        # The lab's own report was rejected (found not genuine): posting it again changes nothing.
+        raise _invalid(
+            "report_rejected",
+            "report_number",
+            _("Report %(number)s was rejected by a compliance officer.")
+            % {"number": data.report_number.strip()},
+            kind=ErrorKind.CONFLICT,
+        )
     for attempt in range(2):
         existing = _held(lab, data.report_number)
         if existing is not None:

@@ -481,3 +481,10 @@ def test_unknown_lab_for_efiling_is_refused(w):
         certificate_update_efiling(certificate, actor=member, values={"test_lab": 5})
     assert caught.value.fields.keys() == {"test_lab"}
     assert LabFactory  # the factory module is importable for the other tests
+
+
+def test_a_labs_rejected_report_posted_again_is_refused(w, compliance_officer):
+    record, _ = record_post(w.record(), actor=w.lab_user)
+    TestRecord.objects.filter(pk=record.pk).update(status="unverified")
+    record_reject(record, actor=compliance_officer, note="Not genuine")
+    _refused(lambda: record_post(w.record(), actor=w.lab_user), "report_rejected", "report_number")
