@@ -234,10 +234,13 @@ class TestRecordFilter(django_filters.FilterSet):
     result = django_filters.ChoiceFilter(choices=TestRecord.Result.choices)
     product = IdFilter(field_name="product_id", label="Product id")
     standard = django_filters.CharFilter(field_name="standard__code", label="Standard code")
+    market = django_filters.ChoiceFilter(
+        field_name="standard__market", choices=Market.choices, label="The standard's market"
+    )
 
     class Meta:
         model = TestRecord
-        fields = ["status", "result", "product", "standard"]
+        fields = ["status", "result", "product", "standard", "market"]
 
 
 class CertificateFilter(django_filters.FilterSet):
@@ -277,7 +280,8 @@ class TestRecordListApi(generics.ListAPIView[TestRecord]):
             "Test records, newest recorded first, with their measured values (each with the "
             "limits it was judged by and its verdict). A supplier user its own, a lab's client "
             "its lab's, staff who may view records all. Other integrators get 403. Filter by "
-            "`status`, `result`, `product` and `standard` (its code)."
+            "`status`, `result`, `product`, `standard` (its code) and `market` (an unknown "
+            "market is 400 naming `market`)."
         ),
         responses={200: TestRecordOutput(many=True), **error_responses(400, 401, 403, 429)},
     )

@@ -185,3 +185,12 @@ def test_the_lists_cost_the_same_queries_whatever_the_count(w, django_assert_max
         assert len(owner.get(URL).json()["results"]) == 12
     with django_assert_max_num_queries(8):
         assert len(owner.get("/api/v1/certificates/").json()["results"]) == 12
+
+
+def test_records_filter_by_market_and_an_unknown_market_is_400_naming_it(w):
+    mine = RecordFactory(product=w.product, supplier=w.supplier, lab=w.lab, standard=w.standard)
+    owner = bearer(supplier_token(_member(w.supplier)))
+    assert ids(owner.get(URL, {"market": "EU"}).json()["results"]) == [mine.pk]
+    assert owner.get(URL, {"market": "US"}).json()["results"] == []
+    body = assert_error(owner.get(URL, {"market": "XX"}), 400, "invalid")
+    assert "market" in body["fields"]
