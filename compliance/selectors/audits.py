@@ -9,10 +9,12 @@ from datetime import date, datetime
 from typing import Any
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import User
+from marketplace.models import Event
 from suppliers.selectors import supplier_id_for
 
 from ..models import ActionEvidence, Audit, CorrectiveAction, Finding
@@ -70,4 +72,20 @@ def action_evidence_visible_to(user: User) -> QuerySet[ActionEvidence]:
         ActionEvidence.objects.select_related("action"),
         "compliance.view_actionevidence",
         "action__supplier_id",
+    )
+
+
+# The moves an officer makes on an action, shown to the supplier with what the officer wrote.
+DECISION_KINDS = ("compliance.action_closed", "compliance.action_open")
+
+
+def action_decisions(action: CorrectiveAction) -> list[Event]:
+    """The officer's closes and reopens of this action, oldest first, with their text (the
+    effectiveness review, the reopening note) in `reason`."""
+    return list(
+        Event.objects.filter(
+            kind__in=DECISION_KINDS,
+            subject_type=ContentType.objects.get_for_model(CorrectiveAction),
+            subject_id=str(action.pk),
+        ).order_by("occurred_at", "id")
     )
