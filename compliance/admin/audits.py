@@ -20,7 +20,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from marketplace.admin_base import (
     ActionsOnlyAdmin,
@@ -70,7 +70,7 @@ def _finding_fields(number: int) -> dict[str, forms.Field]:
     label = _("Finding %(n)d") % {"n": number}
     return {
         f"finding_{number}_severity": forms.ChoiceField(
-            label=_("severity"),
+            label=pgettext_lazy("finding", "severity"),
             choices=[("", "---------"), *Finding.Severity.choices],
             required=False,
         ),
@@ -376,7 +376,7 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
             evidence_total=Count("evidence")
         )
 
-    @admin.display(description=_("severity"), ordering="finding__severity")
+    @admin.display(description=pgettext_lazy("finding", "severity"), ordering="finding__severity")
     def severity(self, action: CorrectiveAction) -> str:
         return action.finding.get_severity_display()
 
