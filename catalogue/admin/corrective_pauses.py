@@ -45,7 +45,7 @@ class ListingActionPauseAdmin(ReadOnlyAdmin):
         if not request.user.has_perm("catalogue.change_listing"):
             raise PermissionDenied
         changelist = reverse("admin:catalogue_listingactionpause_changelist")
-        form = RunForm(request.POST or None)
+        form = RunForm(request.POST if request.method == "POST" else None)
         if request.method == "POST" and form.is_valid():
             followed = listings_follow_corrective_actions(actor=admin_actor(request))
             report_success(

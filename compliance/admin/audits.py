@@ -92,17 +92,12 @@ def _finding_fields(number: int) -> dict[str, forms.Field]:
     }
 
 
-class AuditRecordForm(ServiceInputForm):
+class _AuditRecordBase(ServiceInputForm):
     """The audit and its findings; AuditAdmin.service_add records them through audit_record."""
 
     class Meta:
         model = Audit
         fields = ["supplier", "factory", "auditor", "audited_on", "score", "report_file"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        for number in range(1, ADD_FINDINGS + 1):
-            self.fields.update(_finding_fields(number))
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -125,6 +120,21 @@ class AuditRecordForm(ServiceInputForm):
                 )
             )
         return rows
+
+
+# The finding rows are declared fields (the admin builds its form from the fieldsets' names).
+AuditRecordForm = type(
+    "AuditRecordForm",
+    (_AuditRecordBase,),
+    {
+        "__module__": __name__,
+        **{
+            name: field
+            for number in range(1, ADD_FINDINGS + 1)
+            for name, field in _finding_fields(number).items()
+        },
+    },
+)
 
 
 def _finding_rows() -> list[tuple[str, dict[str, Any]]]:
@@ -208,7 +218,7 @@ class AuditAdmin(ServiceAddAdmin):
     def get_fieldsets(self, request: HttpRequest, obj: Audit | None = None) -> Any:
         if obj is not None:
             return [(None, {"fields": self.view_fields})]
-        return [(None, {"fields": AuditRecordForm.Meta.fields}), *_finding_rows()]
+        return [(None, {"fields": _AuditRecordBase.Meta.fields}), *_finding_rows()]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Audit | None = None) -> Any:
         return [] if obj is None else self.view_fields
@@ -448,7 +458,9 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
             raise PermissionDenied
         action = get_object_or_404(self.get_queryset(request), pk=object_id)
         change_url = reverse("admin:compliance_correctiveaction_change", args=[action.pk])
-        form: forms.Form = (CloseForm if close else ReopenForm)(request.POST or None)
+        form: forms.Form = (CloseForm if close else ReopenForm)(
+            request.POST if request.method == "POST" else None
+        )
         if request.method == "POST" and form.is_valid():
             try:
                 if close:
