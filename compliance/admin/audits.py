@@ -15,7 +15,7 @@ from django.apps import apps
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, QuerySet
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
@@ -258,7 +258,7 @@ class AuditAdmin(ServiceAddAdmin):
             *super().get_urls(),
         ]
 
-    def report_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
+    def report_view(self, request: HttpRequest, object_id: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         audit = get_object_or_404(self.get_queryset(request), pk=object_id)
@@ -266,15 +266,15 @@ class AuditAdmin(ServiceAddAdmin):
 
     @admin.display(description=_("critical"), ordering="critical_count")
     def critical_count(self, audit: Audit) -> int:
-        return audit.critical_count  # type: ignore[attr-defined,no-any-return]
+        return audit.critical_count  # type: ignore[attr-defined]
 
     @admin.display(description=_("major"), ordering="major_count")
     def major_count(self, audit: Audit) -> int:
-        return audit.major_count  # type: ignore[attr-defined,no-any-return]
+        return audit.major_count  # type: ignore[attr-defined]
 
     @admin.display(description=_("minor"), ordering="minor_count")
     def minor_count(self, audit: Audit) -> int:
-        return audit.minor_count  # type: ignore[attr-defined,no-any-return]
+        return audit.minor_count  # type: ignore[attr-defined]
 
     @admin.display(description=_("report (PDF)"))
     def report_link(self, audit: Audit) -> str:
@@ -359,7 +359,7 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
     list_filter = ["status", "finding__severity", DueFilter, "finding__category"]
     search_fields = ["supplier__name_en", "supplier__name_zh", "finding__area"]
     show_full_result_count = False
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "supplier",
         "audit_link",
         "severity",
@@ -377,7 +377,7 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
         "closed_at",
         "reminded_days",
         "decide",
-    ]
+    )
     inlines = [EvidenceInline]
     actions = ["close_selected", "reopen_selected", export_csv]
 
@@ -408,7 +408,7 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
 
     @admin.display(description=_("evidence"), ordering="evidence_total")
     def evidence_count(self, action: CorrectiveAction) -> int:
-        return action.evidence_total  # type: ignore[attr-defined,no-any-return]
+        return action.evidence_total  # type: ignore[attr-defined]
 
     @admin.display(description=_("audit"))
     def audit_link(self, action: CorrectiveAction) -> str:
@@ -507,7 +507,7 @@ class CorrectiveActionAdmin(ActionsOnlyAdmin):
     def reopen_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         return self._decision_page(request, object_id, close=False)
 
-    def evidence_view(self, request: HttpRequest, evidence_id: int) -> HttpResponse:
+    def evidence_view(self, request: HttpRequest, evidence_id: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
         evidence = get_object_or_404(
