@@ -211,6 +211,10 @@ class AuditDetailApi(generics.RetrieveAPIView[Audit]):
     @extend_schema(
         operation_id="audits_retrieve",
         summary="Get a factory audit",
+        description=(
+            "One factory audit with its findings and each finding's corrective action. A "
+            "supplier user reads its own only (another's id is a 404)."
+        ),
         responses={200: AuditOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -252,6 +256,11 @@ class CorrectiveActionDetailApi(generics.RetrieveAPIView[CorrectiveAction]):
     @extend_schema(
         operation_id="corrective_actions_retrieve",
         summary="Get a corrective action",
+        description=(
+            "One corrective action: the finding it answers, its due date and status, the "
+            "supplier's answer and the officer's effectiveness review. A supplier user reads its "
+            "own only (another's id is a 404)."
+        ),
         responses={200: CorrectiveActionOutput, **error_responses(401, 403, 404, 429)},
     )
     def get(self, request: Request, pk: int) -> Response:
