@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "JitStatusEnum": "suppliers.models.Supplier.JitStatus",
         "LedgerEntryKindEnum": "suppliers.models.LedgerEntry.Kind",
         "AqlEnum": "catalogue.models.Category.Aql",
+        "CorrectiveActionStatusEnum": "compliance.models.CorrectiveAction.Status",
         # Test records and certificates share their states (unverified, verified, rejected).
         "EvidenceStatusEnum": "compliance.models.TestRecord.Status",
         "TestResultEnum": "compliance.models.TestRecord.Result",

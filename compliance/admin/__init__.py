@@ -1,3 +1,6 @@
 """Compliance officers' screens, a module per subject. Actions call the services."""
 
-from . import evidence  # noqa: F401
+from . import (
+    audits,  # noqa: F401
+    evidence,  # noqa: F401
+)

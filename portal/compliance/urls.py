@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import evidence
+from . import audits, evidence
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += audits.urlpatterns
 urlpatterns += evidence.urlpatterns

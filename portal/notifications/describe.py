@@ -22,6 +22,7 @@ from orders.models import JitOrder, Penalty
 from ..wording import (
     money,
 )
+from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .sentences import (
     Describer,
     _consumer,
@@ -230,6 +231,7 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    **DESCRIBE_AUDITS,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -273,6 +275,7 @@ CODE_REASONS = frozenset(
         "inspection.accepted",
         "inspection.rejected",
     }
+    | CODE_REASONS_AUDITS
 )
 
 
@@ -342,7 +345,7 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:compliance_record_detail", args=[int(event.subject_id)])
     if kind.startswith("compliance.certificate_") and event.subject_id.isdigit():
         return reverse("portal:compliance_certificate_detail", args=[int(event.subject_id)])
-    return ""
+    return link_audits(subject)
 
 
 def actor_label(event: Event) -> str:
