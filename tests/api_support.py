@@ -38,7 +38,8 @@ def ids(rows: list[dict]) -> list[int]:
 def demo_api_data(credentials_file) -> dict[str, str]:
     """The demo data (`seed_demo`), plus what the API's operations need an object of that the
     demo does not yet have (JIT orders, one of them penalised late), and an API key for the
-    demo supplier Bright Toys: {"integrator": key, "supplier": key}. Needs DEMO_DATA=true."""
+    demo supplier Bright Toys, and one for a test lab's client: {"integrator": key, "supplier":
+    key, "lab": key}. Needs DEMO_DATA=true."""
     import json
     from datetime import timedelta
 
@@ -69,4 +70,31 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     return {
         "integrator": json.loads(credentials_file.read_text())["api_key"],
         "supplier": supplier_token(owner),
+        "lab": _demo_lab_key(),
     }
+
+
+def _demo_lab_key() -> str:
+    """A test lab's API client (scope labs:write), accredited for every standard: the caller
+    through which labs post test records (the demo integrator holds the scope but is no lab)."""
+    from datetime import date
+
+    from accounts.models import ApiClient, Scope
+    from accounts.services import api_client_create
+    from compliance.models import Lab, LabAccreditation, Standard
+
+    client, key = api_client_create(
+        name="Demo test lab client",
+        kind=ApiClient.Kind.LAB,
+        scopes=[Scope.READ.value, Scope.LABS_WRITE.value],
+        actor=None,
+    )
+    lab, _created = Lab.objects.get_or_create(
+        name="Demo test lab", defaults={"country": "CN", "accreditation_body": "CNAS"}
+    )
+    Lab.objects.filter(pk=lab.pk).update(api_client=client)
+    LabAccreditation.objects.bulk_create(
+        LabAccreditation(lab=lab, standard=standard, valid_from=date(2020, 1, 1))
+        for standard in Standard.objects.all()
+    )
+    return key

@@ -169,6 +169,8 @@ def test_json_nested_1100_deep_is_a_400_on_every_operation_with_a_body(
     for path, method, operation in operations:
         if "requestBody" not in operation:
             continue
+        if "application/json" not in operation["requestBody"].get("content", {}):
+            continue  # a multipart upload (a lab's report): JSON is a 415 there, tested apart
         url = _path_ids(path, (supplier, integrator))
         assert url is not None, f"the demo data has nothing for {path}"
         for caller in (supplier, integrator):

@@ -1,6 +1,6 @@
 """Schemathesis over the whole OpenAPI schema, against the real server (gunicorn, as deployed) on
 the PostgreSQL test database filled with the demo data: once with the demo integrator's key
-(every scope) and once with a demo supplier's key.
+(every scope), once with a demo supplier's key and once with a test lab's client key.
 
 Every operation gets schemathesis' coverage cases (boundary values, wrong types, missing
 properties, malformed content types, methods the path lacks) and a fixed number of generated
@@ -79,6 +79,8 @@ def _start_server(log: Path) -> tuple[subprocess.Popen[bytes], str]:
         "API_THROTTLE_RATE": "1000000/min",
         "API_ANON_THROTTLE_RATE": "1000000/min",
         "LOG_LEVEL": "ERROR",
+        # What the requests upload (a lab's reports) goes to the test's folder.
+        "MEDIA_ROOT": str(log.parent / "media"),
         # Tasks the requests enqueue stay in the server's memory: no worker of another test
         # should find them in the shared broker after the data is gone.
         "CELERY_BROKER_URL": "memory://",
@@ -123,7 +125,7 @@ def live_api(
         server.wait(timeout=30)
 
 
-@pytest.fixture(params=["integrator", "supplier"])
+@pytest.fixture(params=["integrator", "supplier", "lab"])
 def api_schema(request: pytest.FixtureRequest, live_api) -> schemathesis.BaseSchema:
     # schemathesis 4 renames the pytest node through `_nodeid`, which pytest 9.2 no longer has.
     request.node._nodeid = request.node.nodeid
