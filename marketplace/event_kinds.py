@@ -387,6 +387,22 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("appealed", "overturned"), "step": 2},
         reason="the officer's note",
     ),
+    "compliance.stock_quarantined": EventKind(
+        "The available units of a failed lot (or, when the record names no lot, of the held "
+        "listings) were quarantined: not sellable, still on hand (`lot` null when none).",
+        {"case": 31, "listing": 905, "warehouse": 3, "lot": 88, "quantity": 40},
+        reason="the enforcement case",
+    ),
+    "compliance.quarantine_released": EventKind(
+        "Quarantined units were released back to available (an officer, or the case overturned).",
+        {**_move("held", "released"), "quantity": 40},
+        reason="the officer's note",
+    ),
+    "compliance.quarantine_written_off": EventKind(
+        "Quarantined units were written off by an officer.",
+        {**_move("held", "written_off"), "quantity": 40},
+        reason="the officer's note",
+    ),
     "compliance.market_held": EventKind(
         "A listing was held off sale in a market, by an enforcement case or by an officer "
         "(`case` null).",
