@@ -48,8 +48,8 @@ class _Target:
 def _targets(case: EnforcementCase) -> list[_Target]:
     record = case.test_record
     if record.stock_lot_id is not None:
-        lot = StockLot.objects.only("position_id").get(pk=record.stock_lot_id)
-        return [_Target(lot.position_id, lot.pk)]
+        named = StockLot.objects.only("position_id").get(pk=record.stock_lot_id)
+        return [_Target(named.position_id, named.pk)]
     if record.inbound_line_id is not None:
         lot = StockLot.objects.filter(inspection__line_id=record.inbound_line_id).first()
         return [] if lot is None else [_Target(lot.position_id, lot.pk)]
