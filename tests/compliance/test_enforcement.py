@@ -401,3 +401,15 @@ def test_a_cases_hold_is_lifted_by_overturning_not_by_hand(compliance_officer):
     with pytest.raises(DomainError) as refused:
         market_hold_lift(hold, note="x", actor=compliance_officer)
     assert refused.value.code == "hold_of_a_case"
+
+
+def test_cases_and_quarantines_move_as_the_spec_says():
+    from compliance.models import ENFORCEMENT_CASE_MACHINE
+    from logistics.models import QUARANTINE_MACHINE
+
+    assert ENFORCEMENT_CASE_MACHINE.pairs() == {
+        ("open", "appealed"),
+        ("appealed", "upheld"),
+        ("appealed", "overturned"),
+    }
+    assert QUARANTINE_MACHINE.pairs() == {("held", "released"), ("held", "written_off")}
