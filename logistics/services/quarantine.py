@@ -12,7 +12,8 @@ What a case quarantines, by what its test record names:
 
 Only available units are quarantined: units already reserved stay with their orders. A
 quarantine is a movement out of `available` that leaves `on_hand` alone (not sellable, not
-lost); the listing's stock rule (pause when nothing is available) sees the change after the
+lost) and out of the lots' unsold units (so no sale, overstock offer or stock age counts them);
+the listing's stock rule (pause when nothing is available) sees the change after the
 commit, as for any movement. An officer releases the units (back to available) or writes them
 off (out of on hand, from the lot first). An overturned case's held units are released by the
 job.
@@ -114,6 +115,12 @@ def _quarantine_case(case_id: int, *, actor: User | None) -> int:
                 reference=f"quarantine: case {case.pk}",
                 actor=actor,
             )
+            # Out of the lots' unsold units too: a sale's first-in-first-out, the overstock
+            # offer and the stock's age never count quarantined units.
+            if target.lot_id is not None:
+                StockLot.objects.filter(pk=target.lot_id).update(remaining=F("remaining") - units)
+            else:
+                _take_fifo(position, units)
             quarantine = Quarantine.objects.create(
                 case=case,
                 position=position,
@@ -166,6 +173,7 @@ def quarantine_release(quarantine: Quarantine, *, note: str, actor: User | None)
             reference=f"quarantine released: case {locked.case_id}",
             actor=actor,
         )
+        _put_back(position, locked.lot_id, locked.quantity)
 
     return transition(
         quarantine,
@@ -179,10 +187,28 @@ def quarantine_release(quarantine: Quarantine, *, note: str, actor: User | None)
     )
 
 
+def _put_back(position: StockPosition, lot_id: int | None, units: int) -> None:
+    """Released units return to their lot, or (quarantined with no lot named) to the
+    position's newest lots, each up to what it received."""
+    if lot_id is not None:
+        StockLot.objects.filter(pk=lot_id).update(remaining=F("remaining") + units)
+        return
+    left = units
+    for lot in (
+        StockLot.objects.select_for_update()
+        .filter(position=position, remaining__lt=F("quantity"))
+        .order_by("-received_at", "-pk")
+    ):
+        give = min(left, lot.quantity - lot.remaining)
+        StockLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") + give)
+        left -= give
+        if left == 0:
+            return
+
+
 def quarantine_write_off(quarantine: Quarantine, *, note: str, actor: User) -> Quarantine:
     """A compliance officer writes quarantined units off (destroyed, returned for disposal): a
-    write-off of units on hand that were already out of `available`; the units leave their lot
-    first, then the oldest lots."""
+    write-off of units on hand that were already out of `available` and of their lots."""
     note = _note(note)
 
     def remove(locked: Quarantine, _before: Quarantine) -> None:
@@ -195,14 +221,7 @@ def quarantine_write_off(quarantine: Quarantine, *, note: str, actor: User) -> Q
             reference=f"quarantine written off: case {locked.case_id}",
             actor=actor,
         )
-        left = locked.quantity
-        if locked.lot_id is not None:
-            lot = StockLot.objects.select_for_update().get(pk=locked.lot_id)
-            take = min(left, lot.remaining)
-            StockLot.objects.filter(pk=lot.pk).update(remaining=F("remaining") - take)
-            left -= take
-        if left:
-            _take_fifo(position, left)
+        # The units already left their lots when they were quarantined.
 
     return transition(
         quarantine,

@@ -64,6 +64,8 @@ def test_the_failed_lot_is_quarantined_not_sellable_not_lost(django_capture_on_c
     assert (quarantine.quantity, quarantine.status) == (10, "held")
     position.refresh_from_db()
     assert (position.on_hand, position.available) == (10, 0)
+    lot.refresh_from_db()
+    assert lot.remaining == 0  # no sale, overstock offer or stock age counts them
     movement = StockMovement.objects.get(position=position, kind="quarantine")
     assert (movement.on_hand, movement.available) == (0, -10)
     _sums_hold(position)
@@ -96,6 +98,7 @@ def test_released_units_are_available_again(django_capture_on_commit_callbacks, 
     assert (released.status, released.decided_by) == ("released", compliance_officer)
     position.refresh_from_db()
     assert (position.on_hand, position.available) == (6, 6)
+    assert StockLot.objects.get(position=position).remaining == 6
     _sums_hold(position)
     listing.refresh_from_db()
     assert listing.status == "live"
@@ -167,9 +170,11 @@ def test_an_overturned_cases_units_are_released_by_the_job(compliance_officer):
     case_appeal(case, text="Wrong sample", actor=member_of(listing))
     case_overturn(case, note="Lab error", actor=compliance_officer)
 
+    assert StockLot.objects.get(position=position_of(listing)).remaining == 0
     assert quarantine_for_cases() == 1
     assert Quarantine.objects.get().status == "released"
     assert position_of(listing).available == 4
+    assert StockLot.objects.get(position=position_of(listing)).remaining == 4
     assert quarantine_for_cases() == 0
 
 
