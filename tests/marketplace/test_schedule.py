@@ -18,6 +18,8 @@ EXPECTED = {
     "lapse-stocking-orders": ("logistics.tasks.lapse_stocking_orders_task", 3240),
     "offer-overstock": ("logistics.tasks.offer_overstock_task", 23 * 3600),
     "purge-idempotency-keys": ("orders.tasks.purge_idempotency_keys_task", 23 * 3600),
+    "open-enforcement-cases": ("compliance.tasks.open_enforcement_cases", 54),
+    "quarantine-for-cases": ("logistics.tasks.quarantine_for_cases_task", 270),
 }
 
 
