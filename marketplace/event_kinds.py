@@ -357,6 +357,31 @@ EVENT_KINDS: dict[str, EventKind] = {
     # (enforcement: cases, holds, fines, appeals, quarantine)
     # (audits and corrective actions)
     # (sampling)
+    "compliance.sampling_planned": EventKind(
+        "The daily draw picked a live listing for a test purchase (not sent to the supplier "
+        "until its units are pulled).",
+        {"listing": 905, "draw": 12, "weight": "18.000000", "cost": "3000.00"},
+        reason="the day of the draw",
+    ),
+    "compliance.sampling_units_pulled": EventKind(
+        "A sampling request's units were pulled: written off consignment stock (kind sample), "
+        "or bought from a semi-managed seller (how: stock or purchase).",
+        {**_move("planned", "units_pulled"), "units": 1, "how": "stock"},
+    ),
+    "compliance.sampling_sent_to_lab": EventKind(
+        "A sampling request's units went to a lab.",
+        {**_move("units_pulled", "sent_to_lab"), "lab": 4, "sent_on": "2026-12-07"},
+    ),
+    "compliance.sampling_result_recorded": EventKind(
+        "The lab's test record of a sampling request arrived (result: pass, fail or "
+        "inconclusive).",
+        {**_move("sent_to_lab", "result_recorded"), "record": 311, "result": "pass"},
+    ),
+    "compliance.sampling_cancelled": EventKind(
+        "A planned sampling request was cancelled; its cost goes back to the month's budget.",
+        _move("planned", "cancelled"),
+        reason="why, as the officer gave it",
+    ),
 }
 
 GROUPS: dict[str, str] = {

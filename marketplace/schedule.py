@@ -75,6 +75,14 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         expires=timedelta(hours=23),
     ),
     PeriodicJob(
+        name="draw-test-purchases",
+        task="logistics.tasks.draw_test_purchases_task",
+        description="Draw the day's risk-weighted test purchases within the sampling budget "
+        "(daily; one draw a day).",
+        crontab={"minute": "20", "hour": "5"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="purge-idempotency-keys",
         task="orders.tasks.purge_idempotency_keys_task",
         description="Forget storefront Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (daily).",
