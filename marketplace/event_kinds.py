@@ -373,8 +373,7 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("units_pulled", "sent_to_lab"), "lab": 4, "sent_on": "2026-12-07"},
     ),
     "compliance.sampling_result_recorded": EventKind(
-        "The lab's test record of a sampling request arrived (result: pass, fail or "
-        "inconclusive).",
+        "The lab's test record of a sampling request arrived (result: pass, fail or inconclusive).",
         {**_move("sent_to_lab", "result_recorded"), "record": 311, "result": "pass"},
     ),
     "compliance.sampling_cancelled": EventKind(

@@ -10,21 +10,21 @@ A candidate is a live listing with no open sampling request whose programmes in 
 least one lab test in the markets where it sells (`sellable_markets_of`). Its weight is the
 product of five factors:
 
-    weight = risk × returns × scorecard × staleness × failures
+    weight = risk * returns * scorecard * staleness * failures
 
 - risk:      3 for a high-risk category, 1 for a low-risk one;
-- returns:   1 + 10 × min(r, 0.20), so 1 (no returns) to 3 (20 % or more), where r is the
-             listing's own return rate from the stock ledger (units returned ÷ units sold, the
+- returns:   1 + 10 * min(r, 0.20), so 1 (no returns) to 3 (20 % or more), where r is the
+             listing's own return rate from the stock ledger (units returned / units sold, the
              rule the stocking cap reads) once it has sold RETURNS_MIN_SOLD units; else the
              supplier's latest Scorecard.return_rate; else no data: 1. Consumer orders carry no
              returns yet (orders/ has none), so the ledger and the scorecard are the sources; the
              factor says which one it used;
-- scorecard: 1 + (75 − score) ÷ 50, held within 0.5 … 2, from the supplier's latest Scorecard
+- scorecard: 1 + (75 - score) / 50, held within 0.5 to 2, from the supplier's latest Scorecard
              (score 75 is neutral, 100 halves the weight, 25 or less doubles it); none: 1;
-- staleness: 1 + min(d, 365) ÷ 365, so 1 … 2, where d is the days since the issue date of the
+- staleness: 1 + min(d, 365) / 365, so 1 to 2, where d is the days since the issue date of the
              latest passing record that counts (verified, recorded, not superseded) for the
              listing's product and supplier; never tested: 2, the maximum;
-- failures:  1 + min(f, 3), so 1 … 4, where f is the number of verified failed records for that
+- failures:  1 + min(f, 3), so 1 to 4, where f is the number of verified failed records for that
              product and supplier (superseded ones included: a failure stays a past failure).
 
 The weight is rounded to 6 decimals and stored as a string; the draw uses that stored value, so
@@ -33,7 +33,7 @@ a replay computes exactly the same keys.
 ## The draw
 
 Weighted sampling without replacement (Efraimidis and Spirakis, 2006): each candidate, in listing
-id order, takes u from `random.Random(seed)` and gets the key ln(u) ÷ weight (the logarithm of
+id order, takes u from `random.Random(seed)` and gets the key ln(u) / weight (the logarithm of
 u^(1/w), the same order without underflow); candidates are taken by descending key. Each one
 picked costs the sum of `Standard.test_cost_cny` over its standards to test (the lab-test
 requirements of its programmes in force, in all its markets: the category's own programme, else
@@ -41,7 +41,7 @@ its parent's, else the general one). A candidate whose cost no longer fits the d
 passed over (`over_budget`) and the next one is tried, so cheaper tests can still fit.
 
 The day's allowance spreads the month's budget (settings.SAMPLING_MONTHLY_BUDGET_CNY) pro rata:
-budget × day ÷ days in the month, less what the month's earlier draws committed (the cost of
+budget * day / days in the month, less what the month's earlier draws committed (the cost of
 their requests not cancelled: a cancelled request gives its cost back), never more than what is
 left of the month's budget. A day that spends nothing leaves its share to the next ones.
 
@@ -65,7 +65,7 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Prefetch, Q, Subquery, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -153,7 +153,9 @@ def weigh(
     factors = {
         "risk": risk,
         "risk_factor": str(risk_factor),
-        "return_rate": None if return_rate is None else str(return_rate.quantize(Decimal("0.0001"))),
+        "return_rate": None
+        if return_rate is None
+        else str(return_rate.quantize(Decimal("0.0001"))),
         "return_source": return_source,
         "returns_factor": str(returns_factor.quantize(SIX)),
         "score": None if score is None else str(score),
@@ -171,7 +173,8 @@ def weigh(
 
 def draw_keys(seed: int, weights: Mapping[int, Decimal | str]) -> dict[int, float]:
     """Each candidate's Efraimidis-Spirakis key ln(u) / w, u drawn in listing id order."""
-    rng = random.Random(seed)
+    # Reproducible by design (the seed is stored), not a secret: hence not `secrets`.
+    rng = random.Random(seed)  # noqa: S311
     keys = {}
     for listing_id in sorted(weights):
         u = 1.0 - rng.random()  # in (0, 1]
@@ -212,11 +215,8 @@ def choose(
 
 def sampling_draw_replay(draw: SamplingDraw) -> list[int]:
     """The listings the draw picks again from its stored seed, weights, costs and allowance."""
-    candidates = {
-        int(pk): (entry["weight"], entry["cost"]) for pk, entry in draw.weights.items()
-    }
+    candidates = {int(pk): (entry["weight"], entry["cost"]) for pk, entry in draw.weights.items()}
     return choose(draw.seed, candidates, draw.allowance_cny).picked
-
 
 
 # --- The budget ---------------------------------------------------------------------------------
@@ -224,9 +224,11 @@ def sampling_draw_replay(draw: SamplingDraw) -> list[int]:
 
 def month_committed(on: date) -> Decimal:
     """What the month's draws before `on` committed: their requests' costs, less cancelled ones."""
-    total = SamplingRequest.objects.filter(
-        draw__drawn_on__gte=on.replace(day=1), draw__drawn_on__lt=on
-    ).exclude(status=RS.CANCELLED).aggregate(n=Sum("cost_cny"))["n"]
+    total = (
+        SamplingRequest.objects.filter(draw__drawn_on__gte=on.replace(day=1), draw__drawn_on__lt=on)
+        .exclude(status=RS.CANCELLED)
+        .aggregate(n=Sum("cost_cny"))["n"]
+    )
     return Decimal(total or 0)
 
 
@@ -386,7 +388,6 @@ def sampling_candidates(on: date, *, progress: JobProgress | None = None) -> lis
     return found
 
 
-
 # --- The service --------------------------------------------------------------------------------
 
 
@@ -478,7 +479,6 @@ def sampling_draw(
             for request in requests
         )
     return draw
-
 
 
 # --- Pulling the units --------------------------------------------------------------------------
