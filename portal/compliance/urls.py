@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import sampling
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += sampling.urlpatterns
