@@ -115,6 +115,15 @@ class SamplingRequest(models.Model):
     def __str__(self) -> str:
         return f"Sample {self.pk} of listing {self.listing_id}"
 
+    @property
+    def announced_supplier_id(self) -> int | None:
+        """The supplier its events name (and so notify): none while it is planned, nor when it
+        is cancelled (only a planned request can be): a test purchase is not announced to the
+        seller before its units are pulled."""
+        if self.status in (self.Status.PLANNED, self.Status.CANCELLED):
+            return None
+        return self.supplier_id
+
 
 SAMPLING_REQUEST_MACHINE = Machine(
     SamplingRequest,
@@ -127,4 +136,5 @@ SAMPLING_REQUEST_MACHINE = Machine(
     },
     event="compliance.sampling_{to}",
     stamped="status_changed_at",
+    supplier="announced_supplier_id",
 )

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogue.models import Listing, PriceRound, Tender
+from compliance.models import TestRecord
 from logistics.models import (
     InboundShipment,
     OverstockOffer,
@@ -229,7 +230,33 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    # Sampling: planned and cancelled requests name no supplier (a test purchase is not
+    # announced before its units are pulled); their sentences are for completeness.
+    "compliance.sampling_planned": lambda p, e, c: _(
+        "One of your listings was picked for a test purchase."
+    ),
+    "compliance.sampling_units_pulled": lambda p, e, c: (
+        _(
+            "Test purchase: %(units)s unit(s) of one of your listings were taken for an "
+            "independent lab test."
+        )
+        % {"units": p.get("units", 1)}
+    ),
+    "compliance.sampling_sent_to_lab": lambda p, e, c: _(
+        "Test purchase: the units taken from your listing were sent to a lab."
+    ),
+    "compliance.sampling_result_recorded": lambda p, e, c: (
+        _("Test purchase: the lab's result was recorded: %(result)s.")
+        % {"result": _sampling_result(p.get("result", ""))}
+    ),
+    "compliance.sampling_cancelled": lambda p, e, c: _("A test purchase was cancelled."),
 }
+
+
+def _sampling_result(value: str) -> str:
+    labels = dict(TestRecord.Result.choices)
+    return str(labels.get(value, value))
+
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
 NOT_FOR_SUPPLIERS = frozenset({"tender.opened", "tender.closed"})

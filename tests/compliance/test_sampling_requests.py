@@ -263,9 +263,9 @@ def test_cancelling_needs_a_reason_and_only_a_planned_request():
     sampling_request_cancel(request, reason="Listing being delisted", actor=operator())
     request.refresh_from_db()
     assert (request.status, request.cancel_reason) == (RS.CANCELLED, "Listing being delisted")
-    assert Event.objects.get(kind="compliance.sampling_cancelled").reason == (
-        "Listing being delisted"
-    )
+    cancelled = Event.objects.get(kind="compliance.sampling_cancelled")
+    assert cancelled.reason == "Listing being delisted"
+    assert cancelled.supplier_id is None  # the seller never learns it was picked
     with pytest.raises(DomainError) as refused:
         sampling_request_cancel(pulled(), reason="Too late", actor=operator())
     assert refused.value.code == "invalid_transition"
