@@ -68,6 +68,18 @@ def factors_text(factors: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+DRAW_FIELDS: tuple[str, ...] = (
+    "drawn_on",
+    "seed",
+    "budget_cny",
+    "allowance_cny",
+    "spent_cny",
+    "candidates",
+    "created_at",
+    "candidate_weights",
+)
+
+
 @admin.register(SamplingDraw)
 class SamplingDrawAdmin(ReadOnlyAdmin):
     list_display = [
@@ -81,17 +93,8 @@ class SamplingDrawAdmin(ReadOnlyAdmin):
         "created_at",
     ]
     date_hierarchy = "drawn_on"
-    fields = [
-        "drawn_on",
-        "seed",
-        "budget_cny",
-        "allowance_cny",
-        "spent_cny",
-        "candidates",
-        "created_at",
-        "candidate_weights",
-    ]
-    readonly_fields = fields
+    fields = DRAW_FIELDS
+    readonly_fields = DRAW_FIELDS
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[SamplingDraw]:
         return super().get_queryset(request).annotate(picked_count=Count("requests"))
@@ -162,6 +165,30 @@ class CancelActionForm(ActionForm):
     )
 
 
+REQUEST_FIELDS: tuple[str, ...] = (
+    "draw",
+    "listing",
+    "supplier",
+    "status",
+    "status_changed_at",
+    "weight",
+    "why",
+    "cost_cny",
+    "tested_standards",
+    "units",
+    "units_pulled_at",
+    "stock_movement",
+    "purchase_reference",
+    "purchase_amount_cny",
+    "lab",
+    "sent_to_lab_on",
+    "results",
+    "cancel_reason",
+    "created_by",
+    "created_at",
+)
+
+
 @admin.register(SamplingRequest)
 class SamplingRequestAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     list_display = [
@@ -179,29 +206,8 @@ class SamplingRequestAdmin(PageExtrasMixin, ActionsOnlyAdmin):
     list_filter = ["status", "draw__drawn_on"]
     search_fields = ["listing__product__title_en", "supplier__name_en", "purchase_reference"]
     list_select_related = ["listing__product", "supplier", "draw", "lab"]
-    fields = [
-        "draw",
-        "listing",
-        "supplier",
-        "status",
-        "status_changed_at",
-        "weight",
-        "why",
-        "cost_cny",
-        "tested_standards",
-        "units",
-        "units_pulled_at",
-        "stock_movement",
-        "purchase_reference",
-        "purchase_amount_cny",
-        "lab",
-        "sent_to_lab_on",
-        "results",
-        "cancel_reason",
-        "created_by",
-        "created_at",
-    ]
-    readonly_fields = fields
+    fields = REQUEST_FIELDS
+    readonly_fields = REQUEST_FIELDS
     action_form = CancelActionForm
     actions = ["cancel"]
 

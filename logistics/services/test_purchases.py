@@ -101,7 +101,10 @@ RETURNS_CAP = Decimal("0.20")
 SCORE_NEUTRAL = Decimal("75")
 STALE_DAYS = 365
 FAILURES_CAP = 3
-RISK_FACTOR = {Category.Risk.HIGH: Decimal("3"), Category.Risk.LOW: Decimal("1")}
+RISK_FACTOR: dict[str, Decimal] = {
+    Category.Risk.HIGH: Decimal("3"),
+    Category.Risk.LOW: Decimal("1"),
+}
 TESTED_BY_LAB = (
     ProgrammeRequirement.Evidence.LAB_TEST,
     ProgrammeRequirement.Evidence.TEST_OR_CERTIFICATE,
