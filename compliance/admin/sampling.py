@@ -197,6 +197,7 @@ class SamplingRequestAdmin(PageExtrasMixin, ActionsOnlyAdmin):
         "supplier",
         "status",
         "weight",
+        "why",
         "cost_cny",
         "draw",
         "lab",
