@@ -11,6 +11,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from catalogue.models import Category, Listing
 from compliance.models import SamplingDraw, SamplingRequest, TestRecord
@@ -404,3 +407,33 @@ def test_the_draw_runs_daily_from_beat():
     job = next(j for j in PERIODIC_JOBS if j.task == "logistics.tasks.draw_test_purchases_task")
     assert job.crontab
     assert job.expires is not None
+
+
+# --- Properties of the pick ---------------------------------------------------------------------
+
+candidate_sets = st.dictionaries(
+    st.integers(min_value=1, max_value=10_000),
+    st.tuples(
+        st.decimals(min_value="0.5", max_value="144", places=6),
+        st.decimals(min_value="0", max_value="5000", places=2),
+    ),
+    max_size=40,
+)
+
+
+@hypothesis_settings(max_examples=200, deadline=None)
+@given(
+    seed=st.integers(min_value=0, max_value=2**63 - 1),
+    candidates=candidate_sets,
+    allowance=st.decimals(min_value="0", max_value="20000", places=2),
+)
+def test_a_pick_never_overspends_never_repeats_and_replays_the_same(seed, candidates, allowance):
+    choice = choose(seed, candidates, allowance)
+    assert len(choice.picked) == len(set(choice.picked))
+    spent = sum((Decimal(candidates[pk][1]) for pk in choice.picked), Decimal("0"))
+    assert spent == choice.spent <= allowance
+    assert set(choice.outcomes) == set(candidates)
+    assert choose(seed, candidates, allowance) == choice
+    # Taken in key order: every pick outranks every candidate after it that would have fitted.
+    ranks = [choice.ranks[pk] for pk in choice.picked]
+    assert ranks == sorted(ranks)
