@@ -96,6 +96,25 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         crontab={"minute": "30", "hour": "3"},
         expires=timedelta(hours=23),
     ),
+    PeriodicJob(
+        name="send-capa-reminders",
+        task="compliance.tasks.action_reminders_send_task",
+        description=(
+            "Remind suppliers CAPA_REMINDER_DAYS before a corrective action is due (daily, "
+            "09:20 China time)."
+        ),
+        crontab={"minute": "20", "hour": "1"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="listings-follow-corrective-actions",
+        task="catalogue.tasks.listings_follow_corrective_actions_task",
+        description=(
+            "Pause listings under an overdue critical corrective action; restore them when it "
+            "closes (every 5 minutes)."
+        ),
+        every=timedelta(minutes=5),
+    ),
 ]
 
 

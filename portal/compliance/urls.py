@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import sampling
+from . import audits, sampling
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += audits.urlpatterns
 urlpatterns += sampling.urlpatterns

@@ -10,7 +10,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogue.models import Listing, PriceRound, Tender
-from compliance.models import TestRecord
 from logistics.models import (
     InboundShipment,
     OverstockOffer,
@@ -23,6 +22,8 @@ from orders.models import JitOrder, Penalty
 from ..wording import (
     money,
 )
+from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
     _consumer,
@@ -230,32 +231,9 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
-    # Sampling: planned and cancelled requests name no supplier (a test purchase is not
-    # announced before its units are pulled); their sentences are for completeness.
-    "compliance.sampling_planned": lambda p, e, c: _(
-        "One of your listings was picked for a test purchase."
-    ),
-    "compliance.sampling_units_pulled": lambda p, e, c: (
-        _(
-            "Test purchase: %(units)s unit(s) of one of your listings were taken for an "
-            "independent lab test."
-        )
-        % {"units": p.get("units", 1)}
-    ),
-    "compliance.sampling_sent_to_lab": lambda p, e, c: _(
-        "Test purchase: the units taken from your listing were sent to a lab."
-    ),
-    "compliance.sampling_result_recorded": lambda p, e, c: (
-        _("Test purchase: the lab's result was recorded: %(result)s.")
-        % {"result": _sampling_result(p.get("result", ""))}
-    ),
-    "compliance.sampling_cancelled": lambda p, e, c: _("A test purchase was cancelled."),
+    **DESCRIBE_AUDITS,
+    **DESCRIBE_SAMPLING,
 }
-
-
-def _sampling_result(value: str) -> str:
-    labels = dict(TestRecord.Result.choices)
-    return str(labels.get(value, value))
 
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
@@ -274,6 +252,7 @@ CODE_REASONS = frozenset(
         "inspection.accepted",
         "inspection.rejected",
     }
+    | CODE_REASONS_AUDITS
 )
 
 
@@ -339,7 +318,7 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
         return reverse("portal:jit")
-    return ""
+    return link_audits(subject)
 
 
 def actor_label(event: Event) -> str:
