@@ -467,6 +467,8 @@ class StockMovement(models.Model):
         # not lost) until an officer releases it (back to available) or writes it off.
         QUARANTINE = "quarantine", _("Quarantine")
         QUARANTINE_RELEASE = "quarantine_release", _("Quarantine release")
+        # Units pulled for a compliance test purchase (a write-off with the request's reference).
+        SAMPLE = "sample", _("Sample for testing")
 
     position = models.ForeignKey(StockPosition, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

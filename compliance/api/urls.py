@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import enforcement
+from . import audits, enforcement
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += audits.urlpatterns
 urlpatterns += enforcement.urlpatterns

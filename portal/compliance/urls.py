@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import cases
+from . import audits, cases, sampling
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += audits.urlpatterns
+urlpatterns += sampling.urlpatterns
 urlpatterns += cases.urlpatterns

@@ -3,7 +3,6 @@ link and actor as the notifications page shows them."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from django.urls import reverse
@@ -11,21 +10,21 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogue.models import Listing, PriceRound, Tender
-from compliance.models import EnforcementCase, MarketHold
 from logistics.models import (
     InboundShipment,
     OverstockOffer,
-    Quarantine,
     SamplingState,
     StockingOrder,
 )
-from marketplace.markets import Market
 from marketplace.models import Event
 from orders.models import JitOrder, Penalty
 
 from ..wording import (
     money,
 )
+from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
     _consumer,
@@ -233,76 +232,10 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
-    # --- Compliance ---
-    # (enforcement)
-    "compliance.case_opened": lambda p, e, c: _case_opened(p),
-    "compliance.case_appealed": lambda p, e, c: (
-        _("You appealed enforcement case #%(case)s.") % {"case": e.subject_id}
-    ),
-    "compliance.case_upheld": lambda p, e, c: (
-        _("A compliance officer upheld enforcement case #%(case)s: its effects stand.")
-        % {"case": e.subject_id}
-    ),
-    "compliance.case_overturned": lambda p, e, c: (
-        _(
-            "A compliance officer overturned enforcement case #%(case)s: its holds are lifted "
-            "and any fine is given back."
-        )
-        % {"case": e.subject_id}
-    ),
-    "compliance.market_held": lambda p, e, c: (
-        _("Listing #%(listing)s is held off sale in %(market)s.")
-        % {"listing": p.get("listing", "?"), "market": _market(p.get("market"))}
-    ),
-    "compliance.market_lifted": lambda p, e, c: (
-        _("The hold on listing #%(listing)s in %(market)s is lifted.")
-        % {"listing": p.get("listing", "?"), "market": _market(p.get("market"))}
-    ),
-    "compliance.stock_quarantined": lambda p, e, c: (
-        _(
-            "%(quantity)s units of listing #%(listing)s are quarantined (enforcement case "
-            "#%(case)s): not for sale until a compliance officer releases them."
-        )
-        % {
-            "quantity": p.get("quantity", "?"),
-            "listing": p.get("listing", "?"),
-            "case": p.get("case", "?"),
-        }
-    ),
-    "compliance.quarantine_released": lambda p, e, c: (
-        _("%(quantity)s quarantined units are released for sale.")
-        % {"quantity": p.get("quantity", "?")}
-    ),
-    "compliance.quarantine_written_off": lambda p, e, c: (
-        _("%(quantity)s quarantined units were written off.") % {"quantity": p.get("quantity", "?")}
-    ),
+    **DESCRIBE_AUDITS,
+    **DESCRIBE_SAMPLING,
+    **DESCRIBE_ENFORCEMENT,
 }
-
-
-def _market(code: Any) -> str:
-    return str(dict(Market.choices).get(code, code or "?"))
-
-
-def _case_opened(p: Mapping[str, Any]) -> str:
-    markets = ", ".join(_market(m) for m in p.get("markets", [])) or "?"
-    values = {"standard": p.get("standard", "?"), "markets": markets}
-    step = p.get("step")
-    if step == EnforcementCase.Step.SUSPEND and p.get("suspended"):
-        text = _(
-            "A failed %(standard)s test opened an enforcement case: your listings are held in "
-            "%(markets)s, you are fined %(fine)s CNY and your account is suspended."
-        )
-    elif p.get("fine"):
-        text = _(
-            "A failed %(standard)s test opened an enforcement case: your listings are held in "
-            "%(markets)s and you are fined %(fine)s CNY."
-        )
-    else:
-        text = _(
-            "A failed %(standard)s test opened an enforcement case: your listings are held in "
-            "%(markets)s."
-        )
-    return text % {**values, "fine": money(p.get("fine") or "0")}
 
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
@@ -321,6 +254,7 @@ CODE_REASONS = frozenset(
         "inspection.accepted",
         "inspection.rejected",
     }
+    | CODE_REASONS_AUDITS
 )
 
 
@@ -382,17 +316,13 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:tender_detail", args=[subject.pk])
     if isinstance(subject, OverstockOffer):
         return reverse("portal:overstock_offers")
-    if isinstance(subject, EnforcementCase):
-        return reverse("portal:compliance_case_detail", args=[subject.pk])
-    if isinstance(subject, MarketHold) and subject.case_id:
-        return reverse("portal:compliance_case_detail", args=[subject.case_id])
-    if isinstance(subject, Quarantine):
-        return reverse("portal:compliance_case_detail", args=[subject.case_id])
+    if enforcement := link_enforcement(subject):
+        return enforcement
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
         return reverse("portal:jit")
-    return ""
+    return link_audits(subject)
 
 
 def actor_label(event: Event) -> str:
