@@ -147,20 +147,31 @@ orders AS (
 )
 SELECT (SELECT count(*) FROM penalties),
        (SELECT count(*) FROM assessed WHERE position = 3 AND status = ANY(%(stockout_fails)s)),
-       (SELECT count(*) FROM assessed WHERE entry_id IS NOT NULL),
        (SELECT count(*) FROM orders),
        (SELECT count(*) FROM events),
-       (SELECT count(*) FROM deliveries)
+       (SELECT count(*) FROM deliveries),
+       -- the postings: the penalties' entries, as array texts (see PENALTY_POSTINGS_SQL)
+       (SELECT coalesce(array_agg(entry_id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(supplier_id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(amount ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL)
 """
 
 # The ledger entries the statement above took ids for: what `ledger_post_many` posts for the
-# batch (a penalty's entry is posted once: the ledger's own rows say which are still to come).
+# batch. The statement hands them back as the texts of four arrays (entry id, supplier, amount,
+# order), which go back as they came: the posting service reads its postings twice (to lock the
+# suppliers, then to post) and so reads neither the penalties nor the ledger to find them. Each
+# is posted once: the ids were taken from the ledger's sequence by that statement, in this
+# transaction, so no entry has them yet.
 PENALTY_POSTINGS_SQL = """
-SELECT p.ledger_entry_id AS id, p.supplier_id, %s AS kind, -p.amount AS amount,
-       %s AS reference_type_id, p.order_id::text AS reference_id, '' AS memo
-FROM orders_penalty p
-WHERE p.order_id = ANY(%s) AND p.ledger_entry_id IS NOT NULL
-  AND NOT EXISTS (SELECT FROM suppliers_ledgerentry e WHERE e.id = p.ledger_entry_id)
+SELECT t.id, t.supplier_id, %s AS kind, -t.amount AS amount, %s AS reference_type_id,
+       t.order_id::text AS reference_id, '' AS memo
+FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[])
+     AS t(id, supplier_id, amount, order_id)
 """
 
 
@@ -226,7 +237,8 @@ def assess_statement(now: datetime, r: Rules) -> tuple[str, list[Any]]:
     return head_sql + orders_sql + tail_sql, [*head_params, *orders_params, *tail_params]
 
 
-def penalty_postings(ids: list[int]) -> tuple[str, list[Any]]:
-    """PENALTY_POSTINGS_SQL for a batch's orders, with its parameters."""
+def penalty_postings(entries: tuple[str, str, str, str]) -> tuple[str, list[Any]]:
+    """PENALTY_POSTINGS_SQL for the entries a batch's assessment returned (its four array
+    texts), with its parameters."""
     order_type = ContentType.objects.get_for_model(JitOrder).pk
-    return PENALTY_POSTINGS_SQL, [LedgerEntry.Kind.PENALTY, order_type, ids]
+    return PENALTY_POSTINGS_SQL, [LedgerEntry.Kind.PENALTY, order_type, *entries]
