@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
 
 from suppliers.models import LedgerEntry
 from suppliers.services.ledger.posting import entry_id_sql
@@ -52,18 +54,21 @@ def _iso(key: str) -> str:
 # spliced in at {orders}. `earlier` is what the order's earlier tiers due now ask; each tier
 # takes what is left under the cap after them, exactly as assessing one tier at a time would.
 ASSESS_SQL = """
-WITH due AS (
+WITH batch AS MATERIALIZED (
+    SELECT o.* FROM ({orders}) o WHERE o.id = ANY(%(ids)s)
+),
+due AS (
     SELECT o.*, t.position, t.tier, t.multiple,
            coalesce(sum(t.multiple * o.goods_value) OVER earlier, 0) AS earlier,
            count(*) OVER earlier AS earlier_tiers
-    FROM ({orders}) o
+    FROM batch o
     CROSS JOIN LATERAL (VALUES
         (0, %(tier_0)s::varchar, %(multiple_0)s::numeric, o.due_0),
         (1, %(tier_1)s::varchar, %(multiple_1)s::numeric, o.due_1),
         (2, %(tier_2)s::varchar, %(multiple_2)s::numeric, o.due_2),
         (3, %(tier_3)s::varchar, %(multiple_3)s::numeric, o.due_3)
     ) AS t(position, tier, multiple, is_due)
-    WHERE o.id = ANY(%(ids)s) AND t.is_due
+    WHERE t.is_due
     WINDOW earlier AS (PARTITION BY o.id ORDER BY t.position
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
@@ -138,11 +143,19 @@ orders AS (
                               %(cap)s::numeric * o.goods_value),
         status = CASE WHEN a.due_3 AND o.status = ANY(%(stockout_fails)s) THEN %(failed_stockout)s
                       ELSE o.status END
-    FROM (SELECT id, bool_or(position = 0) AS due_0, bool_or(position = 1) AS due_1,
-                 bool_or(position = 2) AS due_2, bool_or(position = 3) AS due_3,
-                 sum(multiple) AS multiples
-          FROM assessed GROUP BY id) a
-    WHERE o.id = a.id
+    -- the batch's orders with a tier due, found again by the row the batch read (each is
+    -- locked by this transaction, so that row is its latest): a TID scan, whatever the
+    -- planner makes of the batch's size
+    FROM (SELECT row_id, due_0 IS TRUE AS due_0, due_1 IS TRUE AS due_1,
+                 due_2 IS TRUE AS due_2, due_3 IS TRUE AS due_3,
+                 CASE WHEN due_0 THEN %(multiple_0)s::numeric ELSE 0 END
+                 + CASE WHEN due_1 THEN %(multiple_1)s::numeric ELSE 0 END
+                 + CASE WHEN due_2 THEN %(multiple_2)s::numeric ELSE 0 END
+                 + CASE WHEN due_3 THEN %(multiple_3)s::numeric ELSE 0 END AS multiples
+          FROM batch WHERE due_0 OR due_1 OR due_2 OR due_3) a
+    WHERE o.ctid = ANY(ARRAY(SELECT row_id FROM batch
+                             WHERE due_0 OR due_1 OR due_2 OR due_3))
+      AND o.ctid = a.row_id
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM penalties),
@@ -204,7 +217,10 @@ def assess_statement(now: datetime, r: Rules) -> tuple[str, list[Any]]:
     (PER_BATCH) left as `Slot`s."""
     tiers = tier_conditions(now, r)
     orders_sql, orders_params = (
-        with_due(now, r).values(*FIELDS, "due_0", "due_1", "due_2", "due_3").query.sql_with_params()
+        with_due(now, r)
+        .annotate(row_id=RawSQL('"orders_jitorder"."ctid"', (), output_field=CharField()))
+        .values(*FIELDS, "row_id", "due_0", "due_1", "due_2", "due_3")
+        .query.sql_with_params()
     )
     named: dict[str, Any] = {
         "cap": r.cap_multiple,
