@@ -4,14 +4,14 @@ one. Built through the services; idempotent (nothing is added once the tree exis
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from compliance.models import TestRecord
+from compliance.models import Lab, Standard, TestRecord
 from suppliers.models import Scorecard, Supplier
 
 from .models import Category, Listing, Product, Tender, aql_for_risk
@@ -105,23 +105,26 @@ def _owner(supplier: Supplier) -> User:
 
 
 def seed_catalogue(*, operator: User) -> None:
-    if Category.objects.filter(code="toys").exists():
+    # The compliance rules' data migration makes the top categories; the demo fills them in.
+    if Product.objects.exists():
         return
     bright = Supplier.objects.get(credit_code__startswith="91440300MA5F00001")
     youjia = Supplier.objects.get(credit_code__startswith="91330782MA2E00002")
     zhilian = Supplier.objects.get(credit_code__startswith="91441900MA4W00003")
     with transaction.atomic():
         for code, en, zh, parent, risk, aql, (low, high) in CATEGORIES:
-            Category.objects.create(
+            Category.objects.update_or_create(
                 code=code,
-                name_en=en,
-                name_zh=zh,
-                parent=_category(parent) if parent else None,
-                risk_level=risk,
-                # The demo's AQLs are the ones their risk gives: no override.
-                aql_override="" if aql == aql_for_risk(risk) else aql,
-                price_band_min=Decimal(low),
-                price_band_max=Decimal(high),
+                defaults={
+                    "name_en": en,
+                    "name_zh": zh,
+                    "parent": _category(parent) if parent else None,
+                    "risk_level": risk,
+                    # The demo's AQLs are the ones their risk gives: no override.
+                    "aql_override": "" if aql == aql_for_risk(risk) else aql,
+                    "price_band_min": Decimal(low),
+                    "price_band_max": Decimal(high),
+                },
             )
         products = []
         for i, (en, zh, cat, hs, grams, (ln, wd, ht), usd, ref) in enumerate(PRODUCTS):
@@ -234,12 +237,26 @@ def seed_catalogue(*, operator: User) -> None:
         TestRecord.objects.create(
             product=panda,
             supplier=bright,
-            standard="EN 71-3",
-            lab="SGS Shenzhen",
+            # Seeded with the SPEC's table by compliance's data migration.
+            standard=Standard.objects.get_or_create(
+                code="EN 71-3",
+                defaults={
+                    "title": "Safety of toys: migration of certain elements",
+                    "market": "EU",
+                    "effective_from": date(2019, 1, 1),
+                },
+            )[0],
+            lab=Lab.objects.get_or_create(
+                name="SGS Shenzhen",
+                defaults={"country": "CN", "accreditation_body": "CNAS", "cpsc_accepted": True},
+            )[0],
             report_number="SZ-2026-071234",
             result=TestRecord.Result.PASS,
             issued_on=timezone.localdate() - timedelta(days=60),
             valid_until=timezone.localdate() + timedelta(days=300),
+            source=TestRecord.Source.LAB,
+            status=TestRecord.Status.VERIFIED,
+            verified_at=timezone.now() - timedelta(days=60),
         )
         closed = T.tender_open(
             spatula,

@@ -12,21 +12,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.markets import MARKET_CURRENCY as MARKET_CURRENCY
+from marketplace.markets import Market as Market
 from marketplace.states import Machine
 
 from .validators import validate_hs_code
-
-
-class Market(models.TextChoices):
-    US = "US", _("United States")
-    EU = "EU", _("European Union")
-    UK = "UK", _("United Kingdom")
-    CA = "CA", _("Canada")
-    AU = "AU", _("Australia")
-    JP = "JP", _("Japan")
-
-
-MARKET_CURRENCY = {"US": "USD", "EU": "EUR", "UK": "GBP", "CA": "CAD", "AU": "AUD", "JP": "JPY"}
 
 
 class Category(models.Model):
@@ -181,6 +171,22 @@ class Listing(models.Model):
     # The accepted supply price (CNY per unit), set by price review.
     supply_price_cny = models.DecimalField(
         _("supply price (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
+    )
+    # GPSR (EU) 2023/988, from 2024-12-13: a listing sold in the EU names its manufacturer and
+    # the economic operator responsible in the EU; the EU compliance answer requires both.
+    gpsr_manufacturer = models.CharField(
+        _("manufacturer (GPSR)"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("Name and postal address of the manufacturer."),
+    )
+    eu_responsible_person = models.CharField(
+        _("EU responsible person"),
+        max_length=300,
+        blank=True,
+        db_default="",
+        help_text=_("Name and postal address of the economic operator responsible in the EU."),
     )
     # When the listing's first stocking batch passed warehouse inspection (the stocking cap).
     first_batch_accepted_at = models.DateTimeField(_("first batch accepted"), null=True, blank=True)

@@ -351,6 +351,12 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("left_for_markdown", "marked_down"), "quantity": 12},
         reason="the operator's note",
     ),
+    # --- Compliance ---
+    # (rules and the answer: lapses and restorations per listing and market)
+    # (evidence: labs, test records, certificates)
+    # (enforcement: cases, holds, fines, appeals, quarantine)
+    # (audits and corrective actions)
+    # (sampling)
 }
 
 GROUPS: dict[str, str] = {
@@ -365,6 +371,7 @@ GROUPS: dict[str, str] = {
     "inspection": "Inspection",
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
+    "compliance": "Compliance",
 }
 
 

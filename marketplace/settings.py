@@ -6,7 +6,7 @@ needs no server (kombu's filesystem transport), both under var/.
 """
 
 import zoneinfo
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -477,6 +477,24 @@ JIT_WAREHOUSE = env.str("JIT_WAREHOUSE", default="Zhaoqing JIT warehouse")
 INVITATION_VALID_DAYS = env.int("INVITATION_VALID_DAYS", default=7)
 # The business licence uploaded at onboarding.
 LICENCE_MAX_BYTES = env.int("LICENCE_MAX_BYTES", default=5 * 1024 * 1024)
+
+# Compliance (SPEC, "Compliance: third-party testing").
+# Suppliers are told this many days before a required test or certificate expires.
+COMPLIANCE_EXPIRY_WARNING_DAYS = env.list(
+    "COMPLIANCE_EXPIRY_WARNING_DAYS", cast=int, default=[30, 7]
+)
+# Enforcement ladder: the n-th failed test of a supplier within the window takes step n (1:
+# delisting in the affected markets, 2: and a fine, 3: and suspension).
+COMPLIANCE_LADDER_WINDOW = timedelta(days=env.int("COMPLIANCE_LADDER_WINDOW_DAYS", default=180))
+COMPLIANCE_FINE_CNY = Decimal(env.str("COMPLIANCE_FINE_CNY", default="2000.00"))
+# A supplier may appeal an enforcement case this long after it opened.
+COMPLIANCE_APPEAL_WINDOW = timedelta(days=env.int("COMPLIANCE_APPEAL_DAYS", default=7))
+# Corrective actions: reminders this many days before due.
+CAPA_REMINDER_DAYS = env.list("CAPA_REMINDER_DAYS", cast=int, default=[10, 1])
+# Random sampling of live listings: the monthly budget for test purchases and lab fees.
+SAMPLING_MONTHLY_BUDGET_CNY = Decimal(env.str("SAMPLING_MONTHLY_BUDGET_CNY", default="20000.00"))
+# CPSC eFiling: US entries of regulated consumer products carry certificate data from this day.
+EFILING_REQUIRED_FROM = date.fromisoformat(env.str("EFILING_REQUIRED_FROM", default="2026-07-08"))
 
 # Webhooks: each delivery is retried with exponential back-off (base doubling up to the cap)
 # until it succeeds or WEBHOOK_RETRY_HOURS have passed since the event.

@@ -3,6 +3,7 @@ from django.urls import path, reverse_lazy
 
 from . import views
 from .catalogue import imports, listings, products, tenders
+from .compliance import urls as compliance
 from .logistics import shipments, stock, stocking
 from .members import views as members
 from .money import views as money
@@ -169,4 +170,5 @@ urlpatterns = [
         stock.overstock_leave_view,
         name="overstock_leave",
     ),
+    *compliance.urlpatterns,
 ]

@@ -20,6 +20,30 @@ def _clear_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: pytest.FixtureRequest) -> None:
+    """The test database starts without the SPEC's test programmes (and the categories they name)
+    that a data migration seeds: tests of other subjects sell listings without certificates.
+    Compliance tests ask for `spec_programmes` (the seeded table) or make their own."""
+    from catalogue.models import Category
+    from compliance.models import TestProgramme
+
+    with django_db_blocker.unblock():  # type: ignore[attr-defined]
+        TestProgramme.objects.all().delete()
+        Category.objects.filter(products__isnull=True).delete()
+
+
+@pytest.fixture
+def spec_programmes(db: None) -> None:
+    """The SPEC's required-standards table, as its data migration seeds it."""
+    import importlib
+
+    from django.apps import apps
+
+    seed = importlib.import_module("compliance.migrations.0006_seed_required_standards").seed
+    seed(apps, None)
+
+
 @pytest.fixture
 def api() -> APIClient:
     return APIClient()

@@ -40,7 +40,8 @@ def test_categories_keep_only_the_aqls_their_risk_would_not_give():
     ]:
         Old.objects.create(code=code, name_en=code, name_zh=code, risk_level=risk, default_aql=aql)
     latest()
-    got = {c.code: (c.aql_override, c.effective_aql) for c in Category.objects.all()}
+    mine = Category.objects.filter(code__in=["toys", "gadgets", "home", "kitchen"])
+    got = {c.code: (c.aql_override, c.effective_aql) for c in mine}
     assert got == {
         "toys": ("", "2.5"),
         "gadgets": ("4.0", "4.0"),

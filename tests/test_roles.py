@@ -175,6 +175,30 @@ def test_staff_without_a_role_reads_no_suppliers(client):
     assert client.get("/api/v1/suppliers/").json()["results"] == []
 
 
+# Compliance (accounts 0009): officers keep the rules, labs, evidence, audits, cases and sampling.
+_EDITED = [
+    "standard",
+    "testspecification",
+    "testprogramme",
+    "programmerequirement",
+    "lab",
+    "labaccreditation",
+    "certificate",
+    "audit",
+    "finding",
+    "markethold",
+    "samplingrequest",
+]
+_CHANGED = ["correctiveaction", "enforcementcase"]
+_READ = ["measurement", "actionevidence", "samplingdraw", "trustpage"]
+COMPLIANCE_MODELS_OFFICERS = (
+    {f"compliance.{v}_{m}" for m in _EDITED for v in ("view", "add", "change")}
+    | {f"compliance.{v}_{m}" for m in _CHANGED for v in ("view", "change")}
+    | {f"compliance.view_{m}" for m in _READ}
+)
+COMPLIANCE_MODELS_OPERATORS = {f"compliance.view_{m}" for m in _EDITED + _CHANGED + _READ}
+
+
 def test_roles_have_exactly_their_permissions():
     def perms(role: str) -> set[str]:
         return {
@@ -193,6 +217,7 @@ def test_roles_have_exactly_their_permissions():
         "compliance.view_testrecord",
         "compliance.add_testrecord",
         "compliance.change_testrecord",
+        *COMPLIANCE_MODELS_OFFICERS,
         "orders.view_jitorder",
         "orders.view_penalty",
         "logistics.view_inboundshipment",
@@ -219,7 +244,7 @@ def test_roles_have_exactly_their_permissions():
         "logistics.view_stockposition",
         "logistics.view_overstockoffer",
     }
-    assert perms(OPERATORS) == reads | {
+    assert perms(OPERATORS) == reads | COMPLIANCE_MODELS_OPERATORS | {
         "compliance.view_testrecord",
         "suppliers.add_supplier",
         "suppliers.change_supplier",

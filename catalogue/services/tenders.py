@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from compliance.selectors import suppliers_with_passing_test
+from compliance.selectors.records import suppliers_with_passing_test
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
 from marketplace.formatting import when

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("catalogue.api.urls")),
     path("", include("orders.api.urls")),
     path("", include("logistics.api.urls")),
+    path("", include("compliance.api.urls")),
     # Last: anything else under /api/v1/ (a malformed id, a missing slash) is a JSON 404.
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]

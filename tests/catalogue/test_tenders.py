@@ -283,7 +283,7 @@ def test_two_close_jobs_at_the_same_moment_award_each_tender_once():
 def test_a_required_test_must_be_passed_and_in_date():
     from datetime import date
 
-    from compliance.models import TestRecord
+    from tests.factories.compliance import StandardFactory, TestRecordFactory
 
     tender = TenderFactory(required_test="EN 71-3")
     tested, expired, failed, untested = bidder("80"), bidder("80"), bidder("80"), bidder("80")
@@ -293,11 +293,10 @@ def test_a_required_test_must_be_passed_and_in_date():
         (expired, "pass", today - timedelta(days=1)),
         (failed, "fail", today + timedelta(days=90)),
     ):
-        TestRecord.objects.create(
+        TestRecordFactory(
             product=tender.product,
             supplier=user.supplier_membership.supplier,
-            standard="EN 71-3",
-            lab="SGS Shenzhen",
+            standard=StandardFactory(code="EN 71-3"),
             report_number=f"R-{user.pk}",
             result=result,
             issued_on=date(2026, 1, 5),

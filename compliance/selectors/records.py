@@ -7,7 +7,7 @@ from datetime import date
 
 from django.utils import timezone
 
-from .models import TestRecord
+from ..models import TestRecord
 
 
 def suppliers_with_passing_test(
@@ -20,8 +20,10 @@ def suppliers_with_passing_test(
         TestRecord.objects.filter(
             product_id=product_id,
             supplier_id__in=list(supplier_ids),
-            standard__iexact=standard.strip(),
+            standard__code__iexact=standard.strip(),
             result=TestRecord.Result.PASS,
+            status=TestRecord.Status.VERIFIED,
+            superseded_by__isnull=True,
             issued_on__lte=day,
             valid_until__gte=day,
         ).values_list("supplier_id", flat=True)

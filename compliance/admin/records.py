@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from marketplace.admin_export import export_csv
 
-from .models import TestRecord
+from ..models import TestRecord
 
 
 @admin.register(TestRecord)
@@ -18,7 +18,13 @@ class TestRecordAdmin(admin.ModelAdmin):
         "valid_until",
     ]
     list_filter = ["result", "standard", "valid_until"]
-    search_fields = ["standard", "report_number", "lab", "product__title_en", "supplier__name_en"]
+    search_fields = [
+        "standard__code",
+        "report_number",
+        "lab__name",
+        "product__title_en",
+        "supplier__name_en",
+    ]
     list_select_related = ["product", "supplier"]
     raw_id_fields = ["product", "supplier"]
     readonly_fields = ["recorded_by", "recorded_at"]

@@ -1,0 +1,3 @@
+"""Compliance officers' screens, a module per subject. Actions call the services."""
+
+from . import records  # noqa: F401

@@ -1,0 +1,1 @@
+"""Reads that carry a compliance rule, a module per subject."""

@@ -1,0 +1,1 @@
+"""Compliance's state changes, a module per subject: one function per business action."""

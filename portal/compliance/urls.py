@@ -1,0 +1,7 @@
+"""The compliance pages' routes (inside the portal's namespace), each subject adding its own."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
