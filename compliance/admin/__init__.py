@@ -1,3 +1,7 @@
 """Compliance officers' screens, a module per subject. Actions call the services."""
 
-from . import records  # noqa: F401
+from . import (
+    audits,  # noqa: F401
+    records,  # noqa: F401
+    sampling,  # noqa: F401
+)

@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import audits, sampling
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += audits.urlpatterns
+urlpatterns += sampling.urlpatterns
