@@ -75,11 +75,32 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         expires=timedelta(hours=23),
     ),
     PeriodicJob(
+        name="draw-test-purchases",
+        task="logistics.tasks.draw_test_purchases_task",
+        description="Draw the day's risk-weighted test purchases within the sampling budget "
+        "(daily; one draw a day).",
+        crontab={"minute": "20", "hour": "5"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="purge-idempotency-keys",
         task="orders.tasks.purge_idempotency_keys_task",
         description="Forget storefront Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (daily).",
         crontab={"minute": "40", "hour": "3"},
         expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="open-enforcement-cases",
+        task="compliance.tasks.open_enforcement_cases",
+        description="Open an enforcement case for each failed test with none (every minute).",
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
+        name="quarantine-for-cases",
+        task="logistics.tasks.quarantine_for_cases_task",
+        description="Quarantine the stock of lots that failed a test; release it for "
+        "overturned cases (every 5 minutes).",
+        every=timedelta(minutes=5),
     ),
     PeriodicJob(
         name="clear-expired-sessions",

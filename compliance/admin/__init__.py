@@ -2,5 +2,7 @@
 
 from . import (
     audits,  # noqa: F401
+    enforcement,  # noqa: F401
     evidence,  # noqa: F401
+    sampling,  # noqa: F401
 )

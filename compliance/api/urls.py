@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import audits, evidence
+from . import audits, enforcement, evidence
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += audits.urlpatterns
+urlpatterns += enforcement.urlpatterns
 urlpatterns += evidence.urlpatterns

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import audits, evidence
+from . import audits, cases, evidence, sampling
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += audits.urlpatterns
+urlpatterns += sampling.urlpatterns
+urlpatterns += cases.urlpatterns
 urlpatterns += evidence.urlpatterns

@@ -23,6 +23,8 @@ from ..wording import (
     money,
 )
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
     _consumer,
@@ -232,6 +234,8 @@ DESCRIBE: dict[str, Describer] = {
     ),
     "ledger.posted": _ledger_posted,
     **DESCRIBE_AUDITS,
+    **DESCRIBE_SAMPLING,
+    **DESCRIBE_ENFORCEMENT,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -258,6 +262,7 @@ DESCRIBE: dict[str, Describer] = {
         gettext_noop("The eFiling data of your certificate changed.")
     ),
 }
+
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
 NOT_FOR_SUPPLIERS = frozenset({"tender.opened", "tender.closed"})
@@ -337,6 +342,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:tender_detail", args=[subject.pk])
     if isinstance(subject, OverstockOffer):
         return reverse("portal:overstock_offers")
+    if enforcement := link_enforcement(subject):
+        return enforcement
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
