@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogue.models import Listing, PriceRound, Tender
+from compliance.models import ListingMarketStatus
 from logistics.models import (
     InboundShipment,
     OverstockOffer,
@@ -22,6 +23,7 @@ from orders.models import JitOrder, Penalty
 from ..wording import (
     money,
 )
+from . import expiry
 from .sentences import (
     Describer,
     _consumer,
@@ -229,6 +231,10 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    "compliance.lapsed": expiry.lapsed,
+    "compliance.restored": expiry.restored,
+    "compliance.test_expiring": expiry.record_expiring,
+    "compliance.certificate_expiring": expiry.certificate_expiring,
 }
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
@@ -298,6 +304,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:order_detail", args=[int(event.payload["order"])])
     if isinstance(subject, Listing):
         return reverse("portal:listing_detail", args=[subject.pk])
+    if isinstance(subject, ListingMarketStatus):
+        return reverse("portal:listing_detail", args=[subject.listing_id])
     if isinstance(subject, PriceRound):
         return reverse("portal:listing_detail", args=[subject.listing_id])
     if isinstance(subject, StockingOrder):

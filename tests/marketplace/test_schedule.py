@@ -18,6 +18,7 @@ EXPECTED = {
     "lapse-stocking-orders": ("logistics.tasks.lapse_stocking_orders_task", 3240),
     "offer-overstock": ("logistics.tasks.offer_overstock_task", 23 * 3600),
     "purge-idempotency-keys": ("orders.tasks.purge_idempotency_keys_task", 23 * 3600),
+    "compliance-expiry": ("compliance.tasks.compliance_expiry_task", 23 * 3600),
 }
 
 

@@ -1,0 +1,28 @@
+"""Celery entry points of compliance: take ids or nothing, call a service."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from .services.expiry import (
+    listing_model,
+    refresh_listing_market_status,
+    send_expiry_warnings,
+)
+
+
+@shared_task
+def compliance_expiry_task() -> str:
+    """Daily: warn of records about to expire, then record lapses and restorations."""
+    warned = send_expiry_warnings()
+    lapsed, restored = refresh_listing_market_status()
+    return f"{warned} expiry warnings, {lapsed} lapsed, {restored} restored"
+
+
+@shared_task
+def refresh_compliance_status_task(listing_ids: list[int]) -> str:
+    """Right after a record changed: refresh the answer of the listings it concerns."""
+    lapsed, restored = refresh_listing_market_status(
+        listing_model().objects.filter(pk__in=listing_ids)
+    )
+    return f"{lapsed} lapsed, {restored} restored"
