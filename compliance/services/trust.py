@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from django.db import transaction
 from django.db.models import QuerySet
 
 from ..models import TrustPage
@@ -22,9 +21,9 @@ def trust_pages_for(listings: QuerySet[Listing]) -> dict[int, TrustPage]:
     pages = {page.listing_id: page for page in TrustPage.objects.filter(listing_id__in=ids)}
     missing = [pk for pk in ids if pk not in pages]
     if missing:
-        with transaction.atomic():
-            TrustPage.objects.bulk_create(
-                [TrustPage(listing_id=pk) for pk in missing], ignore_conflicts=True
-            )
+        # One statement: atomic by itself.
+        TrustPage.objects.bulk_create(
+            [TrustPage(listing_id=pk) for pk in missing], ignore_conflicts=True
+        )
         pages = {page.listing_id: page for page in TrustPage.objects.filter(listing_id__in=ids)}
     return pages
