@@ -19,6 +19,7 @@ from compliance.services.trust import trust_pages_for
 from portal.trust import qr_svg
 from tests.factories.catalogue import CategoryFactory, ListingFactory, ProductFactory, retail_price
 from tests.factories.compliance import (
+    LabAccreditationFactory,
     LabFactory,
     RequirementFactory,
     StandardFactory,
@@ -67,6 +68,7 @@ def world(settings, tmp_path):
         programme=TestProgrammeFactory(category=category, market="US"), standard=astm
     )
     lab = LabFactory(name="Shenzhen Testing Centre")
+    LabAccreditationFactory(lab=lab, standard=en71)
     good = TestRecordFactory(
         product=listing.product,
         supplier=listing.supplier,
