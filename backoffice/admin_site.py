@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.preferences import preferences_view
 
+from .compliance_kpis import compliance_kpis_view
 from .dashboard import dashboard_figures
 
 
@@ -24,8 +25,12 @@ class BackOfficeAdminSite(admin.AdminSite):
         def preferences(request: HttpRequest) -> HttpResponse:
             return preferences_view(request, self)
 
+        def compliance_kpis(request: HttpRequest) -> HttpResponse:
+            return compliance_kpis_view(request, self)
+
         return [
             path("preferences/", self.admin_view(preferences), name="preferences"),
+            path("compliance-kpis/", self.admin_view(compliance_kpis), name="compliance_kpis"),
             *super().get_urls(),
         ]
 

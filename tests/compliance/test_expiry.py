@@ -32,8 +32,12 @@ from tests.factories.compliance import (
     LabFactory,
     RequirementFactory,
     StandardFactory,
-    TestProgrammeFactory,
-    TestRecordFactory,
+)
+from tests.factories.compliance import (
+    TestProgrammeFactory as ProgrammeFactory,
+)
+from tests.factories.compliance import (
+    TestRecordFactory as RecordFactory,
 )
 from tests.factories.suppliers import SupplierFactory
 
@@ -51,13 +55,13 @@ def setup():
     category = CategoryFactory(code="toys-expiry")
     standard = StandardFactory(code="EN 71-3", market="EU")
     RequirementFactory(
-        programme=TestProgrammeFactory(category=category, market="EU"), standard=standard
+        programme=ProgrammeFactory(category=category, market="EU"), standard=standard
     )
     lab = LabFactory()
     LabAccreditationFactory(lab=lab, standard=standard)
     listing = live_listing(category)
     today = timezone.localdate()
-    record = TestRecordFactory(
+    record = RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=standard,
@@ -137,11 +141,11 @@ def test_no_warning_for_what_no_live_listing_needs(setup):
     category = listing.product.category
     # A listing that is not live.
     paused = ListingFactory(product=ProductFactory(category=category), status="paused")
-    TestRecordFactory(
+    RecordFactory(
         product=paused.product, supplier=paused.supplier, standard=record.standard, valid_until=soon
     )
     # A standard no programme requires.
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=StandardFactory(code="NOT-REQUIRED"),
@@ -153,7 +157,7 @@ def test_no_warning_for_what_no_live_listing_needs(setup):
         {"status": TestRecord.Status.UNVERIFIED, "verified_at": None},
         {"supplier": SupplierFactory()},
     ):
-        TestRecordFactory(
+        RecordFactory(
             **{
                 "product": listing.product,
                 "supplier": listing.supplier,
@@ -164,7 +168,7 @@ def test_no_warning_for_what_no_live_listing_needs(setup):
         )
     # The record itself is replaced by a newer pass that lasts longer.
     TestRecord.objects.filter(pk=record.pk).update(valid_until=soon)
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=record.standard,
@@ -178,7 +182,7 @@ def test_a_certificate_a_live_listing_relies_on_is_warned_of(setup):
     listing, _record, today = setup
     standard = StandardFactory(code="GPSR-DOC", market="EU")
     RequirementFactory(
-        programme=TestProgrammeFactory(category=None, market="EU"),
+        programme=ProgrammeFactory(category=None, market="EU"),
         standard=standard,
         evidence=ProgrammeRequirement.Evidence.CERTIFICATE,
     )
@@ -213,7 +217,7 @@ def test_warnings_cost_the_same_queries_with_more_records(setup, django_assert_m
         assert send_expiry_warnings() == 1
     for _ in range(5):
         other = live_listing(listing.product.category)
-        TestRecordFactory(
+        RecordFactory(
             product=other.product,
             supplier=other.supplier,
             standard=record.standard,
@@ -250,7 +254,7 @@ def test_a_listing_lapses_when_its_test_expires_and_comes_back_with_a_new_one(se
         assert lapsed.payload["reasons"] == status.reasons
         assert "EN 71-3" in lapsed.reason
         # A new passing test arrives: the listing is sellable there again at once.
-        new = TestRecordFactory(
+        new = RecordFactory(
             product=listing.product,
             supplier=listing.supplier,
             standard=record.standard,

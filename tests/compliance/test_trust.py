@@ -23,8 +23,12 @@ from tests.factories.compliance import (
     LabFactory,
     RequirementFactory,
     StandardFactory,
-    TestProgrammeFactory,
-    TestRecordFactory,
+)
+from tests.factories.compliance import (
+    TestProgrammeFactory as ProgrammeFactory,
+)
+from tests.factories.compliance import (
+    TestRecordFactory as RecordFactory,
 )
 from tests.factories.suppliers import MembershipFactory, SupplierFactory
 
@@ -61,15 +65,11 @@ def world(settings, tmp_path):
     en71 = StandardFactory(code="EN 71-3", title="Migration of certain elements", market="EU")
     astm = StandardFactory(code="ASTM F963-23", title="Toy safety", market="US")
     category = listing.product.category
-    RequirementFactory(
-        programme=TestProgrammeFactory(category=category, market="EU"), standard=en71
-    )
-    RequirementFactory(
-        programme=TestProgrammeFactory(category=category, market="US"), standard=astm
-    )
+    RequirementFactory(programme=ProgrammeFactory(category=category, market="EU"), standard=en71)
+    RequirementFactory(programme=ProgrammeFactory(category=category, market="US"), standard=astm)
     lab = LabFactory(name="Shenzhen Testing Centre")
     LabAccreditationFactory(lab=lab, standard=en71)
-    good = TestRecordFactory(
+    good = RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=en71,
@@ -88,14 +88,14 @@ def world(settings, tmp_path):
     )
     # Not shown: a failed test, an unverified one, an expired one, a superseded one, and another
     # supplier's passing test of the same product.
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=astm,
         lab=LabFactory(name="Failing Lab"),
         result=TestRecord.Result.FAIL,
     )
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=astm,
@@ -103,7 +103,7 @@ def world(settings, tmp_path):
         status=TestRecord.Status.UNVERIFIED,
         verified_at=None,
     )
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=astm,
@@ -111,7 +111,7 @@ def world(settings, tmp_path):
         issued_on=timezone.localdate() - timedelta(days=400),
         valid_until=timezone.localdate() - timedelta(days=1),
     )
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=listing.supplier,
         standard=astm,
@@ -119,7 +119,7 @@ def world(settings, tmp_path):
         superseded_at=timezone.now() - timedelta(days=1),
     )
     rival = SupplierFactory(name_en="Rival Co", name_zh="对手公司")
-    TestRecordFactory(
+    RecordFactory(
         product=listing.product,
         supplier=rival,
         standard=astm,
@@ -195,6 +195,8 @@ def test_the_page_speaks_the_readers_language(client, world):
     assert "木制小火车" in html
     assert "Wooden train" not in html
     assert "玩具" in html
+    assert "独立实验室检测" in html
+    assert "Independent laboratory tests" not in html
     asked = client.get(page_url(page), {"lang": "zh-hans"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "木制小火车" in asked.content.decode()
     assert asked["Content-Language"] == "zh-hans"
@@ -235,7 +237,7 @@ def test_the_page_costs_the_same_queries_with_more_tests(
     with django_assert_max_num_queries(40) as few:
         client.get(page_url(page))
     for n in range(5):
-        TestRecordFactory(
+        RecordFactory(
             product=listing.product,
             supplier=listing.supplier,
             standard=StandardFactory(code=f"EXTRA-{n}"),
