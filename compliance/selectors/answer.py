@@ -43,7 +43,6 @@ from django.db.models import (
     Exists,
     F,
     IntegerField,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -626,8 +625,31 @@ def compliance_answers(
     if not markets:
         return {}
     listings = listings.order_by()
+    # The listings' facts, with the market holds in force and the open critical findings that
+    # concern them: one query.
+    annotations: dict[str, Any] = {
+        f"held_{market}": Subquery(
+            MarketHold.objects.filter(
+                _holds_in_force(moment), listing=OuterRef("pk"), market=market
+            )
+            .order_by("started_at")
+            .values("started_at")[:1]
+        )
+        for market in markets
+    }
+    annotations["finding_on"] = Subquery(
+        _critical_open(moment)
+        .filter(audit__supplier_id=OuterRef("supplier_id"))
+        .filter(
+            Q(category__isnull=True)
+            | Q(category_id=OuterRef("product__category_id"))
+            | Q(category_id=OuterRef("product__category__parent_id"))
+        )
+        .order_by("audit__audited_on")
+        .values("audit__audited_on")[:1]
+    )
     facts_rows = list(
-        listings.values_list(
+        listings.annotate(**annotations).values_list(
             "pk",
             "supplier_id",
             "product_id",
@@ -636,6 +658,8 @@ def compliance_answers(
             "product__category__risk_level",
             "supplier__status",
             *GPSR_FIELDS,
+            "finding_on",
+            *[f"held_{market}" for market in markets],
         )
     )
     if not facts_rows:
@@ -726,28 +750,6 @@ def compliance_answers(
                     ),
                 )
 
-    holds: dict[tuple[int, str], datetime] = {
-        (listing_id, market): started
-        for listing_id, market, started in MarketHold.objects.filter(
-            _holds_in_force(moment),
-            market__in=markets,
-            listing_id__in=listings.values("pk"),
-        )
-        .values("listing_id", "market")
-        .annotate(started=Min("started_at"))
-        .values_list("listing_id", "market", "started")
-        .order_by()
-    }
-
-    findings: dict[int, list[tuple[int | None, date]]] = {}
-    for supplier_id, category_id, audited in (
-        _critical_open(moment)
-        .filter(audit__supplier_id__in=listings.values("supplier_id"))
-        .values_list("audit__supplier_id", "category_id", "audit__audited_on")
-        .order_by()
-    ):
-        findings.setdefault(supplier_id, []).append((category_id, audited))
-
     answers: dict[tuple[int, str], Answer] = {}
     empty_tests: dict[int, tuple[TestSeen | None, TestSeen | None]] = {}
     empty_certs: dict[int, CertificateSeen] = {}
@@ -761,6 +763,8 @@ def compliance_answers(
         supplier_status,
         manufacturer,
         responsible,
+        finding_on,
+        *held,
     ) in facts_rows:
         facts = ListingFacts(
             listing_id=listing_id,
@@ -768,13 +772,8 @@ def compliance_answers(
             supplier_status=supplier_status,
             gpsr={"gpsr_manufacturer": manufacturer, "eu_responsible_person": responsible},
         )
-        finding_on = None
-        for finding_category, audited in findings.get(supplier_id, ()):
-            concerns = finding_category is None or finding_category in (category_id, parent_id)
-            if concerns and (finding_on is None or audited < finding_on):
-                finding_on = audited
         pair = (product_id, supplier_id)
-        for market in markets:
+        for market, held_since in zip(markets, held, strict=True):
             answers[(listing_id, market)] = _judge(
                 facts,
                 market,
@@ -783,7 +782,7 @@ def compliance_answers(
                 _rules_for(programmes, market, category_id, parent_id),
                 tests.get(pair, empty_tests),
                 certificates.get(pair, empty_certs),
-                holds.get((listing_id, market)),
+                held_since,
                 finding_on,
             )
     return answers
