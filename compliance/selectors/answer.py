@@ -480,31 +480,61 @@ def compliance_answer(listing: Listing, market: str, *, at: datetime | None = No
     """May `listing` be sold / shipped in `market` at `at` (now by default), and if not, why.
     `listing` comes with its product and category loaded. Two queries: the programmes in force,
     then one row holding the supplier's status, holds, findings and the evidence per standard."""
-    check_market(market)
+    return listing_answers(listing, [market], at=at).answers[market]
+
+
+@dataclass(frozen=True)
+class ListingAnswers:
+    """One listing's answers in some markets, and the markets it has a retail price in."""
+
+    answers: dict[str, Answer]
+    priced: frozenset[str]
+
+    def holding(self, markets: Iterable[str] | None = None) -> list[str]:
+        """The markets (of `markets`, all asked by default) where it may be sold."""
+        wanted = self.answers if markets is None else markets
+        return [m for m in wanted if m in self.answers and self.answers[m].may_sell]
+
+
+def listing_answers(
+    listing: Listing, markets: Iterable[str], *, at: datetime | None = None
+) -> ListingAnswers:
+    """`compliance_answer` for several markets at once, still two queries; with the markets the
+    listing is priced in (read in the same row), for the gates."""
+    markets = [check_market(market) for market in dict.fromkeys(markets)]
     moment, day = _moment(at)
     category = listing.product.category
     categories = Q(category__isnull=True) | Q(category_id=category.pk)
     if category.parent_id is not None:
         categories |= Q(category_id=category.parent_id)
-    programmes = _programmes(day, [market], categories)
-    rules = _rules_for(programmes, market, category.pk, category.parent_id)
+    programmes = _programmes(day, markets, categories)
+    rules_by_market = {
+        market: _rules_for(programmes, market, category.pk, category.parent_id)
+        for market in markets
+    }
+    # One set of evidence per standard, whatever the markets asking for it.
+    wants_test: set[int] = set()
+    wants_cpsc: set[int] = set()
+    wants_certificate: set[int] = set()
+    for market_rules in rules_by_market.values():
+        for rule in market_rules:
+            if rule.needs_test:
+                wants_test.add(rule.standard_id)
+                if rule.lab_flag == CPSC:
+                    wants_cpsc.add(rule.standard_id)
+            if rule.needs_certificate:
+                wants_certificate.add(rule.standard_id)
 
     from django.apps import apps
 
     listing_model = apps.get_model("catalogue", "Listing")
+    price_model = apps.get_model("catalogue", "ListingPrice")
     records = counting_records(moment).filter(
         product_id=listing.product_id, supplier_id=listing.supplier_id
     )
     record_json = JSONObject(result="result", issued_on="issued_on", valid_until="valid_until")
     annotations: dict[str, Any] = {
         "supplier_status": F("supplier__status"),
-        "held_since": Subquery(
-            MarketHold.objects.filter(
-                _holds_in_force(moment), listing=OuterRef("pk"), market=market
-            )
-            .order_by("started_at")
-            .values("started_at")[:1]
-        ),
         "finding_on": Subquery(
             _critical_open(moment)
             .filter(audit__supplier_id=OuterRef("supplier_id"))
@@ -513,34 +543,44 @@ def compliance_answer(listing: Listing, market: str, *, at: datetime | None = No
             .values("audit__audited_on")[:1]
         ),
     }
-    for index, rule in enumerate(rules):
-        if rule.needs_test:
-            same = records.filter(standard_id=rule.standard_id).order_by(*RECORD_ORDER)
-            annotations[f"t{index}"] = Subquery(same.values(j=record_json)[:1])
-            if rule.lab_flag == CPSC:
-                annotations[f"c{index}"] = Subquery(
-                    same.filter(lab__cpsc_accepted=True).values(j=record_json)[:1]
-                )
-        if rule.needs_certificate:
-            certs = (
-                Certificate.objects.filter(
-                    supplier_id=listing.supplier_id,
-                    products=listing.product_id,
-                    standards=rule.standard_id,
-                    recorded_at__lte=moment,
-                )
-                .annotate(rank=_certificate_rank_sql(moment, day))
-                .order_by(*CERTIFICATE_ORDER)
+    for market in markets:
+        annotations[f"held_{market}"] = Subquery(
+            MarketHold.objects.filter(
+                _holds_in_force(moment), listing=OuterRef("pk"), market=market
             )
-            annotations[f"k{index}"] = Subquery(
-                certs.values(
-                    j=JSONObject(
-                        status=_certificate_status_at(moment),
-                        valid_until="valid_until",
-                        **{name: name for name in Certificate.EFILING_FIELDS},
-                    )
-                )[:1]
+            .order_by("started_at")
+            .values("started_at")[:1]
+        )
+        annotations[f"priced_{market}"] = Exists(
+            price_model.objects.filter(listing=OuterRef("pk"), market=market)
+        )
+    for standard_id in wants_test:
+        same = records.filter(standard_id=standard_id).order_by(*RECORD_ORDER)
+        annotations[f"t{standard_id}"] = Subquery(same.values(j=record_json)[:1])
+        if standard_id in wants_cpsc:
+            annotations[f"c{standard_id}"] = Subquery(
+                same.filter(lab__cpsc_accepted=True).values(j=record_json)[:1]
             )
+    for standard_id in wants_certificate:
+        certs = (
+            Certificate.objects.filter(
+                supplier_id=listing.supplier_id,
+                products=listing.product_id,
+                standards=standard_id,
+                recorded_at__lte=moment,
+            )
+            .annotate(rank=_certificate_rank_sql(moment, day))
+            .order_by(*CERTIFICATE_ORDER)
+        )
+        annotations[f"k{standard_id}"] = Subquery(
+            certs.values(
+                j=JSONObject(
+                    status=_certificate_status_at(moment),
+                    valid_until="valid_until",
+                    **{name: name for name in Certificate.EFILING_FIELDS},
+                )
+            )[:1]
+        )
     row = listing_model.objects.filter(pk=listing.pk).annotate(**annotations).values(*annotations)
     found = next(iter(row), None)
     if found is None:
@@ -549,37 +589,43 @@ def compliance_answer(listing: Listing, market: str, *, at: datetime | None = No
         )
     tests: dict[int, tuple[TestSeen | None, TestSeen | None]] = {}
     certificates: dict[int, CertificateSeen] = {}
-    for index, rule in enumerate(rules):
-        if rule.needs_test:
-            any_test = _test_from_json(found.get(f"t{index}"))
-            cpsc_test = _test_from_json(found.get(f"c{index}")) if rule.lab_flag == CPSC else None
-            tests[rule.standard_id] = (any_test, cpsc_test)
-        if rule.needs_certificate:
-            data = _json(found.get(f"k{index}"))
-            if data:
-                certificates[rule.standard_id] = CertificateSeen(
-                    status=data["status"],
-                    valid_until=_as_date(data["valid_until"]),
-                    missing=_efiling_missing(data),
-                )
+    for standard_id in wants_test:
+        tests[standard_id] = (
+            _test_from_json(found.get(f"t{standard_id}")),
+            _test_from_json(found.get(f"c{standard_id}")),
+        )
+    for standard_id in wants_certificate:
+        data = _json(found.get(f"k{standard_id}"))
+        if data:
+            certificates[standard_id] = CertificateSeen(
+                status=data["status"],
+                valid_until=_as_date(data["valid_until"]),
+                missing=_efiling_missing(data),
+            )
     facts = ListingFacts(
         listing_id=listing.pk,
         high_risk=category.risk_level == "high",
         supplier_status=found["supplier_status"],
         gpsr={name: getattr(listing, name, "") for name in GPSR_FIELDS},
     )
-    held = found["held_since"]
     finding_on = found["finding_on"]
-    return _judge(
-        facts,
-        market,
-        moment,
-        day,
-        rules,
-        tests,
-        certificates,
-        held,
-        _as_date(finding_on) if finding_on is not None else None,
+    answers = {
+        market: _judge(
+            facts,
+            market,
+            moment,
+            day,
+            rules_by_market[market],
+            tests,
+            certificates,
+            found[f"held_{market}"],
+            _as_date(finding_on) if finding_on is not None else None,
+        )
+        for market in markets
+    }
+    return ListingAnswers(
+        answers=answers,
+        priced=frozenset(market for market in markets if found[f"priced_{market}"]),
     )
 
 
@@ -824,3 +870,41 @@ def sellable_markets(
         if answer.may_sell:
             entry.add(market)
     return found
+
+
+# --- The gates' refusal -----------------------------------------------------------------------
+
+
+def reason_data(reason: Reason, market: str | None = None) -> dict[str, Any]:
+    """A reason as the API shows it (the message in the active language)."""
+    data: dict[str, Any] = {} if market is None else {"market": market}
+    data.update(
+        code=reason.code,
+        message=reason.message,
+        standard=reason.standard,
+        on=reason.on.isoformat() if reason.on else None,
+        fields=list(reason.fields),
+    )
+    return data
+
+
+def compliance_blocked(answers: Iterable[Answer]) -> DomainError:
+    """The gates' refusal: 422 `compliance_blocked`, naming the markets asked about in `message`
+    and every reason that blocks selling there in the body's `reasons` ({market, code, message,
+    standard, on, fields})."""
+    answers = list(answers)
+    reasons = [
+        reason_data(reason, answer.market)
+        for answer in answers
+        for reason in answer.reasons
+        if SELL in reason.blocks
+    ]
+    markets = ", ".join(answer.market for answer in answers) or "-"
+    first = f" {reasons[0]['message']}" if reasons else ""
+    return DomainError(
+        "compliance_blocked",
+        gettext("This listing may not be sold in %(markets)s.") % {"markets": markets} + first,
+        kind=ErrorKind.INVALID,
+        fields={"market": [gettext("Compliance does not hold here.")]} if answers else None,
+        extra={"reasons": reasons},
+    )
