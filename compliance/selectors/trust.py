@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Q
 from django.utils import timezone
 
 from ..models import TestRecord, TrustPage
+from .answer import RECORD_ORDER, counting_records
 
 if TYPE_CHECKING:
     from catalogue.models import Listing
@@ -18,32 +18,27 @@ if TYPE_CHECKING:
 PUBLIC_TEST_FIELDS = ("standard__code", "standard__title", "lab__name", "issued_on", "valid_until")
 
 
-def counting_records(*, at: datetime | None = None) -> Q:
-    """A test record that counts at `at`: verified by then, recorded by then, not superseded
-    then (the answer's rule)."""
-    at = at or timezone.now()
-    return Q(status=TestRecord.Status.VERIFIED, verified_at__lte=at, recorded_at__lte=at) & (
-        Q(superseded_at__isnull=True) | Q(superseded_at__gt=at)
-    )
-
-
 def public_tests(listing: Listing, *, at: datetime | None = None) -> list[dict[str, Any]]:
-    """The listing's product's verified passing tests in date at `at`, made for its supplier:
-    one query, public columns only."""
+    """The listing's product's tests made for its supplier that stand at `at`: for each
+    standard, the latest counting record (the one the compliance answer reads), when it is a
+    pass in date. One query, public columns only."""
     at = at or timezone.now()
     today = timezone.localdate(at)
-    return list(
-        TestRecord.objects.filter(
-            counting_records(at=at),
-            product_id=listing.product_id,
-            supplier_id=listing.supplier_id,
-            result=TestRecord.Result.PASS,
-            issued_on__lte=today,
-            valid_until__gte=today,
-        )
-        .order_by("standard__market", "standard__code", "-valid_until")
-        .values(*PUBLIC_TEST_FIELDS)
+    rows = (
+        counting_records(at)
+        .filter(product_id=listing.product_id, supplier_id=listing.supplier_id)
+        .order_by("standard__market", "standard__code", *RECORD_ORDER)
+        .values("standard_id", "result", *PUBLIC_TEST_FIELDS)
     )
+    latest: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        latest.setdefault(row["standard_id"], row)
+    return [
+        {name: row[name] for name in PUBLIC_TEST_FIELDS}
+        for row in latest.values()
+        if row["result"] == TestRecord.Result.PASS
+        and row["issued_on"] <= today <= row["valid_until"]
+    ]
 
 
 def trust_page_by_token(token: str) -> TrustPage | None:

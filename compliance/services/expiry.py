@@ -38,8 +38,7 @@ from ..models import (
     ProgrammeRequirement,
     TestRecord,
 )
-from ..selectors.answer import Answer, compliance_answers
-from ..selectors.trust import counting_records
+from ..selectors.answer import Answer, compliance_answers, counting_records
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -82,16 +81,14 @@ def expiring_records(today: date, *, within: int) -> QuerySet[TestRecord]:
         | Q(programme__category__isnull=True),
         standard_id=OuterRef("standard_id"),
     ).exclude(evidence=ProgrammeRequirement.Evidence.LISTING_DETAILS)
-    newer = TestRecord.objects.filter(
-        counting_records(at=at),
+    newer = counting_records(at).filter(
         product_id=OuterRef("product_id"),
         supplier_id=OuterRef("supplier_id"),
         standard_id=OuterRef("standard_id"),
         result=TestRecord.Result.PASS,
         valid_until__gt=OuterRef("valid_until"),
     )
-    return TestRecord.objects.filter(
-        counting_records(at=at),
+    return counting_records(at).filter(
         Exists(live),
         Exists(required),
         ~Exists(newer),
