@@ -3,7 +3,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
@@ -25,7 +25,7 @@ class BackOfficeAdminSite(admin.AdminSite):
         def preferences(request: HttpRequest) -> HttpResponse:
             return preferences_view(request, self)
 
-        def compliance_kpis(request: HttpRequest) -> HttpResponse:
+        def compliance_kpis(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             return compliance_kpis_view(request, self)
 
         return [

@@ -15,6 +15,7 @@ Each figure is one aggregate query (a few for the month series), whatever the nu
 from __future__ import annotations
 
 import csv
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -190,15 +191,18 @@ def open_actions(f: KpiFilter) -> QuerySet[CorrectiveAction]:
 
 
 def fraud_signals_open(f: KpiFilter) -> int | None:
-    """The open fraud signals under the filter, from compliance.selectors.fraud (the evidence
-    subject); None while that module is not there. LEAD: wire the evidence helper's selector
-    here (filter it by category, supplier and market like `_record_filter`)."""
+    """The open fraud signals of the records under the filter (a record with two signals counts
+    two), from the evidence subject's compliance.selectors.fraud (`suspect_records`, `CODES`):
+    one query. None while that module is not there (the card then shows a dash)."""
     try:
-        from compliance.selectors import fraud
+        fraud = importlib.import_module("compliance.selectors.fraud")
     except ImportError:
         return None
-    counter: Callable[..., int] | None = getattr(fraud, "fraud_signals_open_count", None)
-    return counter(f) if counter is not None else None
+    flagged = fraud.suspect_records(TestRecord.objects.filter(_record_filter(f)))
+    counts = flagged.aggregate(
+        **{code: Count("id", filter=Q(**{f"fraud_{code}": True})) for code in fraud.CODES}
+    )
+    return sum(counts.values())
 
 
 # --- Figures ----------------------------------------------------------------------------------
@@ -519,7 +523,7 @@ def export_response(name: str, f: KpiFilter) -> StreamingHttpResponse:
 # --- The page ---------------------------------------------------------------------------------
 
 
-def compliance_kpis_view(request: HttpRequest, site: Any) -> HttpResponse:
+def compliance_kpis_view(request: HttpRequest, site: Any) -> HttpResponse | StreamingHttpResponse:
     if not request.user.has_perm(PERMISSION):
         raise PermissionDenied
     form = KpiFilterForm(request.GET or None)

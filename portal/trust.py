@@ -13,7 +13,7 @@ import io
 
 import segno
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -122,7 +122,7 @@ def trust_qr(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @require_safe
-def trust_picture(request: HttpRequest, token: str) -> HttpResponse:
+def trust_picture(request: HttpRequest, token: str) -> FileResponse:
     """The product's first picture (its thumbnail), the only media the public page shows."""
     page = _page_or_404(token)
     image = ProductImage.objects.filter(product_id=page.listing.product_id).first()
