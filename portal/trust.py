@@ -130,4 +130,7 @@ def trust_picture(request: HttpRequest, token: str) -> FileResponse:
         raise Http404
     response = private_file(image.thumbnail, max_age=TRUST_PAGE_MAX_AGE)
     response["Cache-Control"] = f"public, max-age={TRUST_PAGE_MAX_AGE}"
+    # The stored file's name is the supplier's upload: not for the public.
+    if "Content-Disposition" in response:
+        del response["Content-Disposition"]
     return response

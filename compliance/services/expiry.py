@@ -383,7 +383,8 @@ def _refresh_chunk(ids: list[int], *, at: datetime, actor: User | None) -> tuple
             row.reasons = reasons
             row.checked_at = at
             changed.append(row)
-        ListingMarketStatus.objects.bulk_create(new_rows)
+        # A refresh running at the same time may have made the same first rows: keep theirs.
+        ListingMarketStatus.objects.bulk_create(new_rows, ignore_conflicts=True)
         ListingMarketStatus.objects.bulk_update(
             changed, ["may_sell", "reasons", "changed_at", "checked_at"]
         )

@@ -267,6 +267,7 @@ def test_the_picture_is_the_products_thumbnail(client, world):
     response = client.get(reverse("trust:picture", args=[page.token]))
     assert response.status_code == 200
     assert b"".join(response.streaming_content) == b"thumb"
+    assert "train" not in str(response.headers)  # not the uploaded file's name
     assert "public" in response["Cache-Control"]
 
 
@@ -320,3 +321,10 @@ def test_the_admin_lists_every_live_listings_page_with_its_qr_code(admin_client,
     assert page.token in html
     assert TrustPage.objects.get(listing=other).token in html
     assert reverse("trust:qr", args=[page.token]) in html
+
+
+def test_the_portals_trust_list_is_for_members_only(client, operator):
+    url = reverse("portal:compliance_trust")
+    assert client.get(url).status_code == 302  # to the login page
+    client.force_login(operator)
+    assert client.get(url).status_code == 403
