@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 from django.urls import path
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 
 from catalogue.models import Listing
@@ -14,7 +15,7 @@ from catalogue.selectors import listings_visible_to
 from compliance.services.trust import trust_pages_for
 
 from ..access import SupplierRequest, supplier_required
-from ..trust import trust_url
+from ..trust import qr_svg, trust_url
 
 PAGE_SIZE = 25
 
@@ -41,4 +42,33 @@ def compliance_trust(request: SupplierRequest) -> HttpResponse:
     )
 
 
-urlpatterns = [path("compliance/trust/", compliance_trust, name="compliance_trust")]
+@supplier_required
+@require_GET
+def compliance_trust_listing(request: SupplierRequest, pk: int) -> HttpResponse:
+    """One live listing's public address and QR code, large (404 for a listing that is not the
+    supplier's, or not live)."""
+    listing = get_object_or_404(
+        listings_visible_to(request.user)
+        .filter(status=Listing.Status.LIVE)
+        .select_related("product"),
+        pk=pk,
+    )
+    page = trust_pages_for(Listing.objects.filter(pk=listing.pk))[listing.pk]
+    url = trust_url(request, page)
+    return render(
+        request,
+        "portal/compliance/trust_listing.html",
+        {
+            "listing": listing,
+            "page": page,
+            "url": url,
+            "qr": mark_safe(qr_svg(url, inline=True)),  # noqa: S308 (segno's own SVG)
+            "compliance_tab": "trust",
+        },
+    )
+
+
+urlpatterns = [
+    path("compliance/trust/", compliance_trust, name="compliance_trust"),
+    path("compliance/trust/<int:pk>/", compliance_trust_listing, name="compliance_trust_listing"),
+]

@@ -302,7 +302,7 @@ def test_the_portal_shows_a_supplier_its_own_live_listings_links_only(client, wo
     assert rival_page.token not in html
     assert TrustPage.objects.filter(listing__supplier=listing.supplier).count() == 1
     detail = client.get(reverse("portal:listing_detail", args=[listing.pk])).content.decode()
-    assert 'data-testid="trust-pages-link"' in detail
+    assert reverse("portal:compliance_trust_listing", args=[listing.pk]) in detail
 
 
 def test_the_portal_makes_the_missing_pages_of_live_listings(client):
@@ -328,3 +328,19 @@ def test_the_portals_trust_list_is_for_members_only(client, operator):
     assert client.get(url).status_code == 302  # to the login page
     client.force_login(operator)
     assert client.get(url).status_code == 403
+
+
+def test_one_listings_qr_page_is_its_suppliers_only(client, world):
+    listing, page = world
+    owner = MembershipFactory(supplier=listing.supplier, role="owner").user
+    rival = MembershipFactory(role="owner").user
+    url = reverse("portal:compliance_trust_listing", args=[listing.pk])
+    client.force_login(owner)
+    html = client.get(url).content.decode()
+    assert page.token in html
+    assert "<svg" in html
+    client.force_login(rival)
+    assert client.get(url).status_code == 404
+    client.force_login(owner)
+    Listing.objects.filter(pk=listing.pk).update(status="paused")
+    assert client.get(url).status_code == 404
