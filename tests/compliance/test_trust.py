@@ -196,6 +196,7 @@ def test_the_page_speaks_the_readers_language(client, world):
     assert "Wooden train" not in html
     assert "玩具" in html
     assert "独立实验室检测" in html
+    assert "出具日期" in html
     assert "Independent laboratory tests" not in html
     asked = client.get(page_url(page), {"lang": "zh-hans"}, HTTP_ACCEPT_LANGUAGE="en")
     assert "木制小火车" in asked.content.decode()
