@@ -16,7 +16,7 @@ from marketplace.admin_export import export_csv
 
 from ..models import ExpiryWarning, ListingMarketStatus, TrustPage
 from ..services.expiry import listing_model
-from ..services.trust import trust_pages_for
+from ..services.trust import trust_pages_make_missing
 
 
 @admin.register(TrustPage)
@@ -29,8 +29,8 @@ class TrustPageAdmin(ReadOnlyAdmin):
     def changelist_view(
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> HttpResponse:
-        # Every live listing has its page: make those missing (set-based, three queries).
-        trust_pages_for(listing_model().objects.filter(status="live"))
+        # Every live listing has its page: make those missing (set-based).
+        trust_pages_make_missing(listing_model().objects.filter(status="live"))
         return super().changelist_view(request, extra_context)
 
     @admin.display(description=_("public page"))

@@ -345,3 +345,16 @@ def test_one_listings_qr_page_is_its_suppliers_only(client, world):
     client.force_login(owner)
     Listing.objects.filter(pk=listing.pk).update(status="paused")
     assert client.get(url).status_code == 404
+
+
+def test_missing_pages_are_made_in_batches(monkeypatch):
+    from compliance.services import trust
+
+    monkeypatch.setattr(trust, "BATCH", 2)
+    for _ in range(5):
+        ListingFactory(status=Listing.Status.LIVE)
+    ListingFactory(status=Listing.Status.DRAFT)
+    live = Listing.objects.filter(status=Listing.Status.LIVE)
+    assert trust.trust_pages_make_missing(live) == 5
+    assert trust.trust_pages_make_missing(live) == 0
+    assert TrustPage.objects.count() == 5
