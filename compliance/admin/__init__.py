@@ -1,3 +1,6 @@
 """Compliance officers' screens, a module per subject. Actions call the services."""
 
-from . import records  # noqa: F401
+from . import (
+    records,  # noqa: F401
+    rules,  # noqa: F401
+)
