@@ -244,6 +244,45 @@ def listing_resume(listing: Listing, *, actor: User, reason: str = "") -> Listin
     return current
 
 
+def listing_gpsr_set(
+    listing: Listing, *, manufacturer: str, responsible_person: str, actor: User
+) -> Listing:
+    """The supplier names the listing's manufacturer and EU responsible person (GPSR (EU)
+    2023/988: the EU compliance answer requires both), in any state but delisted. The caller
+    fetched the listing through `listings_visible_to`: its own supplier's only."""
+    values = {
+        "gpsr_manufacturer": manufacturer.strip(),
+        "eu_responsible_person": responsible_person.strip(),
+    }
+    for name, value in values.items():
+        if len(value) > 300:
+            raise DomainError(
+                "too_long",
+                _("At most 300 characters."),
+                fields={name: [_("At most 300 characters.")]},
+                kind=ErrorKind.INVALID,
+            )
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.DELISTED:
+            raise DomainError("listing_delisted", _("This listing is delisted."))
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(locked, name, values[name])
+            locked.save(update_fields=changed)
+            record_event(
+                "listing.gpsr_details_set",
+                actor=actor,
+                supplier_id=locked.supplier_id,
+                subject=locked,
+                payload={"changed": changed},
+            )
+    for name, value in values.items():
+        setattr(listing, name, value)
+    return locked
+
+
 def retail_price_set(
     listing: Listing, *, market: str, amount: Decimal | str, actor: User
 ) -> ListingPrice:
