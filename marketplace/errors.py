@@ -10,8 +10,8 @@ into a message beside the field or at the top of the page (`portal/errors.py`), 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorKind(StrEnum):

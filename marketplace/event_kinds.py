@@ -146,6 +146,11 @@ EVENT_KINDS: dict[str, EventKind] = {
         "An operator set a listing's retail price for a market.",
         {"market": "US", "amount": "12.99", "currency": "USD"},
     ),
+    "listing.gpsr_details_set": EventKind(
+        "The supplier named the listing's manufacturer and EU responsible person (GPSR), which "
+        "the EU compliance answer requires: the fields changed.",
+        {"changed": ["gpsr_manufacturer", "eu_responsible_person"]},
+    ),
     "tender.opened": EventKind(
         "An operator opened a tender (a reverse auction) for a product.",
         {"product": 97, "quantity": 5000, "closes_at": "2026-03-01T10:00:00+00:00"},

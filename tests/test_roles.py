@@ -214,6 +214,7 @@ def test_roles_have_exactly_their_permissions():
         "catalogue.view_product",
         "catalogue.view_productimage",
         "catalogue.view_listing",
+        "catalogue.approve_compliance",
         "compliance.view_testrecord",
         "compliance.add_testrecord",
         "compliance.change_testrecord",

@@ -2,5 +2,6 @@
 
 from . import (
     records,  # noqa: F401
+    rules,  # noqa: F401
     trust,  # noqa: F401
 )

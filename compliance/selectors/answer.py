@@ -489,6 +489,8 @@ class ListingAnswers:
 
     answers: dict[str, Answer]
     priced: frozenset[str]
+    # The markets where a programme in force applies to the listing.
+    regulated: frozenset[str] = frozenset()
 
     def holding(self, markets: Iterable[str] | None = None) -> list[str]:
         """The markets (of `markets`, all asked by default) where it may be sold."""
@@ -626,6 +628,7 @@ def listing_answers(
     return ListingAnswers(
         answers=answers,
         priced=frozenset(market for market in markets if found[f"priced_{market}"]),
+        regulated=frozenset(market for market in markets if rules_by_market[market]),
     )
 
 

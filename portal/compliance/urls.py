@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import trust
+from . import overview, trust
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += overview.urlpatterns
 urlpatterns += trust.urlpatterns
