@@ -15,6 +15,7 @@ from marketplace.admin_base import ReadOnlyAdmin
 from marketplace.admin_export import export_csv
 
 from ..models import ExpiryWarning, ListingMarketStatus, TrustPage
+from ..selectors.expiry import reason_texts
 from ..services.expiry import listing_model
 from ..services.trust import trust_pages_make_missing
 
@@ -56,10 +57,7 @@ class ListingMarketStatusAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("reasons blocking the sale"))
     def reason_codes(self, row: ListingMarketStatus) -> str:
-        return ", ".join(
-            f"{reason.get('code')}" + (f" ({reason['standard']})" if reason.get("standard") else "")
-            for reason in row.reasons
-        )
+        return " ".join(reason_texts(row.reasons))
 
 
 @admin.register(ExpiryWarning)

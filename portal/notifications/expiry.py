@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from catalogue.models import Market
 from compliance.models import ListingMarketStatus
+from compliance.selectors.expiry import reason_texts
 from marketplace.models import Event
 
 from ..wording import product_title
@@ -52,12 +53,13 @@ def certificate_expiring(p: Mapping[str, Any], event: Event, c: Context) -> str:
 
 
 def lapsed(p: Mapping[str, Any], event: Event, c: Context) -> str:
-    standards = sorted({r["standard"] for r in p.get("reasons") or [] if r.get("standard")})
+    reasons = reason_texts(p.get("reasons") or [])
     words = {"listing": _listing(p, c), "market": choice_label(Market, p.get("market"))}
-    if standards:
-        return _(
-            "%(listing)s may no longer be sold in %(market)s: %(standards)s no longer holds."
-        ) % {**words, "standards": ", ".join(standards)}
+    if reasons:
+        return _("%(listing)s may no longer be sold in %(market)s: %(reasons)s") % {
+            **words,
+            "reasons": " ".join(reasons),
+        }
     return _("%(listing)s may no longer be sold in %(market)s.") % words
 
 

@@ -9,6 +9,7 @@ from datetime import datetime, time, timedelta
 
 import pytest
 import time_machine
+from django.urls import reverse
 from django.utils import timezone
 
 from catalogue.models import Listing
@@ -39,7 +40,7 @@ from tests.factories.compliance import (
 from tests.factories.compliance import (
     TestRecordFactory as RecordFactory,
 )
-from tests.factories.suppliers import SupplierFactory
+from tests.factories.suppliers import MembershipFactory, SupplierFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -310,3 +311,38 @@ def test_the_refresh_costs_the_same_queries_with_more_listings(
     with django_assert_max_num_queries(len(few.captured_queries)):
         lapsed, _restored = refresh_listing_market_status(at=after)
     assert lapsed >= 6
+
+
+def test_the_supplier_reads_the_lapse_and_the_warning_in_its_language(client, setup):
+    listing, record, today = setup
+    owner = MembershipFactory(supplier=listing.supplier, role="owner").user
+    rival = MembershipFactory(role="owner").user
+    refresh_listing_market_status()
+    with time_machine.travel(noon(today + timedelta(days=33)), tick=False):
+        send_expiry_warnings()
+    with time_machine.travel(noon(today + timedelta(days=41)), tick=False):
+        refresh_listing_market_status()
+    client.force_login(owner)
+    html = client.get(reverse("portal:notifications")).content.decode()
+    assert "may no longer be sold in European Union" in html
+    assert "EN 71-3" in html
+    assert record.report_number in html  # the warning
+    client.cookies["django_language"] = "zh-hans"
+    html = client.get(reverse("portal:notifications")).content.decode()
+    assert "已不能在欧盟销售" in html
+    assert "将于" in html
+    client.force_login(rival)
+    html = client.get(reverse("portal:notifications")).content.decode()
+    assert record.report_number not in html
+    assert "European Union" not in html
+
+
+def test_the_admin_lists_the_kept_answers_with_their_reasons(admin_client, setup):
+    _listing, _record, today = setup
+    with time_machine.travel(noon(today + timedelta(days=41)), tick=False):
+        refresh_listing_market_status()
+    html = admin_client.get(
+        reverse("admin:compliance_listingmarketstatus_changelist")
+    ).content.decode()
+    assert "EN 71-3" in html
+    assert "expired on" in html or "No passing test" in html  # the answer's sentence, not its code
