@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.preferences import preferences_view
 
-from .compliance_kpis import compliance_kpis_view
+from .compliance_kpis import PERMISSION as KPI_PERMISSION
+from .compliance_kpis import compliance_headline, compliance_kpis_view
 from .dashboard import dashboard_figures
 
 
@@ -38,4 +39,6 @@ class BackOfficeAdminSite(admin.AdminSite):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
         context = {**(extra_context or {}), "dashboard": dashboard_figures()}
+        if request.user.has_perm(KPI_PERMISSION):
+            context["compliance"] = compliance_headline()
         return super().index(request, context)

@@ -349,6 +349,39 @@ def kpi_figures(f: KpiFilter) -> dict[str, Any]:
     }
 
 
+def compliance_headline() -> dict[str, Any]:
+    """The dashboard card's figures over everything (the KPI page filters and charts them):
+    three aggregate queries."""
+    f = KpiFilter(months=1)
+    recent = Q(
+        status=TestRecord.Status.VERIFIED,
+        issued_on__gte=f.day - timedelta(days=30),
+        issued_on__lte=f.day,
+    )
+    tests = TestRecord.objects.aggregate(
+        n=Count("id", filter=recent),
+        passed=Count("id", filter=recent & Q(result=TestRecord.Result.PASS)),
+        failed_live=Count(
+            "id",
+            filter=recent & Q(_live_listing_of_record(), result=TestRecord.Result.FAIL),
+        ),
+        expiring=Count("id", filter=Q(pk__in=expiring_records(f).values("pk"))),
+    )
+    actions = open_actions(f).aggregate(
+        total=Count("id"), overdue=Count("id", filter=Q(due_on__lt=f.day))
+    )
+    return {
+        "pass_rate": (Decimal(100) * tests["passed"] / tests["n"]).quantize(Decimal("0.1"))
+        if tests["n"]
+        else None,
+        "incidents": tests["failed_live"],
+        "blocked": blocked_listings(f).count(),
+        "actions": actions["total"],
+        "overdue": actions["overdue"],
+        "expiring": tests["expiring"],
+    }
+
+
 # --- CSV --------------------------------------------------------------------------------------
 
 

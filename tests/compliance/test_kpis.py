@@ -212,9 +212,22 @@ def test_only_who_may_read_test_records_sees_the_kpis(client, data):
     assert client.get(URL).status_code == 302  # to the login page
 
 
-def test_the_dashboard_links_to_the_kpis(client, operator):
+def test_the_dashboard_card_and_its_link(client, operator, data):
     client.force_login(operator)
-    assert URL in client.get(reverse("admin:index")).content.decode()
+    response = client.get(reverse("admin:index"))
+    assert response.context["compliance"] == {
+        "pass_rate": Decimal("66.7"),
+        "incidents": 1,
+        "blocked": 2,
+        "actions": 1,
+        "overdue": 1,
+        "expiring": 1,
+    }
+    assert URL in response.content.decode()
+    client.force_login(UserFactory(is_staff=True))
+    response = client.get(reverse("admin:index"))
+    assert "compliance" not in response.context
+    assert 'data-testid="compliance-kpis-card"' not in response.content.decode()
 
 
 def test_the_kpis_in_chinese(client, operator, data):
