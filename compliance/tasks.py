@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from .services.audits import action_reminders_send
 from .services.expiry import (
     listing_model,
     refresh_listing_market_status,
     send_expiry_warnings,
 )
+
+
+@shared_task
+def action_reminders_send_task() -> int:
+    return action_reminders_send()
 
 
 @shared_task

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import overview, trust
+from . import audits, overview, sampling, trust
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += overview.urlpatterns
+urlpatterns += audits.urlpatterns
+urlpatterns += sampling.urlpatterns
 urlpatterns += trust.urlpatterns

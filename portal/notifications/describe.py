@@ -24,6 +24,8 @@ from ..wording import (
     money,
 )
 from . import expiry
+from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
     _consumer,
@@ -235,7 +237,10 @@ DESCRIBE: dict[str, Describer] = {
     "compliance.restored": expiry.restored,
     "compliance.test_expiring": expiry.record_expiring,
     "compliance.certificate_expiring": expiry.certificate_expiring,
+    **DESCRIBE_AUDITS,
+    **DESCRIBE_SAMPLING,
 }
+
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
 NOT_FOR_SUPPLIERS = frozenset({"tender.opened", "tender.closed"})
@@ -253,6 +258,7 @@ CODE_REASONS = frozenset(
         "inspection.accepted",
         "inspection.rejected",
     }
+    | CODE_REASONS_AUDITS
 )
 
 
@@ -320,7 +326,7 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
         return reverse("portal:jit")
-    return ""
+    return link_audits(subject)
 
 
 def actor_label(event: Event) -> str:
