@@ -483,3 +483,37 @@ class Bid(models.Model):
 
     def __str__(self) -> str:
         return f"Bid #{self.pk} on tender {self.tender_id}"
+
+
+class ListingActionPause(models.Model):
+    """A listing paused because a critical corrective action of its supplier is overdue
+    (catalogue.services.corrective_pauses). Closing the action puts back exactly these rows'
+    listings, and only those still paused as this rule left them (`paused_at` is the listing's
+    status time then): a listing an operator resumed, re-paused or delisted meanwhile stays as
+    the operator left it. `released_at` says the rule let go; `restored` whether it put the
+    listing back on sale."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="action_pauses")
+    action = models.ForeignKey(
+        "compliance.CorrectiveAction", on_delete=models.PROTECT, related_name="listing_pauses"
+    )
+    paused_at = models.DateTimeField(_("paused"))
+    released_at = models.DateTimeField(_("released"), null=True, blank=True)
+    restored = models.BooleanField(_("put back on sale"), default=False)
+
+    class Meta:
+        ordering = ["-paused_at", "-id"]
+        constraints = [
+            # A listing is held by this rule once at a time, whatever runs at the same moment.
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=Q(released_at__isnull=True),
+                name="one_open_action_pause_per_listing",
+            )
+        ]
+        indexes = [models.Index(fields=["action", "released_at"], name="pause_action_released")]
+        verbose_name = _("listing paused for a corrective action")
+        verbose_name_plural = _("listings paused for corrective actions")
+
+    def __str__(self) -> str:
+        return f"Listing {self.listing_id} paused for CAPA {self.action_id}"

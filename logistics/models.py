@@ -463,6 +463,8 @@ class StockMovement(models.Model):
         RETURN = "return", _("Return")
         WRITE_OFF = "write_off", _("Write-off")
         RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+        # Units pulled for a compliance test purchase (a write-off with the request's reference).
+        SAMPLE = "sample", _("Sample for testing")
 
     position = models.ForeignKey(StockPosition, on_delete=models.PROTECT, related_name="movements")
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)

@@ -361,7 +361,69 @@ EVENT_KINDS: dict[str, EventKind] = {
     # (evidence: labs, test records, certificates)
     # (enforcement: cases, holds, fines, appeals, quarantine)
     # (audits and corrective actions)
+    "compliance.audit_recorded": EventKind(
+        "An officer recorded a factory audit; each finding got a corrective action with a due "
+        "date (`findings` counts them by severity).",
+        {
+            "audit": 41,
+            "audited_on": "2026-11-20",
+            "score": 78,
+            "findings": {"critical": 1, "major": 2, "minor": 0},
+        },
+    ),
+    "compliance.action_answered": EventKind(
+        "The supplier saved its answer to a corrective action (root cause, containment, "
+        "preventive step).",
+        {"action": 88},
+    ),
+    "compliance.action_evidence_added": EventKind(
+        "The supplier attached an evidence file to a corrective action.",
+        {"action": 88, "evidence": 301},
+    ),
+    "compliance.action_submitted": EventKind(
+        "The supplier marked a corrective action done, for an officer's review.",
+        {**_move("open", "submitted"), "action": 88, "due_on": "2026-12-20"},
+    ),
+    "compliance.action_closed": EventKind(
+        "An officer closed a corrective action after reviewing its effectiveness.",
+        {**_move("submitted", "closed"), "action": 88, "due_on": "2026-12-20"},
+        reason="the effectiveness review",
+    ),
+    "compliance.action_open": EventKind(
+        "An officer reopened a submitted corrective action: the supplier must do more.",
+        {**_move("submitted", "open"), "action": 88, "due_on": "2026-12-20"},
+        reason="what is still missing",
+    ),
+    "compliance.action_reminder": EventKind(
+        "A corrective action not yet submitted is due in CAPA_REMINDER_DAYS days (10 and 1 by "
+        "default); each reminder is sent once.",
+        {"action": 88, "due_on": "2026-12-20", "days_left": 10},
+    ),
     # (sampling)
+    "compliance.sampling_planned": EventKind(
+        "The daily draw picked a live listing for a test purchase (not sent to the supplier "
+        "until its units are pulled).",
+        {"listing": 905, "draw": 12, "weight": "18.000000", "cost": "3000.00"},
+        reason="the day of the draw",
+    ),
+    "compliance.sampling_units_pulled": EventKind(
+        "A sampling request's units were pulled: written off consignment stock (kind sample), "
+        "or bought from a semi-managed seller (how: stock or purchase).",
+        {**_move("planned", "units_pulled"), "units": 1, "how": "stock"},
+    ),
+    "compliance.sampling_sent_to_lab": EventKind(
+        "A sampling request's units went to a lab.",
+        {**_move("units_pulled", "sent_to_lab"), "lab": 4, "sent_on": "2026-12-07"},
+    ),
+    "compliance.sampling_result_recorded": EventKind(
+        "The lab's test record of a sampling request arrived (result: pass, fail or inconclusive).",
+        {**_move("sent_to_lab", "result_recorded"), "record": 311, "result": "pass"},
+    ),
+    "compliance.sampling_cancelled": EventKind(
+        "A planned sampling request was cancelled; its cost goes back to the month's budget.",
+        _move("planned", "cancelled"),
+        reason="why, as the officer gave it",
+    ),
 }
 
 GROUPS: dict[str, str] = {

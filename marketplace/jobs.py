@@ -19,6 +19,7 @@ JOB_LABELS = {
     "seed_demo": _("Demo data loaded"),
     "clear_expired_sessions": _("Expired sessions cleared"),
     "sweep_jit_deadlines": _("JIT deadline sweep"),
+    "draw_test_purchases": _("Test purchase draw"),
 }
 
 

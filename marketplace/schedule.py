@@ -75,6 +75,14 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         expires=timedelta(hours=23),
     ),
     PeriodicJob(
+        name="draw-test-purchases",
+        task="logistics.tasks.draw_test_purchases_task",
+        description="Draw the day's risk-weighted test purchases within the sampling budget "
+        "(daily; one draw a day).",
+        crontab={"minute": "20", "hour": "5"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="purge-idempotency-keys",
         task="orders.tasks.purge_idempotency_keys_task",
         description="Forget storefront Idempotency-Keys older than IDEMPOTENCY_KEY_DAYS (daily).",
@@ -87,6 +95,25 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         description="Delete expired login sessions (daily).",
         crontab={"minute": "30", "hour": "3"},
         expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="send-capa-reminders",
+        task="compliance.tasks.action_reminders_send_task",
+        description=(
+            "Remind suppliers CAPA_REMINDER_DAYS before a corrective action is due (daily, "
+            "09:20 China time)."
+        ),
+        crontab={"minute": "20", "hour": "1"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="listings-follow-corrective-actions",
+        task="catalogue.tasks.listings_follow_corrective_actions_task",
+        description=(
+            "Pause listings under an overdue critical corrective action; restore them when it "
+            "closes (every 5 minutes)."
+        ),
+        every=timedelta(minutes=5),
     ),
 ]
 

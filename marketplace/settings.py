@@ -332,6 +332,7 @@ SPECTACULAR_SETTINGS = {
         "JitStatusEnum": "suppliers.models.Supplier.JitStatus",
         "LedgerEntryKindEnum": "suppliers.models.LedgerEntry.Kind",
         "AqlEnum": "catalogue.models.Category.Aql",
+        "CorrectiveActionStatusEnum": "compliance.models.CorrectiveAction.Status",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

@@ -5,6 +5,6 @@ illegal moves and the refusal is shown as a message or a form error, never a 500
 Bids are sealed: before a tender closes its page shows who bid and when, never the amounts.
 """
 
-from . import categories, listings, prices, products, tenders
+from . import categories, corrective_pauses, listings, prices, products, tenders
 
-__all__ = ["categories", "listings", "prices", "products", "tenders"]
+__all__ = ["categories", "corrective_pauses", "listings", "prices", "products", "tenders"]

@@ -1,6 +1,8 @@
 """Compliance officers' screens, a module per subject. Actions call the services."""
 
 from . import (
+    audits,  # noqa: F401
     records,  # noqa: F401
     rules,  # noqa: F401
+    sampling,  # noqa: F401
 )

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import answer
+from . import answer, audits
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += answer.urlpatterns
+urlpatterns += audits.urlpatterns

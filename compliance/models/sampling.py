@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -21,8 +22,14 @@ class SamplingDraw(models.Model):
     spent_cny = models.DecimalField(
         _("spent by this draw (CNY)"), max_digits=14, decimal_places=2, default=0
     )
+    # What this day's draw could spend: the month's budget spread pro rata over its days, less
+    # what the month's earlier draws committed (unspent days roll over).
+    allowance_cny = models.DecimalField(
+        _("allowed today (CNY)"), max_digits=14, decimal_places=2, default=0
+    )
     candidates = models.PositiveIntegerField(_("candidates"), default=0)
-    # Every candidate's weight and its factors: {"<listing id>": {"weight": …, "factors": {…}}}.
+    # Every candidate's weight and its factors, and what the draw made of it (see
+    # logistics/services/test_purchases.py): {"<listing id>": {"weight": …, "factors": {…}, …}}.
     weights = models.JSONField(_("weights"), default=dict, blank=True)
     created_at = models.DateTimeField(_("drawn"), default=timezone.now)
 
@@ -69,14 +76,53 @@ class SamplingRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
+    # Units pulled: a write-off of kind "sample" from consignment stock (fully managed), or a
+    # test purchase from the seller (semi managed), with its order reference and amount.
+    units_pulled_at = models.DateTimeField(_("units pulled"), null=True, blank=True)
+    stock_movement = models.ForeignKey(
+        "logistics.StockMovement",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("stock movement"),
+    )
+    purchase_reference = models.CharField(_("purchase reference"), max_length=100, blank=True)
+    purchase_amount_cny = models.DecimalField(
+        _("purchase amount (CNY)"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    sent_to_lab_on = models.DateField(_("sent to lab"), null=True, blank=True)
+    cancel_reason = models.CharField(_("why cancelled"), max_length=300, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # A listing is sampled once at a time: the draw skips listings with an open request,
+            # and this holds it against a race.
+            models.UniqueConstraint(
+                fields=["listing"],
+                condition=Q(status__in=["planned", "units_pulled", "sent_to_lab"]),
+                name="one_open_sampling_request",
+            ),
+            models.CheckConstraint(
+                condition=Q(purchase_amount_cny__isnull=True) | Q(purchase_amount_cny__gte=0),
+                name="sampling_purchase_not_negative",
+            ),
+        ]
         verbose_name = _("sampling request")
         verbose_name_plural = _("sampling requests")
 
     def __str__(self) -> str:
         return f"Sample {self.pk} of listing {self.listing_id}"
+
+    @property
+    def announced_supplier_id(self) -> int | None:
+        """The supplier its events name (and so notify): none while it is planned, nor when it
+        is cancelled (only a planned request can be): a test purchase is not announced to the
+        seller before its units are pulled."""
+        if self.status in (self.Status.PLANNED, self.Status.CANCELLED):
+            return None
+        return self.supplier_id
 
 
 SAMPLING_REQUEST_MACHINE = Machine(
@@ -90,4 +136,5 @@ SAMPLING_REQUEST_MACHINE = Machine(
     },
     event="compliance.sampling_{to}",
     stamped="status_changed_at",
+    supplier="announced_supplier_id",
 )

@@ -220,10 +220,11 @@ def stock_remove(
     actor: User | None,
     lot: StockLot | None = None,
 ) -> StockMovement:
-    """Available units leave the warehouse: a write-off or a return to the supplier. They come
+    """Available units leave the warehouse: a write-off, a sample pulled for a test purchase or
+    a return to the supplier. They come
     out of `lot` when given (an overstock lot handed back; the caller locked the position, then
     the lot), else from the oldest lots first."""
-    if kind not in (Kind.WRITE_OFF, Kind.RETURN_TO_SUPPLIER):
+    if kind not in (Kind.WRITE_OFF, Kind.SAMPLE, Kind.RETURN_TO_SUPPLIER):
         raise ValueError(kind)
     if lot is not None and quantity > lot.remaining:
         raise DomainError("stock_mismatch", _("That many units are not in this lot."))

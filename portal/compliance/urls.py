@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import overview
+from . import audits, overview, sampling
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += overview.urlpatterns
+urlpatterns += audits.urlpatterns
+urlpatterns += sampling.urlpatterns

@@ -22,6 +22,8 @@ from orders.models import JitOrder, Penalty
 from ..wording import (
     money,
 )
+from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
     _consumer,
@@ -229,7 +231,10 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    **DESCRIBE_AUDITS,
+    **DESCRIBE_SAMPLING,
 }
+
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
 NOT_FOR_SUPPLIERS = frozenset({"tender.opened", "tender.closed"})
@@ -247,6 +252,7 @@ CODE_REASONS = frozenset(
         "inspection.accepted",
         "inspection.rejected",
     }
+    | CODE_REASONS_AUDITS
 )
 
 
@@ -312,7 +318,7 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
         return reverse("portal:jit")
-    return ""
+    return link_audits(subject)
 
 
 def actor_label(event: Event) -> str:

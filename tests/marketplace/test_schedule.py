@@ -18,6 +18,12 @@ EXPECTED = {
     "lapse-stocking-orders": ("logistics.tasks.lapse_stocking_orders_task", 3240),
     "offer-overstock": ("logistics.tasks.offer_overstock_task", 23 * 3600),
     "purge-idempotency-keys": ("orders.tasks.purge_idempotency_keys_task", 23 * 3600),
+    "send-capa-reminders": ("compliance.tasks.action_reminders_send_task", 23 * 3600),
+    "listings-follow-corrective-actions": (
+        "catalogue.tasks.listings_follow_corrective_actions_task",
+        270,
+    ),
+    "draw-test-purchases": ("logistics.tasks.draw_test_purchases_task", 23 * 3600),
 }
 
 
