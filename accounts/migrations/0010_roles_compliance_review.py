@@ -14,7 +14,7 @@ GRANTS = {COMPLIANCE: ["catalogue.approve_compliance"]}
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0009_roles_compliance"),
-        ("catalogue", "0005_listing_approve_compliance_permission"),
+        ("catalogue", "0006_listing_approve_compliance_permission"),
     ]
 
     operations = [

@@ -6,7 +6,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalogue', '0004_listing_gpsr_details'),
+        ('catalogue', '0005_listing_action_pauses'),
     ]
 
     operations = [
