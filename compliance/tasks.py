@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services.audits import action_reminders_send
+from .services.enforcement import cases_open_for_failures
 from .services.expiry import (
     listing_model,
     refresh_listing_market_status,
@@ -15,6 +16,11 @@ from .services.expiry import (
 @shared_task
 def action_reminders_send_task() -> int:
     return action_reminders_send()
+
+
+@shared_task
+def open_enforcement_cases() -> str:
+    return f"{cases_open_for_failures()} enforcement cases opened"
 
 
 @shared_task

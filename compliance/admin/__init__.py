@@ -2,6 +2,7 @@
 
 from . import (
     audits,  # noqa: F401
+    enforcement,  # noqa: F401
     records,  # noqa: F401
     rules,  # noqa: F401
     sampling,  # noqa: F401

@@ -25,6 +25,7 @@ from ..wording import (
 )
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
@@ -239,6 +240,7 @@ DESCRIBE: dict[str, Describer] = {
     "compliance.certificate_expiring": expiry.certificate_expiring,
     **DESCRIBE_AUDITS,
     **DESCRIBE_SAMPLING,
+    **DESCRIBE_ENFORCEMENT,
 }
 
 
@@ -322,6 +324,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:tender_detail", args=[subject.pk])
     if isinstance(subject, OverstockOffer):
         return reverse("portal:overstock_offers")
+    if enforcement := link_enforcement(subject):
+        return enforcement
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalogue', '0004_listing_gpsr_details'),
-        ('compliance', '0007_sampling_pulls_and_lab'),
+        ('compliance', '0008_enforcement_holds_per_listing'),
     ]
 
     operations = [
