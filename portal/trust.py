@@ -24,7 +24,6 @@ from django.views.decorators.http import require_safe
 from catalogue.models import Listing, Market, ProductImage
 from catalogue.selectors import sellable_markets_of, with_selling_data
 from compliance.models import TrustPage
-from compliance.selectors.answer import listing_answers
 from compliance.selectors.trust import public_tests, trust_page_by_token
 from marketplace.files import private_file
 
@@ -63,12 +62,11 @@ def _reader_language(request: HttpRequest) -> str:
 
 def sellable_markets_now(listing: Listing) -> list[str]:
     """Where the listing may be sold now: where the catalogue sells it (live, priced, stocked)
-    and the compliance answer lets it be sold."""
-    selling = with_selling_data(Listing.objects.filter(pk=listing.pk)).get()
-    markets = sellable_markets_of(selling)
-    if not markets:
-        return []
-    return listing_answers(listing, markets).holding(markets)
+    and the compliance answer holds (catalogue.selectors.sellable_markets_of)."""
+    selling = with_selling_data(
+        Listing.objects.filter(pk=listing.pk).select_related("product__category")
+    ).get()
+    return sellable_markets_of(selling)
 
 
 def _cacheable(request: HttpRequest, response: HttpResponse, max_age: int) -> HttpResponse:
