@@ -115,22 +115,29 @@ def with_selling_data(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     )
 
 
-def sellable_markets_of(listing: Listing) -> list[str]:
-    """Where a consumer can buy the listing now: live, priced there, for semi-managed listings
-    with reported stock there, and where the compliance answer holds (compliance.selectors.
-    answer). Reads `prices` and `overseas_stock` through `.all()`, and the compliance of a page
-    set by `with_compliance` (else two queries for this listing)."""
+def markets_on_sale(listing: Listing) -> list[str]:
+    """Where the listing is on sale, compliance aside: live, priced there, and for semi-managed
+    listings with reported stock there. Reads `prices` and `overseas_stock` through `.all()`
+    (no further query on a page fetched `with_selling_data`)."""
     if listing.status != Listing.Status.LIVE:
         return []
     priced = {price.market for price in listing.prices.all()}
     if listing.mode == Listing.Mode.SEMI_MANAGED:
         priced &= {stock.market for stock in listing.overseas_stock.all() if stock.quantity > 0}
-    if not priced:
+    return sorted(priced)
+
+
+def sellable_markets_of(listing: Listing) -> list[str]:
+    """Where a consumer can buy the listing now: the markets it is on sale in
+    (`markets_on_sale`) where the compliance answer holds (compliance.selectors.answer). Reads
+    the compliance of a page set by `with_compliance`, else two queries for this listing."""
+    on_sale = markets_on_sale(listing)
+    if not on_sale:
         return []
     holding: set[str] | None = getattr(listing, "compliance_holding", None)
     if holding is None:
-        holding = set(listing_answers(listing, sorted(priced)).holding())
-    return sorted(priced & holding)
+        holding = set(listing_answers(listing, on_sale).holding())
+    return [market for market in on_sale if market in holding]
 
 
 def with_compliance(listings: Iterable[Listing]) -> list[Listing]:
