@@ -21,6 +21,7 @@ BENCHMARKS = [
     "bench.jit_sweep",
     "bench.stock_ledger",
     "bench.admin_pages",
+    "bench.compliance_answer",
 ]
 
 

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from compliance.demo import failed_retest, seed_evidence, seed_labs
 from compliance.models import Lab, Standard, TestRecord
 from suppliers.models import Scorecard, Supplier
 
@@ -154,6 +155,26 @@ def seed_catalogue(*, operator: User) -> None:
             )
         bright_owner = _owner(bright)
         youjia_owner = _owner(youjia)
+        # Compliance evidence (issue 12): accredited labs, passing tests and verified
+        # certificates with their eFiling data, so the live listings hold in their markets.
+        labs = seed_labs()
+        sgs, tuv = labs["SGS Shenzhen"], labs["TÜV Rheinland Shanghai"]
+
+        def evidence(listing: Listing, markets: tuple[str, ...], lab: Lab) -> list[TestRecord]:
+            supplier = listing.supplier
+            L.listing_gpsr_set(
+                listing,
+                manufacturer=f"{supplier.name_en}, {supplier.name_zh}, Guangdong, CN",
+                responsible_person="EuroRep Compliance GmbH, Am Sandtorkai 1, 20457 Hamburg, DE",
+                actor=_owner(supplier),
+            )
+            return seed_evidence(
+                Listing.objects.select_related("product__category").get(pk=listing.pk),
+                markets,
+                lab=lab,
+                issuer=f"{supplier.name_en} (importer of record: Demo Imports LLC)",
+                records_keeper="Demo Imports LLC, Long Beach CA, records@demo.example",
+            )
 
         # Every listing state, both modes. Bright (JIT-enrolled): a live JIT listing.
         live_jit = L.listing_create(
@@ -162,6 +183,7 @@ def seed_catalogue(*, operator: User) -> None:
         round_ = P.price_propose(live_jit, price="40.00", actor=bright_owner)
         P.price_counter(round_, price="37.50", actor=operator, note="Benchmark 42 incl. packaging")
         P.price_accept_counter(round_, actor=bright_owner)
+        evidence(live_jit, ("US", "EU", "UK"), sgs)
         L.listing_transition(
             live_jit, Listing.Status.APPROVED, actor=operator, reason="Tests on file"
         )
@@ -173,9 +195,16 @@ def seed_catalogue(*, operator: User) -> None:
             bright, panda, mode="fully_managed", is_jit=False, actor=bright_owner
         )
         P.price_accept(P.price_propose(paused, price="15.00", actor=bright_owner), actor=operator)
+        panda_tests = evidence(paused, ("US", "UK"), sgs)
         L.listing_transition(paused, Listing.Status.APPROVED, actor=operator)
         L.retail_price_set(paused, market="US", amount="9.99", actor=operator)
         L.listing_publish(paused, actor=operator)  # no consignment stock yet: paused for stock
+        # Since published, a retest of the panda failed CPSIA (lead in paint over 90 ppm): it
+        # no longer holds in the US, and the portal and the admin say why.
+        # (No programmes, as in the tests' database: no evidence, no retest.)
+        for record in panda_tests:
+            if record.standard.code == "CPSIA":
+                failed_retest(record)
 
         # Draft; submitted; in price review (countered); in compliance review; approved.
         L.listing_create(youjia, spatula, mode="fully_managed", is_jit=False, actor=youjia_owner)
@@ -200,6 +229,7 @@ def seed_catalogue(*, operator: User) -> None:
             youjia, spatula, mode="semi_managed", is_jit=False, actor=youjia_owner
         )
         P.price_accept(P.price_propose(approved, price="9.20", actor=youjia_owner), actor=operator)
+        evidence(approved, ("US", "EU", "UK"), tuv)
         L.listing_transition(approved, Listing.Status.APPROVED, actor=operator, reason="Low risk")
 
         # Semi-managed and live where the seller reports stock; one delisted.
@@ -207,6 +237,7 @@ def seed_catalogue(*, operator: User) -> None:
             youjia, lunchbox, mode="semi_managed", is_jit=False, actor=youjia_owner
         )
         P.price_accept(P.price_propose(semi, price="14.50", actor=youjia_owner), actor=operator)
+        evidence(semi, ("US", "EU", "UK"), tuv)
         L.listing_transition(semi, Listing.Status.APPROVED, actor=operator)
         for market, amount in (("US", "12.99"), ("UK", "10.99")):
             L.retail_price_set(semi, market=market, amount=amount, actor=operator)

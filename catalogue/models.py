@@ -196,6 +196,8 @@ class Listing(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("listing")
         verbose_name_plural = _("listings")
+        # Compliance officers, not operators, move a listing out of compliance review.
+        permissions = [("approve_compliance", _("Can approve a listing's compliance"))]
         constraints = [
             models.UniqueConstraint(
                 fields=["supplier", "product", "mode"], name="one_listing_per_supplier_product_mode"

@@ -25,6 +25,7 @@ from django.db.models import (
 from django.utils import timezone
 
 from accounts.models import User
+from compliance.selectors.answer import compliance_answers, listing_answers
 from marketplace.models import Event
 from suppliers.models import Supplier
 from suppliers.selectors import supplier_for, supplier_id_for
@@ -114,16 +115,49 @@ def with_selling_data(listings: QuerySet[Listing]) -> QuerySet[Listing]:
     )
 
 
-def sellable_markets_of(listing: Listing) -> list[str]:
-    """Where a consumer can buy the listing now: live, priced there, and for semi-managed
-    listings with reported stock there. Reads `prices` and `overseas_stock` through `.all()`, so
-    a page fetched with `with_selling_data` costs no further query."""
+def markets_on_sale(listing: Listing) -> list[str]:
+    """Where the listing is on sale, compliance aside: live, priced there, and for semi-managed
+    listings with reported stock there. Reads `prices` and `overseas_stock` through `.all()`
+    (no further query on a page fetched `with_selling_data`)."""
     if listing.status != Listing.Status.LIVE:
         return []
     priced = {price.market for price in listing.prices.all()}
     if listing.mode == Listing.Mode.SEMI_MANAGED:
         priced &= {stock.market for stock in listing.overseas_stock.all() if stock.quantity > 0}
     return sorted(priced)
+
+
+def sellable_markets_of(listing: Listing) -> list[str]:
+    """Where a consumer can buy the listing now: the markets it is on sale in
+    (`markets_on_sale`) where the compliance answer holds (compliance.selectors.answer). Reads
+    the compliance of a page set by `with_compliance`, else two queries for this listing."""
+    on_sale = markets_on_sale(listing)
+    if not on_sale:
+        return []
+    holding: set[str] | None = getattr(listing, "compliance_holding", None)
+    if holding is None:
+        holding = set(listing_answers(listing, on_sale).holding())
+    return [market for market in on_sale if market in holding]
+
+
+def with_compliance(listings: Iterable[Listing]) -> list[Listing]:
+    """Sets `compliance_holding` (the markets, of those each is priced in, where the compliance
+    answer lets it be sold) on every listing of a page, set-based: a few queries for the page.
+    The listings come with their prices prefetched (`with_selling_data`)."""
+    page = list(listings)
+    markets = sorted({price.market for listing in page for price in listing.prices.all()})
+    if not markets:
+        for listing in page:
+            listing.compliance_holding = set()  # type: ignore[attr-defined]
+        return page
+    answers = compliance_answers(Listing.objects.filter(pk__in=[x.pk for x in page]), markets)
+    for listing in page:
+        listing.compliance_holding = {  # type: ignore[attr-defined]
+            price.market
+            for price in listing.prices.all()
+            if answers[(listing.pk, price.market)].may_sell
+        }
+    return page
 
 
 def sellable_in(market: str) -> Q:

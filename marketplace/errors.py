@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from enum import StrEnum
+from typing import Any
 
 
 class ErrorKind(StrEnum):
@@ -32,7 +33,8 @@ class DomainError(Exception):
     """A business rule said no.
 
     `code` is machine-readable and stable (clients switch on it); `message` is for people;
-    `fields` names the input fields at fault, if any; `kind` says what sort of refusal it is.
+    `fields` names the input fields at fault, if any; `kind` says what sort of refusal it is;
+    `extra` holds more of the API's error body under its own keys (JSON-ready values).
     """
 
     def __init__(
@@ -42,6 +44,7 @@ class DomainError(Exception):
         *,
         kind: ErrorKind = ErrorKind.CONFLICT,
         fields: Mapping[str, Sequence[str] | str] | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -51,6 +54,9 @@ class DomainError(Exception):
             name: [errors] if isinstance(errors, str) else list(errors)
             for name, errors in (fields or {}).items()
         }
+        # More of the error body, beside code, message and fields (e.g. `reasons` of a
+        # `compliance_blocked` refusal); each door shows it its own way.
+        self.extra = dict(extra or {})
 
     def __str__(self) -> str:
         return self.message

@@ -146,6 +146,11 @@ EVENT_KINDS: dict[str, EventKind] = {
         "An operator set a listing's retail price for a market.",
         {"market": "US", "amount": "12.99", "currency": "USD"},
     ),
+    "listing.gpsr_details_set": EventKind(
+        "The supplier named the listing's manufacturer and EU responsible person (GPSR), which "
+        "the EU compliance answer requires: the fields changed.",
+        {"changed": ["gpsr_manufacturer", "eu_responsible_person"]},
+    ),
     "tender.opened": EventKind(
         "An operator opened a tender (a reverse auction) for a product.",
         {"product": 97, "quantity": 5000, "closes_at": "2026-03-01T10:00:00+00:00"},
@@ -353,6 +358,47 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     # --- Compliance ---
     # (rules and the answer: lapses and restorations per listing and market)
+    "compliance.lapsed": EventKind(
+        "A live listing stopped being sellable in a market (the daily expiry job, or a record "
+        "changed): a required test or certificate expired, was superseded or rejected, a hold "
+        "started. Each reason has its code and, where it has one, its standard and date.",
+        {
+            "listing": 905,
+            "market": "EU",
+            "reasons": [{"code": "test_expired", "standard": "EN 71-3", "on": "2026-11-30"}],
+        },
+        reason="the reasons, in English",
+    ),
+    "compliance.restored": EventKind(
+        "A listing that had lapsed in a market may be sold there again (a new passing record "
+        "arrived, a hold was lifted).",
+        {"listing": 905, "market": "EU"},
+    ),
+    "compliance.test_expiring": EventKind(
+        "A required test record of a live listing expires within a warning threshold "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS: 30 and 7 days); sent once per record and threshold.",
+        {
+            "test_record": 41,
+            "standard": "EN 71-3",
+            "report_number": "RPT-000041",
+            "valid_until": "2026-12-12",
+            "days": 7,
+            "days_left": 7,
+            "listings": [905],
+        },
+    ),
+    "compliance.certificate_expiring": EventKind(
+        "A verified certificate a live listing relies on expires within a warning threshold "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS); sent once per certificate and threshold.",
+        {
+            "certificate": 12,
+            "number": "DOC-00012",
+            "standards": ["EN 71-1"],
+            "valid_until": "2027-01-04",
+            "days": 30,
+            "days_left": 30,
+        },
+    ),
     # (evidence: labs, test records, certificates)
     "compliance.test_record_posted": EventKind(
         "A test record was recorded: posted by its lab (verified at once), entered by a "

@@ -103,6 +103,15 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=5),
     ),
     PeriodicJob(
+        name="compliance-expiry",
+        task="compliance.tasks.compliance_expiry_task",
+        description="Warn suppliers of required tests and certificates about to expire "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS) and record listings lapsed or restored per market "
+        "(daily).",
+        crontab={"minute": "20", "hour": "2"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",

@@ -14,7 +14,9 @@ def bearer(plain: str) -> APIClient:
 def assert_error(response, status: int, code: str) -> dict:
     assert response.status_code == status, response.content
     body = response.json()
-    assert set(body) == {"code", "message", "fields"}
+    # A compliance gate's refusal adds the reasons (compliance.api.answer, ComplianceBlockedError).
+    extra = {"reasons"} if code == "compliance_blocked" else set()
+    assert set(body) == {"code", "message", "fields"} | extra
     assert body["code"] == code, body
     return body
 

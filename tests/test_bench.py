@@ -36,6 +36,8 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_API_REQUESTS": "40",
         "BENCH_API_SUPPLIERS": "200",
         "BENCH_PAGE_RUNS": "3",
+        "BENCH_COMPLIANCE_LISTINGS": "3000",
+        "BENCH_COMPLIANCE_GATES": "50",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
@@ -53,3 +55,4 @@ def test_every_benchmark_runs_at_a_small_size():
     assert "the deep page shows the orders an OFFSET would: yes" in done.stdout
     assert "the tally equals a recount from the orders: yes" in done.stdout
     assert "the dashboard's figures from the tally equal a count of the orders: yes" in done.stdout
+    assert "same may-sell and reason counts for every listing and market: yes" in done.stdout

@@ -9,20 +9,28 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
+from django.contrib.admin.views.main import ChangeList
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
+from compliance.selectors.answer import listing_answers
 from marketplace.admin_base import ReadOnlyInline, admin_actor, apply_each, report_success
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money, money_display, when
 
 from ..models import Listing, ListingPrice, Market, OverseasStock, PriceRound
-from ..selectors import listing_history, sellable_markets_of, supplier_agreed_prices
+from ..selectors import (
+    listing_history,
+    sellable_markets_of,
+    supplier_agreed_prices,
+    with_compliance,
+)
 from ..services.listings import (
+    listing_compliance_approve,
     listing_publish,
     listing_resume,
     listing_transition,
@@ -117,6 +125,15 @@ class PriceRoundInline(ReadOnlyInline):
         return super().get_queryset(request).select_related("reviewed_by")
 
 
+class ListingChangeList(ChangeList):
+    """The page's compliance is read set-based for the "sellable in" column (a few queries for
+    the page, not two per row)."""
+
+    def get_results(self, request: HttpRequest) -> None:
+        super().get_results(request)
+        with_compliance(self.result_list)
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
     """Listings move only through the actions; retail prices only through their rows on the
@@ -165,6 +182,7 @@ class ListingAdmin(admin.ModelAdmin):
         "price_band",
         "agreed_elsewhere",
         "sellable",
+        "compliance",
         "history",
     ]
     fieldsets = [
@@ -186,6 +204,7 @@ class ListingAdmin(admin.ModelAdmin):
             {"fields": ["supply_price", "reference_price", "price_band", "agreed_elsewhere"]},
         ),
         (_("Selling"), {"fields": ["sellable"]}),
+        (_("Compliance by market"), {"fields": ["compliance"]}),
         (_("History"), {"fields": ["history"]}),
     ]
     inlines = [ListingPriceInline, OverseasStockInline, PriceRoundInline]
@@ -211,6 +230,12 @@ class ListingAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # suppliers create listings; tenders create the winners'
 
+    def get_changelist(self, request: HttpRequest, **kwargs: Any) -> type[ChangeList]:
+        return ListingChangeList
+
+    def has_approve_compliance_permission(self, request: HttpRequest) -> bool:
+        return request.user.has_perm("catalogue.approve_compliance")
+
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
@@ -221,6 +246,37 @@ class ListingAdmin(admin.ModelAdmin):
     @admin.display(description=_("sellable in"))
     def sellable(self, listing: Listing) -> str:
         return ", ".join(sellable_markets_of(listing)) or EMPTY
+
+    @admin.display(description=_("compliance by market"))
+    def compliance(self, listing: Listing) -> str:
+        """Whether it may be sold and shipped in each market now, with every reason (the
+        sentences every door shows)."""
+        answers = listing_answers(listing, Market.values).answers
+        yes, no = _("yes"), _("no")
+        return format_html(
+            '<table data-testid="compliance"><thead><tr><th>{}</th><th>{}</th><th>{}</th>'
+            "<th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            _("market"),
+            _("may be sold"),
+            _("may be shipped"),
+            _("reasons"),
+            format_html_join(
+                "",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                (
+                    (
+                        market,
+                        yes if answer.may_sell else no,
+                        yes if answer.may_ship else no,
+                        format_html_join(
+                            "", "<div>{}</div>", ((r.message,) for r in answer.reasons)
+                        )
+                        or EMPTY,
+                    )
+                    for market, answer in answers.items()
+                ),
+            ),
+        )
 
     @admin.display(description=_("reference price"))
     def reference_price(self, listing: Listing) -> str:
@@ -319,15 +375,18 @@ class ListingAdmin(admin.ModelAdmin):
 
     @admin.action(
         description=_("Approve compliance (listings in compliance review)"),
-        permissions=["change"],
+        permissions=["approve_compliance"],
     )
     def approve_compliance(self, request: HttpRequest, queryset: QuerySet[Listing]) -> None:
-        self._move(
+        """Compliance officers only; refused (with the reasons) where the compliance answer
+        holds in no market."""
+        actor, reason = admin_actor(request), _post(request, "reason")
+        apply_each(
+            self,
             request,
             queryset,
-            S.APPROVED,
+            lambda listing: listing_compliance_approve(listing, actor=actor, reason=reason),
             ngettext_lazy("%(n)d listing approved.", "%(n)d listings approved.", "n"),
-            _post(request, "reason"),
         )
 
     def _report_live(self, request: HttpRequest, done: list[Listing], verb: Any) -> None:

@@ -21,7 +21,7 @@ from catalogue.models import (
     ProductImage,
     Tender,
 )
-from catalogue.selectors import sellable_markets_of
+from catalogue.selectors import sellable_markets_of, with_compliance
 from catalogue.services.listings import NEXT_STEP
 from marketplace.api.fields import integer_field
 
@@ -186,13 +186,23 @@ class SupplySideOutput(serializers.Serializer):
     )
 
 
+class ListingListOutput(serializers.ListSerializer):
+    """A page of listings: their compliance is read set-based for the page (`with_compliance`),
+    not two queries per listing."""
+
+    def to_representation(self, data: Any) -> list[Any]:
+        page = with_compliance(data.all() if hasattr(data, "all") else data)
+        return super().to_representation(page)
+
+
 class ListingOutput(serializers.ModelSerializer):
     product = ProductBriefOutput(read_only=True)
     supplier = serializers.IntegerField(source="supplier_id", read_only=True)
     sellable_markets = serializers.SerializerMethodField(
         help_text=(
-            "Market codes where a consumer can buy it now: live, priced there, and for a semi "
-            "managed listing with the seller's stock there."
+            "Market codes where a consumer can buy it now: live, priced there, for a semi "
+            "managed listing with the seller's stock there, and where its compliance holds "
+            "(`GET /api/v1/listings/{id}/compliance/` says why not)."
         )
     )
     retail_prices = RetailPriceOutput(
@@ -204,6 +214,7 @@ class ListingOutput(serializers.ModelSerializer):
 
     class Meta:
         model = Listing
+        list_serializer_class = ListingListOutput
         fields = [
             "id",
             "product",

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from .compliance import ListingComplianceApi
 from .views import (
     CategoryDetailApi,
     CategoryListApi,
@@ -29,6 +30,11 @@ urlpatterns = [
     ),
     path("listings/", ListingListApi.as_view(), name="api-listing-list"),
     path("listings/<int:pk>/", ListingDetailApi.as_view(), name="api-listing-detail"),
+    path(
+        "listings/<int:pk>/compliance/",
+        ListingComplianceApi.as_view(),
+        name="api-listing-compliance",
+    ),
     path(
         "listings/<int:pk>/overseas-stock/",
         OverseasStockReportApi.as_view(),

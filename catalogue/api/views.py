@@ -189,7 +189,7 @@ def _listing_context(user: User) -> dict[str, Any]:
 
 
 def _visible_listings(user: User) -> QuerySet[Listing]:
-    return with_selling_data(listings_visible_to(user).select_related("product"))
+    return with_selling_data(listings_visible_to(user).select_related("product__category"))
 
 
 class ListingApiBase(generics.GenericAPIView[Listing]):

@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.models import User
+from compliance.selectors.answer import compliance_blocked, listing_answers
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
@@ -164,15 +165,53 @@ def listing_stock_changed(
     return current
 
 
+def compliance_holding(listing: Listing) -> list[str]:
+    """The markets where the compliance answer lets the listing be sold, of those that matter to
+    it: the markets it is priced in; without a price yet, the markets whose programmes apply to
+    it (every market when none does). Refuses with 422 `compliance_blocked`, every reason in
+    the body, when it holds in none of them (the gates of approval, publishing and resuming)."""
+    loaded = Listing.objects.select_related("product__category").get(pk=listing.pk)
+    result = listing_answers(loaded, Market.values)
+    considered = sorted(result.priced) or sorted(result.regulated) or list(Market.values)
+    holding = result.holding(considered)
+    if not holding:
+        raise compliance_blocked(result.answers[market] for market in considered)
+    return holding
+
+
+def listing_compliance_approve(listing: Listing, *, actor: User, reason: str = "") -> Listing:
+    """A compliance officer approves a listing in compliance review: only when the compliance
+    answer holds in at least one market (`compliance_holding`); the event's reason names them."""
+    if not actor.has_perm("catalogue.approve_compliance"):
+        raise DomainError(
+            "forbidden",
+            _("Only compliance officers approve a listing's compliance."),
+            kind=ErrorKind.FORBIDDEN,
+        )
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.COMPLIANCE_REVIEW:
+            holding = compliance_holding(locked)
+            reason = reason.strip() or _("Compliance holds in %(markets)s.") % {
+                "markets": ", ".join(holding)
+            }
+        approved = listing_transition(locked, S.APPROVED, actor=actor, reason=reason)
+    listing.status, listing.status_reason = approved.status, approved.status_reason
+    return approved
+
+
 def listing_publish(listing: Listing, *, actor: User) -> Listing:
-    """An operator puts an approved listing on sale; without stock (and not JIT) it goes
-    straight to paused, and the stock rule resumes it."""
+    """An operator puts an approved listing on sale, only where the compliance answer holds in
+    at least one of its priced markets; without stock (and not JIT) it goes straight to
+    paused, and the stock rule resumes it."""
     if not listing.prices.exists():
         raise DomainError(
             "no_retail_price",
             _("Set a retail price in at least one market first."),
             fields={"prices": [_("Required.")]},
         )
+    if listing.status == S.APPROVED:
+        compliance_holding(listing)
     with transaction.atomic():
         listing_transition(listing, S.LIVE, actor=actor, reason=_("Published."))
         return listing_stock_changed(listing, available_stock(listing), actor=actor)
@@ -180,7 +219,8 @@ def listing_publish(listing: Listing, *, actor: User) -> Listing:
 
 def listing_resume(listing: Listing, *, actor: User, reason: str = "") -> Listing:
     """Put a paused listing back on sale. Only a paused listing resumes (an approved one is
-    published, which needs a retail price); a live one is left as it is. Back on sale only with
+    published, which needs a retail price); a live one is left as it is; nor one whose
+    compliance holds in none of its markets (`compliance_holding`). Back on sale only with
     stock to sell: a non-JIT listing without available stock stays paused, now for want of
     stock, so the stock rule resumes it when stock arrives. One transaction, the row locked
     throughout, so nobody sees it live without stock and a stock change cannot slip in between."""
@@ -194,6 +234,7 @@ def listing_resume(listing: Listing, *, actor: User, reason: str = "") -> Listin
                 _("Only a paused listing resumes; this one is %(status)s.")
                 % {"status": locked.get_status_display()},
             )
+        compliance_holding(locked)
         live = listing_transition(
             locked, S.LIVE, actor=actor, reason=reason.strip() or _("Resumed by an operator.")
         )
@@ -201,6 +242,45 @@ def listing_resume(listing: Listing, *, actor: User, reason: str = "") -> Listin
     listing.status, listing.status_reason = current.status, current.status_reason
     listing.paused_for_stock = current.paused_for_stock
     return current
+
+
+def listing_gpsr_set(
+    listing: Listing, *, manufacturer: str, responsible_person: str, actor: User
+) -> Listing:
+    """The supplier names the listing's manufacturer and EU responsible person (GPSR (EU)
+    2023/988: the EU compliance answer requires both), in any state but delisted. The caller
+    fetched the listing through `listings_visible_to`: its own supplier's only."""
+    values = {
+        "gpsr_manufacturer": manufacturer.strip(),
+        "eu_responsible_person": responsible_person.strip(),
+    }
+    for name, value in values.items():
+        if len(value) > 300:
+            raise DomainError(
+                "too_long",
+                _("At most 300 characters."),
+                fields={name: [_("At most 300 characters.")]},
+                kind=ErrorKind.INVALID,
+            )
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.DELISTED:
+            raise DomainError("listing_delisted", _("This listing is delisted."))
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(locked, name, values[name])
+            locked.save(update_fields=changed)
+            record_event(
+                "listing.gpsr_details_set",
+                actor=actor,
+                supplier_id=locked.supplier_id,
+                subject=locked,
+                payload={"changed": changed},
+            )
+    for name, value in values.items():
+        setattr(listing, name, value)
+    return locked
 
 
 def retail_price_set(

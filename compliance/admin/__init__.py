@@ -4,5 +4,7 @@ from . import (
     audits,  # noqa: F401
     enforcement,  # noqa: F401
     evidence,  # noqa: F401
+    rules,  # noqa: F401
     sampling,  # noqa: F401
+    trust,  # noqa: F401
 )

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import audits, enforcement, evidence
+from . import answer, audits, enforcement, evidence
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += answer.urlpatterns
 urlpatterns += audits.urlpatterns
 urlpatterns += enforcement.urlpatterns
 urlpatterns += evidence.urlpatterns

@@ -7,7 +7,7 @@ listings, their markets) and compliance (programmes, records, the request rows),
 ## The weight of a candidate
 
 A candidate is a live listing with no open sampling request whose programmes in force require at
-least one lab test in the markets where it sells (`sellable_markets_of`). Its weight is the
+least one lab test in the markets where it is on sale (`markets_on_sale`). Its weight is the
 product of five factors:
 
     weight = risk * returns * scorecard * staleness * failures
@@ -71,7 +71,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalogue.models import Category, Listing
-from catalogue.selectors import sellable_markets_of, with_selling_data
+from catalogue.selectors import markets_on_sale, with_selling_data
 from compliance.models import (
     SAMPLING_REQUEST_MACHINE,
     ProgrammeRequirement,
@@ -370,7 +370,7 @@ def sampling_candidates(on: date, *, progress: JobProgress | None = None) -> lis
         progress.set_total(len(listings))
     found = []
     for listing in listings:
-        markets = sellable_markets_of(listing)
+        markets = markets_on_sale(listing)
         standards = _standards_to_test(listing, markets, programmes)
         if progress is not None:
             progress.advance()

@@ -38,8 +38,18 @@ def _bounded_fields(fields: Any) -> Any:
     return bounded(str(fields))
 
 
-def error_body(code: str, message: str, fields: dict[str, Any] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": bounded(str(message)), "fields": _bounded_fields(fields or {})}
+def error_body(
+    code: str,
+    message: str,
+    fields: dict[str, Any] | None = None,
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """The error body; `extra` adds keys of a particular refusal (a `compliance_blocked` one's
+    `reasons`), documented on the operations that answer it."""
+    body = {"code": code, "message": bounded(str(message)), "fields": _bounded_fields(fields or {})}
+    for key, value in (extra or {}).items():
+        body.setdefault(key, value)
+    return body
 
 
 def _flatten(detail: Any) -> Any:
@@ -73,7 +83,8 @@ def _first_message(fields: dict[str, Any]) -> str:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     if isinstance(exc, DomainError):
         return Response(
-            error_body(exc.code, exc.message, exc.fields), status=STATUS_FOR_KIND[exc.kind]
+            error_body(exc.code, exc.message, exc.fields, exc.extra),
+            status=STATUS_FOR_KIND[exc.kind],
         )
     if isinstance(exc, exceptions.ValidationError):
         fields = _validation_fields(exc.detail)

@@ -26,6 +26,7 @@ from rest_framework.views import APIView
 
 from accounts.models import Scope, User
 from catalogue.models import Market
+from compliance.api.answer import compliance_blocked_response
 from logistics.api.permissions import NotForIntegrators
 from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import id_field
@@ -274,8 +275,10 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
             "`no_retail_price` (422: no retail price in that `market`), "
             "`duplicate_external_id` (409: this client already placed an order with this "
             "`external_id`; the message and `fields.external_id` name the existing order), "
-            "`listing_not_live`, `no_supply_price`, `out_of_stock`, and for a JIT order the "
-            "JIT refusals."
+            "`listing_not_live`, `no_supply_price`, `out_of_stock`, "
+            "`compliance_blocked` (422: the listing's compliance does not hold in that "
+            "`market`; `reasons` lists why, each with its `code`, `message`, `standard`, `on` "
+            "and `fields`), and for a JIT order the JIT refusals."
         ),
         request=ConsumerOrderCreateInput,
         parameters=idempotency.SCHEMA_PARAMETERS,
@@ -283,7 +286,8 @@ class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
             201: OpenApiResponse(
                 CREATED_SCHEMA, description="Created, or the replay of the key's first answer."
             ),
-            **error_responses(400, 401, 403, 409, 422, 429),
+            **error_responses(400, 401, 403, 409, 429),
+            **compliance_blocked_response(),
         },
     )
     def post(self, request: Request) -> Response:

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from marketplace.api.fields import BlankAsNullChoiceField, id_field
+from marketplace.markets import Market
 from orders.models import Appeal, JitOrder, Penalty
 
 # A cap on one request's size, not a business rule: a consumer order is a handful of units, and
@@ -97,6 +98,15 @@ class JitOrderCreateInput(serializers.Serializer):
     )
     external_id = serializers.CharField(
         max_length=64, help_text="The storefront's own order reference."
+    )
+    market = serializers.ChoiceField(
+        choices=Market.choices,
+        required=False,
+        help_text=(
+            "The market the consumer buys in: the order is refused (422 `compliance_blocked`) "
+            "when the listing's compliance does not hold there. Without it, when it holds in "
+            "none of the markets the listing is priced in."
+        ),
     )
 
 

@@ -23,6 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import SUPPLIER, Scope, User
+from compliance.api.answer import compliance_blocked_response
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.schema import error_responses
 from marketplace.errors import DomainError, ErrorKind
@@ -101,7 +102,9 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
             "`Idempotency-Key`. The unit supply price is frozen on the order; the supplier must "
             "ship within 24 hours. Refused with 409 or 422 and a `code`: `listing_not_live`, "
             "`listing_not_jit`, `supplier_jit_paused`, `supplier_not_active`, "
-            "`no_supply_price`, `listing_not_found`, `invalid_quantity`."
+            "`no_supply_price`, `listing_not_found`, `invalid_quantity`, "
+            "`compliance_blocked` (422: the listing's compliance does not hold in `market`, or "
+            "without `market` in none of the markets it is priced in; `reasons` says why)."
         ),
         request=JitOrderCreateInput,
         parameters=idempotency.SCHEMA_PARAMETERS,
@@ -109,7 +112,8 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
             201: OpenApiResponse(
                 JitOrderOutput, description="Created, or the replay of the key's first answer."
             ),
-            **error_responses(400, 401, 403, 409, 422, 429),
+            **error_responses(400, 401, 403, 409, 429),
+            **compliance_blocked_response(),
         },
     )
     def post(self, request: Request) -> Response:
@@ -121,6 +125,7 @@ class JitOrderListCreateApi(generics.ListAPIView[JitOrder]):
                 quantity=data["quantity"],
                 external_id=data["external_id"],
                 actor=user,
+                market=data.get("market"),
             )
             return dict(JitOrderOutput(order).data)
 

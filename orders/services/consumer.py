@@ -22,7 +22,7 @@ from marketplace.states import transition
 from suppliers.models import Supplier
 
 from ..models import CONSUMER_ORDER_MACHINE, ConsumerOrder, JitOrder, Payable
-from .orders import jit_order_create
+from .orders import compliance_gate, jit_order_create
 
 Status = ConsumerOrder.Status
 
@@ -32,7 +32,11 @@ def consumer_order_create(
 ) -> ConsumerOrder | JitOrder:
     """Reserve consignment stock for a storefront order; a JIT listing without stock makes a
     JIT order instead (the JIT rules apply to it)."""
-    listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
+    listing = (
+        Listing.objects.select_related("supplier", "product__category")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         raise DomainError(
             "listing_not_found",
@@ -58,12 +62,17 @@ def consumer_order_create(
     _refuse_reused_reference(actor, external_id)
     if listing.is_jit and listing_available(listing.pk) < quantity:
         return jit_order_create(
-            listing_id=listing.pk, quantity=quantity, external_id=external_id, actor=actor
+            listing_id=listing.pk,
+            quantity=quantity,
+            external_id=external_id,
+            actor=actor,
+            market=market,
         )
     if listing.status != Listing.Status.LIVE:
         raise DomainError("listing_not_live", _("This listing is not live."))
     if listing.supply_price_cny is None:
         raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    compliance_gate(listing, market)
     with transaction.atomic():
         position = stock_reserve(
             listing, quantity, reference=f"storefront:{external_id}", actor=actor

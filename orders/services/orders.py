@@ -17,7 +17,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalogue.models import Listing
+from catalogue.models import Listing, Market
+from compliance.selectors.answer import compliance_answer, compliance_blocked, listing_answers
 from marketplace.celery import enqueue_on_commit
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
@@ -57,8 +58,11 @@ def jit_order_create(
     external_id: str,
     actor: User,
     ordered_at: datetime | None = None,
+    market: str | None = None,
 ) -> JitOrder:
-    """The storefront's order on a JIT listing; the supply price is frozen on the order."""
+    """The storefront's order on a JIT listing; the supply price is frozen on the order. Refused
+    with 422 `compliance_blocked` where the compliance answer does not hold: in `market` when
+    given, else in every market the listing is priced in (`compliance_gate`)."""
     most = settings.JIT_MAX_UNITS_PER_ORDER
     if not 1 <= quantity <= most:
         raise DomainError(
@@ -67,7 +71,11 @@ def jit_order_create(
             fields={"quantity": [_("Between 1 and %(most)d.") % {"most": most}]},
             kind=ErrorKind.INVALID,
         )
-    listing = Listing.objects.select_related("supplier").filter(pk=listing_id).first()
+    listing = (
+        Listing.objects.select_related("supplier", "product__category")
+        .filter(pk=listing_id)
+        .first()
+    )
     if listing is None:
         raise DomainError(
             "listing_not_found",
@@ -87,6 +95,7 @@ def jit_order_create(
         raise DomainError("supplier_not_active", _("The supplier is not active."))
     if listing.supply_price_cny is None:
         raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    compliance_gate(listing, market)
     goods_value = listing.supply_price_cny * quantity
     if goods_value >= GOODS_VALUE_LIMIT:
         raise DomainError(
@@ -119,6 +128,22 @@ def jit_order_create(
             },
         )
     return order
+
+
+def compliance_gate(listing: Listing, market: str | None) -> None:
+    """The order gate (SPEC, "Compliance", Gates): a consumer order (and a JIT order) is refused
+    with 422 `compliance_blocked`, every reason in the body, in a market where the compliance
+    answer does not hold; a JIT order placed without a market, where it holds in none of the
+    markets the listing is priced in. Two queries (`listing` with its product and category)."""
+    if market is not None:
+        answer = compliance_answer(listing, market)
+        if not answer.may_sell:
+            raise compliance_blocked([answer])
+        return
+    result = listing_answers(listing, Market.values)
+    considered = sorted(result.priced) or list(Market.values)
+    if not result.holding(considered):
+        raise compliance_blocked(result.answers[m] for m in considered)
 
 
 def _tally_and_sweep(locked: JitOrder, before: JitOrder) -> None:

@@ -34,6 +34,7 @@ from catalogue.services.prices import (
 from marketplace.errors import DomainError
 
 from ..access import SupplierRequest, supplier_required
+from ..compliance.overview import listing_compliance
 from ..errors import error_summary, show_domain_error
 from .forms import (
     ListingCreateForm,
@@ -157,6 +158,7 @@ def _listing_page(
             "stock_form": stock_form,
             "errors": error_summary(price_form, stock_form),
             "images": list(listing.product.images.order_by("position", "id")[:1]),
+            **listing_compliance(listing),
         },
     )
 

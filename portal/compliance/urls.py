@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import audits, cases, evidence, sampling
+from . import audits, cases, evidence, overview, sampling, trust
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += overview.urlpatterns
 urlpatterns += audits.urlpatterns
 urlpatterns += sampling.urlpatterns
 urlpatterns += cases.urlpatterns
 urlpatterns += evidence.urlpatterns
+urlpatterns += trust.urlpatterns

@@ -69,12 +69,16 @@ def member_of(supplier):
 # --- Listing actions --------------------------------------------------------------------------
 
 
-def test_start_review_and_approve_compliance_move_listings_and_record_the_actor(client, operator):
+def test_start_review_and_approve_compliance_move_listings_and_record_the_actor(
+    client, operator, compliance_officer
+):
     submitted = ListingFactory(status="submitted")
     in_compliance = ListingFactory(status="compliance_review")
     client.force_login(operator)
     notes = act(client, LISTINGS, "start_review", [submitted], reason="Looking at it")
     assert notes == [("success", "1 listing in price review.")]
+    # Compliance officers, not operators, approve compliance (accounts 0010).
+    client.force_login(compliance_officer)
     notes = act(client, LISTINGS, "approve_compliance", [in_compliance])
     assert notes == [("success", "1 listing approved.")]
     submitted.refresh_from_db()
@@ -86,13 +90,13 @@ def test_start_review_and_approve_compliance_move_listings_and_record_the_actor(
         "Looking at it",
         {"from": "submitted", "to": "price_review"},
     )
-    assert listing_events(in_compliance)[0].actor == operator
+    assert listing_events(in_compliance)[0].actor == compliance_officer
 
 
-def test_an_illegal_move_is_refused_per_listing_and_the_others_go_on(client, operator):
+def test_an_illegal_move_is_refused_per_listing_and_the_others_go_on(client, compliance_officer):
     draft = ListingFactory(status="draft", product__title_en="Drafty")
     ready = ListingFactory(status="compliance_review")
-    client.force_login(operator)
+    client.force_login(compliance_officer)
     notes = act(client, LISTINGS, "approve_compliance", [draft, ready])
     assert ("success", "1 listing approved.") in notes
     [error] = [text for level, text in notes if level == "error"]
@@ -290,14 +294,25 @@ def test_the_listing_page_shows_what_an_operator_weighs(client, operator):
     assert "listing.status_changed" in page  # the history
 
 
+@pytest.mark.parametrize("role", ["operator", "finance_user"])
+def test_only_compliance_officers_approve_compliance(client, request, role):
+    listing = ListingFactory(status="compliance_review")
+    client.force_login(request.getfixturevalue(role))
+    assert 'value="approve_compliance"' not in client.get(LISTINGS).content.decode()
+    client.post(LISTINGS, {"action": "approve_compliance", "_selected_action": [listing.pk]})
+    listing.refresh_from_db()
+    assert listing.status == "compliance_review"
+
+
 @pytest.mark.parametrize("role", ["compliance_officer", "finance_user"])
 def test_only_operators_have_the_listing_actions(client, request, role):
     listing = ListingFactory(status="compliance_review")
     client.force_login(request.getfixturevalue(role))
     page = client.get(LISTINGS).content.decode()
-    assert 'value="approve_compliance"' not in page
+    assert 'value="publish"' not in page
+    assert ('value="approve_compliance"' in page) == (role == "compliance_officer")
     assert 'value="export_csv"' in page
-    client.post(LISTINGS, {"action": "approve_compliance", "_selected_action": [listing.pk]})
+    client.post(LISTINGS, {"action": "publish", "_selected_action": [listing.pk]})
     listing.refresh_from_db()
     assert listing.status == "compliance_review"
     assert client.get(f"{LISTINGS}{listing.pk}/change/").status_code == 200

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0009_roles_compliance"),
         ("catalogue", "0004_listing_gpsr_details"),
-        ("compliance", "0008_enforcement_holds_per_listing"),
+        ("compliance", "0009_expiry_status_and_warnings"),
         ("logistics", "0008_stock_position_listing_relation"),
         ("suppliers", "0007_ledger_no_truncate"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
