@@ -22,6 +22,7 @@ from marketplace.states import transition
 from suppliers.selectors import supplier_id_for
 
 from ..models import CERTIFICATE_MACHINE, Certificate, Lab, Standard
+from .expiry import refresh_after_record
 from .labs import pdf_checked
 
 Status = Certificate.Status
@@ -228,6 +229,7 @@ def certificate_verify(
         reason=note.strip(),
         changes={"checked_by": actor, "check_method": method, "check_note": note.strip()[:300]},
         payload={"certificate": certificate.pk, "check_method": method},
+        then=lambda locked, _before: refresh_after_record(locked, actor=actor),
     )
 
 
@@ -248,6 +250,7 @@ def certificate_reject(
         reason=reason,
         changes={"checked_by": actor, "check_method": method, "check_note": reason[:300]},
         payload={"certificate": certificate.pk, "check_method": method},
+        then=lambda locked, _before: refresh_after_record(locked, actor=actor),
     )
 
 

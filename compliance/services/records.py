@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from marketplace.celery import enqueue_on_commit
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
@@ -35,7 +36,10 @@ from ..models import (
     TestRecord,
     TestSpecification,
 )
+from ..tasks import open_enforcement_cases
+from .expiry import refresh_after_record
 from .labs import lab_accredited, lab_for_client, pdf_checked
+from .sampling import sampling_result_recorded
 
 Source = TestRecord.Source
 Status = TestRecord.Status
@@ -298,9 +302,9 @@ def _record_counts(record: TestRecord, *, actor: User | None) -> None:
     the counting records of the same product, supplier and standard that it retests (issued on
     or before it), or is superseded at once by a newer one already counting.
 
-    Cross-subject hooks are wired here by the lead: a failed record opens an enforcement case
-    (`enqueue_on_commit(open_enforcement_cases)`), a record answering a sampling request moves
-    it to `result_recorded` (`sampling_result_recorded(request, record, actor=...)`)."""
+    What follows from it starts here too: a failed record opens an enforcement case (the job,
+    queued after commit), a record answering a sampling request completes it, and the listings
+    of its product refresh their per-market status (a lapse may be over)."""
     now = record.verified_at or timezone.now()
     counting = (
         TestRecord.objects.select_for_update()
@@ -322,6 +326,11 @@ def _record_counts(record: TestRecord, *, actor: User | None) -> None:
         _supersede(record, by=newer[0], at=now, actor=actor)
     for row in older:
         _supersede(row, by=record, at=now, actor=actor)
+    if record.result == TestRecord.Result.FAIL:
+        enqueue_on_commit(open_enforcement_cases)
+    if record.sampling_request is not None:
+        sampling_result_recorded(record.sampling_request, record, actor=actor)
+    refresh_after_record(record, actor=actor)
 
 
 def _supersede(old: TestRecord, *, by: TestRecord, at: Any, actor: User | None) -> None:
@@ -597,6 +606,7 @@ def test_record_reject(record: TestRecord, *, actor: User, note: str) -> TestRec
         reason=note,
         changes={"verified_by": actor, "verified_at": timezone.now(), "status_note": note[:300]},
         payload={"record": record.pk, "standard": record.standard.code, "result": record.result},
+        then=lambda locked, _before: refresh_after_record(locked, actor=actor),
     )
 
 
