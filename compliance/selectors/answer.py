@@ -447,9 +447,13 @@ def _judge(
     certificates: Mapping[int, CertificateSeen],
     held_since: datetime | None,
     finding_on: date | None,
+    efiling_from: date | None = None,
 ) -> Answer:
     """`tests` maps a standard id to (latest counting record from any lab, from a CPSC-accepted
-    lab); `certificates` a standard id to the best certificate."""
+    lab); `certificates` a standard id to the best certificate; `efiling_from` the setting
+    EFILING_REQUIRED_FROM (read once by a caller judging many)."""
+    if efiling_from is None:
+        efiling_from = settings.EFILING_REQUIRED_FROM
     reasons: list[Reason] = []
     if facts.supplier_status == Supplier.Status.SUSPENDED:
         reasons.append(Reason("supplier_suspended", blocks=SELL_ONLY))
@@ -469,7 +473,7 @@ def _judge(
             any_test is not None,
             certificates.get(rule.standard_id),
             day,
-            settings.EFILING_REQUIRED_FROM,
+            efiling_from,
         )
         if reason is not None:
             reasons.append(reason)
@@ -851,12 +855,12 @@ def compliance_answers(
     certificates: dict[tuple[int, int], dict[int, CertificateSeen]] = {}
     if cert_ids:
         through = Certificate.products.through
-        cert_pairs = listings.filter(
-            product_id=OuterRef("product_id"), supplier_id=OuterRef("certificate__supplier_id")
-        )
+        # The listings' products and suppliers (semi-joins the planner hashes); a pair that is
+        # not a listing's is never looked up.
         cert_rows = (
             through.objects.filter(
-                Exists(cert_pairs),
+                product_id__in=listings.values("product_id"),
+                certificate__supplier_id__in=listings.values("supplier_id"),
                 certificate__recorded_at__lte=moment,
                 certificate__standards__in=cert_ids,
             )
@@ -896,6 +900,7 @@ def compliance_answers(
                 )
 
     answers: dict[tuple[int, str], Answer] = {}
+    efiling_from = settings.EFILING_REQUIRED_FROM
     empty_tests: dict[int, tuple[TestSeen | None, TestSeen | None]] = {}
     empty_certs: dict[int, CertificateSeen] = {}
     # The market holds in force and the open critical findings (few rows: one query each, and
@@ -950,6 +955,7 @@ def compliance_answers(
                 certificates.get(pair, empty_certs),
                 holds.get((listing_id, market)),
                 finding_on,
+                efiling_from,
             )
     return answers
 
