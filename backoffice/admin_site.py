@@ -3,13 +3,15 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import URLPattern, URLResolver, path
 from django.utils.translation import gettext_lazy as _
 
 from accounts.preferences import preferences_view
 
+from .compliance_kpis import PERMISSION as KPI_PERMISSION
+from .compliance_kpis import compliance_headline, compliance_kpis_view
 from .dashboard import dashboard_figures
 
 
@@ -24,8 +26,12 @@ class BackOfficeAdminSite(admin.AdminSite):
         def preferences(request: HttpRequest) -> HttpResponse:
             return preferences_view(request, self)
 
+        def compliance_kpis(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
+            return compliance_kpis_view(request, self)
+
         return [
             path("preferences/", self.admin_view(preferences), name="preferences"),
+            path("compliance-kpis/", self.admin_view(compliance_kpis), name="compliance_kpis"),
             *super().get_urls(),
         ]
 
@@ -33,4 +39,6 @@ class BackOfficeAdminSite(admin.AdminSite):
         self, request: HttpRequest, extra_context: dict[str, Any] | None = None
     ) -> TemplateResponse:
         context = {**(extra_context or {}), "dashboard": dashboard_figures()}
+        if request.user.has_perm(KPI_PERMISSION):
+            context["compliance"] = compliance_headline()
         return super().index(request, context)

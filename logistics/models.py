@@ -463,6 +463,10 @@ class StockMovement(models.Model):
         RETURN = "return", _("Return")
         WRITE_OFF = "write_off", _("Write-off")
         RETURN_TO_SUPPLIER = "return_to_supplier", _("Return to supplier")
+        # An enforcement case's failed lot: out of `available`, still on hand (not sellable,
+        # not lost) until an officer releases it (back to available) or writes it off.
+        QUARANTINE = "quarantine", _("Quarantine")
+        QUARANTINE_RELEASE = "quarantine_release", _("Quarantine release")
         # Units pulled for a compliance test purchase (a write-off with the request's reference).
         SAMPLE = "sample", _("Sample for testing")
 
@@ -563,5 +567,84 @@ OVERSTOCK_OFFER_MACHINE = Machine(
         "marked_down": set(),
     },
     event="overstock.{to}",
+    stamped="decided_at",
+)
+
+
+class Quarantine(models.Model):
+    """Units of a position held back because the lot they came from failed a test (an
+    enforcement case): taken out of `available` by a `quarantine` movement, kept on hand, until
+    a compliance officer releases them (a `quarantine_release` movement) or writes them off (a
+    `write_off` movement of the units on hand)."""
+
+    class Status(models.TextChoices):
+        HELD = "held", _("Held")
+        RELEASED = "released", _("Released")
+        WRITTEN_OFF = "written_off", _("Written off")
+
+    case = models.ForeignKey(
+        "compliance.EnforcementCase",
+        on_delete=models.PROTECT,
+        related_name="quarantines",
+        verbose_name=_("enforcement case"),
+    )
+    position = models.ForeignKey(
+        StockPosition,
+        on_delete=models.PROTECT,
+        related_name="quarantines",
+        verbose_name=_("stock position"),
+    )
+    lot = models.ForeignKey(
+        StockLot,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="quarantines",
+        verbose_name=_("lot"),
+    )
+    supplier = models.ForeignKey(
+        "suppliers.Supplier", on_delete=models.PROTECT, related_name="+", db_index=False
+    )
+    quantity = models.PositiveIntegerField(_("units"))
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.HELD, db_index=True
+    )
+    held_at = models.DateTimeField(_("held"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(_("note"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-held_at", "-id"]
+        constraints = [
+            # A case quarantines a position once: a re-run of the job adds nothing.
+            models.UniqueConstraint(fields=["case", "position"], name="one_quarantine_per_case"),
+            models.CheckConstraint(
+                condition=Q(quantity__gt=0), name="quarantine_quantity_positive"
+            ),
+        ]
+        indexes = [models.Index(fields=["supplier", "held_at"], name="quarantine_supplier")]
+        verbose_name = _("quarantine")
+        verbose_name_plural = _("quarantines")
+
+    def __str__(self) -> str:
+        return gettext("%(n)s units of listing %(listing)s (case %(case)s)") % {
+            "n": self.quantity,
+            "listing": self.position.listing_id,
+            "case": self.case_id,
+        }
+
+
+# Held until a compliance officer releases the units or writes them off (an overturned case's
+# units are released by the quarantine job).
+QUARANTINE_MACHINE = Machine(
+    Quarantine,
+    {"held": {"released", "written_off"}, "released": set(), "written_off": set()},
+    event={
+        "released": "compliance.quarantine_released",
+        "written_off": "compliance.quarantine_written_off",
+    },
     stamped="decided_at",
 )

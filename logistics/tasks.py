@@ -9,6 +9,7 @@ from marketplace.jobs import tracked_job
 
 from .services.inbound.stocking import lapse_stocking_orders
 from .services.overstock import offer_overstock
+from .services.quarantine import quarantine_for_cases
 from .services.test_purchases import sampling_draw
 
 
@@ -20,6 +21,11 @@ def lapse_stocking_orders_task() -> str:
 @shared_task
 def offer_overstock_task() -> str:
     return f"{offer_overstock()} overstock offers made"
+
+
+@shared_task
+def quarantine_for_cases_task() -> str:
+    return f"{quarantine_for_cases()} quarantines made or released"
 
 
 @shared_task

@@ -358,8 +358,108 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     # --- Compliance ---
     # (rules and the answer: lapses and restorations per listing and market)
+    "compliance.lapsed": EventKind(
+        "A live listing stopped being sellable in a market (the daily expiry job, or a record "
+        "changed): a required test or certificate expired, was superseded or rejected, a hold "
+        "started. Each reason has its code and, where it has one, its standard and date.",
+        {
+            "listing": 905,
+            "market": "EU",
+            "reasons": [{"code": "test_expired", "standard": "EN 71-3", "on": "2026-11-30"}],
+        },
+        reason="the reasons, in English",
+    ),
+    "compliance.restored": EventKind(
+        "A listing that had lapsed in a market may be sold there again (a new passing record "
+        "arrived, a hold was lifted).",
+        {"listing": 905, "market": "EU"},
+    ),
+    "compliance.test_expiring": EventKind(
+        "A required test record of a live listing expires within a warning threshold "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS: 30 and 7 days); sent once per record and threshold.",
+        {
+            "test_record": 41,
+            "standard": "EN 71-3",
+            "report_number": "RPT-000041",
+            "valid_until": "2026-12-12",
+            "days": 7,
+            "days_left": 7,
+            "listings": [905],
+        },
+    ),
+    "compliance.certificate_expiring": EventKind(
+        "A verified certificate a live listing relies on expires within a warning threshold "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS); sent once per certificate and threshold.",
+        {
+            "certificate": 12,
+            "number": "DOC-00012",
+            "standards": ["EN 71-1"],
+            "valid_until": "2027-01-04",
+            "days": 30,
+            "days_left": 30,
+        },
+    ),
     # (evidence: labs, test records, certificates)
     # (enforcement: cases, holds, fines, appeals, quarantine)
+    "compliance.case_opened": EventKind(
+        "A failed test opened an enforcement case: the supplier's listings of the product are "
+        "held in the markets the standard covers; at step 2 a fine, at step 3 the supplier "
+        "suspended (`fine` is null below step 2).",
+        {
+            "record": 5120,
+            "standard": "EN 71-3",
+            "listings": [905, 906],
+            "step": 2,
+            "markets": ["EU", "UK"],
+            "fine": "2000.00",
+            "suspended": False,
+            "appeal_until": "2026-03-08T06:00:00+00:00",
+        },
+        reason="the standard and the failed report",
+    ),
+    "compliance.case_appealed": EventKind(
+        "The supplier appealed an enforcement case within the appeal window.",
+        {**_move("open", "appealed"), "step": 2, "evidence": True},
+        reason="the supplier's appeal (its first 300 characters)",
+    ),
+    "compliance.case_upheld": EventKind(
+        "A compliance officer upheld an appealed case: its effects stand.",
+        {**_move("appealed", "upheld"), "step": 2},
+        reason="the officer's note",
+    ),
+    "compliance.case_overturned": EventKind(
+        "A compliance officer overturned an appealed case: its fine reversed, its holds lifted, "
+        "the supplier reinstated if the case suspended it.",
+        {**_move("appealed", "overturned"), "step": 2},
+        reason="the officer's note",
+    ),
+    "compliance.stock_quarantined": EventKind(
+        "The available units of a failed lot (or, when the record names no lot, of the held "
+        "listings) were quarantined: not sellable, still on hand (`lot` null when none).",
+        {"case": 31, "listing": 905, "warehouse": 3, "lot": 88, "quantity": 40},
+        reason="the enforcement case",
+    ),
+    "compliance.quarantine_released": EventKind(
+        "Quarantined units were released back to available (an officer, or the case overturned).",
+        {**_move("held", "released"), "quantity": 40},
+        reason="the officer's note",
+    ),
+    "compliance.quarantine_written_off": EventKind(
+        "Quarantined units were written off by an officer.",
+        {**_move("held", "written_off"), "quantity": 40},
+        reason="the officer's note",
+    ),
+    "compliance.market_held": EventKind(
+        "A listing was held off sale in a market, by an enforcement case or by an officer "
+        "(`case` null).",
+        {"hold": 77, "listing": 905, "market": "EU", "reason": "enforcement", "case": 31},
+        reason="the hold's note",
+    ),
+    "compliance.market_lifted": EventKind(
+        "A hold was lifted: its case overturned, or an officer lifted it.",
+        {"hold": 77, "listing": 905, "market": "EU", "reason": "enforcement", "case": 31},
+        reason="why it was lifted",
+    ),
     # (audits and corrective actions)
     "compliance.audit_recorded": EventKind(
         "An officer recorded a factory audit; each finding got a corrective action with a due "

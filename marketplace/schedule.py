@@ -90,6 +90,28 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         expires=timedelta(hours=23),
     ),
     PeriodicJob(
+        name="open-enforcement-cases",
+        task="compliance.tasks.open_enforcement_cases",
+        description="Open an enforcement case for each failed test with none (every minute).",
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
+        name="quarantine-for-cases",
+        task="logistics.tasks.quarantine_for_cases_task",
+        description="Quarantine the stock of lots that failed a test; release it for "
+        "overturned cases (every 5 minutes).",
+        every=timedelta(minutes=5),
+    ),
+    PeriodicJob(
+        name="compliance-expiry",
+        task="compliance.tasks.compliance_expiry_task",
+        description="Warn suppliers of required tests and certificates about to expire "
+        "(COMPLIANCE_EXPIRY_WARNING_DAYS) and record listings lapsed or restored per market "
+        "(daily).",
+        crontab={"minute": "20", "hour": "2"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
         name="clear-expired-sessions",
         task="marketplace.tasks.clear_expired_sessions",
         description="Delete expired login sessions (daily).",

@@ -11,6 +11,8 @@ urlpatterns = [
     path("favicon.ico", views.favicon, name="favicon"),
     path("admin/", admin.site.urls),
     path("portal/", include("portal.urls")),
+    # Public, without login: a live listing's trust page (what its QR code opens).
+    path("trust/", include("portal.trust_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("marketplace.api.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

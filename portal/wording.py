@@ -149,6 +149,12 @@ class EntryText:
     url: str
 
 
+def _case_of(entry: LedgerEntry) -> int | None:
+    """The enforcement case a fine (or its reversal) was posted for: its reference."""
+    reference_id = entry.reference_id or ""
+    return int(reference_id) if reference_id.isdigit() else None
+
+
 def _typed_memo(entry: LedgerEntry, *, worded: bool) -> str:
     """The memo as it was typed: finance's adjustments and chargebacks always carry one; a
     penalty posted by hand keeps its memo when there is no penalty record to word it from. What
@@ -252,6 +258,20 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
                 url = reverse("portal:withdrawals")
             else:
                 text = _("Withdrawal")
+        elif entry.kind == Kind.FINE:
+            text = _("Enforcement fine")
+            case_id = _case_of(entry)
+            if case_id:
+                text = _("Enforcement fine, case #%(case)s") % {"case": case_id}
+                url = reverse("portal:compliance_case_detail", args=[case_id])
+        elif entry.kind == Kind.FINE_REVERSAL:
+            text = _("Enforcement fine given back: the case was overturned")
+            case_id = _case_of(entry)
+            if case_id:
+                text = _("Enforcement fine given back: case #%(case)s overturned") % {
+                    "case": case_id
+                }
+                url = reverse("portal:compliance_case_detail", args=[case_id])
         elif entry.kind == Kind.CHARGEBACK:
             text = (
                 _("Chargeback on order #%(order)s") % {"order": order_id}

@@ -266,9 +266,13 @@ class LedgerEntry(models.Model):
         CHARGEBACK = "chargeback", _("Chargeback")
         WITHDRAWAL = "withdrawal", _("Withdrawal")
         ADJUSTMENT = "adjustment", _("Adjustment")
+        # An enforcement case's fine (compliance: a second failed test within the window), and
+        # its reversal when an officer overturns the case.
+        FINE = "fine", _("Fine")
+        FINE_REVERSAL = "fine_reversal", _("Fine reversal")
 
-    CREDITS = (Kind.TOP_UP, Kind.PENALTY_REVERSAL)
-    DEBITS = (Kind.PENALTY, Kind.CHARGEBACK, Kind.WITHDRAWAL)
+    CREDITS = (Kind.TOP_UP, Kind.PENALTY_REVERSAL, Kind.FINE_REVERSAL)
+    DEBITS = (Kind.PENALTY, Kind.CHARGEBACK, Kind.WITHDRAWAL, Kind.FINE)
 
     # Looked up through the balance and recent-entries indexes, which lead with it.
     supplier = models.ForeignKey(
@@ -309,8 +313,8 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=["top_up", "penalty_reversal"], amount__gt=0)
-                    | Q(kind__in=["penalty", "chargeback", "withdrawal"], amount__lt=0)
+                    Q(kind__in=["top_up", "penalty_reversal", "fine_reversal"], amount__gt=0)
+                    | Q(kind__in=["penalty", "chargeback", "withdrawal", "fine"], amount__lt=0)
                     | (Q(kind="adjustment") & ~Q(amount=0))
                 ),
                 name="ledger_amount_sign_matches_kind",

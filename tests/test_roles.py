@@ -196,7 +196,17 @@ COMPLIANCE_MODELS_OFFICERS = (
     | {f"compliance.{v}_{m}" for m in _CHANGED for v in ("view", "change")}
     | {f"compliance.view_{m}" for m in _READ}
 )
-COMPLIANCE_MODELS_OPERATORS = {f"compliance.view_{m}" for m in _EDITED + _CHANGED + _READ}
+# accounts 0011: what compliance's consequences added.
+_FOLLOW_UPS = {
+    "catalogue.view_listingactionpause",
+    "logistics.view_quarantine",
+    "compliance.view_listingmarketstatus",
+    "compliance.view_expirywarning",
+}
+COMPLIANCE_MODELS_OFFICERS |= _FOLLOW_UPS | {"logistics.change_quarantine"}
+COMPLIANCE_MODELS_OPERATORS = {
+    f"compliance.view_{m}" for m in _EDITED + _CHANGED + _READ
+} | _FOLLOW_UPS
 
 
 def test_roles_have_exactly_their_permissions():

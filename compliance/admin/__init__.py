@@ -2,7 +2,9 @@
 
 from . import (
     audits,  # noqa: F401
+    enforcement,  # noqa: F401
     records,  # noqa: F401
     rules,  # noqa: F401
     sampling,  # noqa: F401
+    trust,  # noqa: F401
 )

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import answer, audits
+from . import answer, audits, enforcement
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += answer.urlpatterns
 urlpatterns += audits.urlpatterns
+urlpatterns += enforcement.urlpatterns

@@ -4,6 +4,7 @@ enforcement cases with their market holds, random sampling, trust pages."""
 
 from .audits import CORRECTIVE_ACTION_MACHINE, ActionEvidence, Audit, CorrectiveAction, Finding
 from .enforcement import ENFORCEMENT_CASE_MACHINE, EnforcementCase, MarketHold
+from .expiry import ExpiryWarning, ListingMarketStatus
 from .labs import Lab, LabAccreditation
 from .records import CERTIFICATE_MACHINE, TEST_RECORD_MACHINE, Certificate, Measurement, TestRecord
 from .rules import ProgrammeRequirement, Standard, TestProgramme, TestSpecification
@@ -21,9 +22,11 @@ __all__ = [
     "Certificate",
     "CorrectiveAction",
     "EnforcementCase",
+    "ExpiryWarning",
     "Finding",
     "Lab",
     "LabAccreditation",
+    "ListingMarketStatus",
     "MarketHold",
     "Measurement",
     "ProgrammeRequirement",

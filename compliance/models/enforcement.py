@@ -50,6 +50,9 @@ class EnforcementCase(models.Model):
     fine_reversal = models.OneToOneField(
         "suppliers.LedgerEntry", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # Whether this case's step 3 moved the supplier to suspended (an overturn reinstates only
+    # what its case suspended, not a supplier an operator or another case suspended).
+    suspended_supplier = models.BooleanField(_("suspended the supplier"), default=False)
     appeal_text = models.TextField(_("appeal"), blank=True)
     appeal_file = models.FileField(
         _("appeal evidence"), upload_to="compliance/appeals/%Y/%m/", blank=True
@@ -114,14 +117,20 @@ class MarketHold(models.Model):
     lifted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    lift_note = models.CharField(_("why lifted"), max_length=300, blank=True)
+    placed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
         constraints = [
+            # A case holds each of the supplier's listings of the product (one per mode) in
+            # each market the standard covers, once.
             models.UniqueConstraint(
-                fields=["case", "market"],
+                fields=["case", "listing", "market"],
                 condition=Q(case__isnull=False),
-                name="one_hold_per_case_market",
+                name="one_hold_per_case_listing_market",
             ),
             models.CheckConstraint(
                 condition=Q(lifted_at__isnull=True) | Q(lifted_at__gte=models.F("started_at")),

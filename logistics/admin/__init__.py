@@ -9,6 +9,14 @@ as a message, never a 500. The stock ledger is read-only everywhere: positions s
 movements, and nobody adds, changes or deletes a movement here (the database refuses it too).
 """
 
-from . import inbound, inspection, places, stock, stocking, test_purchases
+from . import inbound, inspection, places, quarantine, stock, stocking, test_purchases
 
-__all__ = ["inbound", "inspection", "places", "stock", "stocking", "test_purchases"]
+__all__ = [
+    "inbound",
+    "inspection",
+    "places",
+    "quarantine",
+    "stock",
+    "stocking",
+    "test_purchases",
+]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from catalogue.models import Listing, PriceRound, Tender
+from compliance.models import ListingMarketStatus
 from logistics.models import (
     InboundShipment,
     OverstockOffer,
@@ -22,7 +23,9 @@ from orders.models import JitOrder, Penalty
 from ..wording import (
     money,
 )
+from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
+from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
@@ -231,8 +234,13 @@ DESCRIBE: dict[str, Describer] = {
         )
     ),
     "ledger.posted": _ledger_posted,
+    "compliance.lapsed": expiry.lapsed,
+    "compliance.restored": expiry.restored,
+    "compliance.test_expiring": expiry.record_expiring,
+    "compliance.certificate_expiring": expiry.certificate_expiring,
     **DESCRIBE_AUDITS,
     **DESCRIBE_SAMPLING,
+    **DESCRIBE_ENFORCEMENT,
 }
 
 
@@ -304,6 +312,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:order_detail", args=[int(event.payload["order"])])
     if isinstance(subject, Listing):
         return reverse("portal:listing_detail", args=[subject.pk])
+    if isinstance(subject, ListingMarketStatus):
+        return reverse("portal:listing_detail", args=[subject.listing_id])
     if isinstance(subject, PriceRound):
         return reverse("portal:listing_detail", args=[subject.listing_id])
     if isinstance(subject, StockingOrder):
@@ -314,6 +324,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:tender_detail", args=[subject.pk])
     if isinstance(subject, OverstockOffer):
         return reverse("portal:overstock_offers")
+    if enforcement := link_enforcement(subject):
+        return enforcement
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -11,6 +11,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 
 from catalogue.models import Listing, PriceRound, Tender
+from compliance.models import ListingMarketStatus
 from logistics.models import (
     InboundShipment,
     Inspection,
@@ -49,6 +50,7 @@ SUBJECT_RELATED: dict[type[models.Model], tuple[str, ...]] = {
     SamplingState: ("product",),
     ConsumerOrder: ("listing__product", "warehouse"),
     OverstockOffer: ("lot__position__listing__product", "lot__position__warehouse"),
+    ListingMarketStatus: ("listing__product",),
 }
 
 

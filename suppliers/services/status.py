@@ -105,11 +105,11 @@ def supplier_reject(supplier: Supplier, *, actor: User, reason: str) -> Supplier
     )
 
 
-def supplier_suspend(supplier: Supplier, *, actor: User, reason: str) -> Supplier:
+def supplier_suspend(supplier: Supplier, *, actor: User | None, reason: str) -> Supplier:
     return supplier_transition(supplier, Status.SUSPENDED, actor=actor, reason=reason)
 
 
-def supplier_reinstate(supplier: Supplier, *, actor: User, reason: str = "") -> Supplier:
+def supplier_reinstate(supplier: Supplier, *, actor: User | None, reason: str = "") -> Supplier:
     return supplier_transition(
         supplier, Status.ACTIVE, actor=actor, reason=reason, check=_only_from(Status.SUSPENDED)
     )

@@ -188,3 +188,22 @@ def test_migrate_installs_the_dispatch_entry_expiring_before_its_next_run():
     assert task.interval is not None
     assert (task.interval.every, task.interval.period) == (60, IntervalSchedule.SECONDS)
     assert 0 < task.expire_seconds < 60
+
+
+def test_a_supplier_or_content_type_an_event_names_cannot_be_deleted_through_django():
+    """The event's supplier and subject type have no constraint in the database (the sweep's
+    commits would check two per event); PROTECT still refuses the delete."""
+    from django.contrib.contenttypes.models import ContentType
+    from django.db.models import ProtectedError
+
+    supplier = SupplierFactory()
+    kind = ContentType.objects.create(app_label="gone", model="thing")
+    events.record_event(
+        "supplier.status_changed", actor=None, supplier=supplier, subject=None, payload={}
+    )
+    Event.objects.filter(supplier=supplier).update(subject_type=kind, subject_id="1")
+    with pytest.raises(ProtectedError):
+        supplier.delete()
+    with pytest.raises(ProtectedError):
+        kind.delete()
+    assert Event.objects.filter(supplier=supplier, subject_type=kind).exists()

@@ -24,6 +24,9 @@ EXPECTED = {
         270,
     ),
     "draw-test-purchases": ("logistics.tasks.draw_test_purchases_task", 23 * 3600),
+    "open-enforcement-cases": ("compliance.tasks.open_enforcement_cases", 54),
+    "quarantine-for-cases": ("logistics.tasks.quarantine_for_cases_task", 270),
+    "compliance-expiry": ("compliance.tasks.compliance_expiry_task", 23 * 3600),
 }
 
 

@@ -108,20 +108,21 @@ class PgSweep:
             ids = [order_id for order_id, tier_due, _remind in locked if tier_due]
             if not ids:
                 return
-            penalties, stockouts, deliveries = self._assess(ids)
+            penalties, stockouts, entries, deliveries = self._assess(ids)
             if deliveries:
                 from marketplace.tasks import dispatch_webhooks
 
                 enqueue_on_commit(dispatch_webhooks)
-            sql, params = penalty_postings(ids)
+            sql, params = penalty_postings(entries)
             posted = ledger_post_many(PostingQuery(sql, params), actor=None, posted_at=now)
         result.penalties += penalties
         result.amount -= posted.amount
         result.stockouts += stockouts
         result.paused_suppliers += posted.paused
 
-    def _assess(self, ids: list[int]) -> tuple[int, int, int]:
-        """The statement for these locked orders: (penalties, stockouts, deliveries)."""
+    def _assess(self, ids: list[int]) -> tuple[int, int, tuple[str, str, str, str], int]:
+        """The statement for these locked orders: (penalties, stockouts, the entries to post as
+        PENALTY_POSTINGS_SQL takes them, deliveries)."""
         sql, template = self.statement
         wanted = [
             e.pk
@@ -138,5 +139,5 @@ class PgSweep:
         params = [per_batch[p.name] if isinstance(p, Slot) else p for p in template]
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            penalties, stockouts, _entries, _orders, _events, deliveries = cursor.fetchone()
-        return penalties, stockouts, deliveries
+            penalties, stockouts, _orders, _events, deliveries, *entries = cursor.fetchone()
+        return penalties, stockouts, (entries[0], entries[1], entries[2], entries[3]), deliveries

@@ -13,6 +13,8 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import CharField
+from django.db.models.expressions import RawSQL
 
 from suppliers.models import LedgerEntry
 from suppliers.services.ledger.posting import entry_id_sql
@@ -52,18 +54,21 @@ def _iso(key: str) -> str:
 # spliced in at {orders}. `earlier` is what the order's earlier tiers due now ask; each tier
 # takes what is left under the cap after them, exactly as assessing one tier at a time would.
 ASSESS_SQL = """
-WITH due AS (
+WITH batch AS MATERIALIZED (
+    SELECT o.* FROM ({orders}) o WHERE o.id = ANY(%(ids)s)
+),
+due AS (
     SELECT o.*, t.position, t.tier, t.multiple,
            coalesce(sum(t.multiple * o.goods_value) OVER earlier, 0) AS earlier,
            count(*) OVER earlier AS earlier_tiers
-    FROM ({orders}) o
+    FROM batch o
     CROSS JOIN LATERAL (VALUES
         (0, %(tier_0)s::varchar, %(multiple_0)s::numeric, o.due_0),
         (1, %(tier_1)s::varchar, %(multiple_1)s::numeric, o.due_1),
         (2, %(tier_2)s::varchar, %(multiple_2)s::numeric, o.due_2),
         (3, %(tier_3)s::varchar, %(multiple_3)s::numeric, o.due_3)
     ) AS t(position, tier, multiple, is_due)
-    WHERE o.id = ANY(%(ids)s) AND t.is_due
+    WHERE t.is_due
     WINDOW earlier AS (PARTITION BY o.id ORDER BY t.position
                        ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
 ),
@@ -138,29 +143,48 @@ orders AS (
                               %(cap)s::numeric * o.goods_value),
         status = CASE WHEN a.due_3 AND o.status = ANY(%(stockout_fails)s) THEN %(failed_stockout)s
                       ELSE o.status END
-    FROM (SELECT id, bool_or(position = 0) AS due_0, bool_or(position = 1) AS due_1,
-                 bool_or(position = 2) AS due_2, bool_or(position = 3) AS due_3,
-                 sum(multiple) AS multiples
-          FROM assessed GROUP BY id) a
-    WHERE o.id = a.id
+    -- the batch's orders with a tier due, found again by the row the batch read (each is
+    -- locked by this transaction, so that row is its latest): a TID scan, whatever the
+    -- planner makes of the batch's size
+    FROM (SELECT row_id, due_0 IS TRUE AS due_0, due_1 IS TRUE AS due_1,
+                 due_2 IS TRUE AS due_2, due_3 IS TRUE AS due_3,
+                 CASE WHEN due_0 THEN %(multiple_0)s::numeric ELSE 0 END
+                 + CASE WHEN due_1 THEN %(multiple_1)s::numeric ELSE 0 END
+                 + CASE WHEN due_2 THEN %(multiple_2)s::numeric ELSE 0 END
+                 + CASE WHEN due_3 THEN %(multiple_3)s::numeric ELSE 0 END AS multiples
+          FROM batch WHERE due_0 OR due_1 OR due_2 OR due_3) a
+    WHERE o.ctid = ANY(ARRAY(SELECT row_id FROM batch
+                             WHERE due_0 OR due_1 OR due_2 OR due_3))
+      AND o.ctid = a.row_id
     RETURNING 1
 )
 SELECT (SELECT count(*) FROM penalties),
        (SELECT count(*) FROM assessed WHERE position = 3 AND status = ANY(%(stockout_fails)s)),
-       (SELECT count(*) FROM assessed WHERE entry_id IS NOT NULL),
        (SELECT count(*) FROM orders),
        (SELECT count(*) FROM events),
-       (SELECT count(*) FROM deliveries)
+       (SELECT count(*) FROM deliveries),
+       -- the postings: the penalties' entries, as array texts (see PENALTY_POSTINGS_SQL)
+       (SELECT coalesce(array_agg(entry_id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(supplier_id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(amount ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL),
+       (SELECT coalesce(array_agg(id ORDER BY entry_id), '{{}}')::text FROM assessed
+        WHERE entry_id IS NOT NULL)
 """
 
 # The ledger entries the statement above took ids for: what `ledger_post_many` posts for the
-# batch (a penalty's entry is posted once: the ledger's own rows say which are still to come).
+# batch. The statement hands them back as the texts of four arrays (entry id, supplier, amount,
+# order), which go back as they came: the posting service reads its postings twice (to lock the
+# suppliers, then to post) and so reads neither the penalties nor the ledger to find them. Each
+# is posted once: the ids were taken from the ledger's sequence by that statement, in this
+# transaction, so no entry has them yet.
 PENALTY_POSTINGS_SQL = """
-SELECT p.ledger_entry_id AS id, p.supplier_id, %s AS kind, -p.amount AS amount,
-       %s AS reference_type_id, p.order_id::text AS reference_id, '' AS memo
-FROM orders_penalty p
-WHERE p.order_id = ANY(%s) AND p.ledger_entry_id IS NOT NULL
-  AND NOT EXISTS (SELECT FROM suppliers_ledgerentry e WHERE e.id = p.ledger_entry_id)
+SELECT t.id, t.supplier_id, %s AS kind, -t.amount AS amount, %s AS reference_type_id,
+       t.order_id::text AS reference_id, '' AS memo
+FROM unnest(%s::bigint[], %s::bigint[], %s::numeric[], %s::bigint[])
+     AS t(id, supplier_id, amount, order_id)
 """
 
 
@@ -193,7 +217,10 @@ def assess_statement(now: datetime, r: Rules) -> tuple[str, list[Any]]:
     (PER_BATCH) left as `Slot`s."""
     tiers = tier_conditions(now, r)
     orders_sql, orders_params = (
-        with_due(now, r).values(*FIELDS, "due_0", "due_1", "due_2", "due_3").query.sql_with_params()
+        with_due(now, r)
+        .annotate(row_id=RawSQL('"orders_jitorder"."ctid"', (), output_field=CharField()))
+        .values(*FIELDS, "row_id", "due_0", "due_1", "due_2", "due_3")
+        .query.sql_with_params()
     )
     named: dict[str, Any] = {
         "cap": r.cap_multiple,
@@ -226,7 +253,8 @@ def assess_statement(now: datetime, r: Rules) -> tuple[str, list[Any]]:
     return head_sql + orders_sql + tail_sql, [*head_params, *orders_params, *tail_params]
 
 
-def penalty_postings(ids: list[int]) -> tuple[str, list[Any]]:
-    """PENALTY_POSTINGS_SQL for a batch's orders, with its parameters."""
+def penalty_postings(entries: tuple[str, str, str, str]) -> tuple[str, list[Any]]:
+    """PENALTY_POSTINGS_SQL for the entries a batch's assessment returned (its four array
+    texts), with its parameters."""
     order_type = ContentType.objects.get_for_model(JitOrder).pk
-    return PENALTY_POSTINGS_SQL, [LedgerEntry.Kind.PENALTY, order_type, ids]
+    return PENALTY_POSTINGS_SQL, [LedgerEntry.Kind.PENALTY, order_type, *entries]

@@ -195,6 +195,50 @@ def ledger_chargeback(
     )
 
 
+def ledger_fine(
+    supplier: Supplier,
+    *,
+    amount: Decimal | str,
+    actor: User | None,
+    reference: models.Model | None,
+    memo: str,
+) -> LedgerEntry:
+    """An enforcement fine (compliance: a repeated failed test) is taken from the deposit, even
+    into a negative balance, like a penalty."""
+    return _post(
+        supplier,
+        kind=Kind.FINE,
+        amount=-_positive(amount),
+        actor=actor,
+        reference=reference,
+        memo=memo,
+    )
+
+
+def fine_reversal(fine: LedgerEntry, *, memo: str) -> Posting:
+    """The posting that gives a fine back: a reversal pointing at it (refused for an entry that
+    is no fine, or a fine already reversed), as a penalty's reversal is."""
+    if fine.kind != Kind.FINE:
+        raise DomainError("not_a_fine", _("Only a fine entry can be reversed as a fine."))
+    if fine.corrections.filter(kind=Kind.FINE_REVERSAL).exists():
+        raise DomainError("already_reversed", _("This fine has already been reversed."))
+    return Posting(
+        supplier_id=fine.supplier_id,
+        kind=Kind.FINE_REVERSAL,
+        amount=-fine.amount,
+        reference_type_id=fine.reference_type_id,
+        reference_id=fine.reference_id,
+        corrects_id=fine.pk,
+        memo=memo,
+    )
+
+
+def ledger_reverse_fine(fine: LedgerEntry, *, actor: User | None, memo: str) -> LedgerEntry:
+    """An overturned enforcement case gives its fine back: a reversal pointing at the fine."""
+    [entry] = ledger_post_many([fine_reversal(fine, memo=memo)], actor=actor).entries
+    return entry
+
+
 def ledger_adjust(
     supplier: Supplier,
     *,
