@@ -38,7 +38,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import TYPE_CHECKING, Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
 from django.db.models import (
@@ -50,7 +51,6 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
 )
@@ -283,15 +283,13 @@ def _rules_for(
 # --- The evidence ---------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class TestSeen:
+class TestSeen(NamedTuple):
     result: str
     issued_on: date
     valid_until: date
 
 
-@dataclass(frozen=True)
-class CertificateSeen:
+class CertificateSeen(NamedTuple):
     status: str  # as it stood at the moment asked about
     valid_until: date
     missing: tuple[str, ...]  # eFiling fields it lacks
@@ -387,7 +385,9 @@ def _test_reason(rule: Rule, test: TestSeen | None, any_lab: bool, day: date) ->
     return Reason("test_inconclusive", standard=rule.standard, on=test.issued_on)
 
 
-def _certificate_reason(rule: Rule, cert: CertificateSeen | None, day: date) -> Reason | None:
+def _certificate_reason(
+    rule: Rule, cert: CertificateSeen | None, day: date, efiling_from: date
+) -> Reason | None:
     if cert is None:
         return Reason("certificate_missing", standard=rule.standard)
     rank = _certificate_rank(cert.status, cert.valid_until, day)
@@ -397,34 +397,38 @@ def _certificate_reason(rule: Rule, cert: CertificateSeen | None, day: date) -> 
         return Reason("certificate_rejected", standard=rule.standard)
     if rank == RANK_EXPIRED:
         return Reason("certificate_expired", standard=rule.standard, on=cert.valid_until)
-    if rule.efiling and day >= settings.EFILING_REQUIRED_FROM and cert.missing:
+    if rule.efiling and day >= efiling_from and cert.missing:
         return Reason("efiling_data_missing", standard=rule.standard, fields=cert.missing)
     return None
 
 
+@lru_cache(maxsize=65536)
 def _requirement_reason(
     rule: Rule,
-    facts: ListingFacts,
+    high_risk: bool,
+    missing: tuple[str, ...],
     test: TestSeen | None,
     any_lab: bool,
     cert: CertificateSeen | None,
     day: date,
+    efiling_from: date,
 ) -> Reason | None:
+    """Pure (and cached: many listings share a state): `missing` is the GPSR fields the listing
+    lacks, `efiling_from` the setting EFILING_REQUIRED_FROM."""
     if rule.evidence == Evidence.LISTING_DETAILS:
-        missing = tuple(name for name in GPSR_FIELDS if not (facts.gpsr.get(name) or "").strip())
         return (
             Reason("gpsr_details_missing", standard=rule.standard, fields=missing)
             if missing
             else None
         )
     if rule.evidence == Evidence.CERTIFICATE:
-        return _certificate_reason(rule, cert, day)
+        return _certificate_reason(rule, cert, day, efiling_from)
     test_reason = _test_reason(rule, test, any_lab, day)
     if test_reason is None:
         return None
-    if rule.evidence == Evidence.LAB_TEST or facts.high_risk:
+    if rule.evidence == Evidence.LAB_TEST or high_risk:
         return test_reason  # a certificate never stands in for a high-risk test
-    cert_reason = _certificate_reason(rule, cert, day)
+    cert_reason = _certificate_reason(rule, cert, day, efiling_from)
     if cert_reason is None:
         return None
     # Neither a test nor a certificate: tell about the evidence there is.
@@ -443,9 +447,13 @@ def _judge(
     certificates: Mapping[int, CertificateSeen],
     held_since: datetime | None,
     finding_on: date | None,
+    efiling_from: date | None = None,
 ) -> Answer:
     """`tests` maps a standard id to (latest counting record from any lab, from a CPSC-accepted
-    lab); `certificates` a standard id to the best certificate."""
+    lab); `certificates` a standard id to the best certificate; `efiling_from` the setting
+    EFILING_REQUIRED_FROM (read once by a caller judging many)."""
+    if efiling_from is None:
+        efiling_from = settings.EFILING_REQUIRED_FROM
     reasons: list[Reason] = []
     if facts.supplier_status == Supplier.Status.SUSPENDED:
         reasons.append(Reason("supplier_suspended", blocks=SELL_ONLY))
@@ -453,11 +461,19 @@ def _judge(
         reasons.append(Reason("market_hold", on=timezone.localdate(held_since)))
     if finding_on is not None:
         reasons.append(Reason("critical_finding_open", on=finding_on))
+    missing = tuple(name for name in GPSR_FIELDS if not (facts.gpsr.get(name) or "").strip())
     for rule in rules:
         any_test, cpsc_test = tests.get(rule.standard_id, (None, None))
         test = cpsc_test if rule.lab_flag == CPSC else any_test
         reason = _requirement_reason(
-            rule, facts, test, any_test is not None, certificates.get(rule.standard_id), day
+            rule,
+            facts.high_risk,
+            missing,
+            test,
+            any_test is not None,
+            certificates.get(rule.standard_id),
+            day,
+            efiling_from,
         )
         if reason is not None:
             reasons.append(reason)
@@ -781,31 +797,8 @@ def compliance_answers(
     if not markets:
         return {}
     listings = listings.order_by()
-    # The listings' facts, with the market holds in force and the open critical findings that
-    # concern them: one query.
-    annotations: dict[str, Any] = {
-        f"held_{market}": Subquery(
-            MarketHold.objects.filter(
-                _holds_in_force(moment), listing=OuterRef("pk"), market=market
-            )
-            .order_by("started_at")
-            .values("started_at")[:1]
-        )
-        for market in markets
-    }
-    annotations["finding_on"] = Subquery(
-        _critical_open(moment)
-        .filter(audit__supplier_id=OuterRef("supplier_id"))
-        .filter(
-            Q(category__isnull=True)
-            | Q(category_id=OuterRef("product__category_id"))
-            | Q(category_id=OuterRef("product__category__parent_id"))
-        )
-        .order_by("audit__audited_on")
-        .values("audit__audited_on")[:1]
-    )
     facts_rows = list(
-        listings.annotate(**annotations).values_list(
+        listings.values_list(
             "pk",
             "supplier_id",
             "product_id",
@@ -814,8 +807,6 @@ def compliance_answers(
             "product__category__risk_level",
             "supplier__status",
             *GPSR_FIELDS,
-            "finding_on",
-            *[f"held_{market}" for market in markets],
         )
     )
     if not facts_rows:
@@ -864,12 +855,12 @@ def compliance_answers(
     certificates: dict[tuple[int, int], dict[int, CertificateSeen]] = {}
     if cert_ids:
         through = Certificate.products.through
-        cert_pairs = listings.filter(
-            product_id=OuterRef("product_id"), supplier_id=OuterRef("certificate__supplier_id")
-        )
+        # The listings' products and suppliers (semi-joins the planner hashes); a pair that is
+        # not a listing's is never looked up.
         cert_rows = (
             through.objects.filter(
-                Exists(cert_pairs),
+                product_id__in=listings.values("product_id"),
+                certificate__supplier_id__in=listings.values("supplier_id"),
                 certificate__recorded_at__lte=moment,
                 certificate__standards__in=cert_ids,
             )
@@ -901,14 +892,35 @@ def compliance_answers(
                 per_cert[standard_id] = CertificateSeen(
                     status=status,
                     valid_until=valid,
-                    missing=_efiling_missing(
-                        dict(zip(Certificate.EFILING_FIELDS, efiling, strict=False))
+                    missing=tuple(
+                        name
+                        for name, value in zip(Certificate.EFILING_FIELDS, efiling, strict=True)
+                        if not value
                     ),
                 )
 
     answers: dict[tuple[int, str], Answer] = {}
+    efiling_from = settings.EFILING_REQUIRED_FROM
     empty_tests: dict[int, tuple[TestSeen | None, TestSeen | None]] = {}
     empty_certs: dict[int, CertificateSeen] = {}
+    # The market holds in force and the open critical findings (few rows: one query each, and
+    # only when there are any at all, judged by the first).
+    holds: dict[tuple[int, str], datetime] = {}
+    hold_rows = MarketHold.objects.filter(_holds_in_force(moment), market__in=markets)
+    for listing_id, market, started in hold_rows.filter(
+        listing_id__in=listings.values("pk")
+    ).values_list("listing_id", "market", "started_at"):
+        if (listing_id, market) not in holds or started < holds[(listing_id, market)]:
+            holds[(listing_id, market)] = started
+    findings: dict[int, list[tuple[int | None, date]]] = {}
+    for finder_id, finding_category, audited in (
+        _critical_open(moment)
+        .filter(audit__supplier_id__in=listings.values("supplier_id"))
+        .values_list("audit__supplier_id", "category_id", "audit__audited_on")
+        .order_by()
+    ):
+        findings.setdefault(finder_id, []).append((finding_category, audited))
+
     for (
         listing_id,
         supplier_id,
@@ -919,9 +931,12 @@ def compliance_answers(
         supplier_status,
         manufacturer,
         responsible,
-        finding_on,
-        *held,
     ) in facts_rows:
+        finding_on = None
+        for about, audited in findings.get(supplier_id, ()):
+            concerns = about is None or about in (category_id, parent_id)
+            if concerns and (finding_on is None or audited < finding_on):
+                finding_on = audited
         facts = ListingFacts(
             listing_id=listing_id,
             high_risk=risk == "high",
@@ -929,7 +944,7 @@ def compliance_answers(
             gpsr={"gpsr_manufacturer": manufacturer, "eu_responsible_person": responsible},
         )
         pair = (product_id, supplier_id)
-        for market, held_since in zip(markets, held, strict=True):
+        for market in markets:
             answers[(listing_id, market)] = _judge(
                 facts,
                 market,
@@ -938,8 +953,9 @@ def compliance_answers(
                 _rules_for(programmes, market, category_id, parent_id),
                 tests.get(pair, empty_tests),
                 certificates.get(pair, empty_certs),
-                held_since,
+                holds.get((listing_id, market)),
                 finding_on,
+                efiling_from,
             )
     return answers
 

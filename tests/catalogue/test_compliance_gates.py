@@ -119,7 +119,7 @@ def test_sellable_markets_keep_only_where_the_answer_holds(
         retail_price(other, "UK")
         make_compliant(other, ["UK"])
     page = list(with_selling_data(Listing.objects.all()))
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(6):
         with_compliance(page)
         markets = {x.pk: sellable_markets_of(x) for x in page}
     assert markets[listing.pk] == ["UK"]
