@@ -8,14 +8,13 @@ behind each figure.
   compliance.ListingMarketStatus) and market holds in force;
 - open corrective actions by age (days since the audit), and those overdue;
 - records expiring within 30 days (passing, counting, of products sold live);
-- fraud signals open (from compliance.selectors.fraud, when that module is there).
+- fraud signals open (compliance.selectors.fraud).
 
 Each figure is one aggregate query (a few for the month series), whatever the number of rows."""
 
 from __future__ import annotations
 
 import csv
-import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -35,6 +34,7 @@ from django.utils.translation import gettext_lazy, pgettext
 from catalogue.models import Category, Listing, Market
 from catalogue.selectors import category_subtree
 from compliance.models import CorrectiveAction, ListingMarketStatus, MarketHold, TestRecord
+from compliance.selectors import fraud
 from marketplace.admin_export import BOM, FORMULA_START
 from suppliers.models import Supplier
 
@@ -190,14 +190,9 @@ def open_actions(f: KpiFilter) -> QuerySet[CorrectiveAction]:
     ).exclude(status=CorrectiveAction.Status.CLOSED)
 
 
-def fraud_signals_open(f: KpiFilter) -> int | None:
+def fraud_signals_open(f: KpiFilter) -> int:
     """The open fraud signals of the records under the filter (a record with two signals counts
-    two), from the evidence subject's compliance.selectors.fraud (`suspect_records`, `CODES`):
-    one query. None while that module is not there (the card then shows a dash)."""
-    try:
-        fraud = importlib.import_module("compliance.selectors.fraud")
-    except ImportError:
-        return None
+    two), by compliance.selectors.fraud's flags: one query."""
     flagged = fraud.suspect_records(TestRecord.objects.filter(_record_filter(f)))
     counts = flagged.aggregate(
         **{code: Count("id", filter=Q(**{f"fraud_{code}": True})) for code in fraud.CODES}

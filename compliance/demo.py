@@ -13,7 +13,10 @@ from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
+from suppliers.models import Supplier
+
 from .models import (
+    Audit,
     Certificate,
     Lab,
     LabAccreditation,
@@ -24,8 +27,11 @@ from .models import (
     TestSpecification,
 )
 from .selectors.answer import _programmes, _rules_for
+from .services.audits import FindingIn, audit_record
+from .services.enforcement import cases_open_for_failures
 
 if TYPE_CHECKING:
+    from accounts.models import User
     from catalogue.models import Listing
 
 # name, country, accreditation body, number, CPSC-accepted
@@ -196,3 +202,57 @@ def _measure(record: TestRecord, *, fraction: Decimal) -> None:
             warn_within=spec.warn_within,
             verdict=verdict,
         )
+
+
+def seed_audits_and_cases(*, officer: User) -> None:
+    """Factory audits with open corrective actions (none overdue, so nothing pauses), and the
+    enforcement case the panda's failed retest opens (held in the US, step 1, appealable)."""
+    today = timezone.localdate()
+    audits = [
+        (
+            "91440300MA5F00001",
+            "Intertek Shenzhen, Li Wei",
+            74,
+            [
+                FindingIn(
+                    severity="major",
+                    area="Chemical control",
+                    description="Paint batches not tested for lead before use on the line.",
+                    due_on=today + timedelta(days=12),
+                ),
+                FindingIn(
+                    severity="minor",
+                    area="Traceability",
+                    description="Lot numbers missing on two cartons of finished goods.",
+                    due_on=today + timedelta(days=1),
+                ),
+            ],
+        ),
+        (
+            "91330782MA2E00002",
+            "Bureau Veritas Ningbo, Chen Jing",
+            81,
+            [
+                FindingIn(
+                    severity="critical",
+                    area="Food-contact materials",
+                    description="Migration test reports missing for the lunchbox's lid.",
+                    due_on=today + timedelta(days=20),
+                )
+            ],
+        ),
+    ]
+    for credit_code, auditor, score, findings in audits:
+        supplier = Supplier.objects.filter(credit_code__startswith=credit_code).first()
+        if supplier is None or Audit.objects.filter(supplier=supplier).exists():
+            continue
+        audit_record(
+            supplier,
+            factory=supplier.factories.first(),
+            auditor=auditor,
+            audited_on=today - timedelta(days=3),
+            score=score,
+            findings=findings,
+            actor=officer,
+        )
+    cases_open_for_failures(actor=officer)

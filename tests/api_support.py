@@ -55,6 +55,13 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     from tests.factories.accounts import supplier_token
     from tests.factories.orders import jit_order
 
+    # The SPEC's test programmes, as migrate seeds them (the test database starts without):
+    # the demo's evidence, its failed retest and the enforcement case it opens need them.
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("compliance.migrations.0006_seed_required_standards").seed(apps, None)
     call_command("seed_demo", credentials_file=str(credentials_file), verbosity=0)
     owner = User.objects.get(username="bright")
     supplier_id = owner.supplier_membership.supplier_id

@@ -40,6 +40,10 @@ class HoldOutput(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+# An amount of CNY as a string, or null (no fine, not reversed).
+_AMOUNT_OR_NULL = serializers.DecimalField(max_digits=12, decimal_places=2, allow_null=True)
+
+
 class EnforcementCaseOutput(serializers.ModelSerializer):
     supplier = serializers.IntegerField(source="supplier_id", read_only=True)
     listing = serializers.IntegerField(source="listing_id", read_only=True)
@@ -106,12 +110,12 @@ class EnforcementCaseOutput(serializers.ModelSerializer):
     def get_holds(self, case: EnforcementCase) -> Any:
         return HoldOutput(self._holds(case), many=True).data
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_AMOUNT_OR_NULL)
     def get_fine(self, case: EnforcementCase) -> str | None:
         entry = case.fine_entry
         return None if entry is None else str(entry.amount.copy_abs())
 
-    @extend_schema_field(OpenApiTypes.DECIMAL)
+    @extend_schema_field(_AMOUNT_OR_NULL)
     def get_fine_reversed(self, case: EnforcementCase) -> str | None:
         entry = case.fine_reversal
         return None if entry is None else str(entry.amount)

@@ -106,6 +106,13 @@ def _listing_of(c: Context) -> Listing | None:
     return None
 
 
+def _listing_gpsr_set(p: Mapping[str, Any], event: Event, c: Context) -> str:
+    return _(
+        "Listing %(listing)s names its manufacturer and EU responsible person (GPSR), as the EU "
+        "requires."
+    ) % {"listing": _listing_words(_listing_of(c))}
+
+
 def _listing_created(p: Mapping[str, Any], event: Event, c: Context) -> str:
     listing = _listing_of(c)
     mode = choice_label(Listing.Mode, p.get("mode"))

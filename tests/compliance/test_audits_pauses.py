@@ -13,6 +13,7 @@ from catalogue.services.corrective_pauses import listings_follow_corrective_acti
 from catalogue.services.listings import listing_resume, listing_transition
 from compliance.selectors.audits import capa_today
 from compliance.services.audits import action_close, action_submit
+from marketplace.errors import DomainError
 from marketplace.models import Event
 from tests.concurrency import run_in_threads
 from tests.factories.catalogue import CategoryFactory, ListingFactory
@@ -114,48 +115,50 @@ def test_closing_restores_exactly_what_it_paused_and_not_what_an_operator_change
 ):
     toys_, _dolls, _kitchen = toys
     supplier = SupplierFactory()
-    restored, resumed_then_paused, delisted = (live(supplier, toys_) for _ in range(3))
+    restored, resume_refused, delisted = (live(supplier, toys_) for _ in range(3))
     operator_paused = live(supplier, toys_)
     listing_transition(operator_paused, S.PAUSED, actor=operator, reason="Photos wrong.")
     action = critical_action(supplier, category=toys_)
     listings_follow_corrective_actions()
     assert ListingActionPause.objects.filter(action=action).count() == 3
 
-    # Meanwhile an operator resumes and pauses one again, and delists another.
-    listing_resume(resumed_then_paused, actor=operator, reason="Checked.")
-    listing_transition(resumed_then_paused, S.PAUSED, actor=operator, reason="Price check.")
+    # Meanwhile an operator's resume is refused (the open critical finding blocks selling),
+    # and another listing is delisted.
+    with pytest.raises(DomainError) as refused:
+        listing_resume(resume_refused, actor=operator, reason="Checked.")
+    assert refused.value.code == "compliance_blocked"
     listing_transition(delisted, S.DELISTED, actor=operator, reason="Counterfeit.")
 
     close(action, compliance_officer)
     followed = listings_follow_corrective_actions(actor=operator)
 
-    assert (followed.restored, followed.released) == (1, 2)
-    assert [status(x) for x in (restored, resumed_then_paused, delisted, operator_paused)] == [
+    assert (followed.restored, followed.released) == (2, 1)
+    assert [status(x) for x in (restored, resume_refused, delisted, operator_paused)] == [
         S.LIVE,
-        S.PAUSED,
+        S.LIVE,
         S.DELISTED,
         S.PAUSED,
     ]
-    assert resumed_then_paused.status_reason == "Price check."
     assert operator_paused.status_reason == "Photos wrong."
     pauses = ListingActionPause.objects.filter(action=action)
     assert all(p.released_at is not None for p in pauses)
-    assert {p.listing_id for p in pauses if p.restored} == {restored.pk}
+    assert {p.listing_id for p in pauses if p.restored} == {restored.pk, resume_refused.pk}
     # Nothing more on a re-run.
     again = listings_follow_corrective_actions()
     assert (again.paused, again.restored, again.released) == (0, 0, 0)
 
 
 @pytest.mark.django_db
-def test_an_operator_resume_while_overdue_stands(toys, operator):
+def test_an_operator_cannot_resume_while_the_critical_action_is_overdue(toys, operator):
     toys_, _dolls, _kitchen = toys
     supplier = SupplierFactory()
     listing = live(supplier, toys_)
     critical_action(supplier, category=toys_)
     listings_follow_corrective_actions()
-    listing_resume(listing, actor=operator, reason="Exception granted.")
-    assert listings_follow_corrective_actions().paused == 0
-    assert status(listing) == S.LIVE
+    with pytest.raises(DomainError) as refused:
+        listing_resume(listing, actor=operator, reason="Exception granted.")
+    assert refused.value.code == "compliance_blocked"
+    assert status(listing) == S.PAUSED
 
 
 @pytest.mark.django_db

@@ -23,9 +23,10 @@ from compliance.models import (
     MarketHold,
     TestRecord,
 )
+from compliance.selectors.fraud import fraud_signal_count
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import CategoryFactory, ListingFactory, ProductFactory
-from tests.factories.compliance import StandardFactory
+from tests.factories.compliance import LabAccreditationFactory, StandardFactory
 from tests.factories.compliance import TestRecordFactory as RecordFactory
 from tests.factories.suppliers import SupplierFactory
 
@@ -134,7 +135,8 @@ def test_the_figures_of_a_known_dataset(client, operator, data):
     assert kpis["overdue"] == 1
     assert [bar.value for bar in kpis["action_bars"]] == [0, 1, 0, 0]
     assert kpis["expiring"] == 1
-    assert kpis["fraud_open"] is None  # compliance.selectors.fraud not merged yet
+    # Every signal the evidence selector raises (its own tests pin each signal).
+    assert kpis["fraud_open"] == fraud_signal_count()
     blocked = {bar.label: bar.value for bar in kpis["blocked_bars"]}
     assert blocked["European Union (EU)"] == 1
     assert blocked["United Kingdom (UK)"] == 1
@@ -261,26 +263,16 @@ def test_the_query_count_does_not_grow_with_the_rows(
     assert kpis["blocked"] == 7
 
 
-def test_fraud_signals_are_counted_through_the_evidence_selector(
-    client, operator, data, monkeypatch
-):
-    """compliance.selectors.fraud (the evidence subject) annotates `fraud_<code>` flags on the
-    open records it suspects; a stand-in flags alpha's failed tests twice each."""
-    import sys
-    import types
-
-    from django.db.models import BooleanField, ExpressionWrapper, Q
-
-    def suspect_records(queryset):
-        flag = ExpressionWrapper(Q(result="fail"), output_field=BooleanField())
-        return queryset.annotate(fraud_a=flag, fraud_b=flag).filter(fraud_a=True)
-
-    fake = types.ModuleType("compliance.selectors.fraud")
-    fake.CODES = ("a", "b")
-    fake.suspect_records = suspect_records
-    monkeypatch.setitem(sys.modules, "compliance.selectors.fraud", fake)
+def test_fraud_signals_are_counted_by_supplier(client, operator, data):
+    """A report number used by two suppliers raises one signal on each record; the supplier
+    filter keeps each supplier's own."""
     client.force_login(operator)
-    # Failed: alpha twice (one in the window, one before), beta once.
-    assert figures(client)["fraud_open"] == 6
-    assert figures(client, supplier=data["a"].pk)["fraud_open"] == 4
-    assert figures(client, market="US")["fraud_open"] == 2
+    before = figures(client)["fraud_open"]
+    before_a = figures(client, supplier=data["a"].pk)["fraud_open"]
+    standard = StandardFactory(code="EN 71-3", market="EU")
+    beta = Listing.objects.get(supplier=data["b"])
+    for listing in (data["alpha"], beta):
+        accreditation = LabAccreditationFactory(standard=standard, valid_from=date(2020, 1, 1))
+        record(listing, standard, issued=TODAY, report_number="DUP-1", lab=accreditation.lab)
+    assert figures(client)["fraud_open"] == before + 2
+    assert figures(client, supplier=data["a"].pk)["fraud_open"] == before_a + 1

@@ -53,6 +53,8 @@ class LabAccreditationFactory(factory.django.DjangoModelFactory):
 
 
 class TestProgrammeFactory(factory.django.DjangoModelFactory):
+    __test__ = False  # not a pytest class
+
     class Meta:
         model = TestProgramme
 
@@ -73,6 +75,8 @@ class RequirementFactory(factory.django.DjangoModelFactory):
 
 class TestRecordFactory(factory.django.DjangoModelFactory):
     """A verified passing record posted by a lab, in date for a year."""
+
+    __test__ = False  # not a pytest class
 
     class Meta:
         model = TestRecord

@@ -18,7 +18,9 @@ from accounts.models import ApiClient, Scope, User
 from accounts.roles import COMPLIANCE, FINANCE, OPERATORS
 from accounts.services import api_client_create, api_key_authenticate, api_key_issue
 from catalogue.demo import seed_catalogue
+from compliance.demo import seed_audits_and_cases
 from logistics.demo import seed_logistics
+from logistics.services.quarantine import quarantine_for_cases
 from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
@@ -87,6 +89,8 @@ class Command(BaseCommand):
             seed_logistics(operator=operator)
             seed_consumer_orders(operator=operator)
             seed_jit_orders(actor=operator)
+            seed_audits_and_cases(officer=User.objects.get(username="compliance"))
+            quarantine_for_cases()
             job.advance()
             api_key = self._api_key()
             job.advance()
