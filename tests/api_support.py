@@ -42,8 +42,11 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     demo does not yet have (JIT orders, one of them penalised late), and an API key for the
     demo supplier Bright Toys, and one for a test lab's client: {"integrator": key, "supplier":
     key, "lab": key}. Needs DEMO_DATA=true."""
+    import importlib
     import json
     from datetime import timedelta
+
+    from django.apps import apps
 
     from django.core.management import call_command
     from django.utils import timezone
@@ -57,10 +60,6 @@ def demo_api_data(credentials_file) -> dict[str, str]:
 
     # The SPEC's test programmes, as migrate seeds them (the test database starts without):
     # the demo's evidence, its failed retest and the enforcement case it opens need them.
-    import importlib
-
-    from django.apps import apps
-
     importlib.import_module("compliance.migrations.0006_seed_required_standards").seed(apps, None)
     call_command("seed_demo", credentials_file=str(credentials_file), verbosity=0)
     owner = User.objects.get(username="bright")
