@@ -47,7 +47,6 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     from datetime import timedelta
 
     from django.apps import apps
-
     from django.core.management import call_command
     from django.utils import timezone
 
