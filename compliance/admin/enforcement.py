@@ -29,7 +29,7 @@ from marketplace.admin_base import (
 )
 from marketplace.admin_export import export_csv
 from marketplace.files import private_file
-from marketplace.formatting import EMPTY, money_display, when
+from marketplace.formatting import EMPTY, local_name, money_display, when
 
 from ..models import EnforcementCase, MarketHold
 from ..selectors.enforcement import cases_visible_to, market_holds_visible_to
@@ -57,11 +57,9 @@ class EnforcementCaseAdmin(ActionsOnlyAdmin):
 
     action_form = NoteActionForm
     list_display = [
-        "id",
         "opened_at",
-        "supplier",
+        "supplier_name",
         "listing_title",
-        "standard",
         "step",
         "status",
         "markets_held",
@@ -114,7 +112,13 @@ class EnforcementCaseAdmin(ActionsOnlyAdmin):
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, case: EnforcementCase) -> str:
-        return f"#{case.listing_id} {case.listing.product.title_en}"
+        product = case.listing.product
+        title = local_name(product.title_en, product.title_zh)
+        return f"#{case.listing_id} {title} · {case.test_record.standard.code}"
+
+    @admin.display(description=_("supplier"), ordering="supplier__name_en")
+    def supplier_name(self, case: EnforcementCase) -> str:
+        return local_name(case.supplier.name_en, case.supplier.name_zh)
 
     @admin.display(description=_("standard"), ordering="test_record__standard__code")
     def standard(self, case: EnforcementCase) -> str:

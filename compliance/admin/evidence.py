@@ -30,7 +30,7 @@ from marketplace.admin_base import (
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.files import private_file
-from marketplace.formatting import when
+from marketplace.formatting import local_name, when
 
 from ..models import Certificate, Lab, LabAccreditation, Measurement, TestRecord
 from ..selectors.evidence import measurements_of
@@ -182,13 +182,10 @@ class TestRecordAdmin(ServiceAddAdmin):
     list_display = [
         "report_number",
         "standard",
-        "product",
-        "supplier",
-        "lab",
+        "product_title",
+        "supplier_name",
         "result",
-        "source",
         "status",
-        "issued_on",
         "valid_until",
         "superseded",
         "fraud_flags",
@@ -232,6 +229,14 @@ class TestRecordAdmin(ServiceAddAdmin):
         "specification_changes",
     ]
     actions = ["verify", "reject", export_csv]
+
+    @admin.display(description=_("product"), ordering="product__title_en")
+    def product_title(self, record: TestRecord) -> str:
+        return local_name(record.product.title_en, record.product.title_zh)
+
+    @admin.display(description=_("supplier"), ordering="supplier__name_en")
+    def supplier_name(self, record: TestRecord) -> str:
+        return local_name(record.supplier.name_en, record.supplier.name_zh)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TestRecord]:
         return with_fraud_flags(super().get_queryset(request))

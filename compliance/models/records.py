@@ -46,8 +46,12 @@ class TestRecord(models.Model):
     supplier = models.ForeignKey(
         "suppliers.Supplier", on_delete=models.PROTECT, related_name="test_records"
     )
-    standard = models.ForeignKey(Standard, on_delete=models.PROTECT, related_name="test_records")
-    lab = models.ForeignKey(Lab, on_delete=models.PROTECT, related_name="test_records")
+    standard = models.ForeignKey(
+        Standard, on_delete=models.PROTECT, related_name="test_records", verbose_name=_("standard")
+    )
+    lab = models.ForeignKey(
+        Lab, on_delete=models.PROTECT, related_name="test_records", verbose_name=_("lab")
+    )
     report_number = models.CharField(_("report number"), max_length=100)
     result = models.CharField(_("result"), max_length=12, choices=Result.choices)
     issued_on = models.DateField(_("issued"))

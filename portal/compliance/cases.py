@@ -25,6 +25,7 @@ from compliance.selectors.enforcement import appeal_open, cases_visible_to
 from compliance.services.enforcement import case_appeal
 from marketplace.errors import DomainError
 from marketplace.files import private_file
+from marketplace.markets import Market
 from suppliers.models import LedgerEntry
 
 from ..access import SupplierRequest, supplier_required
@@ -68,10 +69,10 @@ def _cases(request: SupplierRequest) -> QuerySet[EnforcementCase]:
 
 
 def _markets_held(case: EnforcementCase) -> list[str]:
+    """The names of the markets the case holds the listing off sale in now."""
     now = timezone.now()
-    return sorted(
-        {h.market for h in case.all_holds if h.lifted_at is None or h.lifted_at > now}  # type: ignore[attr-defined]
-    )
+    held = {h.market for h in case.all_holds if h.lifted_at is None or h.lifted_at > now}  # type: ignore[attr-defined]
+    return [str(label) for market, label in Market.choices if market in held]
 
 
 def _row(case: EnforcementCase, now: Any) -> dict[str, Any]:

@@ -11,13 +11,15 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from catalogue.models import Listing
+from catalogue.models import Listing, ListingPrice
 from catalogue.selectors import listings_visible_to
 from catalogue.services.listings import listing_gpsr_set
+from compliance.models import TestProgramme
 from compliance.selectors.answer import Answer, compliance_answers, listing_answers
 from marketplace.errors import DomainError
 from marketplace.markets import Market
@@ -65,15 +67,33 @@ def compliance_overview(request: SupplierRequest) -> HttpResponse:
     )
     page = Paginator(listings, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = list(page.object_list)
+    markets = _markets_shown(rows)
     answers = compliance_answers(
-        Listing.objects.filter(pk__in=[listing.pk for listing in rows]), MARKETS
+        Listing.objects.filter(pk__in=[listing.pk for listing in rows]), markets
     )
-    table = [(listing, [answers[(listing.pk, market)] for market in MARKETS]) for listing in rows]
+    table = [(listing, [answers[(listing.pk, market)] for market in markets]) for listing in rows]
+    names = dict(Market.choices)
     return render(
         request,
         "portal/compliance/overview.html",
-        {"page_obj": page, "table": table, "markets": MARKETS, "compliance_tab": "overview"},
+        {
+            "page_obj": page,
+            "table": table,
+            "markets": [(market, names[market]) for market in markets],
+            "compliance_tab": "overview",
+        },
     )
+
+
+def _markets_shown(listings: list[Listing]) -> list[str]:
+    """The markets with something to say: those a test programme in force covers and those
+    these listings are priced in (elsewhere nothing is required and nothing is sold)."""
+    regulated = TestProgramme.objects.in_force(timezone.localdate()).values_list(
+        "market", flat=True
+    )
+    priced = ListingPrice.objects.filter(listing__in=listings).values_list("market", flat=True)
+    wanted = set(regulated) | set(priced)
+    return [market for market in MARKETS if market in wanted] or MARKETS
 
 
 def _listing(request: SupplierRequest, pk: int) -> Listing:
