@@ -842,11 +842,17 @@ def compliance_answers(
                 "lab__cpsc_accepted",
             )
         )
+        # Equal records share one TestSeen, so that equal evidence makes equal states.
+        seen_tests: dict[tuple[str, date, date], TestSeen] = {}
         for product_id, supplier_id, standard_id, result, issued, valid, cpsc in rows:
-            per = tests.setdefault((product_id, supplier_id), {})
+            per = tests.get((product_id, supplier_id))
+            if per is None:
+                per = tests[(product_id, supplier_id)] = {}
             seen = per.get(standard_id)
             if seen is None:
-                test = TestSeen(result, issued, valid)
+                test = seen_tests.get((result, issued, valid))
+                if test is None:
+                    test = seen_tests[(result, issued, valid)] = TestSeen(result, issued, valid)
                 per[standard_id] = (test, test if cpsc else None)
             elif seen[1] is None and cpsc:
                 per[standard_id] = (seen[0], TestSeen(result, issued, valid))
@@ -886,18 +892,27 @@ def compliance_answers(
                 *[f"certificate__{name}" for name in Certificate.EFILING_FIELDS],
             )
         )
-        for product_id, supplier_id, standard_id, status, valid, *efiling in cert_rows:
-            per_cert = certificates.setdefault((product_id, supplier_id), {})
-            if standard_id not in per_cert:
-                per_cert[standard_id] = CertificateSeen(
-                    status=status,
-                    valid_until=valid,
-                    missing=tuple(
-                        name
-                        for name, value in zip(Certificate.EFILING_FIELDS, efiling, strict=True)
-                        if not value
-                    ),
-                )
+        # Equal certificates (as seen: status, validity, eFiling gaps) share one CertificateSeen.
+        seen_certs: dict[tuple[Any, ...], CertificateSeen] = {}
+        for row in cert_rows:
+            pair = (row[0], row[1])
+            per_cert = certificates.get(pair)
+            if per_cert is None:
+                per_cert = certificates[pair] = {}
+            if row[2] not in per_cert:
+                state = row[3:]
+                cert = seen_certs.get(state)
+                if cert is None:
+                    cert = seen_certs[state] = CertificateSeen(
+                        status=row[3],
+                        valid_until=row[4],
+                        missing=tuple(
+                            name
+                            for name, value in zip(Certificate.EFILING_FIELDS, row[5:], strict=True)
+                            if not value
+                        ),
+                    )
+                per_cert[row[2]] = cert
 
     answers: dict[tuple[int, str], Answer] = {}
     efiling_from = settings.EFILING_REQUIRED_FROM
@@ -921,6 +936,35 @@ def compliance_answers(
     ):
         findings.setdefault(finder_id, []).append((finding_category, audited))
 
+    # The evidence of a (product, supplier) pair as a state number: pairs with the same evidence
+    # (most of them) share one, so each distinct (category, supplier status, GPSR gaps, tests,
+    # certificates) is judged once, in every market, and its reasons reused.
+    test_states: dict[tuple[Any, ...], int] = {(): 0}
+    test_state_of: dict[tuple[int, int], int] = {}
+    tests_of_state: list[Mapping[int, tuple[TestSeen | None, TestSeen | None]]] = [empty_tests]
+    for pair, per in tests.items():
+        key = tuple(per.items())
+        number = test_states.get(key)
+        if number is None:
+            number = test_states[key] = len(tests_of_state)
+            tests_of_state.append(per)
+        test_state_of[pair] = number
+    cert_states: dict[tuple[Any, ...], int] = {(): 0}
+    cert_state_of: dict[tuple[int, int], int] = {}
+    certs_of_state: list[Mapping[int, CertificateSeen]] = [empty_certs]
+    for pair, per_cert in certificates.items():
+        key = tuple(per_cert.items())
+        number = cert_states.get(key)
+        if number is None:
+            number = cert_states[key] = len(certs_of_state)
+            certs_of_state.append(per_cert)
+        cert_state_of[pair] = number
+
+    judged: dict[tuple[Any, ...], tuple[tuple[Reason, ...], ...]] = {}
+    rules_by_category: dict[tuple[int, int | None], list[tuple[Rule, ...]]] = {}
+    suspended = Supplier.Status.SUSPENDED
+    suspended_reasons = (Reason("supplier_suspended", blocks=SELL_ONLY),)
+    market_index = list(enumerate(markets))
     for (
         listing_id,
         supplier_id,
@@ -932,31 +976,66 @@ def compliance_answers(
         manufacturer,
         responsible,
     ) in facts_rows:
-        finding_on = None
-        for about, audited in findings.get(supplier_id, ()):
-            concerns = about is None or about in (category_id, parent_id)
-            if concerns and (finding_on is None or audited < finding_on):
-                finding_on = audited
-        facts = ListingFacts(
-            listing_id=listing_id,
-            high_risk=risk == "high",
-            supplier_status=supplier_status,
-            gpsr={"gpsr_manufacturer": manufacturer, "eu_responsible_person": responsible},
-        )
         pair = (product_id, supplier_id)
-        for market in markets:
-            answers[(listing_id, market)] = _judge(
-                facts,
-                market,
-                moment,
-                day,
-                _rules_for(programmes, market, category_id, parent_id),
-                tests.get(pair, empty_tests),
-                certificates.get(pair, empty_certs),
-                holds.get((listing_id, market)),
-                finding_on,
-                efiling_from,
+        state = (
+            category_id,
+            parent_id,
+            risk,
+            not (manufacturer or "").strip(),
+            not (responsible or "").strip(),
+            test_state_of.get(pair, 0),
+            cert_state_of.get(pair, 0),
+        )
+        per_market = judged.get(state)
+        if per_market is None:
+            category_rules = rules_by_category.get((category_id, parent_id))
+            if category_rules is None:
+                category_rules = rules_by_category[(category_id, parent_id)] = [
+                    _rules_for(programmes, market, category_id, parent_id) for market in markets
+                ]
+            facts = ListingFacts(
+                listing_id=listing_id,
+                high_risk=risk == "high",
+                supplier_status="",
+                gpsr={"gpsr_manufacturer": manufacturer, "eu_responsible_person": responsible},
             )
+            per_market = judged[state] = tuple(
+                _judge(
+                    facts,
+                    market,
+                    moment,
+                    day,
+                    category_rules[index],
+                    tests_of_state[state[5]],
+                    certs_of_state[state[6]],
+                    None,
+                    None,
+                    efiling_from,
+                ).reasons
+                for index, market in market_index
+            )
+        first: tuple[Reason, ...] = suspended_reasons if supplier_status == suspended else ()
+        finding: tuple[Reason, ...] = ()
+        supplier_findings = findings.get(supplier_id)
+        if supplier_findings:
+            finding_on = None
+            for about, audited in supplier_findings:
+                concerns = about is None or about in (category_id, parent_id)
+                if concerns and (finding_on is None or audited < finding_on):
+                    finding_on = audited
+            if finding_on is not None:
+                finding = (Reason("critical_finding_open", on=finding_on),)
+        for index, market in market_index:
+            reasons = per_market[index]
+            held_since = holds.get((listing_id, market)) if holds else None
+            if first or finding or held_since is not None:
+                held = (
+                    (Reason("market_hold", on=timezone.localdate(held_since)),)
+                    if held_since is not None
+                    else ()
+                )
+                reasons = first + held + finding + reasons
+            answers[(listing_id, market)] = Answer(listing_id, market, moment, reasons)
     return answers
 
 
