@@ -51,9 +51,11 @@ from django.db.models import (
     OuterRef,
     Q,
     QuerySet,
+    TextField,
     Value,
     When,
 )
+from django.db.models.functions import Concat
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext
@@ -863,6 +865,9 @@ def compliance_answers(
         through = Certificate.products.through
         # The listings' products and suppliers (semi-joins the planner hashes); a pair that is
         # not a listing's is never looked up.
+        # No ORDER BY (sorting these wide join rows costs more than the join): the best
+        # certificate per (product, supplier, standard) is kept here, by the order of
+        # CERTIFICATE_ORDER; each certificate's eFiling gaps come as one flags column.
         cert_rows = (
             through.objects.filter(
                 product_id__in=listings.values("product_id"),
@@ -873,46 +878,59 @@ def compliance_answers(
             .annotate(
                 status_at=_status_at_through(moment),
                 rank=_rank_through(moment, day),
+                efiling_flags=_efiling_flags_through(),
             )
-            .order_by(
-                "product_id",
-                "certificate__supplier_id",
-                "certificate__standards",
-                "rank",
-                "-certificate__valid_until",
-                "-certificate__issued_on",
-                "-certificate_id",
-            )
+            .order_by()
             .values_list(
                 "product_id",
                 "certificate__supplier_id",
                 "certificate__standards",
-                "status_at",
+                "certificate_id",
+                "rank",
                 "certificate__valid_until",
-                *[f"certificate__{name}" for name in Certificate.EFILING_FIELDS],
+                "certificate__issued_on",
+                "status_at",
+                "efiling_flags",
             )
         )
-        # Equal certificates (as seen: status, validity, eFiling gaps) share one CertificateSeen.
-        seen_certs: dict[tuple[Any, ...], CertificateSeen] = {}
-        for row in cert_rows:
-            pair = (row[0], row[1])
-            per_cert = certificates.get(pair)
+        best: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        seen_certs: dict[int, CertificateSeen] = {}
+        for (
+            product_id,
+            supplier_id,
+            standard_id,
+            cert_id,
+            rank,
+            valid,
+            issued,
+            status,
+            flags,
+        ) in cert_rows:
+            order = (rank, -valid.toordinal(), -issued.toordinal(), -cert_id)
+            key = (product_id, supplier_id, standard_id)
+            kept = best.get(key)
+            if kept is not None and kept <= order:
+                continue
+            best[key] = order
+            cert = seen_certs.get(cert_id)
+            if cert is None:
+                cert = seen_certs[cert_id] = CertificateSeen(
+                    status=status,
+                    valid_until=valid,
+                    missing=tuple(
+                        name
+                        for name, flag in zip(Certificate.EFILING_FIELDS, flags, strict=True)
+                        if flag != "1"
+                    ),
+                )
+            per_cert = certificates.get((product_id, supplier_id))
             if per_cert is None:
-                per_cert = certificates[pair] = {}
-            if row[2] not in per_cert:
-                state = row[3:]
-                cert = seen_certs.get(state)
-                if cert is None:
-                    cert = seen_certs[state] = CertificateSeen(
-                        status=row[3],
-                        valid_until=row[4],
-                        missing=tuple(
-                            name
-                            for name, value in zip(Certificate.EFILING_FIELDS, row[5:], strict=True)
-                            if not value
-                        ),
-                    )
-                per_cert[row[2]] = cert
+                per_cert = certificates[(product_id, supplier_id)] = {}
+            per_cert[standard_id] = cert
+        # A state is the same whatever order the rows came in.
+        for pair, per_cert in certificates.items():
+            if len(per_cert) > 1:
+                certificates[pair] = dict(sorted(per_cert.items()))
 
     answers: dict[tuple[int, str], Answer] = {}
     efiling_from = settings.EFILING_REQUIRED_FROM
@@ -1049,6 +1067,19 @@ def _status_at_through(at: datetime) -> Case:
         default=Value(Certificate.Status.UNVERIFIED),
         output_field=CharField(),
     )
+
+
+def _efiling_flags_through() -> Concat:
+    """One character per Certificate.EFILING_FIELDS: '1' when the certificate has it."""
+    flags: list[Any] = []
+    for name in Certificate.EFILING_FIELDS:
+        model_field = Certificate._meta.get_field(name)
+        column = f"certificate__{model_field.attname}"
+        present = Q(**{f"{column}__isnull": False})
+        if isinstance(model_field, CharField | TextField):
+            present &= ~Q(**{column: ""})
+        flags.append(Case(When(present, then=Value("1")), default=Value("0")))
+    return Concat(*flags, output_field=CharField())
 
 
 def _rank_through(at: datetime, day: date) -> Case:
