@@ -229,6 +229,48 @@ def test_a_rejected_copy_does_not_hide_a_verified_certificate(spec_programmes):
     assert compliance_answer(listing, "US").may_sell
 
 
+@pytest.mark.parametrize("best_first", [True, False])
+def test_the_set_based_answer_picks_the_same_certificate_among_several(spec_programmes, best_first):
+    """Several certificates for one product and standard: the set-based answer keeps the same
+    best one as the single answer (verified and in date, the latest valid first), whatever the
+    order they were recorded in."""
+    listing = listing_in("toys")
+    make_compliant(listing)
+    Certificate.objects.filter(standards__code="CPC").delete()
+    today = timezone.localdate()
+    checked = timezone.now() - timedelta(days=1)
+    complete = efiling_data()
+    lacking = {**complete, "certifier": "", "test_lab": None}
+    kinds = [
+        # The best: verified, in date, valid the longest; it lacks eFiling data, so the answer
+        # names it.
+        {"status": "verified", "valid_until": today + timedelta(days=500), **lacking},
+        {"status": "verified", "valid_until": today + timedelta(days=300), **complete},
+        {"status": "rejected", "valid_until": today + timedelta(days=900), **complete},
+        {"status": "verified", "valid_until": today - timedelta(days=1), **complete},
+        {"status": "unverified", "valid_until": today + timedelta(days=900), **complete},
+    ]
+    if not best_first:
+        kinds.reverse()
+    for kind in kinds:
+        certificate = CertificateFactory(
+            supplier=listing.supplier,
+            kind="cpc",
+            checked_at=None if kind["status"] == "unverified" else checked,
+            issued_on=today - timedelta(days=400),
+            **kind,
+        )
+        certificate.products.add(listing.product)
+        certificate.standards.add(Standard.objects.get(code="CPC"))
+    with override_settings(EFILING_REQUIRED_FROM=today):
+        one = compliance_answer(listing, "US")
+        many = compliance_answers(Listing.objects.filter(pk=listing.pk), ["US"])
+    assert [(r.code, r.standard, r.fields) for r in one.reasons] == [
+        ("efiling_data_missing", "CPC", ("certifier", "test_lab"))
+    ]
+    assert many[(listing.pk, "US")].reasons == one.reasons
+
+
 def test_efiling_data_is_required_from_the_setting_date(spec_programmes):
     listing = listing_in("toys")
     make_compliant(listing)
