@@ -350,6 +350,18 @@ def _certificate_rank_sql(at: datetime, day: date) -> Case:
 CERTIFICATE_ORDER = ("rank", "-valid_until", "-issued_on", "-id")
 
 
+def _certificate_order(
+    status: str, valid_until: date, issued_on: date, pk: int, day: date
+) -> tuple[int, int, int, int]:
+    """CERTIFICATE_ORDER in Python: the smaller the better."""
+    return (
+        _certificate_rank(status, valid_until, day),
+        -valid_until.toordinal(),
+        -issued_on.toordinal(),
+        -pk,
+    )
+
+
 def _efiling_missing(values: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(name for name in Certificate.EFILING_FIELDS if not values.get(name))
 
@@ -866,8 +878,9 @@ def compliance_answers(
         # The listings' products and suppliers (semi-joins the planner hashes); a pair that is
         # not a listing's is never looked up.
         # No ORDER BY (sorting these wide join rows costs more than the join): the best
-        # certificate per (product, supplier, standard) is kept here, by the order of
-        # CERTIFICATE_ORDER; each certificate's eFiling gaps come as one flags column.
+        # certificate per (product, supplier, standard) is kept here, in the order of
+        # CERTIFICATE_ORDER (compared only when a pair has several); each certificate's eFiling
+        # gaps come as one flags column.
         cert_rows = (
             through.objects.filter(
                 product_id__in=listings.values("product_id"),
@@ -877,7 +890,6 @@ def compliance_answers(
             )
             .annotate(
                 status_at=_status_at_through(moment),
-                rank=_rank_through(moment, day),
                 efiling_flags=_efiling_flags_through(),
             )
             .order_by()
@@ -886,32 +898,31 @@ def compliance_answers(
                 "certificate__supplier_id",
                 "certificate__standards",
                 "certificate_id",
-                "rank",
                 "certificate__valid_until",
                 "certificate__issued_on",
                 "status_at",
                 "efiling_flags",
             )
         )
-        best: dict[tuple[int, int, int], tuple[int, int, int, int]] = {}
+        best: dict[tuple[int, int, int], tuple[str, date, date, int]] = {}
         seen_certs: dict[int, CertificateSeen] = {}
         for (
             product_id,
             supplier_id,
             standard_id,
             cert_id,
-            rank,
             valid,
             issued,
             status,
             flags,
         ) in cert_rows:
-            order = (rank, -valid.toordinal(), -issued.toordinal(), -cert_id)
             key = (product_id, supplier_id, standard_id)
             kept = best.get(key)
-            if kept is not None and kept <= order:
+            if kept is not None and _certificate_order(*kept, day) <= _certificate_order(
+                status, valid, issued, cert_id, day
+            ):
                 continue
-            best[key] = order
+            best[key] = (status, valid, issued, cert_id)
             cert = seen_certs.get(cert_id)
             if cert is None:
                 cert = seen_certs[cert_id] = CertificateSeen(
@@ -1080,20 +1091,6 @@ def _efiling_flags_through() -> Concat:
             present &= ~Q(**{column: ""})
         flags.append(Case(When(present, then=Value("1")), default=Value("0")))
     return Concat(*flags, output_field=CharField())
-
-
-def _rank_through(at: datetime, day: date) -> Case:
-    verified = Q(certificate__status=Certificate.Status.VERIFIED, certificate__checked_at__lte=at)
-    return Case(
-        When(verified & Q(certificate__valid_until__gte=day), then=Value(RANK_GOOD)),
-        When(verified, then=Value(RANK_EXPIRED)),
-        When(
-            Q(certificate__status=Certificate.Status.REJECTED, certificate__checked_at__lte=at),
-            then=Value(RANK_REJECTED),
-        ),
-        default=Value(RANK_UNVERIFIED),
-        output_field=IntegerField(),
-    )
 
 
 def sellable_markets(
