@@ -805,7 +805,9 @@ def compliance_answers(
 ) -> dict[tuple[int, str], Answer]:
     """The answer for every listing of the queryset in every market, keyed by (listing id,
     market): six queries whatever the number of listings (listings, programmes, records,
-    certificates, holds, findings), the judgement in memory."""
+    certificates, holds, findings), the judgement in memory: once per distinct state (category,
+    GPSR gaps, the pair's tests and certificates as seen), its reasons shared by the listings in
+    that state; the supplier's suspension, holds and findings added per listing."""
     markets = [check_market(market) for market in dict.fromkeys(markets)]
     moment, day = _moment(at)
     if not markets:
