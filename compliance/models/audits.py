@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.states import Machine
 
@@ -65,7 +66,9 @@ class Finding(models.Model):
     audit = models.ForeignKey(
         Audit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit")
     )
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    severity = models.CharField(
+        pgettext_lazy("finding", "severity"), max_length=10, choices=Severity.choices
+    )
     # The product category it concerns (an overdue critical action pauses those listings).
     category = models.ForeignKey(
         "catalogue.Category",
