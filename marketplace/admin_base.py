@@ -17,8 +17,10 @@ from django.forms.models import BaseInlineFormSet
 from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .errors import DomainError
+from .formatting import local_name
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -259,3 +261,12 @@ class PageExtrasMixin(admin.ModelAdmin):
         if obj is not None:
             context.update(self.page_extras(request, obj))
         return super().render_change_form(request, context, add, change, form_url, obj)
+
+
+class SupplierNameColumn:
+    """A `supplier_name` column: the supplier's name in the reader's language (the name in both
+    languages that a supplier's str gives is too wide for a list at 1366 px)."""
+
+    @admin.display(description=_("supplier"), ordering="supplier__name_en")
+    def supplier_name(self, obj: Any) -> str:
+        return local_name(obj.supplier.name_en, obj.supplier.name_zh)

@@ -27,6 +27,7 @@ from marketplace.admin_base import (
     ReadOnlyInline,
     ServiceAddAdmin,
     ServiceInputForm,
+    SupplierNameColumn,
     admin_actor,
     form_error,
     form_page,
@@ -180,14 +181,14 @@ class FindingInline(ReadOnlyInline):
 
 
 @admin.register(Audit)
-class AuditAdmin(ServiceAddAdmin):
+class AuditAdmin(SupplierNameColumn, ServiceAddAdmin):
     """Officers record an audit with its findings (each gets a corrective action); an audit is
     never edited or deleted afterwards."""
 
     form = AuditRecordForm
     list_display = [
         "audited_on",
-        "supplier",
+        "supplier_name",
         "factory",
         "auditor",
         "score",
@@ -340,14 +341,14 @@ class DueFilter(admin.SimpleListFilter):
 
 
 @admin.register(CorrectiveAction)
-class CorrectiveActionAdmin(ActionsOnlyAdmin):
+class CorrectiveActionAdmin(SupplierNameColumn, ActionsOnlyAdmin):
     """Every finding's corrective action, soonest due first. The supplier answers and submits
     in the portal; an officer closes a submitted action with the effectiveness review, or
     reopens it with a note (the links in the list and on its page)."""
 
     list_display = [
         "id",
-        "supplier",
+        "supplier_name",
         "severity",
         "area",
         "due_on",

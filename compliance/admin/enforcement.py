@@ -24,6 +24,7 @@ from marketplace.admin_base import (
     ActionsOnlyAdmin,
     ServiceAddAdmin,
     ServiceInputForm,
+    SupplierNameColumn,
     admin_actor,
     apply_each,
 )
@@ -51,7 +52,7 @@ def _note(request: HttpRequest) -> str:
 
 
 @admin.register(EnforcementCase)
-class EnforcementCaseAdmin(ActionsOnlyAdmin):
+class EnforcementCaseAdmin(SupplierNameColumn, ActionsOnlyAdmin):
     """The cases the job opened from failed tests: their step, what they hold, their fine and
     the appeal; an appealed case is upheld or overturned here, with a note."""
 
@@ -115,10 +116,6 @@ class EnforcementCaseAdmin(ActionsOnlyAdmin):
         product = case.listing.product
         title = local_name(product.title_en, product.title_zh)
         return f"#{case.listing_id} {title} · {case.test_record.standard.code}"
-
-    @admin.display(description=_("supplier"), ordering="supplier__name_en")
-    def supplier_name(self, case: EnforcementCase) -> str:
-        return local_name(case.supplier.name_en, case.supplier.name_zh)
 
     @admin.display(description=_("standard"), ordering="test_record__standard__code")
     def standard(self, case: EnforcementCase) -> str:

@@ -24,6 +24,7 @@ from marketplace.admin_base import (
     ReadOnlyInline,
     ServiceAddAdmin,
     ServiceInputForm,
+    SupplierNameColumn,
     admin_actor,
     apply_each,
 )
@@ -172,7 +173,7 @@ def _flags(record: TestRecord) -> str:
 
 
 @admin.register(TestRecord)
-class TestRecordAdmin(ServiceAddAdmin):
+class TestRecordAdmin(SupplierNameColumn, ServiceAddAdmin):
     """Test records from the three doors. An officer's entry (the add form, through the service)
     counts once a second officer verifies it; a supplier's upload once an officer verifies it or
     the lab posts the same report. Records are never edited: a retest supersedes them."""
@@ -233,10 +234,6 @@ class TestRecordAdmin(ServiceAddAdmin):
     @admin.display(description=_("product"), ordering="product__title_en")
     def product_title(self, record: TestRecord) -> str:
         return local_name(record.product.title_en, record.product.title_zh)
-
-    @admin.display(description=_("supplier"), ordering="supplier__name_en")
-    def supplier_name(self, record: TestRecord) -> str:
-        return local_name(record.supplier.name_en, record.supplier.name_zh)
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[TestRecord]:
         return with_fraud_flags(super().get_queryset(request))
@@ -412,7 +409,7 @@ def _efiling(data: dict[str, Any]) -> dict[str, Any]:
 
 
 @admin.register(Certificate)
-class CertificateAdmin(ServiceAddAdmin):
+class CertificateAdmin(SupplierNameColumn, ServiceAddAdmin):
     """Certificates: entered here through the service or uploaded by the supplier; verified or
     rejected by the actions, saying how they were checked (a rejection needs a note). Only the
     eFiling data is edited afterwards, through the service."""
@@ -423,12 +420,10 @@ class CertificateAdmin(ServiceAddAdmin):
         "number",
         "kind",
         "issuer",
-        "supplier",
-        "issued_on",
+        "supplier_name",
         "valid_until",
         "status",
         "check_method",
-        "checked_at",
         "efiling_gaps",
         "file_link",
     ]

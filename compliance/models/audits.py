@@ -12,16 +12,25 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.states import Machine
 
 
 class Audit(models.Model):
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="audits"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="audits",
+        verbose_name=_("supplier"),
     )
     factory = models.ForeignKey(
-        "suppliers.Factory", on_delete=models.PROTECT, null=True, blank=True, related_name="audits"
+        "suppliers.Factory",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="audits",
+        verbose_name=_("factory"),
     )
     auditor = models.CharField(
         _("auditor"), max_length=200, help_text=_("Firm and auditor's name.")
@@ -54,11 +63,20 @@ class Finding(models.Model):
         MAJOR = "major", _("Major")
         MINOR = "minor", _("Minor")
 
-    audit = models.ForeignKey(Audit, on_delete=models.CASCADE, related_name="findings")
-    severity = models.CharField(_("severity"), max_length=10, choices=Severity.choices)
+    audit = models.ForeignKey(
+        Audit, on_delete=models.CASCADE, related_name="findings", verbose_name=_("audit")
+    )
+    severity = models.CharField(
+        pgettext_lazy("finding", "severity"), max_length=10, choices=Severity.choices
+    )
     # The product category it concerns (an overdue critical action pauses those listings).
     category = models.ForeignKey(
-        "catalogue.Category", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "catalogue.Category",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("category"),
     )
     area = models.CharField(
         _("area"), max_length=100, help_text=_("e.g. chemical control, traceability")
@@ -80,10 +98,15 @@ class CorrectiveAction(models.Model):
         SUBMITTED = "submitted", _("Submitted for review")
         CLOSED = "closed", _("Closed")
 
-    finding = models.OneToOneField(Finding, on_delete=models.CASCADE, related_name="action")
+    finding = models.OneToOneField(
+        Finding, on_delete=models.CASCADE, related_name="action", verbose_name=_("finding")
+    )
     # Denormalised from the audit so a supplier's actions are one indexed read.
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="corrective_actions"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="corrective_actions",
+        verbose_name=_("supplier"),
     )
     due_on = models.DateField(_("due"))
     status = models.CharField(

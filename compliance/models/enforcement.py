@@ -30,10 +30,16 @@ class EnforcementCase(models.Model):
         SUSPEND = 3, _("Delisted, fined and supplier suspended")
 
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="enforcement_cases"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="enforcement_cases",
+        verbose_name=_("supplier"),
     )
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.PROTECT, related_name="enforcement_cases"
+        "catalogue.Listing",
+        on_delete=models.PROTECT,
+        related_name="enforcement_cases",
+        verbose_name=_("listing"),
     )
     # One case per failed record: opening is idempotent.
     test_record = models.OneToOneField(
@@ -104,7 +110,10 @@ class MarketHold(models.Model):
         OFFICER = "officer", _("Compliance officer's decision")
 
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.PROTECT, related_name="market_holds"
+        "catalogue.Listing",
+        on_delete=models.PROTECT,
+        related_name="market_holds",
+        verbose_name=_("listing"),
     )
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
     reason = models.CharField(_("reason"), max_length=12, choices=Reason.choices)

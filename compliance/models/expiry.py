@@ -59,7 +59,10 @@ class ListingMarketStatus(models.Model):
     (or right after a record changed): a change of `may_sell` is a lapse or a restoration."""
 
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.CASCADE, related_name="compliance_statuses"
+        "catalogue.Listing",
+        on_delete=models.CASCADE,
+        related_name="compliance_statuses",
+        verbose_name=_("listing"),
     )
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
     may_sell = models.BooleanField(_("may be sold"))

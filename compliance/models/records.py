@@ -41,10 +41,16 @@ class TestRecord(models.Model):
         REJECTED = "rejected", _("Rejected")
 
     product = models.ForeignKey(
-        "catalogue.Product", on_delete=models.PROTECT, related_name="test_records"
+        "catalogue.Product",
+        on_delete=models.PROTECT,
+        related_name="test_records",
+        verbose_name=_("product"),
     )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="test_records"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="test_records",
+        verbose_name=_("supplier"),
     )
     standard = models.ForeignKey(
         Standard, on_delete=models.PROTECT, related_name="test_records", verbose_name=_("standard")
@@ -212,7 +218,10 @@ class Certificate(models.Model):
         DOCUMENT = "document", _("Document examined")
 
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="certificates"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="certificates",
+        verbose_name=_("supplier"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     issuer = models.CharField(_("issuer"), max_length=200)

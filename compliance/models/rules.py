@@ -126,6 +126,7 @@ class TestProgramme(models.Model):
         blank=True,
         related_name="test_programmes",
         help_text=_("Empty: every consumer product."),
+        verbose_name=_("category"),
     )
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
     name = models.CharField(_("name"), max_length=200)

@@ -54,10 +54,16 @@ class SamplingRequest(models.Model):
         SamplingDraw, on_delete=models.PROTECT, null=True, blank=True, related_name="requests"
     )
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.PROTECT, related_name="sampling_requests"
+        "catalogue.Listing",
+        on_delete=models.PROTECT,
+        related_name="sampling_requests",
+        verbose_name=_("listing"),
     )
     supplier = models.ForeignKey(
-        "suppliers.Supplier", on_delete=models.PROTECT, related_name="sampling_requests"
+        "suppliers.Supplier",
+        on_delete=models.PROTECT,
+        related_name="sampling_requests",
+        verbose_name=_("supplier"),
     )
     standards = models.ManyToManyField("compliance.Standard", related_name="+")
     weight = models.DecimalField(_("weight"), max_digits=12, decimal_places=6)

@@ -16,7 +16,10 @@ def new_token() -> str:
 
 class TrustPage(models.Model):
     listing = models.OneToOneField(
-        "catalogue.Listing", on_delete=models.CASCADE, related_name="trust_page"
+        "catalogue.Listing",
+        on_delete=models.CASCADE,
+        related_name="trust_page",
+        verbose_name=_("listing"),
     )
     token = models.CharField(
         _("token"), max_length=40, unique=True, default=new_token, editable=False
