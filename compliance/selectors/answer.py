@@ -883,18 +883,19 @@ def compliance_answers(
         # certificate per (product, supplier, standard) is kept here, in the order of
         # CERTIFICATE_ORDER (compared only when a pair has several); each certificate's eFiling
         # gaps come as one flags column.
+        # (django-stubs does not follow annotations through an auto-created through model.)
         cert_rows = (
-            through.objects.filter(
+            through.objects.filter(  # type: ignore[misc]
                 product_id__in=listings.values("product_id"),
                 certificate__supplier_id__in=listings.values("supplier_id"),
                 certificate__recorded_at__lte=moment,
                 certificate__standards__in=cert_ids,
             )
+            .order_by()
             .annotate(
                 status_at=_status_at_through(moment),
                 efiling_flags=_efiling_flags_through(),
             )
-            .order_by()
             .values_list(
                 "product_id",
                 "certificate__supplier_id",
@@ -974,20 +975,20 @@ def compliance_answers(
     test_state_of: dict[tuple[int, int], int] = {}
     tests_of_state: list[Mapping[int, tuple[TestSeen | None, TestSeen | None]]] = [empty_tests]
     for pair, per in tests.items():
-        key = tuple(per.items())
-        number = test_states.get(key)
+        seen_tuple: tuple[Any, ...] = tuple(per.items())
+        number = test_states.get(seen_tuple)
         if number is None:
-            number = test_states[key] = len(tests_of_state)
+            number = test_states[seen_tuple] = len(tests_of_state)
             tests_of_state.append(per)
         test_state_of[pair] = number
     cert_states: dict[tuple[Any, ...], int] = {(): 0}
     cert_state_of: dict[tuple[int, int], int] = {}
     certs_of_state: list[Mapping[int, CertificateSeen]] = [empty_certs]
     for pair, per_cert in certificates.items():
-        key = tuple(per_cert.items())
-        number = cert_states.get(key)
+        seen_tuple = tuple(per_cert.items())
+        number = cert_states.get(seen_tuple)
         if number is None:
-            number = cert_states[key] = len(certs_of_state)
+            number = cert_states[seen_tuple] = len(certs_of_state)
             certs_of_state.append(per_cert)
         cert_state_of[pair] = number
 
@@ -1087,7 +1088,7 @@ def _efiling_flags_through() -> Concat:
     flags: list[Any] = []
     for name in Certificate.EFILING_FIELDS:
         model_field = Certificate._meta.get_field(name)
-        column = f"certificate__{model_field.attname}"
+        column = f"certificate__{name}"
         present = Q(**{f"{column}__isnull": False})
         if isinstance(model_field, CharField | TextField):
             present &= ~Q(**{column: ""})
