@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from celery import shared_task
 
+from marketplace.jobs import tracked_job
+
 from .services.audits import action_reminders_send
 from .services.enforcement import cases_open_for_failures
 from .services.expiry import (
@@ -25,10 +27,13 @@ def open_enforcement_cases() -> str:
 
 @shared_task
 def compliance_expiry_task() -> str:
-    """Daily: warn of records about to expire, then record lapses and restorations."""
-    warned = send_expiry_warnings()
-    lapsed, restored = refresh_listing_market_status()
-    return f"{warned} expiry warnings, {lapsed} lapsed, {restored} restored"
+    """Daily: warn of records about to expire, then record lapses and restorations (a job run
+    operators watch: its progress counts the live listings checked)."""
+    with tracked_job("compliance_expiry") as job:
+        warned = send_expiry_warnings()
+        lapsed, restored = refresh_listing_market_status(progress=job)
+        job.summary = f"{warned} expiry warnings, {lapsed} lapsed, {restored} restored"
+    return job.summary
 
 
 @shared_task

@@ -20,6 +20,7 @@ JOB_LABELS = {
     "clear_expired_sessions": _("Expired sessions cleared"),
     "sweep_jit_deadlines": _("JIT deadline sweep"),
     "draw_test_purchases": _("Test purchase draw"),
+    "compliance_expiry": _("Compliance expiry warnings and status"),
 }
 
 

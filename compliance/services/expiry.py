@@ -30,6 +30,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone, translation
 
 from marketplace.events import NewEvent, record_events
+from marketplace.jobs import JobProgress
 
 from ..models import (
     Certificate,
@@ -297,22 +298,27 @@ def refresh_listing_market_status(
     *,
     at: datetime | None = None,
     actor: User | None = None,
+    progress: JobProgress | None = None,
 ) -> tuple[int, int]:
     """Recompute the answer of the given live listings (all live listings when none are given)
     in each market they are priced in, keep it, and tell each change: `compliance.lapsed`
     when a pair stops being sellable, `compliance.restored` when it comes back. Works in
-    chunks of REFRESH_CHUNK listings, a fixed number of queries each. Returns (lapsed,
+    chunks of REFRESH_CHUNK listings, a fixed number of queries each, counting the listings
+    done on `progress` (the daily job's run, which operators watch). Returns (lapsed,
     restored)."""
     model = listing_model()
     base = model.objects.all() if listings is None else listings
     ids = list(base.filter(status="live").order_by("pk").values_list("pk", flat=True))
+    if progress is not None:
+        progress.set_total(len(ids))
     lapsed = restored = 0
     for start in range(0, len(ids), REFRESH_CHUNK):
-        chunk_lapsed, chunk_restored = _refresh_chunk(
-            ids[start : start + REFRESH_CHUNK], at=at or timezone.now(), actor=actor
-        )
+        chunk = ids[start : start + REFRESH_CHUNK]
+        chunk_lapsed, chunk_restored = _refresh_chunk(chunk, at=at or timezone.now(), actor=actor)
         lapsed += chunk_lapsed
         restored += chunk_restored
+        if progress is not None:
+            progress.advance(len(chunk))
     return lapsed, restored
 
 

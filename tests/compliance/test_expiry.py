@@ -283,6 +283,17 @@ def test_the_daily_job_warns_and_lapses(setup):
         assert compliance_expiry_task() == "0 expiry warnings, 1 lapsed, 0 restored"
 
 
+def test_the_daily_job_shows_its_progress_as_a_job_run(setup):
+    """Operators watch the run: its total and done count the live listings checked."""
+    from marketplace.models import JobRun
+
+    ListingFactory(status=Listing.Status.LIVE)  # live, unpriced: checked, nothing to keep
+    summary = compliance_expiry_task()
+    run = JobRun.objects.get(name="compliance_expiry")
+    assert (run.total, run.done, run.status) == (2, 2, JobRun.Status.SUCCEEDED)
+    assert run.summary == summary
+
+
 def test_only_live_listings_in_their_priced_markets_are_kept(setup):
     listing, _record, _today = setup
     paused = live_listing(listing.product.category)
