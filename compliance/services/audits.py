@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
+from marketplace.files import upload_kind
 from marketplace.states import transition
 from suppliers.models import Factory, Supplier
 
@@ -43,7 +44,6 @@ if TYPE_CHECKING:
 A = CorrectiveAction.Status
 
 # A report or a piece of evidence is known by its first bytes, since a name proves nothing.
-HEADER_WINDOW = 1024
 MAX_FILE_BYTES = 10 * 1024 * 1024
 EVIDENCE_KINDS = {"pdf": "pdf", "jpg": "jpeg", "jpeg": "jpeg", "png": "png"}
 # Long texts a person types; the model's fields are unbounded, the doors are not.
@@ -65,21 +65,6 @@ def _invalid(code: str, field: str, message: str) -> DomainError:
     return DomainError(code, message, kind=ErrorKind.INVALID, fields={field: [message]})
 
 
-def _file_kind(upload: Any) -> str | None:
-    upload.seek(0)
-    head = upload.read(HEADER_WINDOW)
-    upload.seek(0)
-    if isinstance(head, str):
-        head = head.encode()
-    if b"%PDF-" in head:
-        return "pdf"
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    return None
-
-
 def _check_file(upload: Any, field: str, *, kinds: Mapping[str, str]) -> None:
     """A file of one of `kinds` (extension → content), known by its content and named as what
     it is, at most MAX_FILE_BYTES."""
@@ -88,7 +73,7 @@ def _check_file(upload: Any, field: str, *, kinds: Mapping[str, str]) -> None:
     if size is not None and size > MAX_FILE_BYTES:
         raise _invalid("file_too_large", field, _("The file may be at most 10 MB."))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    actual = _file_kind(upload)
+    actual = upload_kind(upload)
     if actual is None or kinds.get(extension) != actual:
         if set(kinds.values()) == {"pdf"}:
             raise _invalid("file_not_pdf", field, _("The file must be a PDF."))

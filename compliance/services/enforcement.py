@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
+from marketplace.files import upload_kind
 from marketplace.formatting import when
 from marketplace.markets import Market
 from marketplace.states import transition
@@ -49,7 +50,6 @@ Step = EnforcementCase.Step
 
 # What an appeal's evidence may be, known by its first bytes (the name proves nothing).
 EVIDENCE_MAX_BYTES = 5 * 1024 * 1024
-PDF_HEADER_WINDOW = 1024
 
 
 # --- Opening cases ----------------------------------------------------------------------------
@@ -219,14 +219,7 @@ def _evidence_errors(upload: File) -> list[str]:
             _("The file is %(size)s; at most %(limit)s.")
             % {"size": filesizeformat(size), "limit": filesizeformat(EVIDENCE_MAX_BYTES)}
         ]
-    upload.seek(0)
-    head = upload.read(PDF_HEADER_WINDOW)
-    upload.seek(0)
-    if not (
-        b"%PDF-" in head
-        or head.startswith(b"\xff\xd8\xff")
-        or head.startswith(b"\x89PNG\r\n\x1a\n")
-    ):
+    if upload_kind(upload) is None:
         return [_("The evidence must be a PDF, JPEG or PNG file.")]
     return []
 

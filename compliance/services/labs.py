@@ -15,11 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
+from marketplace.files import PDF_HEADER_WINDOW, content_kind
 
 from ..models import Lab, LabAccreditation, Standard
-
-# A PDF may have a few bytes before its header; readers look within the first kilobyte.
-PDF_HEADER_WINDOW = 1024
 
 
 def lab_accredited(lab: Lab, standard: Standard, on: date) -> bool:
@@ -65,7 +63,7 @@ def pdf_checked(upload: Any, *, field: str) -> str:
         )
     upload.seek(0)
     head = upload.read(PDF_HEADER_WINDOW)
-    if b"%PDF-" not in head:
+    if content_kind(head) != "pdf":
         message = _("The file is not a PDF.")
         raise DomainError("not_a_pdf", message, kind=ErrorKind.INVALID, fields={field: message})
     digest = hashlib.sha256(head)

@@ -16,10 +16,11 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from marketplace.files import PDF_HEADER_WINDOW, content_kind
 from suppliers.models import IntendedCategory, Province
 from suppliers.validators import validate_credit_code
 
-from ..uploads import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, licence_kind
+from ..uploads import LICENCE_EXTENSIONS
 
 
 def validate_licence(upload: UploadedFile) -> None:
@@ -37,7 +38,7 @@ def validate_licence(upload: UploadedFile) -> None:
     upload.seek(0)
     head = upload.read(PDF_HEADER_WINDOW)
     upload.seek(0)
-    actual = licence_kind(head)
+    actual = content_kind(head)
     if claimed is None or actual is None:
         raise ValidationError(
             _("Upload the licence as a PDF, JPEG or PNG file."), code="licence_type"

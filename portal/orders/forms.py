@@ -11,9 +11,10 @@ from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from marketplace.files import PDF_HEADER_WINDOW, content_kind
 from orders.models import JitOrder
 
-from ..uploads import LICENCE_EXTENSIONS, PDF_HEADER_WINDOW, licence_kind
+from ..uploads import LICENCE_EXTENSIONS
 
 Status = JitOrder.Status
 
@@ -125,7 +126,7 @@ def _attachment_errors(upload: UploadedFile) -> list[str]:
     upload.seek(0)
     head = upload.read(PDF_HEADER_WINDOW)
     upload.seek(0)
-    actual = licence_kind(head)
+    actual = content_kind(head)
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     if actual is None or LICENCE_EXTENSIONS.get(extension) != actual:
         return [_("%(name)s is not a PDF, JPEG or PNG file.") % {"name": name}]
