@@ -60,3 +60,10 @@ class DomainError(Exception):
 
     def __str__(self) -> str:
         return self.message
+
+
+def invalid_input(
+    code: str, field: str, message: str, kind: ErrorKind = ErrorKind.INVALID
+) -> DomainError:
+    """The refusal of one input: `field` is at fault, and `message` says why."""
+    return DomainError(code, message, kind=kind, fields={field: [message]})

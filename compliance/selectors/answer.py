@@ -47,7 +47,6 @@ from django.db.models import (
     CharField,
     Exists,
     F,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
@@ -310,19 +309,6 @@ def counting_records(at: datetime) -> QuerySet[TestRecord]:
 RECORD_ORDER = ("-issued_on", "-recorded_at", "-id")
 
 
-def _certificate_status_at(at: datetime) -> Case:
-    """A certificate's status at `at`: its check counts from the moment it was made."""
-    return Case(
-        When(
-            status__in=[Certificate.Status.VERIFIED, Certificate.Status.REJECTED],
-            checked_at__lte=at,
-            then=F("status"),
-        ),
-        default=Value(Certificate.Status.UNVERIFIED),
-        output_field=CharField(),
-    )
-
-
 # The order certificates are preferred in: verified and in date, unverified, expired, rejected.
 RANK_GOOD, RANK_UNVERIFIED, RANK_EXPIRED, RANK_REJECTED = 0, 1, 2, 3
 
@@ -335,35 +321,17 @@ def _certificate_rank(status: str, valid_until: date, day: date) -> int:
     return RANK_UNVERIFIED
 
 
-def _certificate_rank_sql(at: datetime, day: date) -> Case:
-    """`_certificate_rank` in SQL, for ordering one product's certificates."""
-    verified = Q(status=Certificate.Status.VERIFIED, checked_at__lte=at)
-    return Case(
-        When(verified & Q(valid_until__gte=day), then=Value(RANK_GOOD)),
-        When(verified, then=Value(RANK_EXPIRED)),
-        When(Q(status=Certificate.Status.REJECTED, checked_at__lte=at), then=Value(RANK_REJECTED)),
-        default=Value(RANK_UNVERIFIED),
-        output_field=IntegerField(),
-    )
-
-
-CERTIFICATE_ORDER = ("rank", "-valid_until", "-issued_on", "-id")
-
-
 def _certificate_order(
     status: str, valid_until: date, issued_on: date, pk: int, day: date
 ) -> tuple[int, int, int, int]:
-    """CERTIFICATE_ORDER in Python: the smaller the better."""
+    """Which certificate of a pair counts: the best rank, then the latest valid until, the latest
+    issued, the latest recorded; the smaller the better."""
     return (
         _certificate_rank(status, valid_until, day),
         -valid_until.toordinal(),
         -issued_on.toordinal(),
         -pk,
     )
-
-
-def _efiling_missing(values: Mapping[str, Any]) -> tuple[str, ...]:
-    return tuple(name for name in Certificate.EFILING_FIELDS if not values.get(name))
 
 
 def _as_date(value: Any) -> date:
@@ -769,34 +737,6 @@ def _certificate_from_text(value: str | None) -> CertificateSeen | None:
     return CertificateSeen(status=status, valid_until=_as_date(valid), missing=missing)
 
 
-def _finding_categories(category_id: int, parent_id: int | None) -> Q:
-    """A finding concerns the listing when it names no category, or the listing's category or
-    its parent."""
-    ids = [category_id] + ([parent_id] if parent_id is not None else [])
-    return Q(category__isnull=True) | Q(category_id__in=ids)
-
-
-def _json(value: Any) -> dict[str, Any] | None:
-    if value is None:
-        return None
-    if isinstance(value, str):
-        import json
-
-        return json.loads(value)
-    return dict(value)
-
-
-def _test_from_json(value: Any) -> TestSeen | None:
-    data = _json(value)
-    if not data:
-        return None
-    return TestSeen(
-        result=data["result"],
-        issued_on=_as_date(data["issued_on"]),
-        valid_until=_as_date(data["valid_until"]),
-    )
-
-
 # --- Many listings: set-based ---------------------------------------------------------------
 
 
@@ -881,7 +821,7 @@ def compliance_answers(
         # not a listing's is never looked up.
         # No ORDER BY (sorting these wide join rows costs more than the join): the best
         # certificate per (product, supplier, standard) is kept here, in the order of
-        # CERTIFICATE_ORDER (compared only when a pair has several); each certificate's eFiling
+        # `_certificate_order` (compared only when a pair has several); each certificate's eFiling
         # gaps come as one flags column.
         # (django-stubs does not follow annotations through an auto-created through model.)
         cert_rows = (

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from marketplace.errors import DomainError, ErrorKind
+from marketplace.errors import DomainError, ErrorKind, invalid_input
 from marketplace.events import NewEvent, record_event, record_events
 from marketplace.files import upload_kind
 from marketplace.states import transition
@@ -61,23 +61,19 @@ class FindingIn:
     category: Any = None  # a catalogue Category or None (all of the supplier's listings)
 
 
-def _invalid(code: str, field: str, message: str) -> DomainError:
-    return DomainError(code, message, kind=ErrorKind.INVALID, fields={field: [message]})
-
-
 def _check_file(upload: Any, field: str, *, kinds: Mapping[str, str]) -> None:
     """A file of one of `kinds` (extension → content), known by its content and named as what
     it is, at most MAX_FILE_BYTES."""
     name = getattr(upload, "name", "") or ""
     size = getattr(upload, "size", None)
     if size is not None and size > MAX_FILE_BYTES:
-        raise _invalid("file_too_large", field, _("The file may be at most 10 MB."))
+        raise invalid_input("file_too_large", field, _("The file may be at most 10 MB."))
     extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
     actual = upload_kind(upload)
     if actual is None or kinds.get(extension) != actual:
         if set(kinds.values()) == {"pdf"}:
-            raise _invalid("file_not_pdf", field, _("The file must be a PDF."))
-        raise _invalid("file_type", field, _("The file must be a PDF, JPEG or PNG."))
+            raise invalid_input("file_not_pdf", field, _("The file must be a PDF."))
+        raise invalid_input("file_type", field, _("The file must be a PDF, JPEG or PNG."))
 
 
 def _as_finding(raw: FindingIn | Mapping[str, Any]) -> FindingIn:
@@ -97,21 +93,21 @@ def _check_findings(findings: Sequence[FindingIn], audited_on: date) -> None:
     for number, finding in enumerate(findings):
         prefix = f"findings[{number}]"
         if finding.severity not in severities:
-            raise _invalid(
+            raise invalid_input(
                 "finding_severity",
                 f"{prefix}.severity",
                 _("Choose critical, major or minor."),
             )
         if not (finding.area or "").strip():
-            raise _invalid("finding_area", f"{prefix}.area", _("Say which area it concerns."))
+            raise invalid_input("finding_area", f"{prefix}.area", _("Say which area it concerns."))
         if not (finding.description or "").strip():
-            raise _invalid(
+            raise invalid_input(
                 "finding_description", f"{prefix}.description", _("Describe the finding.")
             )
         if not isinstance(finding.due_on, date):
-            raise _invalid("finding_due_on", f"{prefix}.due_on", _("Give a due date."))
+            raise invalid_input("finding_due_on", f"{prefix}.due_on", _("Give a due date."))
         if finding.due_on < audited_on:
-            raise _invalid(
+            raise invalid_input(
                 "due_before_audit",
                 f"{prefix}.due_on",
                 _("The due date cannot be before the audit date (%(date)s).")
@@ -135,15 +131,19 @@ def audit_record(
     auditor = (auditor or "").strip()
     rows = [_as_finding(raw) for raw in findings]
     if not auditor:
-        raise _invalid("auditor_required", "auditor", _("Name the audit firm and the auditor."))
+        raise invalid_input(
+            "auditor_required", "auditor", _("Name the audit firm and the auditor.")
+        )
     if not isinstance(audited_on, date):
-        raise _invalid("audited_on_required", "audited_on", _("Give the audit date."))
+        raise invalid_input("audited_on_required", "audited_on", _("Give the audit date."))
     if audited_on > capa_today():
-        raise _invalid("audited_in_future", "audited_on", _("The audit date is in the future."))
+        raise invalid_input(
+            "audited_in_future", "audited_on", _("The audit date is in the future.")
+        )
     if not isinstance(score, int) or isinstance(score, bool) or not 0 <= score <= 100:
-        raise _invalid("score_range", "score", _("The score is from 0 to 100."))
+        raise invalid_input("score_range", "score", _("The score is from 0 to 100."))
     if factory is not None and factory.supplier_id != supplier.pk:
-        raise _invalid(
+        raise invalid_input(
             "factory_not_supplier's", "factory", _("This factory is not the supplier's.")
         )
     if report_file:
@@ -217,7 +217,9 @@ def action_answer(
     }
     for name, value in values.items():
         if len(value) > MAX_TEXT:
-            raise _invalid("text_too_long", name, _("At most %(n)d characters.") % {"n": MAX_TEXT})
+            raise invalid_input(
+                "text_too_long", name, _("At most %(n)d characters.") % {"n": MAX_TEXT}
+            )
     with transaction.atomic():
         locked = _locked_open(action)
         if all(getattr(locked, name) == value for name, value in values.items()):
@@ -243,11 +245,11 @@ def action_evidence_add(
     """A file showing the correction (a photo, a procedure, a training record) while the action
     is open: a PDF, JPEG or PNG."""
     if not file:
-        raise _invalid("file_required", "file", _("Choose a file."))
+        raise invalid_input("file_required", "file", _("Choose a file."))
     _check_file(file, "file", kinds=EVIDENCE_KINDS)
     note = (note or "").strip()
     if len(note) > 300:
-        raise _invalid("note_too_long", "note", _("At most %(n)d characters.") % {"n": 300})
+        raise invalid_input("note_too_long", "note", _("At most %(n)d characters.") % {"n": 300})
     with transaction.atomic():
         locked = _locked_open(action)
         evidence = ActionEvidence.objects.create(
@@ -303,13 +305,13 @@ def action_close(
     """An officer closes a submitted action after reviewing that the correction works."""
     review = (effectiveness_review or "").strip()
     if not review:
-        raise _invalid(
+        raise invalid_input(
             "review_required",
             "effectiveness_review",
             _("Write the effectiveness review before closing."),
         )
     if len(review) > MAX_TEXT:
-        raise _invalid(
+        raise invalid_input(
             "text_too_long",
             "effectiveness_review",
             _("At most %(n)d characters.") % {"n": MAX_TEXT},
@@ -333,9 +335,11 @@ def action_reopen(action: CorrectiveAction, *, note: str, actor: User) -> Correc
     """An officer sends a submitted action back to the supplier, saying what is still missing."""
     note = (note or "").strip()
     if not note:
-        raise _invalid("note_required", "note", _("Say what the supplier must still do."))
+        raise invalid_input("note_required", "note", _("Say what the supplier must still do."))
     if len(note) > MAX_TEXT:
-        raise _invalid("text_too_long", "note", _("At most %(n)d characters.") % {"n": MAX_TEXT})
+        raise invalid_input(
+            "text_too_long", "note", _("At most %(n)d characters.") % {"n": MAX_TEXT}
+        )
     return transition(
         action,
         CORRECTIVE_ACTION_MACHINE,

@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from marketplace.errors import DomainError, ErrorKind
+from marketplace.errors import DomainError, ErrorKind, invalid_input
 from marketplace.events import record_event
 from marketplace.states import transition
 from suppliers.selectors import supplier_id_for
@@ -50,12 +50,6 @@ class CertificateIn:
     efiling: dict[str, Any] = field(default_factory=dict)
 
 
-def _invalid(
-    code: str, name: str, message: str, kind: ErrorKind = ErrorKind.INVALID
-) -> DomainError:
-    return DomainError(code, message, kind=kind, fields={name: message})
-
-
 def _product_model() -> Any:
     return Certificate._meta.get_field("products").related_model
 
@@ -67,7 +61,7 @@ def _efiling_checked(values: dict[str, Any]) -> dict[str, Any]:
             text = (value or "").strip()
             limit = getattr(Certificate._meta.get_field(name), "max_length", None)
             if limit and len(text) > limit:
-                raise _invalid(
+                raise invalid_input(
                     "invalid_certificate", name, _("At most %(n)d characters.") % {"n": limit}
                 )
             clean[name] = text
@@ -75,18 +69,18 @@ def _efiling_checked(values: dict[str, Any]) -> dict[str, Any]:
             clean[name] = value
         elif name == "test_lab":
             if value is not None and not isinstance(value, Lab):
-                raise _invalid("invalid_certificate", name, _("No such lab."))
+                raise invalid_input("invalid_certificate", name, _("No such lab."))
             clean[name] = value
         else:
-            raise _invalid("invalid_certificate", name, _("Not an eFiling field."))
+            raise invalid_input("invalid_certificate", name, _("Not an eFiling field."))
     manufactured, tested = clean.get("manufactured_on"), clean.get("last_tested_on")
     today = timezone.localdate()
     for name in ("manufactured_on", "last_tested_on"):
         day = clean.get(name)
         if day is not None and day > today:
-            raise _invalid("dates_out_of_order", name, _("This date is in the future."))
+            raise invalid_input("dates_out_of_order", name, _("This date is in the future."))
     if manufactured and tested and tested < manufactured:
-        raise _invalid(
+        raise invalid_input(
             "dates_out_of_order", "last_tested_on", _("The last test is before manufacture.")
         )
     return clean
@@ -94,21 +88,23 @@ def _efiling_checked(values: dict[str, Any]) -> dict[str, Any]:
 
 def _check(data: CertificateIn) -> None:
     if data.kind not in Certificate.Kind.values:
-        raise _invalid("invalid_certificate", "kind", _("Not a kind of certificate."))
+        raise invalid_input("invalid_certificate", "kind", _("Not a kind of certificate."))
     if not data.issuer.strip():
-        raise _invalid("invalid_certificate", "issuer", _("Name the issuer."))
+        raise invalid_input("invalid_certificate", "issuer", _("Name the issuer."))
     if not data.number.strip():
-        raise _invalid("invalid_certificate", "number", _("Give the certificate's number."))
+        raise invalid_input("invalid_certificate", "number", _("Give the certificate's number."))
     if data.valid_until < data.issued_on:
-        raise _invalid(
+        raise invalid_input(
             "dates_out_of_order",
             "valid_until",
             _("A certificate cannot expire before it was issued."),
         )
     if data.issued_on > timezone.localdate():
-        raise _invalid("dates_out_of_order", "issued_on", _("The issue date is in the future."))
+        raise invalid_input(
+            "dates_out_of_order", "issued_on", _("The issue date is in the future.")
+        )
     if not data.product_ids:
-        raise _invalid("invalid_certificate", "products", _("Choose the products it covers."))
+        raise invalid_input("invalid_certificate", "products", _("Choose the products it covers."))
     found = set(
         _product_model()
         .objects.filter(pk__in=list(data.product_ids))
@@ -116,16 +112,18 @@ def _check(data: CertificateIn) -> None:
         .values_list("pk", flat=True)
     )
     if found != set(data.product_ids):
-        raise _invalid("unknown_product", "products", _("No such product of this supplier."))
+        raise invalid_input("unknown_product", "products", _("No such product of this supplier."))
     if not data.standards:
-        raise _invalid("invalid_certificate", "standards", _("Choose the standards it covers."))
+        raise invalid_input(
+            "invalid_certificate", "standards", _("Choose the standards it covers.")
+        )
 
 
 def _create(data: CertificateIn, *, actor: User) -> Certificate:
     _check(data)
     efiling = _efiling_checked(data.efiling)
     sha256 = pdf_checked(data.file, field="file") if data.file is not None else ""
-    taken = _invalid(
+    taken = invalid_input(
         "certificate_number_taken",
         "number",
         _("This issuer's certificate %(number)s is already recorded.")
@@ -184,7 +182,7 @@ def certificate_upload(data: CertificateIn, *, actor: User) -> Certificate:
             kind=ErrorKind.FORBIDDEN,
         )
     if data.file is None:
-        raise _invalid("invalid_certificate", "file", _("Attach the certificate (PDF)."))
+        raise invalid_input("invalid_certificate", "file", _("Attach the certificate (PDF)."))
     return _create(data, actor=actor)
 
 
@@ -210,7 +208,9 @@ def _require_officer(actor: User) -> None:
 
 def _method_checked(method: str) -> str:
     if method not in Certificate.CheckMethod.values:
-        raise _invalid("method_required", "check_method", _("Say how the certificate was checked."))
+        raise invalid_input(
+            "method_required", "check_method", _("Say how the certificate was checked.")
+        )
     return method
 
 
@@ -241,7 +241,7 @@ def certificate_reject(
     _method_checked(method)
     reason = reason.strip()
     if not reason:
-        raise _invalid("reason_required", "note", _("Say why the certificate is rejected."))
+        raise invalid_input("reason_required", "note", _("Say why the certificate is rejected."))
     return transition(
         certificate,
         CERTIFICATE_MACHINE,

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.celery import enqueue_on_commit
-from marketplace.errors import DomainError, ErrorKind
+from marketplace.errors import DomainError, ErrorKind, invalid_input
 from marketplace.events import record_event
 from marketplace.states import transition
 from suppliers.selectors import supplier_id_for
@@ -90,7 +90,7 @@ def measured_values_from_lines(text: str, *, field: str = "measured") -> list[Me
             except InvalidOperation:
                 value = None
         if value is None or not value.is_finite():
-            raise _invalid(
+            raise invalid_input(
                 "invalid_measurement",
                 field,
                 _("Line %(n)d: write the parameter, the value (a number) and its unit.")
@@ -98,12 +98,6 @@ def measured_values_from_lines(text: str, *, field: str = "measured") -> list[Me
             )
         values.append(MeasuredValue(parts[0], value, parts[2] if len(parts) == 3 else ""))
     return values
-
-
-def _invalid(
-    code: str, name: str, message: str, kind: ErrorKind = ErrorKind.INVALID
-) -> DomainError:
-    return DomainError(code, message, kind=kind, fields={name: message})
 
 
 def _product_model() -> Any:
@@ -139,19 +133,23 @@ def _judged(data: RecordIn) -> list[Measurement]:
         where = f"measurements[{index}]"
         parameter = measured.parameter.strip()
         if not parameter:
-            raise _invalid("invalid_measurement", f"{where}.parameter", _("Name the parameter."))
+            raise invalid_input(
+                "invalid_measurement", f"{where}.parameter", _("Name the parameter.")
+            )
         if parameter in seen:
-            raise _invalid(
+            raise invalid_input(
                 "invalid_measurement", f"{where}.parameter", _("This parameter is measured twice.")
             )
         seen.add(parameter)
         if not measured.value.is_finite() or abs(measured.value) >= Decimal("1e10"):
-            raise _invalid("invalid_measurement", f"{where}.value", _("Not a measurable value."))
+            raise invalid_input(
+                "invalid_measurement", f"{where}.value", _("Not a measurable value.")
+            )
         spec = specs.get(parameter)
         unit = measured.unit.strip()
         if spec is None:
             if not unit:
-                raise _invalid(
+                raise invalid_input(
                     "invalid_measurement",
                     f"{where}.unit",
                     _("The standard does not specify this parameter: give its unit."),
@@ -166,7 +164,7 @@ def _judged(data: RecordIn) -> list[Measurement]:
             )
             continue
         if unit and unit != spec.unit:
-            raise _invalid(
+            raise invalid_input(
                 "invalid_measurement",
                 f"{where}.unit",
                 _("The specification measures %(parameter)s in %(unit)s.")
@@ -190,17 +188,19 @@ def _judged(data: RecordIn) -> list[Measurement]:
 def _check(data: RecordIn, *, accreditation_required: bool) -> None:
     """The rules every door's record keeps, checked before anything is written."""
     if not data.report_number.strip():
-        raise _invalid("invalid_record", "report_number", _("Give the report number."))
+        raise invalid_input("invalid_record", "report_number", _("Give the report number."))
     if len(data.report_number.strip()) > 100:
-        raise _invalid("invalid_record", "report_number", _("At most 100 characters."))
+        raise invalid_input("invalid_record", "report_number", _("At most 100 characters."))
     if data.result not in TestRecord.Result.values:
-        raise _invalid("invalid_record", "result", _("Pass, fail or inconclusive."))
+        raise invalid_input("invalid_record", "result", _("Pass, fail or inconclusive."))
     if data.valid_until < data.issued_on:
-        raise _invalid(
+        raise invalid_input(
             "dates_out_of_order", "valid_until", _("A report cannot expire before it was issued.")
         )
     if data.issued_on > timezone.localdate():
-        raise _invalid("dates_out_of_order", "issued_on", _("The issue date is in the future."))
+        raise invalid_input(
+            "dates_out_of_order", "issued_on", _("The issue date is in the future.")
+        )
     product_exists = (
         _product_model()
         .objects.filter(pk=data.product_id)
@@ -208,7 +208,7 @@ def _check(data: RecordIn, *, accreditation_required: bool) -> None:
         .exists()
     )
     if not product_exists:
-        raise _invalid(
+        raise invalid_input(
             "unknown_product",
             "product",
             _("No such product of this supplier."),
@@ -218,11 +218,11 @@ def _check(data: RecordIn, *, accreditation_required: bool) -> None:
         data.sampling_request_id is not None
         and not SamplingRequest.objects.filter(pk=data.sampling_request_id).exists()
     ):
-        raise _invalid(
+        raise invalid_input(
             "unknown_sampling_request", "sampling_request", _("No such sampling request.")
         )
     if accreditation_required and not lab_accredited(data.lab, data.standard, data.issued_on):
-        raise _invalid(
+        raise invalid_input(
             "not_accredited",
             "standard",
             _("The lab is not accredited for %(standard)s on %(day)s.")
@@ -290,7 +290,7 @@ def _create(
 
 def _file_required(data: RecordIn) -> str:
     if data.report_file is None:
-        raise _invalid("invalid_record", "report_file", _("Attach the report (PDF)."))
+        raise invalid_input("invalid_record", "report_file", _("Attach the report (PDF)."))
     return pdf_checked(data.report_file, field="report_file")
 
 
@@ -416,7 +416,7 @@ def test_record_post(data: RecordIn, *, actor: User) -> tuple[TestRecord, bool]:
     ).exists()
     if rejected_post:
         # The lab's own report was rejected (found not genuine): posting it again changes nothing.
-        raise _invalid(
+        raise invalid_input(
             "report_rejected",
             "report_number",
             _("Report %(number)s was rejected by a compliance officer.")
@@ -509,7 +509,7 @@ def _enter(data: RecordIn, *, source: str, actor: User) -> TestRecord:
     sha256 = _file_required(data)
     measurements = _judged(data)
     if _held(data.lab, data.report_number) is not None:
-        raise _invalid(
+        raise invalid_input(
             "report_number_taken",
             "report_number",
             _("This lab's report %(number)s is already recorded.")
@@ -527,7 +527,7 @@ def _enter(data: RecordIn, *, source: str, actor: User) -> TestRecord:
                 verified=False,
             )
     except IntegrityError:
-        raise _invalid(
+        raise invalid_input(
             "report_number_taken",
             "report_number",
             _("This lab's report %(number)s is already recorded.")
@@ -597,7 +597,7 @@ def test_record_reject(record: TestRecord, *, actor: User, note: str) -> TestRec
     _require_officer(actor)
     note = note.strip()
     if not note:
-        raise _invalid("reason_required", "note", _("Say why the record is rejected."))
+        raise invalid_input("reason_required", "note", _("Say why the record is rejected."))
     return transition(
         record,
         TEST_RECORD_MACHINE,
