@@ -6,10 +6,10 @@ from celery import shared_task
 
 from marketplace.jobs import tracked_job
 
+from .models import listing_model
 from .services.audits import action_reminders_send
 from .services.enforcement import cases_open_for_failures
 from .services.expiry import (
-    listing_model,
     refresh_listing_market_status,
     send_expiry_warnings,
 )

@@ -14,9 +14,8 @@ from django.utils.translation import gettext_lazy as _
 from marketplace.admin_base import ReadOnlyAdmin
 from marketplace.admin_export import export_csv
 
-from ..models import ExpiryWarning, ListingMarketStatus, TrustPage
+from ..models import ExpiryWarning, ListingMarketStatus, TrustPage, listing_model
 from ..selectors.expiry import reason_texts
-from ..services.expiry import listing_model
 from ..services.trust import trust_pages_make_missing
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Exists, Model, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -13,7 +12,14 @@ from django.utils import timezone
 from accounts.models import User
 from suppliers.selectors import supplier_id_for
 
-from ..models import EnforcementCase, MarketHold, ProgrammeRequirement, Standard, TestRecord
+from ..models import (
+    EnforcementCase,
+    MarketHold,
+    ProgrammeRequirement,
+    Standard,
+    TestRecord,
+    listing_model,
+)
 
 
 def cases_visible_to(user: User) -> QuerySet[EnforcementCase]:
@@ -44,12 +50,6 @@ def failed_records_without_case() -> QuerySet[TestRecord]:
         superseded_by__isnull=True,
         enforcement_case__isnull=True,
     )
-
-
-def listing_model() -> type[Model]:
-    """The catalogue's Listing, by name: compliance sits below the catalogue and never imports
-    it (the holds and the case only point at listings)."""
-    return apps.get_model("catalogue", "Listing")
 
 
 def supplier_listings(product_id: int, supplier_id: int) -> QuerySet[Model]:

@@ -21,7 +21,7 @@ from marketplace.events import record_event
 from marketplace.states import transition
 from suppliers.selectors import supplier_id_for
 
-from ..models import CERTIFICATE_MACHINE, Certificate, Lab, Standard
+from ..models import CERTIFICATE_MACHINE, Certificate, Lab, Standard, product_model
 from .expiry import refresh_after_record
 from .labs import pdf_checked
 
@@ -48,10 +48,6 @@ class CertificateIn:
     file: Any = None
     # eFiling: {name: value} among EFILING_TEXT, EFILING_DATES and "test_lab" (a Lab or None).
     efiling: dict[str, Any] = field(default_factory=dict)
-
-
-def _product_model() -> Any:
-    return Certificate._meta.get_field("products").related_model
 
 
 def _efiling_checked(values: dict[str, Any]) -> dict[str, Any]:
@@ -106,7 +102,7 @@ def _check(data: CertificateIn) -> None:
     if not data.product_ids:
         raise invalid_input("invalid_certificate", "products", _("Choose the products it covers."))
     found = set(
-        _product_model()
+        product_model()
         .objects.filter(pk__in=list(data.product_ids))
         .filter(Q(owner_id=data.supplier_id) | Q(listings__supplier_id=data.supplier_id))
         .values_list("pk", flat=True)

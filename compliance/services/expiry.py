@@ -38,6 +38,7 @@ from ..models import (
     ListingMarketStatus,
     ProgrammeRequirement,
     TestRecord,
+    listing_model,
 )
 from ..selectors.answer import Answer, compliance_answers, counting_records
 
@@ -46,11 +47,6 @@ if TYPE_CHECKING:
     from catalogue.models import Listing
 
 REFRESH_CHUNK = 2000
-
-
-def listing_model() -> type[Listing]:
-    """catalogue.Listing, reached through a relation (compliance sits below catalogue)."""
-    return ListingMarketStatus._meta.get_field("listing").related_model  # type: ignore[return-value]
 
 
 def thresholds() -> list[int]:

@@ -35,6 +35,7 @@ from ..models import (
     Standard,
     TestRecord,
     TestSpecification,
+    product_model,
 )
 from ..tasks import open_enforcement_cases
 from .expiry import refresh_after_record
@@ -98,11 +99,6 @@ def measured_values_from_lines(text: str, *, field: str = "measured") -> list[Me
             )
         values.append(MeasuredValue(parts[0], value, parts[2] if len(parts) == 3 else ""))
     return values
-
-
-def _product_model() -> Any:
-    # Compliance sits below the catalogue: the product model is reached through the relation.
-    return TestRecord._meta.get_field("product").related_model
 
 
 def verdict_of(
@@ -202,7 +198,7 @@ def _check(data: RecordIn, *, accreditation_required: bool) -> None:
             "dates_out_of_order", "issued_on", _("The issue date is in the future.")
         )
     product_exists = (
-        _product_model()
+        product_model()
         .objects.filter(pk=data.product_id)
         .filter(Q(owner_id=data.supplier_id) | Q(listings__supplier_id=data.supplier_id))
         .exists()
