@@ -338,7 +338,8 @@ def _supersede(old: TestRecord, *, by: TestRecord, at: Any, actor: User | None) 
         actor=actor,
         supplier_id=old.supplier_id,
         subject=old,
-        payload={"record": old.pk, "superseded_by": by.pk, "standard": old.standard.code},
+        # The same standard as the retest's, which is loaded.
+        payload={"record": old.pk, "superseded_by": by.pk, "standard": by.standard.code},
     )
 
 
