@@ -173,7 +173,9 @@ def _record_held(holds: Sequence[MarketHold], *, supplier_id: int, actor: User |
             "compliance.market_held",
             actor=actor,
             subject=hold,
-            reason=hold.note,
+            # An officer's note is worth reading; a case's hold is told by the sentence (the
+            # case is in the payload), not by a note written in the job's language.
+            reason="" if hold.case_id else hold.note,
             supplier_id=supplier_id,
             payload={
                 "hold": hold.pk,

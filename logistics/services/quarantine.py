@@ -133,7 +133,8 @@ def _quarantine_case(case_id: int, *, actor: User | None) -> int:
                 actor=actor,
                 supplier_id=position.supplier_id,
                 subject=quarantine,
-                reason=f"Enforcement case {case.pk}",
+                # The sentence names the case (from the payload), in the reader's language.
+                reason="",
                 payload={
                     "case": case.pk,
                     "listing": position.listing_id,
