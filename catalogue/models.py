@@ -99,6 +99,10 @@ class Product(models.Model):
     declared_value_usd = models.DecimalField(
         _("declared value (USD)"), max_digits=12, decimal_places=2
     )
+    # Customs judges a parcel's goods by where they were made (ISO 3166 alpha-2).
+    origin_country = models.CharField(
+        _("country of origin"), max_length=2, default="CN", db_default="CN"
+    )
     # A benchmark for price review, e.g. the same item's wholesale price (CNY per unit).
     reference_price_cny = models.DecimalField(
         _("reference price (CNY)"), null=True, blank=True, max_digits=12, decimal_places=2
@@ -262,6 +266,8 @@ class OverseasStock(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="overseas_stock")
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
     quantity = models.PositiveIntegerField(_("quantity"))
+    # Units consumer orders hold until the seller ships them (never more than reported).
+    reserved = models.PositiveIntegerField(_("reserved"), default=0, db_default=0)
     reported_at = models.DateTimeField(_("reported"), default=timezone.now)
     reported_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
@@ -270,7 +276,10 @@ class OverseasStock(models.Model):
     class Meta:
         ordering = ["listing", "market"]
         constraints = [
-            models.UniqueConstraint(fields=["listing", "market"], name="one_stock_per_market")
+            models.UniqueConstraint(fields=["listing", "market"], name="one_stock_per_market"),
+            models.CheckConstraint(
+                condition=Q(reserved__lte=models.F("quantity")), name="overseas_reserved_ok"
+            ),
         ]
         verbose_name = _("overseas stock")
         verbose_name_plural = _("overseas stock")
@@ -517,3 +526,31 @@ class ListingActionPause(models.Model):
 
     def __str__(self) -> str:
         return f"Listing {self.listing_id} paused for CAPA {self.action_id}"
+
+
+class ListingReturnRate(models.Model):
+    """A listing's return rate over the 30 days up to `day` (SPEC, "Return-rate feedback"):
+    units sold and units returned for a defect or "not as described". Written daily by the
+    returns job; the stocking cap and the return-rate feedback read the latest row."""
+
+    listing = models.ForeignKey(
+        Listing, on_delete=models.CASCADE, related_name="return_rates", db_index=False
+    )
+    day = models.DateField(_("day"))
+    units_sold = models.PositiveIntegerField(_("units sold"))
+    units_returned = models.PositiveIntegerField(_("units returned (defect)"))
+    # None when nothing was sold in the window.
+    rate = models.DecimalField(
+        _("return rate"), max_digits=7, decimal_places=4, null=True, blank=True
+    )
+
+    class Meta:
+        ordering = ["listing", "-day"]
+        constraints = [
+            models.UniqueConstraint(fields=["listing", "day"], name="one_return_rate_per_day")
+        ]
+        verbose_name = _("listing return rate")
+        verbose_name_plural = _("listing return rates")
+
+    def __str__(self) -> str:
+        return f"{self.listing_id} {self.day}: {self.rate}"

@@ -95,6 +95,9 @@ INSTALLED_APPS = [
     "orders",
     "logistics",
     "compliance",
+    "customs",
+    "shipping",
+    "returns",
     "portal",
     "backoffice",
 ]
@@ -501,6 +504,34 @@ SAMPLING_MONTHLY_BUDGET_CNY = Decimal(env.str("SAMPLING_MONTHLY_BUDGET_CNY", def
 EFILING_REQUIRED_FROM = date.fromisoformat(env.str("EFILING_REQUIRED_FROM", default="2026-07-08"))
 # Test reports and certificates are PDFs of at most this size (checked by their content).
 COMPLIANCE_PDF_MAX_BYTES = env.int("COMPLIANCE_PDF_MAX_BYTES", default=20 * 1024 * 1024)
+
+# Outbound parcels (SPEC, "Outbound parcels"): delivered within 7-12 days of pickup; a parcel
+# not delivered DELIVERY_TARGET_DAYS after pickup is flagged late. A consumer order is split into
+# parcels of at most PARCEL_MAX_WEIGHT_G. A carrier posts at most TRACKING_BATCH_MAX events a
+# request; an event more than SCAN_CLOCK_SKEW_SECONDS in the future is refused.
+DELIVERY_TARGET_MIN_DAYS = env.int("DELIVERY_TARGET_MIN_DAYS", default=7)
+DELIVERY_TARGET_DAYS = env.int("DELIVERY_TARGET_DAYS", default=12)
+PARCEL_MAX_WEIGHT_G = env.int("PARCEL_MAX_WEIGHT_G", default=30_000)
+TRACKING_BATCH_MAX = env.int("TRACKING_BATCH_MAX", default=1000)
+# Customs: the platform, as the marketplace selling to EU consumers, is registered in IOSS (the
+# EU's flat EUR 3 per subheading from 2026-07-01 applies only to IOSS sellers).
+PLATFORM_IOSS_REGISTERED = env.bool("PLATFORM_IOSS_REGISTERED", default=True)
+
+# Returns (SPEC, "Returns"): within RETURN_WINDOW_DAYS of delivery; an item worth less than
+# REFUND_ONLY_BELOW_USD (other currencies at the day's rate) is refunded with no return; a
+# defective item is charged back at its supply price plus RETURN_HANDLING_FEE_CNY, appealable
+# for CHARGEBACK_APPEAL_DAYS.
+RETURN_WINDOW_DAYS = env.int("RETURN_WINDOW_DAYS", default=30)
+REFUND_ONLY_BELOW_USD = Decimal(env.str("REFUND_ONLY_BELOW_USD", default="10.00"))
+RETURN_HANDLING_FEE_CNY = Decimal(env.str("RETURN_HANDLING_FEE_CNY", default="15.00"))
+CHARGEBACK_APPEAL_DAYS = env.int("CHARGEBACK_APPEAL_DAYS", default=7)
+# Return-rate feedback (SPEC, "Listings"): over RETURN_RATE_WINDOW_DAYS with at least
+# RETURN_RATE_MIN_UNITS sold, a listing above RETURN_RATE_LIMIT (8%) puts its supplier on
+# warning; above RETURN_RATE_PAUSE (15%) it is paused and fined the supply value of the units
+# returned as defective, appealable for RETURN_RATE_APPEAL_DAYS.
+RETURN_RATE_WINDOW_DAYS = env.int("RETURN_RATE_WINDOW_DAYS", default=30)
+RETURN_RATE_PAUSE = Decimal(env.str("RETURN_RATE_PAUSE", default="0.15"))
+RETURN_RATE_APPEAL_DAYS = env.int("RETURN_RATE_APPEAL_DAYS", default=7)
 
 # Webhooks: each delivery is retried with exponential back-off (base doubling up to the cap)
 # until it succeeds or WEBHOOK_RETRY_HOURS have passed since the event.

@@ -418,9 +418,13 @@ class ConsumerOrder(models.Model):
         related_name="consumer_orders",
         verbose_name=_("supplier"),
     )
+    # The platform warehouse it is reserved in; none for a semi-managed order (the seller's own
+    # overseas stock, catalogue.OverseasStock).
     warehouse = models.ForeignKey(
         "logistics.Warehouse",
         on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
         verbose_name=_("warehouse"),
     )
@@ -436,7 +440,15 @@ class ConsumerOrder(models.Model):
         verbose_name=_("placed by"),
     )
     market = models.CharField(_("market"), max_length=2)
+    # Where the consumer lives (ISO 3166 alpha-2): the parcel's destination country.
+    country = models.CharField(_("country"), max_length=2, blank=True, db_default="")
     quantity = models.PositiveIntegerField(_("quantity"))
+    # The retail price the consumer paid, frozen at the order (the market's currency): the
+    # parcel's declared value and the returns' refunds come from it.
+    unit_price = models.DecimalField(
+        _("unit price"), max_digits=12, decimal_places=2, null=True, blank=True
+    )
+    currency = models.CharField(_("currency"), max_length=3, blank=True, db_default="")
     unit_supply_price = models.DecimalField(
         _("unit supply price (CNY)"), max_digits=12, decimal_places=2
     )

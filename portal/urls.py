@@ -11,6 +11,8 @@ from .notifications import views as notifications
 from .onboarding import views as onboarding
 from .orders import penalties
 from .orders import views as orders
+from .returns import urls as returns
+from .shipping import urls as shipping
 from .views import PortalAuthenticationForm
 
 app_name = "portal"
@@ -171,4 +173,6 @@ urlpatterns = [
         name="overstock_leave",
     ),
     *compliance.urlpatterns,
+    *shipping.urlpatterns,
+    *returns.urlpatterns,
 ]

@@ -270,8 +270,10 @@ class LedgerEntry(models.Model):
         # its reversal when an officer overturns the case.
         FINE = "fine", _("Fine")
         FINE_REVERSAL = "fine_reversal", _("Fine reversal")
+        # A return's chargeback given back when the supplier's appeal is upheld.
+        CHARGEBACK_REVERSAL = "chargeback_reversal", _("Chargeback reversal")
 
-    CREDITS = (Kind.TOP_UP, Kind.PENALTY_REVERSAL, Kind.FINE_REVERSAL)
+    CREDITS = (Kind.TOP_UP, Kind.PENALTY_REVERSAL, Kind.FINE_REVERSAL, Kind.CHARGEBACK_REVERSAL)
     DEBITS = (Kind.PENALTY, Kind.CHARGEBACK, Kind.WITHDRAWAL, Kind.FINE)
 
     # Looked up through the balance and recent-entries indexes, which lead with it.
@@ -313,7 +315,15 @@ class LedgerEntry(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=(
-                    Q(kind__in=["top_up", "penalty_reversal", "fine_reversal"], amount__gt=0)
+                    Q(
+                        kind__in=[
+                            "top_up",
+                            "penalty_reversal",
+                            "fine_reversal",
+                            "chargeback_reversal",
+                        ],
+                        amount__gt=0,
+                    )
                     | Q(kind__in=["penalty", "chargeback", "withdrawal", "fine"], amount__lt=0)
                     | (Q(kind="adjustment") & ~Q(amount=0))
                 ),

@@ -10,6 +10,9 @@ urlpatterns = [
     path("", include("orders.api.urls")),
     path("", include("logistics.api.urls")),
     path("", include("compliance.api.urls")),
+    path("", include("customs.api.urls")),
+    path("", include("shipping.api.urls")),
+    path("", include("returns.api.urls")),
     # Last: anything else under /api/v1/ (a malformed id, a missing slash) is a JSON 404.
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]

@@ -1,0 +1,7 @@
+"""Customs's API: each subject's module adds its own routes."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

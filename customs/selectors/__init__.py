@@ -1,0 +1,1 @@
+"""Customs's selectors, a module per subject."""

@@ -1,0 +1,1 @@
+"""Customs's services, a module per subject."""

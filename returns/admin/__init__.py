@@ -1,0 +1,1 @@
+"""Returns's admin screens, a module per subject (each imported here to register)."""

@@ -1,0 +1,1 @@
+"""Returns's selectors, a module per subject."""

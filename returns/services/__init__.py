@@ -1,0 +1,1 @@
+"""Returns's services, a module per subject."""

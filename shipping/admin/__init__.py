@@ -1,0 +1,1 @@
+"""Shipping's admin screens, a module per subject (each imported here to register)."""

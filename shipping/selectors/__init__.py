@@ -1,0 +1,1 @@
+"""Shipping's selectors, a module per subject."""

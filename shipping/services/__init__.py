@@ -1,0 +1,1 @@
+"""Shipping's services, a module per subject."""
