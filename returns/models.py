@@ -9,6 +9,8 @@ item is charged back to the supplier (a ledger entry it may appeal), a sound one
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -295,6 +297,11 @@ class Chargeback(models.Model):
 
     def __str__(self) -> str:
         return gettext("Chargeback #%(id)s") % {"id": self.pk}
+
+    @property
+    def appeal_until(self) -> datetime:
+        """The supplier may appeal until then (CHARGEBACK_APPEAL_DAYS after the charge)."""
+        return self.charged_at + timedelta(days=settings.CHARGEBACK_APPEAL_DAYS)
 
 
 CHARGEBACK_MACHINE = Machine(

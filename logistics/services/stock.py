@@ -211,6 +211,33 @@ def stock_sell(
     return movement
 
 
+def stock_return(
+    listing: Listing, warehouse: Warehouse, quantity: int, *, reference: str, actor: User | None
+) -> StockMovement:
+    """Sound units a consumer sent back, restocked at a return centre: on hand and available
+    both rise. They belong to the platform, which bought them at the sale, so the movement's
+    owner is the platform (blank) and no lot is made: a lot is the supplier's consignment stock,
+    which ages and may be handed back to it (overstock), and these units are not."""
+    if quantity < 1:
+        raise DomainError(
+            "invalid_quantity",
+            _("Restock at least one unit."),
+            fields={"quantity": [_("At least 1.")]},
+            kind=ErrorKind.INVALID,
+        )
+    with transaction.atomic():
+        position = position_for_update(listing, warehouse)
+        return _move(
+            position,
+            Kind.RETURN,
+            on_hand=quantity,
+            available=quantity,
+            reference=reference,
+            actor=actor,
+            owner_is_supplier=False,
+        )
+
+
 def stock_remove(
     position: StockPosition,
     quantity: int,

@@ -195,6 +195,34 @@ def ledger_chargeback(
     )
 
 
+def chargeback_reversal(chargeback: LedgerEntry, *, memo: str) -> Posting:
+    """The posting that gives a chargeback back: a reversal pointing at it (refused for an entry
+    that is no chargeback, or a chargeback already reversed), as a fine's reversal is."""
+    if chargeback.kind != Kind.CHARGEBACK:
+        raise DomainError(
+            "not_a_chargeback", _("Only a chargeback entry can be reversed as a chargeback.")
+        )
+    if chargeback.corrections.filter(kind=Kind.CHARGEBACK_REVERSAL).exists():
+        raise DomainError("already_reversed", _("This chargeback has already been reversed."))
+    return Posting(
+        supplier_id=chargeback.supplier_id,
+        kind=Kind.CHARGEBACK_REVERSAL,
+        amount=-chargeback.amount,
+        reference_type_id=chargeback.reference_type_id,
+        reference_id=chargeback.reference_id,
+        corrects_id=chargeback.pk,
+        memo=memo,
+    )
+
+
+def ledger_reverse_chargeback(
+    chargeback: LedgerEntry, *, actor: User | None, memo: str
+) -> LedgerEntry:
+    """An upheld appeal gives the chargeback back: a reversal pointing at the chargeback entry."""
+    [entry] = ledger_post_many([chargeback_reversal(chargeback, memo=memo)], actor=actor).entries
+    return entry
+
+
 def ledger_fine(
     supplier: Supplier,
     *,
