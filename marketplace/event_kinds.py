@@ -570,6 +570,65 @@ EVENT_KINDS: dict[str, EventKind] = {
         _move("planned", "cancelled"),
         reason="why, as the officer gave it",
     ),
+    # --- Returns ---
+    "return.requested": EventKind(
+        "A storefront opened a return of items of a delivered parcel (`refund_only`: every "
+        "unit is worth less than the refund-only threshold, so nothing travels back).",
+        {"parcel": 5120, "units": 2, "refund_only": False},
+    ),
+    "return.opened": EventKind(
+        "The return is authorised: the goods go to the return centre (`return_centre`, a "
+        "warehouse id; null for a refund-only return, opened at once).",
+        {**_move("requested", "open"), "return_centre": 7},
+    ),
+    "return.declined": EventKind(
+        "An operator declined the return (`decline_reason`: window_ended, final_sale, other).",
+        {**_move("requested", "declined"), "decline_reason": "final_sale"},
+        reason="the operator's note",
+    ),
+    "return.cancelled": EventKind(
+        "The storefront cancelled the return before the goods were received.",
+        _move("open", "cancelled"),
+    ),
+    "return.received": EventKind(
+        "The return centre received and inspected the goods: units received, defective, "
+        "restocked and missing.",
+        {"received": 2, "defective": 1, "restocked": 1, "missing": 0},
+    ),
+    "return.closed": EventKind(
+        "The return is settled: the goods accounted for and the refund recorded.",
+        _move("open", "closed"),
+    ),
+    "refund.recorded": EventKind(
+        "The consumer's refund for a return was recorded (amount in the parcel's currency).",
+        {"refund": 311, "amount": "24.99", "currency": "USD", "shipping_included": False},
+    ),
+    "chargeback.charged": EventKind(
+        "Defective returned units were charged back to the supplier: units x the supply price "
+        "frozen on the order (CNY) + the handling fee, posted to the deposit.",
+        {
+            "return": 88,
+            "units": 1,
+            "unit_supply_price": "20.00",
+            "handling_fee": "15.00",
+            "amount": "35.00",
+        },
+    ),
+    "chargeback.appealed": EventKind(
+        "The supplier appealed a chargeback.",
+        _move("standing", "appealed"),
+        reason="the supplier's appeal",
+    ),
+    "chargeback.upheld": EventKind(
+        "An operator upheld the appeal: the chargeback is given back (a chargeback_reversal).",
+        {**_move("appealed", "upheld"), "amount": "35.00"},
+        reason="the operator's note",
+    ),
+    "chargeback.dismissed": EventKind(
+        "An operator dismissed the appeal: the chargeback stands.",
+        {**_move("appealed", "dismissed"), "amount": "35.00"},
+        reason="the operator's note",
+    ),
 }
 
 GROUPS: dict[str, str] = {
@@ -585,6 +644,9 @@ GROUPS: dict[str, str] = {
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
     "compliance": "Compliance",
+    "return": "Returns",
+    "refund": "Refunds",
+    "chargeback": "Chargebacks",
 }
 
 

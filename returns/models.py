@@ -148,7 +148,12 @@ RETURN_MACHINE = Machine(
         "declined": set(),
         "cancelled": set(),
     },
-    event="return.{to}",
+    event={
+        "open": "return.opened",
+        "declined": "return.declined",
+        "cancelled": "return.cancelled",
+        "closed": "return.closed",
+    },
     stamped="status_changed_at",
 )
 
