@@ -37,6 +37,7 @@ from orders.models import (
     Penalty,
 )
 from orders.services.reversals import STANDING
+from returns.models import CHARGEBACK_MACHINE, RETURN_MACHINE
 from suppliers.models import SUPPLIER_MACHINE, WITHDRAWAL_MACHINE, WithdrawalRequest
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory
@@ -218,6 +219,34 @@ def test_overstock_offers_move_as_the_spec_says():
         ("offered", "returned"),
         ("offered", "left_for_markdown"),
         ("left_for_markdown", "marked_down"),
+    }
+
+
+def test_returns_move_as_the_spec_says():
+    # SPEC.md:141 and issue 13: "requested → open → closed, or declined (with a reason) or
+    # cancelled"; the storefront cancels until the goods are received (open included).
+    assert RETURN_MACHINE.pairs() == {
+        ("requested", "open"),
+        ("requested", "declined"),
+        ("requested", "cancelled"),
+        ("open", "closed"),
+        ("open", "cancelled"),
+    }
+    assert {RETURN_MACHINE.event_kind(t) for _, t in RETURN_MACHINE.pairs()} == {
+        "return.opened",
+        "return.declined",
+        "return.cancelled",
+        "return.closed",
+    }
+
+
+def test_chargebacks_move_as_the_spec_says():
+    # SPEC.md:143 "charged back to the supplier ... appealable within 7 days": an appeal is
+    # upheld (the chargeback reversed) or dismissed.
+    assert CHARGEBACK_MACHINE.pairs() == {
+        ("standing", "appealed"),
+        ("appealed", "upheld"),
+        ("appealed", "dismissed"),
     }
 
 

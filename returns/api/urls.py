@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import chargebacks, returns
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += returns.urlpatterns
+urlpatterns += chargebacks.urlpatterns

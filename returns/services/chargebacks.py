@@ -81,8 +81,10 @@ def chargeback_appeal(chargeback: Chargeback, *, text: str, actor: User) -> Char
             raise invalid_input(
                 "appeal_window_closed",
                 "text",
-                _("A chargeback can be appealed within %(days)d days; this one could be "
-                  "appealed until %(until)s.")
+                _(
+                    "A chargeback can be appealed within %(days)d days; this one could be "
+                    "appealed until %(until)s."
+                )
                 % {"days": settings.CHARGEBACK_APPEAL_DAYS, "until": when(locked.appeal_until)},
                 kind=ErrorKind.CONFLICT,
             )

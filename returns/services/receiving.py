@@ -72,8 +72,7 @@ def _check(line: ReturnLine, found: Inspection) -> None:
         raise invalid_input(
             "missing_mismatch",
             f"{prefix}.missing",
-            _("The units not received are missing: %(n)d.")
-            % {"n": line.quantity - found.received},
+            _("The units not received are missing: %(n)d.") % {"n": line.quantity - found.received},
         )
     if found.restocked + found.not_restocked + found.missing != line.quantity:
         raise invalid_input(

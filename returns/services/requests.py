@@ -121,8 +121,10 @@ def _delivered_parcel(parcel_id: int, actor: User) -> Parcel:
         raise invalid_input(
             "parcel_not_delivered",
             "parcel",
-            _("Parcel %(id)s is not delivered (it is %(status)s): only delivered items can be "
-              "returned.")
+            _(
+                "Parcel %(id)s is not delivered (it is %(status)s): only delivered items can be "
+                "returned."
+            )
             % {"id": parcel.pk, "status": parcel.get_status_display().lower()},
             kind=ErrorKind.CONFLICT,
         )
@@ -174,9 +176,7 @@ def _check_left(parcel: Parcel, lines: Sequence[LineInput]) -> dict[int, ParcelI
 
 def return_centre_of(market: str) -> Warehouse:
     centre = (
-        Warehouse.objects.filter(
-            kind=Warehouse.Kind.RETURN_CENTRE, market=market, is_active=True
-        )
+        Warehouse.objects.filter(kind=Warehouse.Kind.RETURN_CENTRE, market=market, is_active=True)
         .order_by("pk")
         .first()
     )
@@ -184,8 +184,10 @@ def return_centre_of(market: str) -> Warehouse:
         raise invalid_input(
             "no_return_centre",
             "parcel",
-            _("The marketplace has no return centre in %(market)s yet: the return cannot be "
-              "sent back now.")
+            _(
+                "The marketplace has no return centre in %(market)s yet: the return cannot be "
+                "sent back now."
+            )
             % {"market": market},
             kind=ErrorKind.CONFLICT,
         )
@@ -205,9 +207,7 @@ def return_request_create(
     if not lines:
         raise invalid_input("lines_required", "lines", _("Name at least one item to return."))
     if len(lines) > MAX_LINES:
-        raise invalid_input(
-            "too_many_lines", "lines", _("At most %(n)d lines.") % {"n": MAX_LINES}
-        )
+        raise invalid_input("too_many_lines", "lines", _("At most %(n)d lines.") % {"n": MAX_LINES})
     reasons = _reasons(lines)
     _refuse_reused_reference(actor, external_id)
     today = timezone.localdate()

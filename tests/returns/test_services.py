@@ -132,7 +132,10 @@ def test_a_parcel_not_delivered_is_refused(storefront, centre):
     parcel = delivered(storefront)
     Parcel.objects.filter(pk=parcel.pk).update(status=Parcel.Status.OUT_FOR_DELIVERY)
     _refused(
-        lambda: open_return(storefront, parcel), "parcel_not_delivered", "parcel", ErrorKind.CONFLICT
+        lambda: open_return(storefront, parcel),
+        "parcel_not_delivered",
+        "parcel",
+        ErrorKind.CONFLICT,
     )
 
 
@@ -432,9 +435,7 @@ def test_refunds_that_do_not_fit_are_refused(storefront, centre, amount, lines, 
     request, staff = _received(storefront, quantity=1)
     line = request.lines.get()
     given = {line.pk: 2} if lines == "two" else lines
-    _refused(
-        lambda: refund_record(request, amount=amount, lines=given, actor=staff), code, field
-    )
+    _refused(lambda: refund_record(request, amount=amount, lines=given, actor=staff), code, field)
     assert not Refund.objects.exists()
 
 
@@ -494,12 +495,16 @@ def test_an_appeal_after_the_window_or_by_another_supplier_is_refused(storefront
     chargeback, member, _staff = _charged(storefront)
     rival = member_of(ListingFactory())
     _refused(
-        lambda: chargeback_appeal(chargeback, text="x", actor=rival), "not_found", kind=ErrorKind.NOT_FOUND
+        lambda: chargeback_appeal(chargeback, text="x", actor=rival),
+        "not_found",
+        kind=ErrorKind.NOT_FOUND,
     )
     _refused(lambda: chargeback_appeal(chargeback, text=" ", actor=member), "appeal_text_required")
     Chargeback.objects.filter(pk=chargeback.pk).update(
         charged_at=timezone.now() - timedelta(days=7, minutes=1)
     )
     chargeback.refresh_from_db()
-    _refused(lambda: chargeback_appeal(chargeback, text="late", actor=member), "appeal_window_closed")
+    _refused(
+        lambda: chargeback_appeal(chargeback, text="late", actor=member), "appeal_window_closed"
+    )
     assert Chargeback.objects.get().status == Chargeback.Status.STANDING
