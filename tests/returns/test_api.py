@@ -58,11 +58,14 @@ def test_the_storefront_opens_a_return_once_per_key(centre):
     response = _post(caller, _body(parcel, quantity=2))
     assert response.status_code == 201, response.content
     body = response.json()
-    assert body["status"] == "requested" and body["return_centre"] == centre.pk
+    assert body["status"] == "requested"
+    assert body["return_centre"] == centre.pk
     assert body["lines"][0]["reason"] == "defective"
-    assert body["lines"][0]["unit_value_usd"] == "25.00" and body["refund"] is None
+    assert body["lines"][0]["unit_value_usd"] == "25.00"
+    assert body["refund"] is None
     again = _post(caller, _body(parcel, quantity=2))
-    assert again.status_code == 201 and again["Idempotent-Replayed"] == "true"
+    assert again.status_code == 201
+    assert again["Idempotent-Replayed"] == "true"
     assert again.json() == body
     assert ReturnRequest.objects.count() == 1
     assert_error(_post(caller, _body(parcel, quantity=1)), 422, "idempotency_key_reused")
@@ -124,7 +127,7 @@ def test_without_orders_write_a_return_cannot_be_opened(centre):
 
 def test_each_caller_reads_only_what_it_may(centre):
     shop, shop_api = _shop("Shop")
-    other, other_api = _shop("Other")
+    other, _other_api = _shop("Other")
     mine = open_return(shop, delivered(shop))
     theirs = open_return(other, delivered(other))
     assert ids(shop_api.get(RETURNS).json()["results"]) == [mine.pk]
@@ -143,13 +146,14 @@ def test_each_caller_reads_only_what_it_may(centre):
 
 def test_the_storefront_cancels_its_own_return_only(centre):
     shop, shop_api = _shop("Shop")
-    other, other_api = _shop("Other")
+    _other, other_api = _shop("Other")
     request = open_return(shop, delivered(shop))
     assert other_api.post(f"{RETURNS}{request.pk}/cancel/").status_code == 404
     member_api = bearer(supplier_token(member_of(request.listing)))
     assert member_api.post(f"{RETURNS}{request.pk}/cancel/").status_code == 403
     response = shop_api.post(f"{RETURNS}{request.pk}/cancel/")
-    assert response.status_code == 200 and response.json()["status"] == "cancelled"
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
 
 
 def test_a_received_return_cannot_be_cancelled(centre):
@@ -166,7 +170,8 @@ def test_reasons_are_listed_in_order_in_the_readers_language(centre):
     rows = caller.get(REASONS).json()
     assert [r["code"] for r in rows][:2] == ["defective", "not_as_described"]
     other = next(r for r in rows if r["code"] == "other")
-    assert other["requires_note"] and not other["counts_as_defect"]
+    assert other["requires_note"]
+    assert not other["counts_as_defect"]
     zh = caller.get(REASONS, HTTP_ACCEPT_LANGUAGE="zh-hans").json()
     assert zh[0]["label"] == "商品有缺陷"
 
@@ -200,7 +205,8 @@ def test_chargebacks_are_the_suppliers_own_and_never_an_integrators(centre, fina
     member_api = bearer(supplier_token(member_of(mine.line.request.listing)))
     rows = member_api.get(CHARGEBACKS).json()["results"]
     assert ids(rows) == [mine.pk]
-    assert rows[0]["amount"] == "35.00" and rows[0]["may_appeal"] is True
+    assert rows[0]["amount"] == "35.00"
+    assert rows[0]["may_appeal"] is True
     assert_error(shop_api.get(CHARGEBACKS), 403, "permission_denied")
     staff = UserFactory(is_staff=True)
     staff.user_permissions.add(Permission.objects.get(codename="view_chargeback"))

@@ -32,5 +32,6 @@ def test_two_parallel_returns_of_the_last_units_cannot_both_pass():
     outcome = run_together(ask("R-1"), ask("R-2"))
     assert len(outcome.errors) == 1
     [error] = outcome.errors
-    assert isinstance(error, DomainError) and error.code == "already_returned"
+    assert isinstance(error, DomainError)
+    assert error.code == "already_returned"
     assert sum(ReturnLine.objects.values_list("quantity", flat=True)) == 2

@@ -71,7 +71,8 @@ def test_an_item_under_ten_dollars_is_refund_only_refunded_and_closed_at_once(st
     parcel = delivered(storefront, market="EU", unit_price="8.99")  # 9.89 USD
     request = open_return(storefront, parcel, quantity=2, reason="changed_mind")
     request.refresh_from_db()
-    assert request.refund_only and request.status == Status.CLOSED
+    assert request.refund_only
+    assert request.status == Status.CLOSED
     assert request.return_centre is None  # nothing travels back; no centre needed
     line = request.lines.get()
     assert line.unit_value_usd == Decimal("9.89")
@@ -119,7 +120,8 @@ def test_one_line_worth_more_makes_the_whole_return_travel(storefront, centre):
         ],
         actor=storefront,
     )
-    assert not request.refund_only and request.status == Status.REQUESTED
+    assert not request.refund_only
+    assert request.status == Status.REQUESTED
 
 
 def test_no_rate_for_the_day_is_refused_naming_the_rate(storefront, centre):
@@ -193,10 +195,10 @@ def test_the_same_item_twice_in_one_return_counts_both_lines(storefront, centre)
 @pytest.mark.parametrize(
     ("line", "code", "field"),
     [
-        (dict(quantity=0, reason="size"), "invalid_quantity", "lines[0].quantity"),
-        (dict(quantity=1, reason="broken"), "unknown_reason", "lines[0].reason"),
-        (dict(quantity=1, reason="other"), "note_required", "lines[0].note"),
-        (dict(quantity=1, reason="other", note="  "), "note_required", "lines[0].note"),
+        ({"quantity": 0, "reason": "size"}, "invalid_quantity", "lines[0].quantity"),
+        ({"quantity": 1, "reason": "broken"}, "unknown_reason", "lines[0].reason"),
+        ({"quantity": 1, "reason": "other"}, "note_required", "lines[0].note"),
+        ({"quantity": 1, "reason": "other", "note": "  "}, "note_required", "lines[0].note"),
     ],
 )
 def test_bad_lines_are_refused_naming_the_field(storefront, centre, line, code, field):
@@ -213,7 +215,8 @@ def test_bad_lines_are_refused_naming_the_field(storefront, centre, line, code, 
         field,
         ErrorKind.INVALID,
     )
-    assert not ReturnRequest.objects.exists() and not ReturnLine.objects.exists()
+    assert not ReturnRequest.objects.exists()
+    assert not ReturnLine.objects.exists()
 
 
 def test_an_item_of_another_parcel_is_refused(storefront, centre):
@@ -320,7 +323,8 @@ def test_inspection_charges_defects_back_and_restocks_sound_units(storefront, ce
         1,
         1,
     )
-    assert request.status == Status.OPEN and request.received_at is not None
+    assert request.status == Status.OPEN
+    assert request.received_at is not None
     chargeback = Chargeback.objects.get(line=line)
     assert (chargeback.units, chargeback.unit_supply_price, chargeback.handling_fee) == (
         1,
@@ -329,13 +333,15 @@ def test_inspection_charges_defects_back_and_restocks_sound_units(storefront, ce
     )
     assert chargeback.amount == Decimal("35.00")
     entry = chargeback.entry
-    assert entry.kind == LedgerEntry.Kind.CHARGEBACK and entry.amount == Decimal("-35.00")
+    assert entry.kind == LedgerEntry.Kind.CHARGEBACK
+    assert entry.amount == Decimal("-35.00")
     assert entry.reference == chargeback
     assert supplier_balance(supplier_id) == before - Decimal("35.00")
     position = StockPosition.objects.get(listing_id=request.listing_id, warehouse=centre)
     assert (position.on_hand, position.available) == (1, 1)
     movement = position.movements.get()
-    assert movement.kind == StockMovement.Kind.RETURN and movement.owner_id is None
+    assert movement.kind == StockMovement.Kind.RETURN
+    assert movement.owner_id is None
     assert Event.objects.filter(kind="chargeback.charged").count() == 1
     assert Event.objects.get(kind="return.received").payload == {
         "received": 2,
@@ -378,7 +384,8 @@ def test_inspection_counts_that_do_not_add_up_are_refused(storefront, centre, co
     assert caught.value.code == code
     assert f"lines[{line.pk}]{'.' + field if field else ''}" in caught.value.fields
     line.refresh_from_db()
-    assert line.inspected_at is None and not Chargeback.objects.exists()
+    assert line.inspected_at is None
+    assert not Chargeback.objects.exists()
 
 
 def test_a_requested_return_is_not_inspected_and_inspection_happens_once(storefront, centre):
@@ -397,7 +404,8 @@ def test_the_refund_then_the_inspection_closes_the_return(storefront, centre):
     request, staff = _received(storefront, quantity=2)
     line = request.lines.get()
     refund = refund_record(request, amount="50.00", actor=staff)
-    assert refund.lines == {str(line.pk): 2} and refund.currency == "USD"
+    assert refund.lines == {str(line.pk): 2}
+    assert refund.currency == "USD"
     request.refresh_from_db()
     assert request.status == Status.OPEN
     _refused(lambda: refund_record(request, amount="1.00", actor=staff), "already_refunded")
@@ -464,7 +472,8 @@ def test_an_upheld_appeal_gives_the_chargeback_back(storefront, centre):
     assert chargeback.status == Chargeback.Status.UPHELD
     reversal = chargeback.reversal
     assert reversal.kind == LedgerEntry.Kind.CHARGEBACK_REVERSAL
-    assert reversal.corrects_id == chargeback.entry_id and reversal.amount == Decimal("35.00")
+    assert reversal.corrects_id == chargeback.entry_id
+    assert reversal.amount == Decimal("35.00")
     assert supplier_balance(chargeback.supplier_id) == balance + Decimal("35.00")
     assert [e.kind for e in Event.objects.filter(kind__startswith="chargeback.")] == [
         "chargeback.upheld",
@@ -483,7 +492,8 @@ def test_a_dismissed_appeal_leaves_the_chargeback_standing(storefront, centre):
     )
     chargeback_decide(chargeback, uphold=False, note="The defect is the factory's", actor=staff)
     chargeback.refresh_from_db()
-    assert chargeback.status == Chargeback.Status.DISMISSED and chargeback.reversal is None
+    assert chargeback.status == Chargeback.Status.DISMISSED
+    assert chargeback.reversal is None
     assert chargeback.decision_note == "The defect is the factory's"
     _refused(
         lambda: chargeback_decide(chargeback, uphold=True, note="changed", actor=staff),
