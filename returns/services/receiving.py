@@ -214,7 +214,11 @@ def refund_record(
         if Refund.objects.filter(request=locked).exists():
             raise DomainError("already_refunded", _("This return's refund is already recorded."))
         own = {line.pk: line for line in locked.lines.all()}
-        covered = dict(lines) if lines else {pk: line.quantity for pk, line in own.items()}
+        covered = dict(lines) if lines is not None else {pk: n.quantity for pk, n in own.items()}
+        if not covered:
+            raise invalid_input(
+                "invalid_refund_lines", "lines", _("The refund covers at least one line.")
+            )
         for pk, units in covered.items():
             line = own.get(pk)
             if line is None or not 1 <= units <= line.quantity:
