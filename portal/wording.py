@@ -27,6 +27,7 @@ from logistics.models import Carrier, Warehouse
 from marketplace import formatting
 from orders.models import JitOrder, Penalty
 from orders.rules import rules
+from returns.models import Chargeback
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
 Kind = LedgerEntry.Kind
@@ -155,11 +156,25 @@ def _case_of(entry: LedgerEntry) -> int | None:
     return int(reference_id) if reference_id.isdigit() else None
 
 
+def _chargebacks_by_entry(entries: Sequence[LedgerEntry]) -> dict[int, Chargeback]:
+    """The return chargebacks the entries (a chargeback or its reversal) were posted for, by
+    entry id: they name the chargeback as their reference (one query, none when there are no
+    such entries)."""
+    kinds = (Kind.CHARGEBACK, Kind.CHARGEBACK_REVERSAL)
+    wanted = [e for e in entries if e.kind in kinds and e.reference_id.isdigit()]
+    if not wanted:
+        return {}
+    chargeback_type = ContentType.objects.get_for_model(Chargeback)
+    wanted = [e for e in wanted if e.reference_type_id == chargeback_type.pk]
+    found = Chargeback.objects.select_related("line").in_bulk({int(e.reference_id) for e in wanted})
+    return {e.pk: found[int(e.reference_id)] for e in wanted if int(e.reference_id) in found}
+
+
 def _typed_memo(entry: LedgerEntry, *, worded: bool) -> str:
     """The memo as it was typed: finance's adjustments and chargebacks always carry one; a
     penalty posted by hand keeps its memo when there is no penalty record to word it from. What
     the system wrote on its own postings (older rows) is not shown: the description says it."""
-    if entry.kind in (Kind.ADJUSTMENT, Kind.CHARGEBACK):
+    if entry.kind == Kind.ADJUSTMENT or (entry.kind == Kind.CHARGEBACK and not worded):
         return entry.memo
     if entry.kind == Kind.PENALTY and not worded:
         return entry.memo
@@ -212,6 +227,7 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
         else {}
     )
     order_type = ContentType.objects.get_for_model(JitOrder)
+    chargebacks = _chargebacks_by_entry(entries)
     texts: dict[int, EntryText] = {}
     for entry in entries:
         url = ""
@@ -272,6 +288,19 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
                     "case": case_id
                 }
                 url = reverse("portal:compliance_case_detail", args=[case_id])
+        elif entry.kind == Kind.CHARGEBACK and entry.pk in chargebacks:
+            chargeback = chargebacks[entry.pk]
+            text = _("Chargeback #%(id)s: defective units returned (return #%(return)s)") % {
+                "id": chargeback.pk,
+                "return": chargeback.line.request_id,
+            }
+            url = reverse("portal:chargeback_detail", args=[chargeback.pk])
+        elif entry.kind == Kind.CHARGEBACK_REVERSAL and entry.pk in chargebacks:
+            chargeback = chargebacks[entry.pk]
+            text = _("Chargeback #%(id)s given back: your appeal was upheld") % {
+                "id": chargeback.pk
+            }
+            url = reverse("portal:chargeback_detail", args=[chargeback.pk])
         elif entry.kind == Kind.CHARGEBACK:
             text = (
                 _("Chargeback on order #%(order)s") % {"order": order_id}
@@ -284,7 +313,7 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
                 if entry.corrects_id
                 else _("Adjustment")
             )
-        memo = _typed_memo(entry, worded=entry.pk in penalties)
+        memo = _typed_memo(entry, worded=entry.pk in penalties or entry.pk in chargebacks)
         texts[entry.pk] = EntryText(text, memo, url)
     return texts
 
