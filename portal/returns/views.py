@@ -10,7 +10,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Prefetch, QuerySet, Sum
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -57,7 +57,8 @@ def _chargebacks(request: SupplierRequest) -> QuerySet[Chargeback]:
 def returns(request: SupplierRequest) -> HttpResponse:
     found = (
         _returns(request)
-        .annotate(units=Sum("lines__quantity"), line_count=Count("lines"))
+        .annotate(units=Sum("lines__quantity"))
+        .order_by("-requested_at", "-id")
         .prefetch_related(
             Prefetch("lines", queryset=ReturnLine.objects.select_related("reason").order_by("pk"))
         )
