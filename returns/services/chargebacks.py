@@ -108,7 +108,6 @@ def chargeback_decide(
     note = note.strip()
     if not note:
         raise invalid_input("note_required", "note", _("Say why."))
-    target = Status.UPHELD if uphold else Status.DISMISSED
 
     def reverse(locked: Chargeback, before: Chargeback) -> None:
         entry = LedgerEntry.objects.get(pk=locked.entry_id)
@@ -118,7 +117,7 @@ def chargeback_decide(
     return transition(
         chargeback,
         CHARGEBACK_MACHINE,
-        target,
+        Status.UPHELD if uphold else Status.DISMISSED,
         actor=actor,
         reason=note[:300],
         changes={"decided_at": timezone.now(), "decided_by": actor, "decision_note": note[:500]},
