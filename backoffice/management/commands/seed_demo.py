@@ -24,6 +24,7 @@ from logistics.services.quarantine import quarantine_for_cases
 from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
+from returns.demo import seed_returns
 from suppliers.demo import SUPPLIERS, seed_supplier
 
 CREDENTIALS_FILE = settings.VAR_DIR / "demo_credentials.json"
@@ -91,6 +92,8 @@ class Command(BaseCommand):
             seed_jit_orders(actor=operator)
             seed_audits_and_cases(officer=User.objects.get(username="compliance"))
             quarantine_for_cases()
+            # After the parcels' demo: the returns are of delivered parcels.
+            seed_returns(operator=operator)
             job.advance()
             api_key = self._api_key()
             job.advance()
