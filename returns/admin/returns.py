@@ -321,7 +321,6 @@ class LineInspectForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.line = line
         for name in self.fields:
-            self.fields[name].max_value = line.quantity
             self.fields[name].widget.attrs.update({"min": 0, "max": line.quantity, "size": 4})
         self.fields["received"].initial = line.quantity
         self.fields["restocked"].initial = line.quantity

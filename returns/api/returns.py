@@ -38,7 +38,9 @@ def _caller(request: Request) -> User:
 
 
 class ReturnReasonOutput(serializers.ModelSerializer):
-    label = serializers.CharField(
+    # The metaclass takes declared fields out of the class body, so this does not shadow
+    # Field.label.
+    label = serializers.CharField(  # type: ignore[assignment]
         read_only=True, help_text="In the language the request asks for (Accept-Language)."
     )
     counts_as_defect = serializers.BooleanField(
@@ -176,7 +178,7 @@ class ReturnCreateInput(serializers.Serializer):
     external_id = serializers.CharField(
         max_length=64, help_text="The storefront's own return reference: one return each."
     )
-    lines = ReturnLineInput(many=True, min_length=1, max_length=MAX_LINES)
+    lines = serializers.ListField(child=ReturnLineInput(), min_length=1, max_length=MAX_LINES)
 
 
 # --- Filters and pagination --------------------------------------------------------------------
@@ -300,7 +302,9 @@ class ReturnListCreateApi(generics.ListAPIView[ReturnRequest]):
                 ],
                 actor=user,
             )
-            return dict(ReturnOutput(returns_read(ReturnRequest.objects).get(pk=made.pk)).data)
+            return dict(
+                ReturnOutput(returns_read(ReturnRequest.objects.all()).get(pk=made.pk)).data
+            )
 
         return idempotency.idempotent_create(
             request, ReturnCreateInput, make, field_order=ReturnOutput.Meta.fields
@@ -345,7 +349,7 @@ class ReturnCancelApi(APIView):
         user = _caller(request)
         found = get_object_or_404(returns_placed_by(user), pk=pk)
         return_cancel(found, actor=user)
-        return Response(ReturnOutput(returns_read(ReturnRequest.objects).get(pk=pk)).data)
+        return Response(ReturnOutput(returns_read(ReturnRequest.objects.all()).get(pk=pk)).data)
 
 
 class ReturnReasonListApi(generics.ListAPIView[ReturnReason]):

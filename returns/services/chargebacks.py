@@ -110,6 +110,7 @@ def chargeback_decide(
         raise invalid_input("note_required", "note", _("Say why."))
 
     def reverse(locked: Chargeback, before: Chargeback) -> None:
+        assert locked.entry_id is not None  # posted with the chargeback
         entry = LedgerEntry.objects.get(pk=locked.entry_id)
         locked.reversal = ledger_reverse_chargeback(entry, actor=actor, memo=note[:300])
         locked.save(update_fields=["reversal"])
