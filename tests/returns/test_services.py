@@ -518,3 +518,23 @@ def test_an_appeal_after_the_window_or_by_another_supplier_is_refused(storefront
         lambda: chargeback_appeal(chargeback, text="late", actor=member), "appeal_window_closed"
     )
     assert Chargeback.objects.get().status == Chargeback.Status.STANDING
+
+
+def test_restocking_refuses_nothing_and_makes_missing_overseas_stock(storefront, centre):
+    from catalogue.services.overseas_restock import overseas_stock_restock
+    from logistics.services.stock import stock_return
+
+    listing = ListingFactory(supplier=funded_supplier(), mode=Listing.Mode.SEMI_MANAGED)
+    _refused(
+        lambda: stock_return(listing, centre, 0, reference="x", actor=None), "invalid_quantity"
+    )
+    _refused(
+        lambda: overseas_stock_restock(listing, market="US", quantity=0, actor=None),
+        "invalid_quantity",
+    )
+    assert overseas_stock_restock(listing, market="AU", quantity=2, actor=None).quantity == 2
+    managed = ListingFactory(supplier=funded_supplier())
+    _refused(
+        lambda: overseas_stock_restock(managed, market="US", quantity=1, actor=None),
+        "not_semi_managed",
+    )
