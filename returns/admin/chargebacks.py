@@ -55,8 +55,8 @@ class ChargebackAdmin(SupplierNameColumn, ActionsOnlyAdmin):
         "supplier",
         "return_link",
         "units",
-        "unit_supply_price",
-        "handling_fee",
+        "unit_supply_price_shown",
+        "handling_fee_shown",
         "amount_shown",
         "entry_link",
         "status",
@@ -72,6 +72,8 @@ class ChargebackAdmin(SupplierNameColumn, ActionsOnlyAdmin):
     actions = ["uphold", "dismiss"]
 
     amount_shown = money_display("amount", _("amount"))
+    unit_supply_price_shown = money_display("unit_supply_price", _("unit supply price"))
+    handling_fee_shown = money_display("handling_fee", _("handling fee"))
 
     @admin.display(description=_("return"), ordering="line__request_id")
     def return_link(self, chargeback: Chargeback) -> str:
