@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.roles import FINANCE, OPERATORS
 from returns.models import Chargeback, Refund, ReturnReason, ReturnRequest
 from returns.services.chargebacks import chargeback_appeal
 from returns.services.receiving import Inspection, return_inspect
 from returns.services.requests import return_authorise
 from suppliers.models import LedgerEntry
-from tests.factories.logistics import member_of, operator
+from tests.factories.accounts import staff_user
+from tests.factories.logistics import member_of
 
 from .conftest import delivered, open_return
 
@@ -22,7 +24,8 @@ CHARGEBACKS = "/admin/returns/chargeback/"
 
 @pytest.fixture
 def staff(client):
-    user = operator()
+    """An operator by role (accounts 0012), not a superuser."""
+    user = staff_user(OPERATORS)
     client.force_login(user)
     return user
 
@@ -100,8 +103,9 @@ def _appealed(storefront, staff) -> Chargeback:
     return chargeback_appeal(chargeback, text="Not ours", actor=member_of(request.listing))
 
 
-def test_appeals_are_upheld_or_dismissed_with_a_note(client, staff, storefront, centre):
+def test_finance_upholds_or_dismisses_appeals_with_a_note(client, staff, storefront, centre):
     chargeback = _appealed(storefront, staff)
+    client.force_login(staff_user(FINANCE))
     page = _action(client, CHARGEBACKS, "uphold", [chargeback], note="")
     assert "Say why." in page.content.decode()
     _action(client, CHARGEBACKS, "uphold", [chargeback], note="Transit damage")
