@@ -60,6 +60,8 @@ def demo_api_data(credentials_file) -> dict[str, str]:
     # The SPEC's test programmes, as migrate seeds them (the test database starts without):
     # the demo's evidence, its failed retest and the enforcement case it opens need them.
     importlib.import_module("compliance.migrations.0006_seed_required_standards").seed(apps, None)
+    # The return reasons, as migrate seeds them: the demo's returns give them.
+    importlib.import_module("returns.migrations.0003_seed_return_reasons").seed(apps, None)
     call_command("seed_demo", credentials_file=str(credentials_file), verbosity=0)
     owner = User.objects.get(username="bright")
     supplier_id = owner.supplier_membership.supplier_id
