@@ -137,6 +137,15 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=5),
     ),
+    PeriodicJob(
+        name="decide-parcel-customs",
+        task="shipping.tasks.customs_decide_due_task",
+        description=(
+            "Decide the customs of parcels without a decision, or whose ship date moved, by the "
+            "rules in force on their ship date (every 15 minutes)."
+        ),
+        every=timedelta(minutes=15),
+    ),
 ]
 
 
