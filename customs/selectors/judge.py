@@ -88,7 +88,7 @@ class CustomsAnswer:
 
 
 def codes(text: str) -> set[str]:
-    """"CN, hk" -> {"CN", "HK"}: a row's comma-separated countries."""
+    """ "CN, hk" -> {"CN", "HK"}: a row's comma-separated countries."""
     return {code.strip().upper() for code in text.split(",") if code.strip()}
 
 

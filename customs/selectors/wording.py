@@ -82,7 +82,9 @@ def step_sentence(step: dict[str, Any], currency: str) -> str:
     if code == "over_duty_threshold":
         if step.get("threshold") is None:
             return _("The rule has no duty threshold: the parcel is entered.")
-        return _("%(value)s is over the duty threshold of %(threshold)s: the parcel is entered.") % {
+        return _(
+            "%(value)s is over the duty threshold of %(threshold)s: the parcel is entered."
+        ) % {
             "value": money(step["value"], step["currency"]),
             "threshold": money(step["threshold"], step["currency"]),
         }
@@ -109,7 +111,10 @@ def step_sentence(step: dict[str, Any], currency: str) -> str:
         if step.get("rate") is None:
             rate = _("no duty rate")
         elif step.get("prefix"):
-            rate = _("%(rate)s%% (HS %(prefix)s)") % {"rate": step["rate"], "prefix": step["prefix"]}
+            rate = _("%(rate)s%% (HS %(prefix)s)") % {
+                "rate": step["rate"],
+                "prefix": step["prefix"],
+            }
         else:
             rate = _("%(rate)s%% (the market's default)") % {"rate": step["rate"]}
         for extra in step.get("additional", []):

@@ -88,9 +88,7 @@ def parcels_decide(
         for parcel_id, market, country, channel, departed, picked in (
             Parcel.objects.filter(pk__in=chunk)
             .order_by("pk")
-            .values_list(
-                "pk", "market", "country", "channel", "departed_origin_at", "picked_up_at"
-            )
+            .values_list("pk", "market", "country", "channel", "departed_origin_at", "picked_up_at")
         ):
             day = ship_date or ship_date_of(departed, picked)
             if day not in books:
@@ -142,4 +140,3 @@ def parcels_due_for_decision() -> QuerySet[Parcel]:
 def customs_decide_due() -> int:
     """The beat job's work: decide the parcels due (see parcels_due_for_decision)."""
     return parcels_decide(parcels_due_for_decision())
-

@@ -39,7 +39,9 @@ def judged(
     ioss: bool = True,
 ) -> CustomsAnswer:
     return customs_judge(
-        ParcelFacts(market=market, channel=channel, items=items, ship_date=day, ioss_registered=ioss)
+        ParcelFacts(
+            market=market, channel=channel, items=items, ship_date=day, ioss_registered=ioss
+        )
     )
 
 
