@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
+
 from django.conf import settings
 from django.db import transaction
 from django.db.models import DateField, F, Q, QuerySet, Value
