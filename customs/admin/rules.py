@@ -52,7 +52,7 @@ class InForceFilter(admin.SimpleListFilter):
 class EffectiveRowAdmin(admin.ModelAdmin):
     """Rows end (effective to), they are not deleted: past decisions replay with them."""
 
-    list_filter: Any = ["market", InForceFilter]
+    list_filter = ["market", InForceFilter]
     actions = [export_csv]
     list_per_page = 100
 

@@ -130,7 +130,7 @@ def rulebook_on(day: date, markets: Iterable[str] | None = None) -> RuleBook:
         (DutyRate, book.duties),
         (TaxRate, book.taxes),
     ):
-        rows = model.objects.in_force(day)  # type: ignore[attr-defined]
+        rows = model.objects.in_force(day)
         if markets is not None:
             rows = rows.filter(market__in=list(markets))
         grouped: dict[str, list[Any]] = defaultdict(list)

@@ -9,7 +9,7 @@ from typing import Any, cast
 from django.http import Http404
 from django.urls import path
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from ..selectors.customs import customs_decisions_visible_to
 class StepOutput(serializers.Serializer):
     step = serializers.CharField(help_text="The step's code (stable: switch on it).")
     text = serializers.CharField(help_text="The step for people, in the caller's language.")
-    data = serializers.DictField(
+    data = serializers.DictField(  # type: ignore[assignment]
         help_text="The step's figures as the decision keeps them (amounts as decimal strings)."
     )
 
@@ -64,7 +64,7 @@ class CustomsDecisionOutput(serializers.ModelSerializer[CustomsDecision]):
         ]
         read_only_fields = fields
 
-    @extend_schema(responses=StepOutput(many=True))  # type: ignore[misc]
+    @extend_schema_field(StepOutput(many=True))
     def get_arithmetic(self, decision: CustomsDecision) -> list[dict[str, Any]]:
         return [
             {

@@ -69,7 +69,7 @@ def landed_costs(
     book = rulebook_on(day, markets)
     freight_per_kg = {
         row.market: row.per_kg_cny
-        for row in FreightRate.objects.in_force(day)  # type: ignore[attr-defined]
+        for row in FreightRate.objects.in_force(day)
         .filter(market__in=markets)
         .order_by("effective_from", "id")
     }
