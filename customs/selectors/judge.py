@@ -114,12 +114,30 @@ class RuleBook:
     duties: dict[str, list[DutyRate]] = field(default_factory=dict)
     taxes: dict[str, list[TaxRate]] = field(default_factory=dict)
     _rates: dict[tuple[str, str], Decimal] = field(default_factory=dict)
+    # The rows matching an HS code (and origin) are the same for every parcel of the day.
+    _duty_rows: dict[tuple[str, str, str], tuple[DutyRate | None, list[DutyRate]]] = field(
+        default_factory=dict
+    )
+    _tax_rows: dict[tuple[str, str], TaxRate | None] = field(default_factory=dict)
 
     def rate(self, base: str, quote: str) -> Decimal:
         """The day's exchange rate (DomainError `no_exchange_rate` when the table has none)."""
         if (base, quote) not in self._rates:
             self._rates[base, quote] = rate_on(base, quote, self.day)
         return self._rates[base, quote]
+
+    def duty_rows(
+        self, market: str, hs_code: str, origin: str
+    ) -> tuple[DutyRate | None, list[DutyRate]]:
+        key = (market, hs_code, origin)
+        if key not in self._duty_rows:
+            self._duty_rows[key] = duty_rates_for(self.duties.get(market, []), hs_code, origin)
+        return self._duty_rows[key]
+
+    def tax_row(self, market: str, hs_code: str) -> TaxRate | None:
+        if (market, hs_code) not in self._tax_rows:
+            self._tax_rows[market, hs_code] = tax_rate_for(self.taxes.get(market, []), hs_code)
+        return self._tax_rows[market, hs_code]
 
 
 def rulebook_on(day: date, markets: Iterable[str] | None = None) -> RuleBook:
@@ -333,10 +351,11 @@ class _Judging:
         return converted
 
     def entry(self, rule: DeMinimisRule | None) -> CustomsAnswer:
-        rows = self.book.duties.get(self.facts.market, [])
         duties: list[Decimal] = []
         for number, (item, line) in enumerate(zip(self.facts.items, self.lines, strict=True), 1):
-            base, additional = duty_rates_for(rows, item.hs_code, item.origin.upper())
+            base, additional = self.book.duty_rows(
+                self.facts.market, item.hs_code, item.origin.upper()
+            )
             rate = (base.rate_percent if base else Decimal(0)) + sum(
                 (row.rate_percent for row in additional), Decimal(0)
             )
@@ -385,12 +404,11 @@ class _Judging:
         return duties
 
     def taxes(self, duties: list[Decimal]) -> Decimal:
-        rows = self.book.taxes.get(self.facts.market, [])
         total = ZERO
         for number, (item, line, duty) in enumerate(
             zip(self.facts.items, self.lines, duties, strict=True), 1
         ):
-            row = tax_rate_for(rows, item.hs_code)
+            row = self.book.tax_row(self.facts.market, item.hs_code)
             rate = row.rate_percent if row else Decimal(0)
             tax = round_money((line + duty) * rate / HUNDRED, self.currency)
             total += tax
