@@ -5,9 +5,11 @@ starts the next day."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
@@ -18,6 +20,100 @@ from marketplace.admin_export import export_csv
 from marketplace.formatting import money_html
 
 from ..models import DeMinimisRule, DutyRate, ExchangeRate, FreightRate, TaxRate
+
+COUNTRY = re.compile(r"^[A-Z]{2}$")
+CURRENCY = re.compile(r"^[A-Z]{3}$")
+
+
+def _countries(value: str, *, star: bool = False) -> str:
+    """ "cn, hk" -> "CN,HK"; each an ISO 3166 alpha-2 code ("*" alone when `star`)."""
+    codes = [code.strip().upper() for code in value.split(",") if code.strip()]
+    if star and codes == ["*"]:
+        return "*"
+    wrong = [code for code in codes if not COUNTRY.match(code)]
+    if wrong:
+        raise forms.ValidationError(
+            _("Not ISO 3166 alpha-2 country codes: %(codes)s.") % {"codes": ", ".join(wrong)}
+        )
+    return ",".join(codes)
+
+
+def _currency(value: str) -> str:
+    code = value.strip().upper()
+    if not CURRENCY.match(code):
+        raise forms.ValidationError(_("An ISO 4217 currency code of three letters, e.g. EUR."))
+    return code
+
+
+def _hs_prefix(value: str) -> str:
+    prefix = value.strip()
+    if prefix and not (prefix.isdigit() and len(prefix) in (2, 4, 6)):
+        raise forms.ValidationError(_("Blank, or 2, 4 or 6 digits of an HS code."))
+    return prefix
+
+
+class DeMinimisRuleForm(forms.ModelForm):
+    class Meta:
+        model = DeMinimisRule
+        fields = [
+            "market",
+            "channel",
+            "origins",
+            "excluded_origins",
+            "outcome",
+            "currency",
+            "duty_threshold",
+            "tax_threshold",
+            "flat_duty",
+            "requires_ioss",
+            "tax_at_sale",
+            "effective_from",
+            "effective_to",
+            "source",
+            "note",
+        ]
+
+    def clean_origins(self) -> str:
+        return _countries(self.cleaned_data["origins"])
+
+    def clean_excluded_origins(self) -> str:
+        return _countries(self.cleaned_data["excluded_origins"], star=True)
+
+    def clean_currency(self) -> str:
+        return _currency(self.cleaned_data["currency"])
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        outcome = data.get("outcome")
+        if outcome == DeMinimisRule.Outcome.FLAT_PER_SUBHEADING and data.get("flat_duty") is None:
+            self.add_error("flat_duty", _("A flat duty rule needs its duty per subheading."))
+        if outcome == DeMinimisRule.Outcome.FLAT_PER_SUBHEADING and (
+            data.get("duty_threshold") is None
+        ):
+            self.add_error(
+                "duty_threshold", _("A flat duty rule needs the value it applies up to.")
+            )
+        return data
+
+
+class RateForm(forms.ModelForm):
+    def clean_hs_prefix(self) -> str:
+        return _hs_prefix(self.cleaned_data["hs_prefix"])
+
+    def clean_origins(self) -> str:
+        return _countries(self.cleaned_data["origins"])
+
+
+class ExchangeRateForm(forms.ModelForm):
+    class Meta:
+        model = ExchangeRate
+        fields = ["base", "quote", "rate", "effective_from", "source"]
+
+    def clean_base(self) -> str:
+        return _currency(self.cleaned_data["base"])
+
+    def clean_quote(self) -> str:
+        return _currency(self.cleaned_data["quote"])
 
 
 def _today() -> date:
@@ -66,6 +162,7 @@ class EffectiveRowAdmin(admin.ModelAdmin):
 
 @admin.register(DeMinimisRule)
 class DeMinimisRuleAdmin(EffectiveRowAdmin):
+    form = DeMinimisRuleForm
     list_display = [
         "market",
         "channel",
@@ -116,6 +213,7 @@ class DeMinimisRuleAdmin(EffectiveRowAdmin):
 
 @admin.register(DutyRate)
 class DutyRateAdmin(EffectiveRowAdmin):
+    form = RateForm
     list_display = [
         "market",
         "hs_prefix",
@@ -143,6 +241,7 @@ class DutyRateAdmin(EffectiveRowAdmin):
 
 @admin.register(TaxRate)
 class TaxRateAdmin(EffectiveRowAdmin):
+    form = RateForm
     list_display = [
         "market",
         "hs_prefix",
@@ -189,6 +288,7 @@ class ExchangeRateAdmin(admin.ModelAdmin):
     """A pair's rate holds from its day until the pair's next row: the one in force today is the
     latest on or before today."""
 
+    form = ExchangeRateForm
     list_display = ["base", "quote", "rate", "effective_from", "in_force_today"]
     list_filter = [CurrencyFilter]
     search_fields = ["base", "quote", "source"]

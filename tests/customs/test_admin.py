@@ -127,3 +127,56 @@ def test_rows_are_never_deleted(client, customs_operator, model):
     row = apps.get_model("customs", model).objects.first()
     assert client.get(f"/admin/customs/{model}/{row.pk}/delete/").status_code == 403
     assert ExchangeRate.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("origins", "USA", "Not ISO 3166 alpha-2 country codes: USA."),
+        ("excluded_origins", "CN,*", "Not ISO 3166 alpha-2 country codes: *."),
+        ("currency", "eu1", "An ISO 4217 currency code of three letters, e.g. EUR."),
+        ("flat_duty", "", "A flat duty rule needs its duty per subheading."),
+    ],
+)
+def test_a_rule_with_bad_codes_is_refused_on_its_field(
+    client, customs_operator, field, value, message
+):
+    form = {
+        "market": "EU",
+        "channel": "",
+        "origins": "",
+        "excluded_origins": "",
+        "outcome": "flat_per_subheading",
+        "currency": "EUR",
+        "duty_threshold": "150",
+        "flat_duty": "2",
+        "effective_from": "2028-07-02",
+        field: value,
+    }
+    before = DeMinimisRule.objects.count()
+    response = client.post("/admin/customs/deminimisrule/add/", form)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors[field] == [message]
+    assert DeMinimisRule.objects.count() == before
+
+
+def test_codes_are_kept_in_capitals(client, customs_operator):
+    response = client.post(
+        "/admin/customs/dutyrate/add/",
+        {
+            "market": "CA",
+            "hs_prefix": "9503",
+            "origins": "cn, vn",
+            "rate_percent": "2",
+            "effective_from": "2027-01-01",
+        },
+    )
+    assert response.status_code == 302, response.content
+    assert DutyRate.objects.get(market="CA", hs_prefix="9503").origins == "CN,VN"
+    refused = client.post(
+        "/admin/customs/dutyrate/add/",
+        {"market": "CA", "hs_prefix": "95a", "rate_percent": "2", "effective_from": "2027-01-01"},
+    )
+    assert refused.context["adminform"].form.errors["hs_prefix"] == [
+        "Blank, or 2, 4 or 6 digits of an HS code."
+    ]
