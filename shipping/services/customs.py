@@ -9,22 +9,34 @@ again when its ship date moves (`customs_decide_due`, run by beat)."""
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
 
 from django.conf import settings
-from django.db import transaction
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection, transaction
 from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 
-from customs.selectors.judge import ItemFacts, ParcelFacts, RuleBook, judge, rulebook_on
+from customs.selectors.judge import (
+    CustomsAnswer,
+    ItemFacts,
+    ParcelFacts,
+    RuleBook,
+    judge,
+    rulebook_on,
+)
 
 from ..models import CustomsDecision, Parcel, ParcelItem
 
 CHUNK = 5000
+# What a new decision overwrites (the SQLite fallback's bulk upsert).
 UPDATED_FIELDS = [
     "ship_date",
     "rule",
@@ -74,6 +86,7 @@ def parcels_decide(
     else:
         ids = sorted(set(parcels))
     books: dict[date, RuleBook] = {}
+    answers: dict[ParcelFacts, CustomsAnswer] = {}
     ioss = settings.PLATFORM_IOSS_REGISTERED
     decided = 0
     for chunk in _chunks(ids, CHUNK):
@@ -84,8 +97,7 @@ def parcels_decide(
             .values_list("parcel_id", "hs_code", "origin_country", "quantity", "unit_value")
         ):
             items[parcel_id].append(ItemFacts(hs_code, origin, quantity, unit_value))
-        now = timezone.now()
-        decisions: list[CustomsDecision] = []
+        decisions: list[tuple[int, date, CustomsAnswer]] = []
         for parcel_id, market, country, channel, departed, picked in (
             Parcel.objects.filter(pk__in=chunk)
             .order_by("pk")
@@ -98,16 +110,30 @@ def parcels_decide(
                 market=market,
                 country=country,
                 channel=channel,
-                items=items[parcel_id],
+                items=tuple(items[parcel_id]),
                 ship_date=day,
                 ioss_registered=ioss,
             )
-            answer = judge(facts, books[day])
-            decisions.append(
+            # Parcels with the same facts get the same answer: each judged once.
+            answer = answers.get(facts)
+            if answer is None:
+                answer = answers[facts] = judge(facts, books[day])
+            decisions.append((parcel_id, day, answer))
+        _write(decisions, timezone.now())
+        decided += len(decisions)
+    return decided
+
+
+def _write(decisions: list[tuple[int, date, CustomsAnswer]], now: datetime) -> None:
+    """Upserts the decisions: on PostgreSQL copied into a temporary table and merged in one
+    statement (the arithmetic serialized once per distinct answer); elsewhere by bulk_create."""
+    if connection.vendor != "postgresql":
+        CustomsDecision.objects.bulk_create(
+            [
                 CustomsDecision(
                     parcel_id=parcel_id,
                     ship_date=day,
-                    rule=answer.rule,
+                    rule_id=answer.rule_id,
                     outcome=answer.outcome.value,
                     currency=answer.currency,
                     customs_value=answer.customs_value,
@@ -117,16 +143,58 @@ def parcels_decide(
                     arithmetic=answer.steps,
                     decided_at=now,
                 )
-            )
-        with transaction.atomic():
-            CustomsDecision.objects.bulk_create(
-                decisions,
-                update_conflicts=True,
-                unique_fields=["parcel"],
-                update_fields=UPDATED_FIELDS,
-            )
-        decided += len(decisions)
-    return decided
+                for parcel_id, day, answer in decisions
+            ],
+            update_conflicts=True,
+            unique_fields=["parcel"],
+            update_fields=UPDATED_FIELDS,
+        )
+        return
+    serialized: dict[int, str] = {}
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for parcel_id, day, answer in decisions:
+        steps = serialized.get(id(answer))
+        if steps is None:
+            steps = serialized[id(answer)] = json.dumps(answer.steps, cls=DjangoJSONEncoder)
+        writer.writerow(
+            [
+                parcel_id,
+                day.isoformat(),
+                answer.rule_id,
+                answer.outcome.value,
+                answer.currency,
+                answer.customs_value,
+                answer.duty,
+                answer.tax,
+                "t" if answer.tax_at_sale else "f",
+                steps,
+                now.isoformat(),
+            ]
+        )
+    buffer.seek(0)
+    table = CustomsDecision._meta.db_table
+    columns = (
+        "parcel_id, ship_date, rule_id, outcome, currency, customs_value, duty, tax, "
+        "tax_at_sale, arithmetic, decided_at"
+    )
+    updates = ", ".join(
+        f"{column} = EXCLUDED.{column}" for column in columns.split(", ") if column != "parcel_id"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE customs_decision_in ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
+        )
+        cursor.cursor.copy_expert(  # type: ignore[attr-defined]
+            f"COPY customs_decision_in ({columns}) FROM STDIN WITH (FORMAT csv)", buffer
+        )
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM customs_decision_in "  # noqa: S608
+            f"ON CONFLICT (parcel_id) DO UPDATE SET {updates}"
+        )
+        # Dropped now as well: inside an outer transaction it would outlive this call.
+        cursor.execute("DROP TABLE customs_decision_in")
 
 
 def parcels_due_for_decision() -> QuerySet[Parcel]:
