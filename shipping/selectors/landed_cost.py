@@ -17,7 +17,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -62,10 +62,12 @@ def landed_costs(
 ) -> list[LandedCost]:
     """One LandedCost per listing and market, in the listings' order."""
     day = day or timezone.localdate()
+    prices = Prefetch("prices", queryset=ListingPrice.objects.filter(market__in=markets))
     if isinstance(listings, QuerySet):
-        listings = listings.select_related("product").prefetch_related(
-            Prefetch("prices", queryset=ListingPrice.objects.filter(market__in=markets))
-        )
+        listings = listings.select_related("product").prefetch_related(prices)
+    else:  # loaded by the caller (with their products): their prices in one query
+        listings = list(listings)
+        prefetch_related_objects(listings, prices)
     book = rulebook_on(day, markets)
     freight_per_kg = {
         row.market: row.per_kg_cny
@@ -84,7 +86,7 @@ def landed_costs(
     costs: list[LandedCost] = []
     for listing in listings:
         product = listing.product
-        prices = {price.market: price.amount for price in listing.prices.all()}
+        retail = {price.market: price.amount for price in listing.prices.all()}
         for market in markets:
             currency = MARKET_CURRENCY[market]
             rate = rates[market]
@@ -110,7 +112,7 @@ def landed_costs(
                 if per_kg is not None
                 else None
             )
-            value = prices.get(market, goods)
+            value = retail.get(market, goods)
             missing = []
             if goods is None:
                 missing.append(_("No supply price."))

@@ -107,3 +107,16 @@ def test_the_landed_cost_page_needs_the_listing_view_permission(client):
     client.force_login(UserFactory(is_staff=True))
     assert client.get("/admin/landed-cost/").status_code == 403
     assert "/admin/landed-cost/" not in client.get("/admin/").content.decode()
+
+
+def test_the_landed_cost_page_keeps_a_constant_number_of_queries(
+    client, reader, django_assert_max_num_queries
+):
+    ListingFactory(supply_price_cny=Decimal("10.00"))
+    with django_assert_max_num_queries(40) as few:
+        client.get("/admin/landed-cost/")
+    for _ in range(10):
+        ListingFactory(supply_price_cny=Decimal("12.00"))
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get("/admin/landed-cost/")
+    assert page.content.decode().count('data-market="JP"') == 11
