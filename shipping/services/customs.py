@@ -186,7 +186,7 @@ def _write(decisions: list[tuple[int, date, CustomsAnswer]], now: datetime) -> N
             f"CREATE TEMPORARY TABLE customs_decision_in ON COMMIT DROP AS "  # noqa: S608
             f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        cursor.cursor.copy_expert(  # type: ignore[attr-defined]
+        cursor.cursor.copy_expert(
             f"COPY customs_decision_in ({columns}) FROM STDIN WITH (FORMAT csv)", buffer
         )
         cursor.execute(
