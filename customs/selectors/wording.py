@@ -8,6 +8,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from marketplace.formatting import money
+from marketplace.markets import Market
 
 from ..models import Channel, DeMinimisRule
 
@@ -15,6 +16,13 @@ from ..models import Channel, DeMinimisRule
 def _outcome(code: str) -> str:
     try:
         return str(DeMinimisRule.Outcome(code).label)
+    except ValueError:
+        return code
+
+
+def _market(code: str) -> str:
+    try:
+        return str(Market(code).label)
     except ValueError:
         return code
 
@@ -47,7 +55,7 @@ def step_sentence(step: dict[str, Any], currency: str) -> str:
         return _(
             "No de minimis rule of %(market)s is in force on %(on)s for this channel: the "
             "parcel is entered."
-        ) % {"market": step["market"], "on": step["on"]}
+        ) % {"market": _market(step["market"]), "on": step["on"]}
     if code == "rule":
         period = (
             _("from %(start)s to %(end)s") % {"start": step["from"], "end": step["to"]}
@@ -62,7 +70,7 @@ def step_sentence(step: dict[str, Any], currency: str) -> str:
             }
         return _("Rule #%(rule)s of %(market)s (%(scope)s, %(period)s): %(outcome)s.") % {
             "rule": step["rule"],
-            "market": step["market"],
+            "market": _market(step["market"]),
             "scope": scope,
             "period": period,
             "outcome": _outcome(step["outcome"]),

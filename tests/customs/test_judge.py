@@ -339,6 +339,12 @@ def test_the_arithmetic_is_worded_in_english_and_chinese():
         chinese = arithmetic_sentences(answer.steps, answer.currency)
     assert len(english) == len(answer.steps)
     assert "Flat duty: 2 distinct subheading(s) (950300, 610910) x 3.00 EUR = 6.00 EUR." in english
+    assert any(
+        line.startswith("Rule #")
+        and " of European Union (Any channel, from 2026-07-01 to 2028-07-01)" in line
+        for line in english
+    )
+    assert any("欧盟" in line for line in chinese)
     assert all(step["step"] not in line for step, line in zip(answer.steps, english, strict=True))
     assert english != chinese
     assert any("统一关税" in line for line in chinese)
