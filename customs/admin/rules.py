@@ -165,9 +165,7 @@ class DeMinimisRuleAdmin(EffectiveRowAdmin):
     form = DeMinimisRuleForm
     list_display = [
         "market",
-        "channel",
-        "origins",
-        "excluded_origins",
+        "applies_to",
         "outcome",
         "duty_threshold_shown",
         "tax_threshold_shown",
@@ -197,6 +195,16 @@ class DeMinimisRuleAdmin(EffectiveRowAdmin):
         ),
         (_("In force"), {"fields": ["effective_from", "effective_to", "source", "note"]}),
     ]
+
+    @admin.display(description=_("applies to"), ordering="channel")
+    def applies_to(self, rule: DeMinimisRule) -> str:
+        """The channel, the origins the row is limited to and those it excludes, on one line."""
+        parts = [str(rule.get_channel_display())]
+        if rule.origins:
+            parts.append(str(_("from %(origins)s") % {"origins": rule.origins}))
+        if rule.excluded_origins:
+            parts.append(str(_("excluding %(origins)s") % {"origins": rule.excluded_origins}))
+        return " · ".join(parts)
 
     @admin.display(description=_("duty threshold"), ordering="duty_threshold")
     def duty_threshold_shown(self, rule: DeMinimisRule) -> str:

@@ -180,3 +180,11 @@ def test_codes_are_kept_in_capitals(client, customs_operator):
     assert refused.context["adminform"].form.errors["hs_prefix"] == [
         "Blank, or 2, 4 or 6 digits of an HS code."
     ]
+
+
+def test_the_list_says_what_each_rule_applies_to(client, customs_operator):
+    page = client.get("/admin/customs/deminimisrule/?market__exact=CA").content.decode()
+    assert "Courier · from US,MX" in page
+    assert "Postal" in page
+    us = client.get("/admin/customs/deminimisrule/?market__exact=US").content.decode()
+    assert "Any channel · excluding CN,HK" in us
