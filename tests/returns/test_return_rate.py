@@ -278,7 +278,9 @@ def test_a_breach_ends_when_its_sales_leave_the_window():
     run = return_rates_compute(now=later)
     assert run.ended == 1
     assert breaches(listing).get().ended_at is not None
-    assert ListingReturnRate.objects.get(listing=listing, day=timezone.localdate(later)).rate is None
+    assert (
+        ListingReturnRate.objects.get(listing=listing, day=timezone.localdate(later)).rate is None
+    )
 
 
 def test_thresholds_are_settings(settings):
@@ -363,9 +365,9 @@ def test_the_supplier_appeals_and_an_upheld_appeal_reverses_the_fine(fined):
     fined.listing.refresh_from_db()
     assert fined.listing.status == S.PAUSED
     kinds = list(
-        Event.objects.filter(kind__startswith="return_rate.").order_by("id").values_list(
-            "kind", flat=True
-        )
+        Event.objects.filter(kind__startswith="return_rate.")
+        .order_by("id")
+        .values_list("kind", flat=True)
     )
     assert kinds[-2:] == ["return_rate.appealed", "return_rate.upheld"]
 
