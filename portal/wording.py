@@ -59,6 +59,14 @@ def local_time(value: datetime | str | None, *, seconds: bool = False) -> str:
     return _("%(time)s %(zone)s") % {"time": text, "zone": zone_name()}
 
 
+def percent(value: Decimal | str | float | None) -> str:
+    """A rate kept as a fraction, as a percentage with one decimal: 0.0950 → "9.5%"."""
+    try:
+        return f"{Decimal(str(value)) * 100:.1f}%"
+    except (ArithmeticError, TypeError, ValueError):
+        return "—"
+
+
 def money(value: Decimal | str | int | None) -> str:
     """An amount in CNY as the portal's tables show it: "20,000.00"."""
     return formatting.amount(value) if value is not None else ""

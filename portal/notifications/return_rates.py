@@ -4,7 +4,7 @@ and the appeal of the fine, from the payload (and the listing, when the breach i
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -14,17 +14,9 @@ from django.utils.translation import gettext as _
 from marketplace.models import Event
 from returns.models import ReturnRateBreach
 
-from ..wording import local_time, money, product_title
+from ..wording import local_time, money, percent, product_title
 from .sentences import Describer
 from .subjects import Context
-
-
-def percent(rate: Any) -> str:
-    """A rate (a fraction, as the payload and the rows keep it) as a percentage: 0.0950 → 9.5%."""
-    try:
-        return f"{Decimal(str(rate)) * 100:.1f}%"
-    except (InvalidOperation, TypeError, ValueError):
-        return "?"
 
 
 def _listing(p: Mapping[str, Any], c: Context) -> str:
