@@ -350,15 +350,6 @@ def _open_breaches(candidate: _Candidate, run: RateRun, *, actor: User | None) -
             except IntegrityError:
                 # Only reachable if the listing's lock were bypassed: the other run's stands.
                 continue
-            payload: dict[str, object] = {
-                "breach": breach.pk,
-                "listing": listing.pk,
-                "rate": str(candidate.rate),
-                "units_sold": candidate.units_sold,
-                "units_returned": candidate.units_returned,
-                "window_start": run.window_start.isoformat(),
-                "window_end": run.window_end.isoformat(),
-            }
             run.breaches.append(breach.pk)
             if level == Level.WARNING:
                 run.warnings += 1
@@ -368,7 +359,15 @@ def _open_breaches(candidate: _Candidate, run: RateRun, *, actor: User | None) -
                     supplier_id=listing.supplier_id,
                     subject=breach,
                     reason=_percent(candidate.rate),
-                    payload=payload,
+                    payload={
+                        "breach": breach.pk,
+                        "listing": listing.pk,
+                        "rate": str(candidate.rate),
+                        "units_sold": candidate.units_sold,
+                        "units_returned": candidate.units_returned,
+                        "window_start": run.window_start.isoformat(),
+                        "window_end": run.window_end.isoformat(),
+                    },
                 )
                 continue
             run.pauses += 1
@@ -399,7 +398,13 @@ def _open_breaches(candidate: _Candidate, run: RateRun, *, actor: User | None) -
                 subject=breach,
                 reason=_percent(candidate.rate),
                 payload={
-                    **payload,
+                    "breach": breach.pk,
+                    "listing": listing.pk,
+                    "rate": str(candidate.rate),
+                    "units_sold": candidate.units_sold,
+                    "units_returned": candidate.units_returned,
+                    "window_start": run.window_start.isoformat(),
+                    "window_end": run.window_end.isoformat(),
                     "paused": paused,
                     "fine": f"{amount:.2f}",
                     "appeal_until": breach.appeal_until.isoformat(),
