@@ -29,7 +29,18 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -393,14 +404,19 @@ def return_rate_by_month(f: KpiFilter) -> tuple[MonthChart, dict[str, Any]]:
         )
         latest = {"rate": percent, "sold": sold, "returned": returned, "day": row["day"]}
     peak = max(
-        [v[0] for v in values.values() if v[0] is not None]
+        [Decimal(v[0]) for v in values.values() if v[0] is not None]
         + [Decimal(settings.RETURN_RATE_PAUSE) * 100 * 2],
     )
     limit = Decimal(settings.RETURN_RATE_LIMIT)
     over = (
         latest_return_rates(f)
         .filter(units_sold__gte=settings.RETURN_RATE_MIN_UNITS)
-        .filter(rate__gt=limit)
+        .filter(
+            # Exactly, as the job judges (not on the rounded rate).
+            units_returned__gt=ExpressionWrapper(
+                F("units_sold") * limit, output_field=DecimalField(max_digits=20, decimal_places=6)
+            )
+        )
         .count()
     )
     breaches = open_breaches(f).aggregate(

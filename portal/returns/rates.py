@@ -13,6 +13,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import URLPattern, path
@@ -172,7 +173,7 @@ def return_rates(request: SupplierRequest) -> HttpResponse:
     )
 
 
-def _breaches(request: SupplierRequest):  # type: ignore[no-untyped-def]
+def _breaches(request: SupplierRequest) -> QuerySet[ReturnRateBreach]:
     return breaches_visible_to(request.user).select_related("listing__product", "fine", "reversal")
 
 

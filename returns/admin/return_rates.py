@@ -135,7 +135,7 @@ class ReturnRateBreachAdmin(SupplierNameColumn, ActionsOnlyAdmin):
 
     @admin.display(description=_("window"))
     def window(self, breach: ReturnRateBreach) -> str:
-        return f"{when(breach.window_start)} – {when(breach.window_end)}"
+        return f"{when(breach.window_start)} - {when(breach.window_end)}"
 
     @admin.display(description=_("detected"), ordering="detected_at")
     def detected_at_shown(self, breach: ReturnRateBreach) -> str:
@@ -143,7 +143,7 @@ class ReturnRateBreachAdmin(SupplierNameColumn, ActionsOnlyAdmin):
 
     @admin.display(description=_("ended"), ordering="ended_at")
     def ended_at_shown(self, breach: ReturnRateBreach) -> str:
-        return when(breach.ended_at) if breach.ended_at else _("open")
+        return when(breach.ended_at) if breach.ended_at else str(_("open"))
 
     @admin.display(description=_("appeal until"))
     def appeal_deadline(self, breach: ReturnRateBreach) -> str:
@@ -189,7 +189,7 @@ class ListingReturnRateAdmin(ReadOnlyAdmin):
     date_hierarchy = "day"
     show_full_result_count = False
     list_select_related = ["listing__product"]
-    fields = ["listing", "day", "units_sold", "units_returned", "rate_shown"]
+    fields = ("listing", "day", "units_sold", "units_returned", "rate_shown")
     readonly_fields = fields
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ListingReturnRate]:

@@ -169,13 +169,16 @@ def test_a_warning_tells_the_supplier_and_leaves_the_listing_on_sale():
         4,
         Decimal("0.1000"),
     )
-    assert breach.fine is None and breach.ended_at is None
+    assert breach.fine is None
+    assert breach.ended_at is None
     event = Event.objects.get(kind="return_rate.warning")
     assert event.supplier_id == listing.supplier_id
-    assert event.payload["listing"] == listing.pk and event.payload["rate"] == "0.1000"
+    assert event.payload["listing"] == listing.pk
+    assert event.payload["rate"] == "0.1000"
     listing.refresh_from_db()
     assert listing.status == S.LIVE
-    assert run.warnings == 1 and run.pauses == 0
+    assert run.warnings == 1
+    assert run.pauses == 0
 
 
 def test_a_pause_takes_the_listing_off_sale_for_review_and_fines_the_defective_supply_value():
@@ -202,8 +205,11 @@ def test_a_pause_takes_the_listing_off_sale_for_review_and_fines_the_defective_s
     assert fine.reference_id == str(pause.pk)
     assert supplier_balance(listing.supplier_id) == before - Decimal("100.00")
     event = Event.objects.get(kind="return_rate.paused")
-    assert event.payload["fine"] == "100.00" and event.payload["paused"] is True
-    assert run.pauses == 1 and run.paused_listings == 1 and run.fined == Decimal("100.00")
+    assert event.payload["fine"] == "100.00"
+    assert event.payload["paused"] is True
+    assert run.pauses == 1
+    assert run.paused_listings == 1
+    assert run.fined == Decimal("100.00")
 
 
 def test_a_rerun_changes_nothing():
@@ -224,11 +230,13 @@ def test_a_pause_holds_a_listing_paused_for_stock_so_stock_does_not_resume_it():
     listing = rated_listing()
     listing_stock_changed(listing, 0)
     listing.refresh_from_db()
-    assert listing.status == S.PAUSED and listing.paused_for_stock
+    assert listing.status == S.PAUSED
+    assert listing.paused_for_stock
     sold_and_returned(listing, 30, 6)
     return_rates_compute()
     listing.refresh_from_db()
-    assert listing.status == S.PAUSED and not listing.paused_for_stock
+    assert listing.status == S.PAUSED
+    assert not listing.paused_for_stock
     listing_stock_changed(listing, 10)
     listing.refresh_from_db()
     assert listing.status == S.PAUSED
@@ -357,7 +365,8 @@ def test_the_supplier_appeals_and_an_upheld_appeal_reverses_the_fine(fined):
     breach_appeal_uphold(fined, note="Transit damage, not a defect.", actor=staff)
     fined.refresh_from_db()
     assert fined.appeal == ReturnRateBreach.Appeal.UPHELD
-    assert fined.reversal is not None and fined.reversal.corrects_id == fined.fine_id
+    assert fined.reversal is not None
+    assert fined.reversal.corrects_id == fined.fine_id
     assert supplier_balance(fined.supplier_id) == before + Decimal("120.00")
     # Upheld once: a repeat changes nothing; the listing stays paused.
     breach_appeal_uphold(fined, note="again", actor=staff)

@@ -56,11 +56,14 @@ def test_the_tab_shows_each_listing_against_the_thresholds_with_its_trend(client
     assert (line.latest.units_sold, line.latest.units_returned) == (30, 6)
     assert line.standing == "pause"
     assert line.trend_points.count(",") == 4  # three earlier days and today
-    assert "20.0%" in text and "Over 15.0%: paused and fined" in text
-    assert 'data-testid="rate-bar"' in text and 'data-testid="trend"' in text
+    assert "20.0%" in text
+    assert "Over 15.0%: paused and fined" in text
+    assert 'data-testid="rate-bar"' in text
+    assert 'data-testid="trend"' in text
     open_ids = [b.pk for b in response.context["open_breaches"]]
     assert sorted(open_ids) == sorted(ReturnRateBreach.objects.values_list("pk", flat=True))
-    assert "Return rates" in text and 'aria-current="page"' in text
+    assert "Return rates" in text
+    assert 'aria-current="page"' in text
 
 
 def test_the_tab_reads_in_chinese(client, breached):
@@ -100,7 +103,8 @@ def test_the_supplier_appeals_a_fine_on_the_breachs_page(client, breached):
     pause.refresh_from_db()
     assert pause.appeal == ReturnRateBreach.Appeal.PENDING
     page = client.get(url).content.decode()
-    assert "The courier crushed them." in page and 'data-testid="appeal-form"' not in page
+    assert "The courier crushed them." in page
+    assert 'data-testid="appeal-form"' not in page
 
 
 def test_a_warning_has_no_appeal_form_and_a_late_appeal_says_the_window_closed(client, breached):
