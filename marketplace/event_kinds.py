@@ -116,9 +116,11 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     "listing.status_changed": EventKind(
         "A listing moved (draft, submitted, price_review, compliance_review, approved, live, "
-        "paused, delisted).",
-        _move("live", "paused"),
+        "paused, delisted). `rule` names the rule that paused it for review, when one did "
+        "(`return_rate`: the return-rate feedback).",
+        {**_move("live", "paused"), "rule": "return_rate"},
         reason="why: an operator's reason, or the stock that ran out",
+        optional=frozenset({"rule"}),
     ),
     "listing.price_proposed": EventKind(
         "The supplier proposed a supply price (CNY).",

@@ -166,7 +166,7 @@ def listing_stock_changed(
 
 
 def listing_pause_for_review(listing: Listing, *, reason: str, actor: User | None) -> bool:
-    """A rule takes a listing off sale for an operator's review (the return-rate feedback): a
+    """The return-rate feedback takes a listing off sale for an operator's review: a
     live listing is paused with the reason; one already paused for want of stock is now held
     for review instead, so the stock rule no longer resumes it. Only an operator resumes it
     (`listing_resume`). Any other state is left as it is. Returns whether the listing is now
@@ -174,7 +174,15 @@ def listing_pause_for_review(listing: Listing, *, reason: str, actor: User | Non
     with transaction.atomic():
         locked = Listing.objects.select_for_update().get(pk=listing.pk)
         if locked.status == S.LIVE:
-            listing_transition(locked, S.PAUSED, actor=actor, reason=reason)
+            transition(
+                locked,
+                LISTING_MACHINE,
+                S.PAUSED,
+                actor=actor,
+                reason=reason.strip(),
+                changes={"status_reason": reason.strip()[:300], "paused_for_stock": False},
+                payload={"rule": "return_rate"},
+            )
             return True
         if locked.status == S.PAUSED and locked.paused_for_stock:
             locked.paused_for_stock = False

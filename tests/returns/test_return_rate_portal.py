@@ -170,3 +170,16 @@ def test_staff_and_anonymous_cannot_enter(client, breached, operator):
     assert client.get(reverse("portal:return_rates")).status_code == 302
     client.force_login(operator)
     assert client.get(reverse("portal:return_rates")).status_code == 403
+
+
+def test_the_supplier_is_told_in_its_notifications(client, breached):
+    client.force_login(_owner(breached))
+    lines = client.get(reverse("portal:notifications")).context["lines"]
+    texts = {line.event.kind: line.text for line in lines}
+    assert "Return-rate warning for" in texts["return_rate.warning"]
+    assert "is paused for review" in texts["return_rate.paused"]
+    assert "120.00 CNY" in texts["return_rate.paused"]
+    assert "paused for review: too many units" in texts["listing.status_changed"]
+    assert "no stock" not in texts["listing.status_changed"]
+    links = {line.event.kind: line.url for line in lines}
+    assert links["return_rate.paused"] == reverse("portal:return_rates")
