@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import views
+from . import rates, views
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += views.urlpatterns
+urlpatterns += rates.urlpatterns

@@ -1,5 +1,5 @@
 """Returns's admin screens, a module per subject (each imported here to register)."""
 
-from . import chargebacks, returns
+from . import chargebacks, return_rates, returns
 
-__all__ = ["chargebacks", "returns"]
+__all__ = ["chargebacks", "return_rates", "returns"]
