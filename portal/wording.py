@@ -27,8 +27,7 @@ from logistics.models import Carrier, Warehouse
 from marketplace import formatting
 from orders.models import JitOrder, Penalty
 from orders.rules import rules
-from returns.models import Chargeback
-from returns.models import ReturnRateBreach
+from returns.models import Chargeback, ReturnRateBreach
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
 Kind = LedgerEntry.Kind

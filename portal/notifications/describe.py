@@ -26,8 +26,8 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
-from .returns import DESCRIBE_RETURNS, link_returns
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
+from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
