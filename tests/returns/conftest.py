@@ -59,8 +59,9 @@ def centre(db: None) -> Warehouse:
 
 
 def usd_rate(base: str, rate: str, day: date | None = None) -> ExchangeRate:
+    """The day's rate to USD (today's by default: later than any seeded row)."""
     return ExchangeRate.objects.create(
-        base=base, quote="USD", rate=Decimal(rate), effective_from=day or date(2020, 1, 1)
+        base=base, quote="USD", rate=Decimal(rate), effective_from=day or timezone.localdate()
     )
 
 

@@ -9,6 +9,7 @@ import pytest
 from django.utils import timezone
 
 from catalogue.models import Listing, OverseasStock
+from customs.models import ExchangeRate
 from logistics.models import StockMovement, StockPosition
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
@@ -125,6 +126,8 @@ def test_one_line_worth_more_makes_the_whole_return_travel(storefront, centre):
 
 
 def test_no_rate_for_the_day_is_refused_naming_the_rate(storefront, centre):
+    ExchangeRate.objects.filter(base="JPY").delete()
+    ExchangeRate.objects.filter(quote="JPY").delete()
     parcel = delivered(storefront, market="JP", unit_price="3000")
     _refused(lambda: open_return(storefront, parcel), "no_exchange_rate")
     assert not ReturnRequest.objects.exists()
