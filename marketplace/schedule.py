@@ -137,6 +137,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=5),
     ),
+    PeriodicJob(
+        name="flag-late-parcels",
+        task="shipping.tasks.parcels_flag_late_task",
+        description="Flag parcels not delivered DELIVERY_TARGET_DAYS after pickup (hourly).",
+        every=timedelta(hours=1),
+    ),
 ]
 
 

@@ -26,6 +26,7 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .parcels import DESCRIBE_PARCELS
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
@@ -244,6 +245,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_AUDITS,
     **DESCRIBE_SAMPLING,
     **DESCRIBE_ENFORCEMENT,
+    **DESCRIBE_PARCELS,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")

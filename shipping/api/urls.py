@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import tracking
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += tracking.urlpatterns
