@@ -22,6 +22,7 @@ BENCHMARKS = [
     "bench.stock_ledger",
     "bench.admin_pages",
     "bench.compliance_answer",
+    "bench.tracking_events",
 ]
 
 

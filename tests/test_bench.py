@@ -38,6 +38,7 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_PAGE_RUNS": "3",
         "BENCH_COMPLIANCE_LISTINGS": "3000",
         "BENCH_COMPLIANCE_GATES": "50",
+        "BENCH_TRACKING_PARCELS": "2000",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
@@ -56,3 +57,4 @@ def test_every_benchmark_runs_at_a_small_size():
     assert "the tally equals a recount from the orders: yes" in done.stdout
     assert "the dashboard's figures from the tally equal a count of the orders: yes" in done.stdout
     assert "same may-sell and reason counts for every listing and market: yes" in done.stdout
+    assert "the same parcel states and events as the floor: yes" in done.stdout

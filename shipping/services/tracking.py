@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from marketplace.errors import DomainError, ErrorKind
-from marketplace.events import NewEvent, record_events
+from marketplace.events import NewEvent, record_events_set
 
 from ..models import Milestone, Parcel, TrackingEvent
 from ..selectors.tracking import FINAL, RANK, TIME_FIELD, TRACKED_FIELDS, Seen, track_of
@@ -102,24 +102,29 @@ def tracking_record(
     (`tracking_check`) is refused whole."""
     tracking_check(events)
     outcome = TrackingOutcome()
-    numbers = {event.tracking_number for event in events}
-    # `<> ''` as the unique index's own condition, so that PostgreSQL may use it whatever the
-    # number of tracking numbers asked.
-    parcel_ids = dict(
-        Parcel.objects.filter(tracking_number__in=numbers)
-        .exclude(tracking_number="")
-        .values_list("tracking_number", "id")
-    )
-    rows = []
-    for index, event in enumerate(events):
-        parcel_id = parcel_ids.get(event.tracking_number)
-        if parcel_id is None:
-            outcome.unknown.append((index, event.tracking_number))
-        else:
-            rows.append((parcel_id, event))
-    if not rows:
-        return outcome
+    numbers = sorted({event.tracking_number for event in events})
     with transaction.atomic():
+        # The parcels are locked before their events are read: a batch touching the same
+        # parcel in another transaction waits, and its recomputation (a later statement, a
+        # later snapshot) sees these events as well. In id order, so two batches never
+        # deadlock. `<> ''` as the unique index's own condition, so that PostgreSQL may use it
+        # whatever the number of tracking numbers asked.
+        parcel_ids = dict(
+            Parcel.objects.filter(tracking_number__in=numbers)
+            .exclude(tracking_number="")
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("tracking_number", "id")
+        )
+        rows = []
+        for index, event in enumerate(events):
+            parcel_id = parcel_ids.get(event.tracking_number)
+            if parcel_id is None:
+                outcome.unknown.append((index, event.tracking_number))
+            else:
+                rows.append((parcel_id, event))
+        if not rows:
+            return outcome
         if connection.vendor == "postgresql":
             touched = _insert_sql(rows, outcome)
         else:
@@ -141,6 +146,12 @@ def parcels_refresh(
     if not ids:
         return []
     with transaction.atomic():
+        list(
+            Parcel.objects.filter(pk__in=ids)
+            .order_by("pk")
+            .select_for_update(no_key=True)
+            .values_list("pk", flat=True)
+        )
         changes = _refresh(ids)
         _record(changes, actor)
     return [(parcel_id, before, after) for parcel_id, before, after, *_rest in changes]
@@ -226,14 +237,11 @@ d AS (
             ELSE CASE furthest {status_of_rank} ELSE 'created' END
         END AS status
     FROM agg
-),
-old AS (
-    SELECT id, status FROM shipping_parcel WHERE id = ANY(%s) ORDER BY id FOR UPDATE
 )
 UPDATE shipping_parcel p SET
     {assignments}
-FROM d, old
-WHERE p.id = d.parcel_id AND old.id = p.id
+FROM d JOIN shipping_parcel old ON old.id = d.parcel_id
+WHERE p.id = d.parcel_id
     AND ({compared}) IS DISTINCT FROM ({derived})
 RETURNING p.id, old.status, p.status, p.supplier_id, p.tracking_number,
     CASE p.status {moved_at} WHEN 'exception' THEN p.exception_at END, p.exception_note
@@ -245,7 +253,7 @@ _REFRESH = _refresh_statement()
 
 def _refresh_sql(ids: list[int]) -> list[Change]:
     with connection.cursor() as cursor:
-        cursor.execute(_REFRESH, [ids, ids])
+        cursor.execute(_REFRESH, [ids])
         return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
 
 
@@ -290,7 +298,7 @@ def _refresh_orm(ids: list[int]) -> list[Change]:
     ).values_list("parcel_id", "code", "occurred_at", "external_id", "note"):
         seen[parcel_id].append(Seen(code, occurred_at, external_id, note))
     changes = []
-    for parcel in Parcel.objects.select_for_update().filter(pk__in=ids).order_by("pk"):
+    for parcel in Parcel.objects.filter(pk__in=ids).order_by("pk"):
         values = track_of(seen[parcel.pk]).values()
         if all(getattr(parcel, name) == value for name, value in values.items()):
             continue
@@ -315,17 +323,14 @@ def _refresh_orm(ids: list[int]) -> list[Change]:
 
 def _record(changes: list[Change], actor: User | None) -> None:
     """One event per parcel whose status moved (`parcel.<status>`), for webhooks and the
-    supplier's notifications: its time is the milestone's (the exception's), and an exception
-    carries the carrier's note as its reason."""
-    moved = [change for change in changes if change[1] != change[2]]
-    if not moved:
-        return
-    record_events(
+    supplier's notifications, written set-based: its `at` is the time of the new status, and an
+    exception carries the carrier's note as its reason."""
+    record_events_set(
         NewEvent(
             f"parcel.{after}",
             actor=actor,
             supplier_id=supplier_id,
-            subject=Parcel(pk=parcel_id),
+            subject_ref=(Parcel, parcel_id),
             reason=note if after == Parcel.Status.EXCEPTION else "",
             payload={
                 "tracking_number": number,
@@ -334,5 +339,6 @@ def _record(changes: list[Change], actor: User | None) -> None:
                 "at": at.isoformat() if at is not None else None,
             },
         )
-        for parcel_id, before, after, supplier_id, number, at, note in moved
+        for parcel_id, before, after, supplier_id, number, at, note in changes
+        if before != after
     )

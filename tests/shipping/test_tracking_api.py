@@ -161,9 +161,9 @@ def test_events_arriving_late_and_out_of_order_give_the_same_state(carrier, parc
     assert first.out_for_delivery_at == T0 + timedelta(hours=190)
     assert first.exception_at == T0 + timedelta(hours=250)
     # Only the move to delivered was a status change.
-    assert list(Event.objects.filter(kind__startswith="parcel.").values_list("kind", flat=True)) == [
-        "parcel.delivered"
-    ]
+    assert list(
+        Event.objects.filter(kind__startswith="parcel.").values_list("kind", flat=True)
+    ) == ["parcel.delivered"]
 
 
 def _bad(change: str) -> dict[str, Any]:
@@ -305,3 +305,28 @@ def test_only_tracking_write_may_post(client, parcels, who):
 def test_without_a_key_is_401(client, parcels):
     response = client.post(URL, {"events": []}, content_type="application/json")
     assert response.status_code == 401
+
+
+def test_the_parcel_events_reach_the_webhooks_that_want_them(carrier, parcels):
+    from marketplace.models import WebhookDelivery, WebhookEndpoint
+
+    storefront = api_client(scopes=["read"], name="Storefront hooks")[0]
+    every = WebhookEndpoint.objects.create(client=storefront, url="https://a.example.com/hook")
+    delivered_only = WebhookEndpoint.objects.create(
+        client=storefront, url="https://b.example.com/hook", event_kinds=["parcel.delivered"]
+    )
+    body = {
+        "events": [
+            scan("LMU0000000001", "e1", "delivered", 100),
+            scan("LMU0000000002", "e2", "picked_up", 0),
+        ]
+    }
+    assert carrier.post(URL, body, format="json").status_code == 200
+    deliveries = set(WebhookDelivery.objects.values_list("endpoint_id", "event__kind", "status"))
+    assert deliveries == {
+        (every.pk, "parcel.delivered", "pending"),
+        (every.pk, "parcel.picked_up", "pending"),
+        (delivered_only.pk, "parcel.delivered", "pending"),
+    }
+    event = Event.objects.get(kind="parcel.picked_up")
+    assert (event.subject, event.actor.api_client.name) == (parcels[1], "Last mile carrier")
