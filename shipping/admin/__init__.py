@@ -1,1 +1,3 @@
 """Shipping's admin screens, a module per subject (each imported here to register)."""
+
+from . import late, tracking  # noqa: F401
