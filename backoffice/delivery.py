@@ -112,7 +112,8 @@ def _rows(now: datetime) -> tuple[dict[str, tuple[int, float, float, int]], dict
     for market, picked, delivered in Parcel.objects.filter(
         delivered_at__gte=since, delivered_at__lte=now, picked_up_at__isnull=False
     ).values_list("market", "picked_up_at", "delivered_at"):
-        days.setdefault(market, []).append((delivered - picked).total_seconds() / 86400)
+        if picked is not None and delivered is not None:  # both, by the filter
+            days.setdefault(market, []).append((delivered - picked).total_seconds() / 86400)
     for market, values in days.items():
         within = sum(1 for value in values if value <= target)
         summary[market] = (
@@ -200,5 +201,5 @@ def delivery_figures() -> dict[str, Any]:
         "target_min": settings.DELIVERY_TARGET_MIN_DAYS,
         "target": settings.DELIVERY_TARGET_DAYS,
         "window": WINDOW_DAYS,
-        "last_bin": BINS - 1,
+        "last_label": _("%(n)d+ days") % {"n": BINS - 1},
     }

@@ -339,6 +339,7 @@ SPECTACULAR_SETTINGS = {
         # Test records and certificates share their states (unverified, verified, rejected).
         "EvidenceStatusEnum": "compliance.models.TestRecord.Status",
         "TestResultEnum": "compliance.models.TestRecord.Result",
+        "TrackingCodeEnum": "shipping.models.Milestone",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

@@ -20,15 +20,7 @@ class TrackingEventAdmin(ReadOnlyAdmin):
     list_select_related = ["parcel"]
     show_full_result_count = False  # millions of rows: no count(*) on every page
     ordering = ["-id"]  # the latest received first, by the primary key's index
-    readonly_fields = [
-        "parcel",
-        "external_id",
-        "code",
-        "occurred",
-        "location",
-        "note",
-        "received",
-    ]
+    readonly_fields = ("parcel", "external_id", "code", "occurred", "location", "note", "received")
     fields = readonly_fields
 
     @admin.display(description=_("occurred"), ordering="occurred_at")

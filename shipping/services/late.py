@@ -45,7 +45,7 @@ def parcels_flag_late(*, now: datetime | None = None, actor: User | None = None)
                     subject=Parcel(pk=pk),
                     payload={
                         "tracking_number": number,
-                        "picked_up_at": picked_up_at.isoformat(),
+                        "picked_up_at": picked_up_at.isoformat() if picked_up_at else None,
                         "days": settings.DELIVERY_TARGET_DAYS,
                     },
                 )

@@ -254,7 +254,7 @@ _REFRESH = _refresh_statement()
 def _refresh_sql(ids: list[int]) -> list[Change]:
     with connection.cursor() as cursor:
         cursor.execute(_REFRESH, [ids])
-        return [tuple(row) for row in cursor.fetchall()]  # type: ignore[misc]
+        return [tuple(row) for row in cursor.fetchall()]
 
 
 # --- Other databases: the same rule through the ORM -------------------------------------------
