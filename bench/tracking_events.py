@@ -43,7 +43,8 @@ INSERT INTO shipping_trackingevent
 SELECT p.id, t.e, t.c, t.o, t.l, t.n, now()
 FROM unnest(%s::text[], %s::text[], %s::text[], %s::timestamptz[], %s::text[], %s::text[])
     AS t(tn, e, c, o, l, n)
-JOIN shipping_parcel p ON p.tracking_number = t.tn
+-- `<> ''`: the unique index's own condition, so that the join may use it.
+JOIN shipping_parcel p ON p.tracking_number = t.tn AND p.tracking_number <> ''
 ON CONFLICT (parcel_id, external_id) DO NOTHING
 RETURNING parcel_id
 """
