@@ -66,3 +66,9 @@ def form_errors(errors: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
 @register.filter
 def product_title(product: Product | None) -> str:
     return wording.product_title(product)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A rate kept as a fraction as a percentage: 0.0950 → "9.5%"."""
+    return wording.percent(value)

@@ -3,8 +3,8 @@ repeat change nothing), then recompute the touched parcels' state and milestone 
 their events, by the rule of shipping.selectors.tracking, and record a `parcel.<status>` event
 per parcel whose status moved. On PostgreSQL a batch is a fixed handful of statements whatever
 its size (the parcels looked up and locked, the events inserted, the parcels recomputed, the
-status moves recorded with their webhook deliveries); elsewhere the same rule runs in Python. bench/tracking_events.py holds it against a
-hand-written floor."""
+status moves recorded with their webhook deliveries); elsewhere the same rule runs in Python.
+bench/tracking_events.py holds it against a hand-written floor."""
 
 from __future__ import annotations
 
