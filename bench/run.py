@@ -23,6 +23,7 @@ BENCHMARKS = [
     "bench.admin_pages",
     "bench.compliance_answer",
     "bench.customs_decisions",
+    "bench.tracking_events",
 ]
 
 

@@ -138,6 +138,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=5),
     ),
     PeriodicJob(
+        name="flag-late-parcels",
+        task="shipping.tasks.parcels_flag_late_task",
+        description="Flag parcels not delivered DELIVERY_TARGET_DAYS after pickup (hourly).",
+        every=timedelta(hours=1),
+    ),
+    PeriodicJob(
         name="return-rates",
         task="returns.tasks.return_rates_task",
         description=(

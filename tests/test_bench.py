@@ -40,6 +40,7 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_COMPLIANCE_GATES": "50",
         "BENCH_CUSTOMS_PARCELS": "3000",
         "BENCH_CUSTOMS_SAMPLE": "100",
+        "BENCH_TRACKING_PARCELS": "2000",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
@@ -61,3 +62,4 @@ def test_every_benchmark_runs_at_a_small_size():
     assert "the set-based decisions equal the single judgement for 100 sampled parcels: yes" in (
         done.stdout
     )
+    assert "the same parcel states and events as the floor: yes" in done.stdout

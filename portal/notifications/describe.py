@@ -26,6 +26,7 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .parcels import DESCRIBE_PARCELS
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
@@ -246,6 +247,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_AUDITS,
     **DESCRIBE_SAMPLING,
     **DESCRIBE_ENFORCEMENT,
+    **DESCRIBE_PARCELS,
     **DESCRIBE_RETURNS,
     **DESCRIBE_RETURN_RATES,
     # --- Compliance: evidence ---

@@ -1,3 +1,3 @@
 """Shipping's admin screens, a module per subject (each imported here to register)."""
 
-from . import customs  # noqa: F401
+from . import customs, late, tracking  # noqa: F401

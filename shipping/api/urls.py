@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import customs
+from . import customs, tracking
 
 urlpatterns: list[URLPattern] = []
 urlpatterns += customs.urlpatterns
+urlpatterns += tracking.urlpatterns

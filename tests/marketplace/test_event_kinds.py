@@ -35,6 +35,7 @@ APPS = [
     "orders",
     "logistics",
     "compliance",
+    "shipping",
     "returns",
 ]
 HELPERS = {"record_event", "NewEvent"}
