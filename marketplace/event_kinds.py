@@ -325,7 +325,8 @@ EVENT_KINDS: dict[str, EventKind] = {
         reason="the rule that moved it, or the corrective action",
     ),
     "consumer_order.reserved": EventKind(
-        "A storefront order reserved consignment stock.",
+        "A storefront order reserved consignment stock (a semi-managed order: the seller's "
+        "overseas stock in the market, `warehouse` null).",
         {"listing": 905, "quantity": 2, "warehouse": 3},
     ),
     "consumer_order.fulfilled": EventKind(
