@@ -337,6 +337,32 @@ EVENT_KINDS: dict[str, EventKind] = {
     "consumer_order.cancelled": EventKind(
         "A consumer order was cancelled; its stock released.", _move("reserved", "cancelled")
     ),
+    # --- Shipping ---
+    "parcel.created": EventKind(
+        "A consumer order became a parcel (a fully-managed order when fulfilled, split by "
+        "weight; a semi-managed one when placed, for its seller to ship).",
+        {
+            "order": 512,
+            "mode": "platform",
+            "market": "US",
+            "tracking_number": "UP0000000042",
+            "weight_g": 800,
+        },
+    ),
+    "parcel.held": EventKind(
+        "The compliance gate refused the parcel's listing in its market: the parcel went to "
+        "the hold queue (`reasons`: the answer's reason codes).",
+        {"market": "US", "reasons": ["market_hold"]},
+    ),
+    "parcel.released": EventKind(
+        "The compliance answer allows the held parcel to ship again: out of the hold queue.",
+        {"market": "US"},
+    ),
+    "parcel.shipped": EventKind(
+        "The parcel left: the seller posted its carrier and tracking number (`batch` null), or "
+        "its air freight batch departed.",
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "batch": None},
+    ),
     "overstock.offered": EventKind(
         "Stock unsold for OVERSTOCK_DAYS was offered back to its supplier.",
         {"listing": 905, "quantity": 12, "received_at": "2025-11-20T06:00:00+00:00"},
@@ -586,6 +612,7 @@ GROUPS: dict[str, str] = {
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
     "compliance": "Compliance",
+    "parcel": "Parcels",
 }
 
 

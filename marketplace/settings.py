@@ -339,6 +339,10 @@ SPECTACULAR_SETTINGS = {
         # Test records and certificates share their states (unverified, verified, rejected).
         "EvidenceStatusEnum": "compliance.models.TestRecord.Status",
         "TestResultEnum": "compliance.models.TestRecord.Result",
+        "ParcelStatusEnum": "shipping.models.Parcel.Status",
+        "ParcelModeEnum": "shipping.models.Parcel.Mode",
+        "TrackingCodeEnum": "shipping.models.Milestone",
+        "ComplianceReasonCodeEnum": "compliance.selectors.answer.REASON_CODES",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

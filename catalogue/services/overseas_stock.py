@@ -18,7 +18,11 @@ from .listings import available_stock, listing_stock_changed
 
 
 def _locked(listing_id: int, market: str) -> OverseasStock | None:
-    return OverseasStock.objects.select_for_update().filter(listing_id=listing_id, market=market).first()
+    return (
+        OverseasStock.objects.select_for_update()
+        .filter(listing_id=listing_id, market=market)
+        .first()
+    )
 
 
 def overseas_stock_reserve(listing: Listing, market: str, quantity: int) -> OverseasStock:
@@ -51,9 +55,7 @@ def overseas_stock_release(listing_id: int, market: str, quantity: int) -> None:
     stock = _locked(listing_id, market)
     if stock is None:
         return
-    OverseasStock.objects.filter(pk=stock.pk).update(
-        reserved=max(stock.reserved - quantity, 0)
-    )
+    OverseasStock.objects.filter(pk=stock.pk).update(reserved=max(stock.reserved - quantity, 0))
 
 
 def overseas_stock_sell(

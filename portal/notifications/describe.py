@@ -26,6 +26,7 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .parcels import DESCRIBE_PARCELS, link_parcels
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
@@ -244,6 +245,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_AUDITS,
     **DESCRIBE_SAMPLING,
     **DESCRIBE_ENFORCEMENT,
+    **DESCRIBE_PARCELS,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -354,6 +356,8 @@ def link(event: Event, subject: Any) -> str:
         return reverse("portal:overstock_offers")
     if enforcement := link_enforcement(subject):
         return enforcement
+    if parcel := link_parcels(subject):
+        return parcel
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -4,4 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import consumer_orders, parcels
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += consumer_orders.urlpatterns
+urlpatterns += parcels.urlpatterns

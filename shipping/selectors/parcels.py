@@ -34,9 +34,7 @@ def batches_visible_to(user: User) -> QuerySet[AirFreightBatch]:
 
 def to_ship(parcels: QuerySet[Parcel]) -> QuerySet[Parcel]:
     """The seller's own parcels waiting for its carrier and tracking number."""
-    return parcels.filter(
-        mode=Parcel.Mode.SELLER, status=Parcel.Status.CREATED, tracking_number=""
-    )
+    return parcels.filter(mode=Parcel.Mode.SELLER, status=Parcel.Status.CREATED, tracking_number="")
 
 
 def held(parcels: QuerySet[Parcel]) -> QuerySet[Parcel]:
@@ -58,8 +56,6 @@ def batch_eligible(parcels: QuerySet[Parcel], batch: AirFreightBatch) -> QuerySe
 
 def late(parcels: QuerySet[Parcel]) -> QuerySet[Parcel]:
     return parcels.filter(late_flagged_at__isnull=False)
-
-
 
 
 def hold_reason_texts(parcel: Parcel) -> list[str]:

@@ -165,9 +165,7 @@ def batch_depart(
         current = AirFreightBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status != Status.OPEN:
             return current
-        parcels = list(
-            Parcel.objects.select_for_update().filter(batch=current).order_by("pk")
-        )
+        parcels = list(Parcel.objects.select_for_update().filter(batch=current).order_by("pk"))
         if not parcels:
             raise DomainError(
                 "batch_empty",
@@ -198,16 +196,14 @@ def batch_depart(
         record_events(
             NewEvent(
                 "parcel.shipped",
-                actor,
-                None,
-                parcel,
-                "",
-                {
+                actor=actor,
+                subject=parcel,
+                payload={
                     "carrier": current.last_mile.name,
                     "tracking_number": parcel.tracking_number,
                     "batch": current.pk,
                 },
-                parcel.supplier_id,
+                supplier_id=parcel.supplier_id,
             )
             for parcel in leaving
         )

@@ -65,12 +65,13 @@ def parcels_hold(
         record_events(
             NewEvent(
                 "parcel.held",
-                actor,
-                None,
-                parcel,
-                "",
-                {"market": parcel.market, "reasons": [r["code"] for r in parcel.hold_reasons]},
-                parcel.supplier_id,
+                actor=actor,
+                subject=parcel,
+                payload={
+                    "market": parcel.market,
+                    "reasons": [r["code"] for r in parcel.hold_reasons],
+                },
+                supplier_id=parcel.supplier_id,
             )
             for parcel in events
         )
@@ -89,11 +90,14 @@ def parcels_release(parcels: Sequence[Parcel], *, actor: User | None) -> list[Pa
         Parcel.objects.bulk_update(released, ["held_at", "hold_reasons"])
         record_events(
             NewEvent(
-                "parcel.released", actor, None, parcel, "", {"market": parcel.market},
-                parcel.supplier_id,
+                "parcel.released",
+                actor=actor,
+                subject=parcel,
+                payload={"market": parcel.market},
+                supplier_id=parcel.supplier_id,
             )
             for parcel in released
-        )  # fmt: skip
+        )
     return released
 
 

@@ -72,9 +72,7 @@ def parcels_make(order: ConsumerOrder, *, actor: User | None) -> list[Parcel]:
     product = listing.product
     platform = order.warehouse_id is not None
     partner = (
-        LastMilePartner.objects.filter(market=order.market, is_active=True)
-        .order_by("pk")
-        .first()
+        LastMilePartner.objects.filter(market=order.market, is_active=True).order_by("pk").first()
         if platform
         else None
     )
@@ -117,18 +115,16 @@ def parcels_make(order: ConsumerOrder, *, actor: User | None) -> list[Parcel]:
     record_events(
         NewEvent(
             "parcel.created",
-            actor,
-            None,
-            parcel,
-            "",
-            {
+            actor=actor,
+            subject=parcel,
+            payload={
                 "order": order.pk,
                 "mode": parcel.mode,
                 "market": parcel.market,
                 "tracking_number": parcel.tracking_number,
                 "weight_g": parcel.weight_g,
             },
-            parcel.supplier_id,
+            supplier_id=parcel.supplier_id,
         )
         for parcel in parcels
     )
@@ -219,9 +215,7 @@ def _shipment_input(carrier: str, tracking_number: str) -> tuple[str, str]:
     return carrier, number
 
 
-def parcel_ship(
-    parcel: Parcel, *, carrier: str, tracking_number: str, actor: User
-) -> Parcel:
+def parcel_ship(parcel: Parcel, *, carrier: str, tracking_number: str, actor: User) -> Parcel:
     """The seller posts its carrier and tracking number for a semi-managed parcel: the order is
     fulfilled (the sale: the units leave its overseas stock and reservation, the payable is
     recorded at the supply price), the parcel is picked up (a `picked_up` tracking event, now).

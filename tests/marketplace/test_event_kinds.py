@@ -27,7 +27,16 @@ from marketplace.event_kinds import DOC_BEGIN, DOC_END, EVENT_KINDS, kinds_markd
 from marketplace.states import Machine
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = ["marketplace", "accounts", "suppliers", "catalogue", "orders", "logistics", "compliance"]
+APPS = [
+    "marketplace",
+    "accounts",
+    "suppliers",
+    "catalogue",
+    "orders",
+    "logistics",
+    "compliance",
+    "shipping",
+]
 HELPERS = {"record_event", "NewEvent"}
 # They record the kinds their callers name: marketplace/events.py's own helpers, and the
 # state-machine helper's one call (its callers are read as `transition(...)` below).

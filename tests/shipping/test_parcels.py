@@ -63,9 +63,14 @@ def test_a_fulfilled_order_is_packed_into_parcels_with_its_frozen_price():
     parcels = list(Parcel.objects.filter(order=order).order_by("pk"))
     assert [p.weight_g for p in parcels] == [800, 800, 400]
     assert all(p.weight_g <= 1000 for p in parcels)
-    assert [p.declared_value for p in parcels] == [Decimal("19.98"), Decimal("19.98"), Decimal("9.99")]
+    assert [p.declared_value for p in parcels] == [
+        Decimal("19.98"),
+        Decimal("19.98"),
+        Decimal("9.99"),
+    ]
     first = parcels[0]
-    assert first.mode == Parcel.Mode.PLATFORM and first.last_mile == partner
+    assert first.mode == Parcel.Mode.PLATFORM
+    assert first.last_mile == partner
     assert first.tracking_number == f"UP{first.pk:010d}"
     assert (first.country, first.currency, first.market) == ("US", "USD", "US")
     [item] = first.items.all()
@@ -96,7 +101,8 @@ def test_a_parcel_refused_by_compliance_is_held_with_its_reasons_and_released_la
     market_hold.save()
     assert parcels_recheck_holds() == 1
     parcel.refresh_from_db()
-    assert parcel.held_at is None and parcel.hold_reasons == []
+    assert parcel.held_at is None
+    assert parcel.hold_reasons == []
     assert Event.objects.filter(kind="parcel.released").count() == 1
     assert parcels_recheck_holds() == 0
 
@@ -108,7 +114,8 @@ def test_the_consumers_country_is_checked_against_the_market():
     retail_price(listing, "EU", "8.00")
     with pytest.raises(DomainError) as error:
         place(listing, 1, market="EU")
-    assert error.value.code == "country_required" and "country" in error.value.fields
+    assert error.value.code == "country_required"
+    assert "country" in error.value.fields
     with pytest.raises(DomainError) as error:
         place(listing, 1, market="EU", country="GB")
     assert error.value.code == "country_not_in_market"
@@ -119,10 +126,12 @@ def test_the_consumers_country_is_checked_against_the_market():
 def test_a_semi_managed_order_reserves_overseas_stock_and_gets_a_parcel_to_ship():
     listing = semi_managed_listing(5)
     order = place(listing, 2)
-    assert order.warehouse_id is None and order.status == ConsumerOrder.Status.RESERVED
+    assert order.warehouse_id is None
+    assert order.status == ConsumerOrder.Status.RESERVED
     assert (stock(listing).quantity, stock(listing).reserved) == (5, 2)
     parcel = Parcel.objects.get(order=order)
-    assert parcel.mode == Parcel.Mode.SELLER and parcel.tracking_number == ""
+    assert parcel.mode == Parcel.Mode.SELLER
+    assert parcel.tracking_number == ""
     assert parcel.status == Parcel.Status.CREATED
     with pytest.raises(DomainError) as error:
         consumer_order_fulfil_and_pack(order, actor=None)
@@ -134,7 +143,8 @@ def test_semi_managed_orders_are_refused_beyond_the_unreserved_stock_or_without_
     place(listing, 2, external_id="a")
     with pytest.raises(DomainError) as error:
         place(listing, 2, external_id="b")
-    assert error.value.code == "out_of_stock" and "quantity" in error.value.fields
+    assert error.value.code == "out_of_stock"
+    assert "quantity" in error.value.fields
     from tests.factories.catalogue import retail_price
 
     retail_price(listing, "UK", "7.00")
@@ -162,7 +172,8 @@ def test_the_seller_ships_its_parcel_which_is_the_sale():
     seller = member_of(listing)
     shipped = parcel_ship(parcel, carrier="UPS", tracking_number="1z999aa10123456784", actor=seller)
     assert (shipped.carrier, shipped.tracking_number) == ("UPS", "1Z999AA10123456784")
-    assert shipped.status == Parcel.Status.PICKED_UP and shipped.picked_up_at is not None
+    assert shipped.status == Parcel.Status.PICKED_UP
+    assert shipped.picked_up_at is not None
     assert TrackingEvent.objects.filter(parcel=parcel, code="picked_up").count() == 1
     order.refresh_from_db()
     assert order.status == ConsumerOrder.Status.FULFILLED
@@ -205,7 +216,8 @@ def test_a_shipment_refused_by_compliance_holds_the_parcel_and_sells_nothing():
         parcel_ship(parcel, carrier="UPS", tracking_number="ABC123456", actor=member_of(listing))
     assert error.value.code == "compliance_blocked"
     parcel.refresh_from_db()
-    assert parcel.held_at is not None and parcel.tracking_number == ""
+    assert parcel.held_at is not None
+    assert parcel.tracking_number == ""
     assert [r["code"] for r in parcel.hold_reasons] == ["market_hold"]
     order.refresh_from_db()
     assert order.status == ConsumerOrder.Status.RESERVED
@@ -219,6 +231,7 @@ def test_a_stock_report_below_the_reserved_units_is_refused():
     place(listing, 3)
     with pytest.raises(DomainError) as error:
         overseas_stock_report(listing, market="US", quantity=2, actor=None)
-    assert error.value.code == "below_reserved" and "quantity" in error.value.fields
+    assert error.value.code == "below_reserved"
+    assert "quantity" in error.value.fields
     overseas_stock_report(listing, market="US", quantity=3, actor=None)
     assert (stock(listing).quantity, stock(listing).reserved) == (3, 3)
