@@ -145,7 +145,7 @@ def test_the_detail_shows_milestones_in_china_time_and_reads_in_chinese(client, 
     page = client.get(
         reverse("portal:parcel_detail", args=[shipped.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans"
     ).content.decode()
-    assert "里程碑" in page and "跟踪号" in page
+    assert "里程碑" in page and "运单号" in page
     assert "Milestones" not in page
 
 
