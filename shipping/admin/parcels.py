@@ -21,7 +21,7 @@ from marketplace.errors import DomainError
 from marketplace.formatting import money_html
 
 from ..models import AirFreightBatch, Parcel, ParcelItem, TrackingEvent
-from ..selectors.parcels import hold_reason_texts, parcels_visible_to
+from ..selectors.parcels import batches_visible_to, hold_reason_texts, parcels_visible_to
 from ..services.batches import batch_add_parcels
 
 
@@ -171,8 +171,14 @@ class ParcelAdmin(ReadOnlyAdmin):
 
     @admin.action(description=_("Add to the chosen air freight batch"), permissions=["change"])
     def add_to_batch(self, request: HttpRequest, queryset: QuerySet[Parcel]) -> None:
-        form = BatchActionForm(request.POST)
-        batch = form.cleaned_data.get("batch") if form.is_valid() else None
+        chosen = request.POST.get("batch", "")
+        batch = (
+            batches_visible_to(admin_actor(request))
+            .filter(status=AirFreightBatch.Status.OPEN, pk=int(chosen))
+            .first()
+            if chosen.isdigit()
+            else None
+        )
         if batch is None:
             self.message_user(request, _("Choose an open batch."), level="error")
             return

@@ -132,7 +132,10 @@ def batch_add_parcels(
     with transaction.atomic():
         locked = _locked(batch, Status.OPEN)
         rows = list(
-            batch_eligible(parcels, locked).select_for_update(skip_locked=True).order_by("pk")
+            batch_eligible(parcels, locked)
+            .select_related(None)
+            .select_for_update(skip_locked=True, of=("self",))
+            .order_by("pk")
         )
         partner = locked.last_mile
         for parcel in rows:
