@@ -7,6 +7,9 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings")
     from django.core.management import execute_from_command_line
 
+    from marketplace.startup import require_database_url_for
+
+    require_database_url_for(sys.argv)
     execute_from_command_line(sys.argv)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin_export import export_csv
+from marketplace.formatting import money_display
 
 from ..models import ProgrammeRequirement, Standard, TestProgramme, TestSpecification
 
@@ -62,7 +63,8 @@ class SpecificationInline(admin.TabularInline):
 
 @admin.register(Standard)
 class StandardAdmin(NoDeleteAdmin):
-    list_display = ["code", "title", "market", "test_cost_cny", "effective_from", "effective_to"]
+    list_display = ["code", "title", "market", "test_cost", "effective_from", "effective_to"]
+    test_cost = money_display("test_cost_cny", _("test cost (CNY)"))
     list_filter = ["market", InForceFilter]
     search_fields = ["code", "title", "covers"]
     inlines = [SpecificationInline]

@@ -36,6 +36,7 @@ from marketplace.admin_base import (
     report_success,
 )
 from marketplace.errors import DomainError
+from marketplace.formatting import money_display
 
 from ..models import Lab, SamplingDraw, SamplingRequest
 from ..services.sampling import sampling_request_cancel, sampling_send_to_lab
@@ -71,9 +72,9 @@ def factors_text(factors: dict[str, Any]) -> str:
 DRAW_FIELDS: tuple[str, ...] = (
     "drawn_on",
     "seed",
-    "budget_cny",
-    "allowance_cny",
-    "spent_cny",
+    "budget_shown",
+    "allowance_shown",
+    "spent_shown",
     "candidates",
     "created_at",
     "candidate_weights",
@@ -82,12 +83,15 @@ DRAW_FIELDS: tuple[str, ...] = (
 
 @admin.register(SamplingDraw)
 class SamplingDrawAdmin(ReadOnlyAdmin):
+    budget_shown = money_display("budget_cny", _("budget left this month (CNY)"))
+    allowance_shown = money_display("allowance_cny", _("allowed today (CNY)"))
+    spent_shown = money_display("spent_cny", _("spent by this draw (CNY)"))
     list_display = [
         "drawn_on",
         "seed",
-        "budget_cny",
-        "allowance_cny",
-        "spent_cny",
+        "budget_shown",
+        "allowance_shown",
+        "spent_shown",
         "candidates",
         "picked",
         "created_at",
@@ -173,13 +177,13 @@ REQUEST_FIELDS: tuple[str, ...] = (
     "status_changed_at",
     "weight",
     "why",
-    "cost_cny",
+    "cost_shown",
     "tested_standards",
     "units",
     "units_pulled_at",
     "stock_movement",
     "purchase_reference",
-    "purchase_amount_cny",
+    "purchase_amount_shown",
     "lab",
     "sent_to_lab_on",
     "results",
@@ -191,6 +195,8 @@ REQUEST_FIELDS: tuple[str, ...] = (
 
 @admin.register(SamplingRequest)
 class SamplingRequestAdmin(PageExtrasMixin, ActionsOnlyAdmin):
+    cost_shown = money_display("cost_cny", _("test cost (CNY)"))
+    purchase_amount_shown = money_display("purchase_amount_cny", _("purchase amount (CNY)"))
     list_display = [
         "pk",
         "listing_title",
@@ -198,7 +204,7 @@ class SamplingRequestAdmin(PageExtrasMixin, ActionsOnlyAdmin):
         "status",
         "weight",
         "why",
-        "cost_cny",
+        "cost_shown",
         "draw",
         "lab",
         "sent_to_lab_on",

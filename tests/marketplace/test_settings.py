@@ -94,6 +94,16 @@ def test_the_servers_refuse_to_start_without_a_database_url_when_debug_is_off():
     assert code_only.returncode == 0, code_only.stderr
 
 
+def test_commands_that_touch_the_database_refuse_without_a_database_url_when_debug_is_off():
+    without_database = {**PRODUCTION, "DATABASE_URL": ""}
+    for command in (["migrate", "--noinput"], ["shell", "-c", "print(1)"], ["seed_demo"]):
+        refused = manage(*command, **without_database)
+        assert refused.returncode != 0, command
+        assert "DATABASE_URL is not set" in refused.stderr, command
+    static = manage("collectstatic", "--noinput", "--dry-run", **without_database)
+    assert static.returncode == 0, static.stderr
+
+
 def test_debug_mode_runs_on_sqlite_without_a_database_url():
     result = manage("check", DEBUG="true", SECRET_KEY="", DATABASE_URL="")
     assert result.returncode == 0, result.stderr
