@@ -259,6 +259,7 @@ def _refuse_reused_reference(actor: User, external_id: str) -> None:
 def _position(order: ConsumerOrder) -> StockPosition:
     """The stock position the order reserved from, locked (after the order: the lock order of
     every consumer order change)."""
+    assert order.warehouse_id is not None  # consignment stock: a semi-managed order has none
     return StockPosition.objects.select_for_update().get(
         listing_id=order.listing_id, warehouse_id=order.warehouse_id
     )

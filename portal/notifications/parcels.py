@@ -44,9 +44,7 @@ def _held(p: Mapping[str, Any], event: Event, c: Context) -> str:
 
 
 def _released(p: Mapping[str, Any], event: Event, c: Context) -> str:
-    return _("Parcel %(parcel)s (“%(product)s”) is no longer held and may ship.") % _what(
-        event, c
-    )
+    return _("Parcel %(parcel)s (“%(product)s”) is no longer held and may ship.") % _what(event, c)
 
 
 def _shipped(p: Mapping[str, Any], event: Event, c: Context) -> str:

@@ -57,8 +57,14 @@ class BatchParcelInline(admin.TabularInline):
     model = Parcel
     extra = 0
     can_delete = False
-    fields = ["tracking_number", "supplier", "country", "status", "weight_g", "held_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "tracking_number",
+        "supplier",
+        "country",
+        "status",
+        "weight_g",
+        "held_at",
+    )
     show_change_link = True
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:

@@ -67,8 +67,14 @@ class ParcelItemInline(admin.TabularInline):
     model = ParcelItem
     extra = 0
     can_delete = False
-    fields = ["description", "hs_code", "origin_country", "quantity", "unit_value", "weight_g"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "description",
+        "hs_code",
+        "origin_country",
+        "quantity",
+        "unit_value",
+        "weight_g",
+    )
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -81,8 +87,14 @@ class TrackingEventInline(admin.TabularInline):
     model = TrackingEvent
     extra = 0
     can_delete = False
-    fields = ["occurred_at", "code", "location", "note", "external_id", "received_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "occurred_at",
+        "code",
+        "location",
+        "note",
+        "external_id",
+        "received_at",
+    )
     ordering = ["occurred_at", "id"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -120,7 +132,7 @@ class ParcelAdmin(ReadOnlyAdmin):
     action_form = BatchActionForm
     actions = ["add_to_batch", export_csv]
     inlines = [ParcelItemInline, TrackingEventInline]
-    fields = [
+    fields = readonly_fields = (
         "order",
         "listing",
         "supplier",
@@ -148,8 +160,7 @@ class ParcelAdmin(ReadOnlyAdmin):
         "held_at",
         "hold_reasons_shown",
         "late_flagged_at",
-    ]
-    readonly_fields = fields
+    )
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Parcel]:
         return parcels_visible_to(admin_actor(request)).select_related("supplier", "batch")

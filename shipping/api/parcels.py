@@ -92,7 +92,7 @@ class ParcelOutput(serializers.ModelSerializer):
     order = serializers.IntegerField(source="order_id", read_only=True)
     listing = serializers.IntegerField(source="listing_id", read_only=True)
     supplier = serializers.IntegerField(source="supplier_id", read_only=True)
-    last_mile = serializers.SlugRelatedField(
+    last_mile: serializers.SlugRelatedField[Any] = serializers.SlugRelatedField(
         slug_field="code",
         read_only=True,
         allow_null=True,

@@ -7,9 +7,8 @@ query counts that do not grow with the rows."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission

@@ -94,11 +94,14 @@ def test_the_detail_has_items_milestones_and_events():
     )
     assert response.status_code == 200, response.content
     body = response.json()
-    assert body["status"] == "picked_up" and body["picked_up_at"]
-    assert body["carrier"] == "UPS" and body["tracking_number"] == "1Z12345E0205271688"
+    assert body["status"] == "picked_up"
+    assert body["picked_up_at"]
+    assert body["carrier"] == "UPS"
+    assert body["tracking_number"] == "1Z12345E0205271688"
     assert [e["code"] for e in body["events"]] == ["picked_up"]
     [item] = body["items"]
-    assert item["quantity"] == 1 and item["unit_value"] == "24.50"
+    assert item["quantity"] == 1
+    assert item["unit_value"] == "24.50"
     again = seller.get(f"{PARCELS}{p.pk}/").json()
     assert again == body
 
@@ -110,7 +113,8 @@ def test_the_ship_endpoint_is_for_the_parcels_seller_only(reader):
     assert_error(reader.post(f"{PARCELS}{p.pk}/ship/", data), 403, "permission_denied")
     assert_error(seller_api(other).post(f"{PARCELS}{p.pk}/ship/", data), 404, "not_found")
     p.refresh_from_db()
-    assert p.tracking_number == "" and p.order.status == ConsumerOrder.Status.RESERVED
+    assert p.tracking_number == ""
+    assert p.order.status == ConsumerOrder.Status.RESERVED
 
 
 def test_bad_shipments_name_the_field():
@@ -132,7 +136,8 @@ def test_bad_shipments_name_the_field():
     )
     assert [r["code"] for r in body["reasons"]] == ["market_hold"]
     held = seller.get(f"{PARCELS}{p.pk}/").json()
-    assert held["held_at"] and [r["code"] for r in held["hold_reasons"]] == ["market_hold"]
+    assert held["held_at"]
+    assert [r["code"] for r in held["hold_reasons"]] == ["market_hold"]
     assert held["hold_reasons"][0]["message"]
 
 
@@ -144,9 +149,12 @@ def test_a_semi_managed_order_through_the_api_and_its_cancellation(reader):
     response = shop.post("/api/v1/consumer-orders/", body, format="json", HTTP_IDEMPOTENCY_KEY="k1")
     assert response.status_code == 201, response.content
     order = response.json()["order"]
-    assert order["warehouse"] is None and order["unit_price"] == "24.50"
+    assert order["warehouse"] is None
+    assert order["unit_price"] == "24.50"
     assert (order["currency"], order["country"]) == ("USD", "US")
-    [p] = ids(reader.get(PARCELS))
-    assert_error(shop.post(f"/api/v1/consumer-orders/{order['id']}/fulfil/"), 409, "shipped_by_seller")
+    [_p] = ids(reader.get(PARCELS))
+    assert_error(
+        shop.post(f"/api/v1/consumer-orders/{order['id']}/fulfil/"), 409, "shipped_by_seller"
+    )
     assert shop.post(f"/api/v1/consumer-orders/{order['id']}/cancel/").status_code == 200
     assert ids(reader.get(PARCELS)) == []

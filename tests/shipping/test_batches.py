@@ -97,11 +97,14 @@ def test_the_departure_regates_and_records_the_departure_time():
     hold(refused.listing)
     at = timezone.now() - timedelta(hours=1)
     departed = batch_depart(batch, actor=None, departed_at=at)
-    assert departed.status == AirFreightBatch.Status.DEPARTED and departed.departed_at == at
+    assert departed.status == AirFreightBatch.Status.DEPARTED
+    assert departed.departed_at == at
     fine.refresh_from_db()
     refused.refresh_from_db()
-    assert fine.status == Parcel.Status.DEPARTED_ORIGIN and fine.departed_origin_at == at
-    assert refused.batch_id is None and refused.held_at is not None
+    assert fine.status == Parcel.Status.DEPARTED_ORIGIN
+    assert fine.departed_origin_at == at
+    assert refused.batch_id is None
+    assert refused.held_at is not None
     assert refused.status == Parcel.Status.CREATED
     assert not TrackingEvent.objects.filter(parcel=refused).exists()
     shipped = Event.objects.filter(kind="parcel.shipped")

@@ -4,6 +4,7 @@ exactly the unreserved units are promised, never more, whatever the interleaving
 from __future__ import annotations
 
 import pytest
+
 from catalogue.models import OverseasStock
 from marketplace.errors import DomainError
 from orders.models import ConsumerOrder
