@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_POST
 
 from marketplace.errors import DomainError
 from shipping.models import Parcel
-from shipping.selectors.parcels import hold_reason_texts, parcels_visible_to, to_ship
+from shipping.selectors.parcels import (
+    STATUS_LABELS,
+    hold_reason_texts,
+    parcels_visible_to,
+    status_label,
+    to_ship,
+)
 from shipping.services.parcels import parcel_ship
 
 from ..access import SupplierRequest, supplier_required
@@ -36,7 +42,7 @@ class ParcelFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=gettext_lazy("Status"),
         required=False,
-        choices=[("", gettext_lazy("All states")), *Status.choices],
+        choices=[("", gettext_lazy("All states")), *STATUS_LABELS.items()],
     )
 
 
@@ -99,7 +105,7 @@ MILESTONES = (
 
 
 def milestones(parcel: Parcel) -> list[Milestone]:
-    steps = [Milestone(str(_("Created")), parcel.created_at)]
+    steps = [Milestone(status_label(Status.CREATED), parcel.created_at)]
     steps += [Milestone(str(status.label), getattr(parcel, field)) for status, field in MILESTONES]
     if parcel.returned_at:
         steps.append(Milestone(str(Status.RETURNED.label), parcel.returned_at))
@@ -121,6 +127,7 @@ def _parcel_page(
         "portal/shipping/parcel_detail.html",
         {
             "parcel": parcel,
+            "status": status_label(parcel.status),
             "milestones": milestones(parcel),
             "items": list(parcel.items.all()),
             "events": list(parcel.events.order_by("occurred_at", "id")),

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -82,15 +83,12 @@ class AirFreightBatchAdmin(ServiceAddAdmin):
 
     form = BatchAddForm
     list_display = [
-        "master_air_waybill",
-        "flight_number",
+        "waybill_and_flight",
         "market",
         "last_mile",
         "status",
         "parcel_count",
         "planned_departure",
-        "departed_at",
-        "arrived_at",
     ]
     list_filter = ["status", "market"]
     search_fields = ["master_air_waybill", "flight_number"]
@@ -136,6 +134,12 @@ class AirFreightBatchAdmin(ServiceAddAdmin):
 
     def service_add(self, request: HttpRequest, data: dict[str, Any]) -> AirFreightBatch:
         return batch_create(**data, actor=admin_actor(request))
+
+    @admin.display(description=_("master air waybill"), ordering="master_air_waybill")
+    def waybill_and_flight(self, batch: AirFreightBatch) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', batch.master_air_waybill, batch.flight_number
+        )
 
     @admin.display(description=_("parcels"), ordering="parcel_total")
     def parcel_count(self, batch: AirFreightBatch) -> int:

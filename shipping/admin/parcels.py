@@ -11,17 +11,22 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from marketplace.admin_base import ReadOnlyAdmin, admin_actor
+from marketplace.admin_base import ReadOnlyAdmin, SupplierNameColumn, admin_actor
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
-from marketplace.formatting import money_html
+from marketplace.formatting import money_html, when
 
 from ..models import AirFreightBatch, Parcel, ParcelItem, TrackingEvent
-from ..selectors.parcels import batches_visible_to, hold_reason_texts, parcels_visible_to
+from ..selectors.parcels import (
+    batches_visible_to,
+    hold_reason_texts,
+    parcels_visible_to,
+    status_label,
+)
 from ..services.batches import batch_add_parcels
 
 
@@ -38,7 +43,7 @@ class HeldFilter(admin.SimpleListFilter):
     parameter_name = "held"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
-        return [("yes", _("Held")), ("no", _("Not held"))]
+        return [("yes", _("On hold")), ("no", _("Not held"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Parcel]) -> Any:
         if self.value() == "yes":
@@ -105,12 +110,20 @@ class TrackingEventInline(admin.TabularInline):
 
 
 @admin.register(Parcel)
-class ParcelAdmin(ReadOnlyAdmin):
+class ParcelAdmin(SupplierNameColumn, ReadOnlyAdmin):
     """Every parcel, newest first. The hold queue: filter "hold queue: held" (the reasons are on
     the parcel); the action puts the eligible ones (the platform's, the batch's market, not left,
     not held, in no batch) on an open batch and leaves the others as they are."""
 
     list_display = [
+        "number",
+        "supplier_name",
+        "destination",
+        "status_shown",
+        "value_shown",
+        "created_at_shown",
+    ]
+    export_display = [
         "id",
         "tracking_number",
         "supplier",
@@ -118,7 +131,8 @@ class ParcelAdmin(ReadOnlyAdmin):
         "market",
         "country",
         "status",
-        "value_shown",
+        "declared_value",
+        "currency",
         "weight_g",
         "batch",
         "created_at",
@@ -168,6 +182,37 @@ class ParcelAdmin(ReadOnlyAdmin):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # The change permission is for the batch action; a parcel is never edited.
         return obj is None and request.user.has_perm("shipping.change_parcel")
+
+    @admin.display(description=_("parcel"), ordering="id")
+    def number(self, parcel: Parcel) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            parcel.tracking_number or f"#{parcel.pk}",
+            parcel.get_mode_display(),
+        )
+
+    @admin.display(description=_("destination"), ordering="market")
+    def destination(self, parcel: Parcel) -> str:
+        return f"{parcel.market} ({parcel.country})"
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, parcel: Parcel) -> str:
+        marks = []
+        if parcel.held_at:
+            marks.append(_("held since %(at)s") % {"at": when(parcel.held_at)})
+        if parcel.late_flagged_at:
+            marks.append(_("late"))
+        if parcel.batch_id:
+            marks.append(str(parcel.batch))
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            status_label(parcel.status),
+            "; ".join(str(m) for m in marks),
+        )
+
+    @admin.display(description=_("created"), ordering="created_at")
+    def created_at_shown(self, parcel: Parcel) -> str:
+        return when(parcel.created_at)
 
     @admin.display(description=_("declared value"), ordering="declared_value")
     def value_shown(self, parcel: Parcel) -> str:

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import User
 from compliance.selectors.answer import Reason, render_reason
@@ -72,3 +73,14 @@ def _reason(data: dict[str, Any]) -> Reason:
         on=date.fromisoformat(on) if on else None,
         fields=tuple(data.get("fields") or ()),
     )
+
+
+# The parcel's states as people read them: "Created" alone reads as a time in Chinese.
+STATUS_LABELS = {
+    **dict(Parcel.Status.choices),
+    Parcel.Status.CREATED: pgettext_lazy("parcel status", "Created"),
+}
+
+
+def status_label(status: str) -> str:
+    return str(STATUS_LABELS.get(status, status))
