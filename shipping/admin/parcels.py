@@ -197,11 +197,11 @@ class ParcelAdmin(SupplierNameColumn, ReadOnlyAdmin):
 
     @admin.display(description=_("status"), ordering="status")
     def status_shown(self, parcel: Parcel) -> str:
-        marks = []
+        marks: list[str] = []
         if parcel.held_at:
-            marks.append(_("held since %(at)s") % {"at": when(parcel.held_at)})
+            marks.append(str(_("held since %(at)s")) % {"at": when(parcel.held_at)})
         if parcel.late_flagged_at:
-            marks.append(_("late"))
+            marks.append(str(_("late")))
         if parcel.batch_id:
             marks.append(str(parcel.batch))
         return format_html(
