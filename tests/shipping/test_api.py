@@ -158,3 +158,12 @@ def test_a_semi_managed_order_through_the_api_and_its_cancellation(reader):
     )
     assert shop.post(f"/api/v1/consumer-orders/{order['id']}/cancel/").status_code == 200
     assert ids(reader.get(PARCELS)) == []
+
+
+def test_a_stock_report_below_the_reserved_units_is_a_422_naming_quantity():
+    p = semi_parcel(3)
+    seller = seller_api(p)
+    url = f"/api/v1/listings/{p.listing_id}/overseas-stock/"
+    body = assert_error(seller.post(url, {"market": "US", "quantity": 0}), 422, "below_reserved")
+    assert list(body["fields"]) == ["quantity"]
+    assert seller.post(url, {"market": "US", "quantity": 1}).status_code == 200
