@@ -8,7 +8,12 @@ behind each figure.
   compliance.ListingMarketStatus) and market holds in force;
 - open corrective actions by age (days since the audit), and those overdue;
 - records expiring within 30 days (passing, counting, of products sold live);
-- fraud signals open (compliance.selectors.fraud).
+- fraud signals open (compliance.selectors.fraud);
+- the return rate: units returned as defective or not as described over units sold in the 30
+  days up to the last rated day of each month, over the listings under the filter (the daily
+  return-rate job's catalogue.ListingReturnRate rows; a market filter does not apply, a
+  listing's rate counts all its markets), the listings over the 8% limit on the latest day, and
+  the return-rate breaches open.
 
 Each figure is one aggregate query (a few for the month series), whatever the number of rows."""
 
@@ -22,8 +27,20 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import (
+    Count,
+    DecimalField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
 from django.db.models.functions import TruncMonth
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.template.response import TemplateResponse
@@ -31,11 +48,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext
 
-from catalogue.models import Category, Listing, Market
+from catalogue.models import Category, Listing, ListingReturnRate, Market
 from catalogue.selectors import category_subtree
 from compliance.models import CorrectiveAction, ListingMarketStatus, MarketHold, TestRecord
 from compliance.selectors import fraud
 from marketplace.admin_export import BOM, FORMULA_START
+from returns.models import ReturnRateBreach
 from suppliers.models import Supplier
 
 from .dashboard import CHART_HEIGHT, CHART_WIDTH, Bar, _bars
@@ -200,6 +218,27 @@ def fraud_signals_open(f: KpiFilter) -> int:
     return sum(counts.values())
 
 
+def return_rate_rows(f: KpiFilter) -> QuerySet[ListingReturnRate]:
+    """The return-rate job's daily rows of the listings under the filter (no market: a
+    listing's 30-day figure counts all its markets)."""
+    return ListingReturnRate.objects.filter(
+        f.q(category="listing__product__category_id", supplier="listing__supplier_id", market=None)
+    )
+
+
+def latest_return_rates(f: KpiFilter) -> QuerySet[ListingReturnRate]:
+    """The rows of the latest rated day up to the filter's day."""
+    rows = return_rate_rows(f).filter(day__lte=f.day)
+    return rows.filter(day=rows.order_by("-day").values("day")[:1])
+
+
+def open_breaches(f: KpiFilter) -> QuerySet[ReturnRateBreach]:
+    return ReturnRateBreach.objects.filter(
+        f.q(category="listing__product__category_id", supplier="supplier_id", market=None),
+        ended_at__isnull=True,
+    )
+
+
 # --- Figures ----------------------------------------------------------------------------------
 
 
@@ -323,11 +362,77 @@ def actions_by_age(f: KpiFilter) -> tuple[list[Bar], int, int]:
     return bars, figures["total"], figures["overdue"]
 
 
+def _rate_tone(percent: Decimal) -> str:
+    if percent > Decimal(settings.RETURN_RATE_PAUSE) * 100:
+        return "bad"
+    if percent > Decimal(settings.RETURN_RATE_LIMIT) * 100:
+        return "warn"
+    return "ok"
+
+
+def return_rate_by_month(f: KpiFilter) -> tuple[MonthChart, dict[str, Any]]:
+    """Per month, the 30-day return rate on its last rated day over the listings under the
+    filter (returned units over sold units, summed); the latest day's figure, the listings over
+    the limit on it (with enough units sold to judge) and the breaches open. Four queries."""
+    months = f.month_starts()
+    rows = return_rate_rows(f).filter(day__gte=months[0], day__lte=f.day)
+    last_days = {
+        row["last"]: row["month"]
+        for row in rows.annotate(month=TruncMonth("day"))
+        .values("month")
+        .annotate(last=Max("day"))
+        .order_by()
+    }
+    values: dict[date, tuple[Decimal | int | None, str, str]] = {}
+    latest: dict[str, Any] = {"rate": None, "sold": 0, "returned": 0, "day": None}
+    for row in (
+        rows.filter(day__in=list(last_days))
+        .values("day")
+        .annotate(sold=Sum("units_sold"), returned=Sum("units_returned"))
+        .order_by("day")
+    ):
+        month = last_days[row["day"]]
+        month_start = date(month.year, month.month, 1)
+        sold, returned = row["sold"] or 0, row["returned"] or 0
+        if not sold:
+            continue
+        percent = (Decimal(100) * returned / sold).quantize(Decimal("0.1"))
+        values[month_start] = (
+            percent,
+            _rate_tone(percent),
+            f"{row['day']:%Y-%m-%d}: {percent}% ({returned}/{sold})",
+        )
+        latest = {"rate": percent, "sold": sold, "returned": returned, "day": row["day"]}
+    peak = max(
+        [Decimal(v[0]) for v in values.values() if v[0] is not None]
+        + [Decimal(settings.RETURN_RATE_PAUSE) * 100 * 2],
+    )
+    limit = Decimal(settings.RETURN_RATE_LIMIT)
+    over = (
+        latest_return_rates(f)
+        .filter(units_sold__gte=settings.RETURN_RATE_MIN_UNITS)
+        .filter(
+            # Exactly, as the job judges (not on the rounded rate).
+            units_returned__gt=ExpressionWrapper(
+                F("units_sold") * limit, output_field=DecimalField(max_digits=20, decimal_places=6)
+            )
+        )
+        .count()
+    )
+    breaches = open_breaches(f).aggregate(
+        warnings=Count("id", filter=Q(level=ReturnRateBreach.Level.WARNING)),
+        pauses=Count("id", filter=Q(level=ReturnRateBreach.Level.PAUSE)),
+    )
+    chart = _month_chart(months, values, peak.quantize(Decimal("0.1")))
+    return chart, {**latest, "over": over, **breaches}
+
+
 def kpi_figures(f: KpiFilter) -> dict[str, Any]:
     pass_chart, pass_totals = pass_rate_by_month(f)
     incident_chart, incidents = incidents_by_month(f)
     blocked_bars, blocked, holds = blocked_by_market(f)
     action_bars, actions, overdue = actions_by_age(f)
+    return_chart, return_figures = return_rate_by_month(f)
     return {
         "pass_chart": pass_chart,
         "pass": pass_totals,
@@ -341,6 +446,10 @@ def kpi_figures(f: KpiFilter) -> dict[str, Any]:
         "overdue": overdue,
         "expiring": expiring_records(f).count(),
         "fraud_open": fraud_signals_open(f),
+        "return_chart": return_chart,
+        "returns": return_figures,
+        "return_limit": Decimal(settings.RETURN_RATE_LIMIT) * 100,
+        "return_pause": Decimal(settings.RETURN_RATE_PAUSE) * 100,
     }
 
 
@@ -521,7 +630,36 @@ def _action_rows(rows: QuerySet[CorrectiveAction]) -> Iterator[list[Any]]:
     )
 
 
+def _return_rate_rows(rows: QuerySet[ListingReturnRate]) -> Iterator[list[Any]]:
+    yield [
+        pgettext("KPI CSV", "day"),
+        pgettext("KPI CSV", "listing"),
+        pgettext("KPI CSV", "product title"),
+        pgettext("KPI CSV", "supplier"),
+        pgettext("KPI CSV", "supplier name"),
+        pgettext("KPI CSV", "units sold"),
+        pgettext("KPI CSV", "units returned (defect)"),
+        pgettext("KPI CSV", "return rate"),
+    ]
+    for row in (
+        rows.order_by("-rate", "listing_id")
+        .values_list(
+            "day",
+            "listing_id",
+            "listing__product__title_en",
+            "listing__supplier_id",
+            "listing__supplier__name_en",
+            "units_sold",
+            "units_returned",
+            "rate",
+        )
+        .iterator(chunk_size=1000)
+    ):
+        yield list(row)
+
+
 EXPORTS: dict[str, Callable[[KpiFilter], Iterator[list[Any]]]] = {
+    "return_rates": lambda f: _return_rate_rows(latest_return_rates(f)),
     "tests": lambda f: _record_rows(verified_tests(f)),
     "incidents": lambda f: _record_rows(safety_incidents(f)),
     "expiring": lambda f: _record_rows(expiring_records(f)),

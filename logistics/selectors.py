@@ -9,9 +9,11 @@ the storefront's own consumer orders (orders.selectors).
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import zoneinfo
+from datetime import date, datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -109,6 +111,12 @@ def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[
     return buckets
 
 
+def pickup_today() -> date:
+    """The day pickup runs are dated by: China's (where the clusters are), whoever asks and
+    whatever zone the request runs in (an operator's own zone, UTC in a job)."""
+    return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.PORTAL_TIME_ZONE))
+
+
 def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
     """A supplier user sees the upcoming runs of the cluster its factories are in (none when no
     factory is in a served cluster); staff who may view pickup slots see every run."""
@@ -118,7 +126,7 @@ def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:
         cluster = pickup_cluster_of(supplier_id)
         if cluster is None:
             return slots.none()
-        return slots.filter(cluster=cluster, date__gte=timezone.localdate())
+        return slots.filter(cluster=cluster, date__gte=pickup_today())
     if not hasattr(user, "api_client") and user.has_perm("logistics.view_pickupslot"):
         return slots
     return slots.none()

@@ -116,9 +116,11 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     "listing.status_changed": EventKind(
         "A listing moved (draft, submitted, price_review, compliance_review, approved, live, "
-        "paused, delisted).",
-        _move("live", "paused"),
+        "paused, delisted). `rule` names the rule that paused it for review, when one did "
+        "(`return_rate`: the return-rate feedback).",
+        {**_move("live", "paused"), "rule": "return_rate"},
         reason="why: an operator's reason, or the stock that ran out",
+        optional=frozenset({"rule"}),
     ),
     "listing.price_proposed": EventKind(
         "The supplier proposed a supply price (CNY).",
@@ -597,6 +599,57 @@ EVENT_KINDS: dict[str, EventKind] = {
         _move("planned", "cancelled"),
         reason="why, as the officer gave it",
     ),
+    # --- Returns: return-rate feedback ---
+    "return_rate.warning": EventKind(
+        "The daily return-rate job found a listing's 30-day return rate (units returned as "
+        "defective or not as described over units sold, at least RETURN_RATE_MIN_UNITS sold) "
+        "over RETURN_RATE_LIMIT (8%): the supplier is on warning. Once per breach.",
+        {
+            "breach": 31,
+            "listing": 905,
+            "rate": "0.0950",
+            "units_sold": 40,
+            "units_returned": 4,
+            "window_start": "2026-11-05T22:30:00+00:00",
+            "window_end": "2026-12-05T22:30:00+00:00",
+        },
+        reason="the rate, as a percentage",
+    ),
+    "return_rate.paused": EventKind(
+        "The rate is over RETURN_RATE_PAUSE (15%): the listing is paused for an operator's "
+        "review (`paused` is false when it was not on sale) and the supplier fined the supply "
+        "value of the defective units returned in the window (`fine`, CNY; 0.00 when none). "
+        "Appealable until `appeal_until`. Once per breach.",
+        {
+            "breach": 32,
+            "listing": 905,
+            "rate": "0.1750",
+            "units_sold": 40,
+            "units_returned": 7,
+            "window_start": "2026-11-05T22:30:00+00:00",
+            "window_end": "2026-12-05T22:30:00+00:00",
+            "paused": True,
+            "fine": "140.00",
+            "appeal_until": "2026-12-12T22:30:00+00:00",
+        },
+        reason="the rate, as a percentage",
+    ),
+    "return_rate.appealed": EventKind(
+        "The supplier appealed a return-rate fine.",
+        {**_move("", "pending"), "breach": 32, "listing": 905},
+        reason="the supplier's grounds",
+    ),
+    "return_rate.upheld": EventKind(
+        "An operator upheld the appeal: the fine is reversed (the listing stays paused until an "
+        "operator resumes it).",
+        {**_move("pending", "upheld"), "breach": 32, "listing": 905},
+        reason="the operator's note",
+    ),
+    "return_rate.dismissed": EventKind(
+        "An operator dismissed the appeal: the fine stands.",
+        {**_move("pending", "dismissed"), "breach": 32, "listing": 905},
+        reason="the operator's note",
+    ),
 }
 
 GROUPS: dict[str, str] = {
@@ -613,6 +666,7 @@ GROUPS: dict[str, str] = {
     "overstock": "Overstock",
     "compliance": "Compliance",
     "parcel": "Parcels",
+    "return_rate": "Return-rate feedback",
 }
 
 

@@ -21,6 +21,7 @@ JOB_LABELS = {
     "sweep_jit_deadlines": _("JIT deadline sweep"),
     "draw_test_purchases": _("Test purchase draw"),
     "compliance_expiry": _("Compliance expiry warnings and status"),
+    "return_rates": _("Listings' return rates and breaches"),
 }
 
 

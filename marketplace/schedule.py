@@ -137,6 +137,17 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=5),
     ),
+    PeriodicJob(
+        name="return-rates",
+        task="returns.tasks.return_rates_task",
+        description=(
+            "Rate each listing's returns over the last RETURN_RATE_WINDOW_DAYS; warn, or pause "
+            "and fine, over RETURN_RATE_LIMIT / RETURN_RATE_PAUSE; end breaches that fell back "
+            "(daily, 06:30 China time)."
+        ),
+        crontab={"minute": "30", "hour": "22"},
+        expires=timedelta(hours=23),
+    ),
 ]
 
 

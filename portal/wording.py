@@ -27,6 +27,7 @@ from logistics.models import Carrier, Warehouse
 from marketplace import formatting
 from orders.models import JitOrder, Penalty
 from orders.rules import rules
+from returns.models import ReturnRateBreach
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
 Kind = LedgerEntry.Kind
@@ -56,6 +57,14 @@ def local_time(value: datetime | str | None, *, seconds: bool = False) -> str:
     if isinstance(value, str) and text == value:
         return value  # not a time: shown as it came
     return _("%(time)s %(zone)s") % {"time": text, "zone": zone_name()}
+
+
+def percent(value: Decimal | str | float | None) -> str:
+    """A rate kept as a fraction, as a percentage with one decimal: 0.0950 → "9.5%"."""
+    try:
+        return f"{Decimal(str(value)) * 100:.1f}%"
+    except (ArithmeticError, TypeError, ValueError):
+        return "—"
 
 
 def money(value: Decimal | str | int | None) -> str:
@@ -212,6 +221,7 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
         else {}
     )
     order_type = ContentType.objects.get_for_model(JitOrder)
+    breach_type = ContentType.objects.get_for_model(ReturnRateBreach)
     texts: dict[int, EntryText] = {}
     for entry in entries:
         url = ""
@@ -258,6 +268,14 @@ def describe_entries(entries: Sequence[LedgerEntry]) -> dict[int, EntryText]:
                 url = reverse("portal:withdrawals")
             else:
                 text = _("Withdrawal")
+        elif entry.kind == Kind.FINE and entry.reference_type_id == breach_type.pk:
+            text = _("Return-rate fine (breach #%(breach)s)") % {"breach": entry.reference_id}
+            url = reverse("portal:return_rates")
+        elif entry.kind == Kind.FINE_REVERSAL and entry.reference_type_id == breach_type.pk:
+            text = _("Return-rate fine given back: your appeal was upheld (breach #%(breach)s)") % {
+                "breach": entry.reference_id
+            }
+            url = reverse("portal:return_rates")
         elif entry.kind == Kind.FINE:
             text = _("Enforcement fine")
             case_id = _case_of(entry)

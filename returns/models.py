@@ -9,6 +9,8 @@ item is charged back to the supplier (a ledger entry it may appeal), a sound one
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -377,3 +379,39 @@ class ReturnRateBreach(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_level_display()} ({self.rate:.1%})"
+
+    @property
+    def is_open(self) -> bool:
+        return self.ended_at is None
+
+    @property
+    def appeal_until(self) -> datetime:
+        """The fine may be appealed for RETURN_RATE_APPEAL_DAYS after the breach was found."""
+        return self.detected_at + timedelta(days=settings.RETURN_RATE_APPEAL_DAYS)
+
+    @property
+    def appealable(self) -> bool:
+        return (
+            self.fine_id is not None
+            and self.appeal == self.Appeal.NONE
+            and timezone.now() <= self.appeal_until
+        )
+
+
+# A breach's fine: appealed by the supplier (within RETURN_RATE_APPEAL_DAYS), then upheld (the
+# fine reversed) or dismissed by an operator. The breach itself (open or ended) is the job's.
+BREACH_APPEAL_MACHINE = Machine(
+    ReturnRateBreach,
+    {
+        "": {"pending"},
+        "pending": {"upheld", "dismissed"},
+        "upheld": set(),
+        "dismissed": set(),
+    },
+    event={
+        "pending": "return_rate.appealed",
+        "upheld": "return_rate.upheld",
+        "dismissed": "return_rate.dismissed",
+    },
+    field="appeal",
+)

@@ -37,6 +37,7 @@ from orders.models import (
     Penalty,
 )
 from orders.services.reversals import STANDING
+from returns.models import BREACH_APPEAL_MACHINE, ReturnRateBreach
 from suppliers.models import SUPPLIER_MACHINE, WITHDRAWAL_MACHINE, WithdrawalRequest
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory
@@ -221,6 +222,16 @@ def test_overstock_offers_move_as_the_spec_says():
     }
 
 
+def test_return_rate_fines_are_appealed_as_the_spec_says():
+    # SPEC "Listings": the return-rate decisions are "recorded and appealable": the supplier
+    # appeals a breach's fine, an operator upholds (the fine reversed) or dismisses the appeal.
+    assert BREACH_APPEAL_MACHINE.pairs() == {
+        ("", "pending"),
+        ("pending", "upheld"),
+        ("pending", "dismissed"),
+    }
+
+
 def test_a_table_must_name_every_state_of_its_model():
     with pytest.raises(ValueError, match=r"missing \['cancelled', 'fulfilled'\], unknown \[\]"):
         Machine(ConsumerOrder, {"reserved": {"fulfilled"}}, event="consumer_order.{to}")
@@ -347,8 +358,25 @@ def _withdrawal(status: str) -> WithdrawalRequest:
     )
 
 
+def _breach(appeal: str) -> ReturnRateBreach:
+    listing = ListingFactory()
+    now = timezone.now()
+    return ReturnRateBreach.objects.create(
+        listing=listing,
+        supplier_id=listing.supplier_id,
+        level=ReturnRateBreach.Level.PAUSE,
+        window_start=now,
+        window_end=now,
+        units_sold=20,
+        units_returned=4,
+        rate=Decimal("0.2"),
+        appeal=appeal,
+    )
+
+
 MACHINES = {
     "withdrawal request": (WITHDRAWAL_MACHINE, _withdrawal),
+    "return-rate breach": (BREACH_APPEAL_MACHINE, _breach),
     "supplier": (SUPPLIER_MACHINE, lambda status: SupplierFactory(status=status)),
     "listing": (LISTING_MACHINE, lambda status: ListingFactory(status=status)),
     "stocking order": (STOCKING_ORDER_MACHINE, _stocking_order),

@@ -165,6 +165,33 @@ def listing_stock_changed(
     return current
 
 
+def listing_pause_for_review(listing: Listing, *, reason: str, actor: User | None) -> bool:
+    """The return-rate feedback takes a listing off sale for an operator's review: a
+    live listing is paused with the reason; one already paused for want of stock is now held
+    for review instead, so the stock rule no longer resumes it. Only an operator resumes it
+    (`listing_resume`). Any other state is left as it is. Returns whether the listing is now
+    held for review by this call."""
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.LIVE:
+            transition(
+                locked,
+                LISTING_MACHINE,
+                S.PAUSED,
+                actor=actor,
+                reason=reason.strip(),
+                changes={"status_reason": reason.strip()[:300], "paused_for_stock": False},
+                payload={"rule": "return_rate"},
+            )
+            return True
+        if locked.status == S.PAUSED and locked.paused_for_stock:
+            locked.paused_for_stock = False
+            locked.status_reason = reason.strip()[:300]
+            locked.save(update_fields=["paused_for_stock", "status_reason"])
+            return True
+    return False
+
+
 def compliance_holding(listing: Listing) -> list[str]:
     """The markets where the compliance answer lets the listing be sold, of those that matter to
     it: the markets it is priced in; without a price yet, the markets whose programmes apply to

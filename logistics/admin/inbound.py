@@ -11,7 +11,6 @@ from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import URLPattern, path, reverse
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -36,6 +35,7 @@ from ..models import (
 )
 from ..selectors import (
     pickup_cluster_of,
+    pickup_today,
     shipments_visible_to,
 )
 from ..services.inbound.pickups import pickup_assign
@@ -80,7 +80,7 @@ class PickupAssignForm(forms.Form):
             slots = PickupSlot.objects.filter(
                 cluster=cluster,
                 warehouse_id=shipment.warehouse_id,
-                date__gte=timezone.localdate(),
+                date__gte=pickup_today(),
             ).select_related("cluster")
         cast(forms.ModelChoiceField, self.fields["pickup_slot"]).queryset = slots
 

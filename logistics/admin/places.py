@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import admin
 from django.db.models import QuerySet
 from django.http import HttpRequest
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from ..models import (
@@ -15,6 +14,7 @@ from ..models import (
     PickupSlot,
     Warehouse,
 )
+from ..selectors import pickup_today
 
 
 @admin.register(Warehouse)
@@ -54,7 +54,7 @@ class UpcomingFilter(admin.SimpleListFilter):
         return [("upcoming", _("Today and later")), ("past", _("Past"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
-        today = timezone.localdate()
+        today = pickup_today()
         if self.value() == "upcoming":
             return queryset.filter(date__gte=today)
         if self.value() == "past":

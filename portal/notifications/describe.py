@@ -27,6 +27,7 @@ from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
 from .parcels import DESCRIBE_PARCELS, link_parcels
+from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
     Describer,
@@ -246,6 +247,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_SAMPLING,
     **DESCRIBE_ENFORCEMENT,
     **DESCRIBE_PARCELS,
+    **DESCRIBE_RETURN_RATES,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -291,6 +293,7 @@ CODE_REASONS = frozenset(
         "inspection.rejected",
     }
     | CODE_REASONS_AUDITS
+    | CODE_REASONS_RETURN_RATES
 )
 
 
@@ -358,6 +361,8 @@ def link(event: Event, subject: Any) -> str:
         return enforcement
     if parcel := link_parcels(subject):
         return parcel
+    if return_rates := link_return_rates(subject):
+        return return_rates
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -130,6 +130,11 @@ def _listing_created(p: Mapping[str, Any], event: Event, c: Context) -> str:
 def _listing_status(p: Mapping[str, Any], event: Event, c: Context) -> str:
     listing = _listing_words(_listing_of(c))
     before, after = p.get("from"), p.get("to")
+    if p.get("rule") == "return_rate":
+        return _(
+            "Listing %(listing)s paused for review: too many units came back defective or not "
+            "as described. An operator decides when it goes back on sale."
+        ) % {"listing": listing}
     if event.actor_id is None and after == Listing.Status.PAUSED:
         return _("Listing %(listing)s paused: no stock is available.") % {"listing": listing}
     if event.actor_id is None and before == Listing.Status.PAUSED and after == "live":

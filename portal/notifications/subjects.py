@@ -22,6 +22,7 @@ from logistics.models import (
 from marketplace.models import Event
 from orders.models import ConsumerOrder, JitOrder, Penalty
 from shipping.models import Parcel
+from returns.models import ReturnRateBreach
 
 from ..wording import (
     EntryText,
@@ -53,6 +54,7 @@ SUBJECT_RELATED: dict[type[models.Model], tuple[str, ...]] = {
     OverstockOffer: ("lot__position__listing__product", "lot__position__warehouse"),
     ListingMarketStatus: ("listing__product",),
     Parcel: ("listing__product",),
+    ReturnRateBreach: ("listing__product",),
 }
 
 

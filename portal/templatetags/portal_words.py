@@ -73,3 +73,9 @@ def product_title(product: Product | None) -> str:
 def parcel_status(value: str) -> str:
     """A parcel's state in the reader's language ("Created" as a state, not a time)."""
     return status_label(value)
+
+
+@register.filter
+def percent(value: Any) -> str:
+    """A rate kept as a fraction as a percentage: 0.0950 → "9.5%"."""
+    return wording.percent(value)

@@ -1,1 +1,3 @@
 """Returns's admin screens, a module per subject (each imported here to register)."""
+
+from . import return_rates  # noqa: F401

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import return_rates
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += return_rates.urlpatterns

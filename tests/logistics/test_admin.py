@@ -24,6 +24,7 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
+from logistics.selectors import pickup_today
 from logistics.services.inbound.inspection import inspection_plan
 from logistics.services.inbound.notices import inbound_create
 from logistics.services.inbound.receiving import line_count
@@ -107,7 +108,7 @@ def grow(k: int, actor, start: int = 0) -> None:
         cluster = PickupCluster.objects.create(name=f"cluster {n}", province="Guangdong")
         PickupSlot.objects.create(
             cluster=cluster,
-            date=timezone.localdate(),
+            date=pickup_today(),
             window="09:00-12:00",
             warehouse=WarehouseFactory(),
         )
@@ -294,7 +295,7 @@ def test_a_pickup_slot_is_chosen_among_the_clusters_upcoming_slots(client, opera
     shipment = pickup_shipment(listing, member_of(listing))
     hub = shipment.warehouse
     elsewhere = PickupCluster.objects.create(name="Yiwu", province="Zhejiang")
-    today = timezone.localdate()
+    today = pickup_today()
     upcoming = PickupSlot.objects.create(cluster=cluster, date=today, window="AM", warehouse=hub)
     to_another_hub = PickupSlot.objects.create(
         cluster=cluster, date=today, window="PM", warehouse=WarehouseFactory()
@@ -324,7 +325,7 @@ def test_a_pickup_refused_by_the_service_is_shown_on_the_form(client, operator):
     shipment = shipment_for(stocked_listing(), 5, status="draft")  # a carrier, no pickup asked
     cluster = PickupCluster.objects.create(name=CLUSTER, province="Guangdong")
     slot = PickupSlot.objects.create(
-        cluster=cluster, date=timezone.localdate(), window="AM", warehouse=shipment.warehouse
+        cluster=cluster, date=pickup_today(), window="AM", warehouse=shipment.warehouse
     )
     client.force_login(operator)
     response = client.post(f"{A}/inboundshipment/{shipment.pk}/pickup/", {"pickup_slot": slot.pk})

@@ -31,6 +31,7 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
+from logistics.selectors import pickup_today
 from logistics.services.inbound.inspection import line_inspect
 from logistics.services.inbound.notices import inbound_create
 from logistics.services.inbound.receiving import line_count
@@ -442,7 +443,7 @@ def test_a_pickup_in_a_served_cluster_and_its_slots(
     other = PickupCluster.objects.create(name="Yiwu small goods", province="Zhejiang")
     Factory.objects.filter(supplier=listing.supplier).update(industrial_cluster=cluster.name)
     hub = WarehouseFactory()
-    today = timezone.localdate()
+    today = pickup_today()
     past = PickupSlot.objects.create(
         cluster=cluster, date=today - timedelta(days=1), window="09:00-12:00", warehouse=hub
     )

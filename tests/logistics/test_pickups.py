@@ -6,10 +6,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 
 from logistics.models import InboundShipment, PickupCluster, PickupSlot
-from logistics.selectors import pickup_cluster_of
+from logistics.selectors import pickup_cluster_of, pickup_today
 from logistics.services.inbound.notices import inbound_create
 from logistics.services.inbound.pickups import pickup_assign
 from logistics.services.inbound.shipments import inbound_transition
@@ -57,7 +56,7 @@ def test_an_operator_assigns_a_slot_of_the_suppliers_cluster_and_the_shipment_is
     order, member = _accepted_order(listing)
     shipment = inbound_create(order, actor=member, pickup=True)
     hub = shipment.warehouse
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    tomorrow = pickup_today() + timedelta(days=1)
     other = PickupCluster.objects.create(name="Yiwu small commodities", province="Zhejiang")
     wrong = PickupSlot.objects.create(cluster=other, date=tomorrow, window="09-12", warehouse=hub)
     with pytest.raises(DomainError) as refused:
@@ -98,7 +97,7 @@ def test_pickups_only_for_open_shipments_and_their_warehouse():
     cluster = PickupCluster.objects.create(name="Yiwu", province="Zhejiang")
     Factory.objects.filter(supplier=listing.supplier).update(industrial_cluster="Yiwu")
     shipment = inbound_create(order, actor=member, pickup=True)
-    tomorrow = timezone.localdate() + timedelta(days=1)
+    tomorrow = pickup_today() + timedelta(days=1)
     elsewhere = PickupSlot.objects.create(
         cluster=cluster, date=tomorrow, window="09-12", warehouse=WarehouseFactory()
     )

@@ -36,6 +36,7 @@ APPS = [
     "logistics",
     "compliance",
     "shipping",
+    "returns",
 ]
 HELPERS = {"record_event", "NewEvent"}
 # They record the kinds their callers name: marketplace/events.py's own helpers, and the

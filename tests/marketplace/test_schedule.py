@@ -27,6 +27,7 @@ EXPECTED = {
     "open-enforcement-cases": ("compliance.tasks.open_enforcement_cases", 54),
     "quarantine-for-cases": ("logistics.tasks.quarantine_for_cases_task", 270),
     "compliance-expiry": ("compliance.tasks.compliance_expiry_task", 23 * 3600),
+    "return-rates": ("returns.tasks.return_rates_task", 23 * 3600),
 }
 
 

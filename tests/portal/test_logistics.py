@@ -26,6 +26,7 @@ from logistics.models import (
     StockPosition,
     Warehouse,
 )
+from logistics.selectors import pickup_today
 from logistics.services.inbound.inspection import line_inspect
 from logistics.services.inbound.notices import inbound_create
 from logistics.services.inbound.pickups import pickup_assign
@@ -337,7 +338,7 @@ def test_send_by_circular_pickup_then_the_slot_shows(signed_in, listing, member)
     assert 'data-testid="book"' not in page  # the operators book it with the slot
     slot = PickupSlot.objects.create(
         cluster=cluster,
-        date=timezone.localdate() + 2 * DAY,
+        date=pickup_today() + 2 * DAY,
         window="09:00-12:00",
         warehouse=order.warehouse,
     )

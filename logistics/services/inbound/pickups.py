@@ -5,7 +5,6 @@ on a slot of its cluster, which books it."""
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
@@ -13,7 +12,7 @@ from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 
 from ...models import InboundShipment, PickupSlot
-from ...selectors import pickup_cluster_of
+from ...selectors import pickup_cluster_of, pickup_today
 from .shipments import inbound_transition
 
 IS = InboundShipment.Status
@@ -45,7 +44,7 @@ def pickup_assign(shipment: InboundShipment, slot: PickupSlot, *, actor: User) -
                 fields={"pickup_slot": [_("Another warehouse.")]},
                 kind=ErrorKind.INVALID,
             )
-        if slot.date < timezone.localdate():
+        if slot.date < pickup_today():
             raise DomainError(
                 "slot_past",
                 _("That pickup slot is in the past."),

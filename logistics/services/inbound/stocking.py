@@ -6,7 +6,6 @@ shipments leaves (shipments.inbound_transition)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -15,7 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from catalogue.models import Listing
+from catalogue.models import Listing, ListingReturnRate
 from catalogue.services.caps import stocking_cap
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
@@ -25,8 +24,6 @@ from ...models import (
     STOCKING_ORDER_MACHINE,
     InboundShipment,
     StockingOrder,
-    StockMovement,
-    StockPosition,
     Warehouse,
 )
 from .common import MAX_UNITS, require_member, require_reason
@@ -36,15 +33,17 @@ IS = InboundShipment.Status
 
 
 def listing_stocking_cap(listing: Listing) -> int | None:
-    """The catalogue's stocking cap for this listing, from its inspections and sales."""
-    sold = StockPosition.objects.filter(listing=listing).aggregate(n=Sum("sold"))["n"] or 0
-    returned = (
-        StockMovement.objects.filter(
-            position__listing=listing, kind=StockMovement.Kind.RETURN
-        ).aggregate(n=Sum("on_hand"))["n"]
-        or 0
+    """The catalogue's stocking cap for this listing, from its first batch's inspection and its
+    latest 30-day return rate (the return-rate job's ListingReturnRate row, the same figure the
+    return-rate feedback judges). No row yet: no data, so the cap depends on the first batch
+    alone."""
+    latest = (
+        ListingReturnRate.objects.filter(listing=listing)
+        .order_by("-day")
+        .values_list("units_sold", "rate")
+        .first()
     )
-    rate = None if not sold else Decimal(returned) / sold
+    sold, rate = latest if latest is not None else (0, None)
     return stocking_cap(
         first_batch_passed=listing.first_batch_accepted_at is not None,
         return_rate=rate,
