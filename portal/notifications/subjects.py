@@ -21,8 +21,8 @@ from logistics.models import (
 )
 from marketplace.models import Event
 from orders.models import ConsumerOrder, JitOrder, Penalty
-from shipping.models import Parcel
 from returns.models import ReturnRateBreach
+from shipping.models import Parcel
 
 from ..wording import (
     EntryText,
