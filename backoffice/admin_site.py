@@ -13,6 +13,8 @@ from accounts.preferences import preferences_view
 from .compliance_kpis import PERMISSION as KPI_PERMISSION
 from .compliance_kpis import compliance_headline, compliance_kpis_view
 from .dashboard import dashboard_figures
+from .landed_cost import PERMISSION as LANDED_COST_PERMISSION
+from .landed_cost import landed_cost_view
 
 
 class BackOfficeAdminSite(admin.AdminSite):
@@ -29,9 +31,13 @@ class BackOfficeAdminSite(admin.AdminSite):
         def compliance_kpis(request: HttpRequest) -> HttpResponse | StreamingHttpResponse:
             return compliance_kpis_view(request, self)
 
+        def landed_cost(request: HttpRequest) -> HttpResponse:
+            return landed_cost_view(request, self)
+
         return [
             path("preferences/", self.admin_view(preferences), name="preferences"),
             path("compliance-kpis/", self.admin_view(compliance_kpis), name="compliance_kpis"),
+            path("landed-cost/", self.admin_view(landed_cost), name="landed_cost"),
             *super().get_urls(),
         ]
 
@@ -41,4 +47,5 @@ class BackOfficeAdminSite(admin.AdminSite):
         context = {**(extra_context or {}), "dashboard": dashboard_figures()}
         if request.user.has_perm(KPI_PERMISSION):
             context["compliance"] = compliance_headline()
+        context["landed_cost_link"] = request.user.has_perm(LANDED_COST_PERMISSION)
         return super().index(request, context)

@@ -24,6 +24,8 @@ from orders.models import JitOrder, JitOrderTally, Penalty
 from orders.rules import rules
 from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
 
+from .delivery import delivery_figures
+
 
 @dataclass(frozen=True)
 class Bar:
@@ -422,4 +424,5 @@ def dashboard_figures() -> dict[str, Any]:
         "recent_jobs": list(JobRun.objects.all()[:5]),
         "jit": jit_figures(),
         "logistics": logistics_figures(),
+        "parcels": delivery_figures(),
     }

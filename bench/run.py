@@ -22,6 +22,8 @@ BENCHMARKS = [
     "bench.stock_ledger",
     "bench.admin_pages",
     "bench.compliance_answer",
+    "bench.customs_decisions",
+    "bench.tracking_events",
 ]
 
 

@@ -599,6 +599,75 @@ EVENT_KINDS: dict[str, EventKind] = {
         _move("planned", "cancelled"),
         reason="why, as the officer gave it",
     ),
+    # --- Shipping ---
+    # (tracking: one event per parcel whose status moved, `at` the time of its new status)
+    **{
+        f"parcel.{status}": EventKind(
+            when, {**_move(before, status), "tracking_number": "LMU0000000412", "at": at}
+        )
+        for status, before, at, when in (
+            (
+                "picked_up",
+                "created",
+                "2026-03-02T01:10:00+00:00",
+                "The carrier picked the parcel up (the delivery target counts from here).",
+            ),
+            (
+                "departed_origin",
+                "picked_up",
+                "2026-03-03T16:40:00+00:00",
+                "The parcel left the origin country.",
+            ),
+            (
+                "arrived_destination",
+                "departed_origin",
+                "2026-03-05T09:00:00+00:00",
+                "The parcel arrived in the destination country.",
+            ),
+            (
+                "customs_cleared",
+                "arrived_destination",
+                "2026-03-06T11:30:00+00:00",
+                "Customs released the parcel.",
+            ),
+            (
+                "out_for_delivery",
+                "customs_cleared",
+                "2026-03-08T07:15:00+00:00",
+                "The last-mile partner is out delivering the parcel.",
+            ),
+            (
+                "delivered",
+                "out_for_delivery",
+                "2026-03-08T15:20:00+00:00",
+                "The parcel was delivered (it stays delivered whatever the carrier reports after).",
+            ),
+            (
+                "returned",
+                "exception",
+                "2026-03-20T10:00:00+00:00",
+                "The parcel was returned to its sender.",
+            ),
+        )
+    },
+    "parcel.exception": EventKind(
+        "The carrier reported a problem and nothing has happened to the parcel since (it moves "
+        "on with the next milestone).",
+        {
+            **_move("out_for_delivery", "exception"),
+            "tracking_number": "LMU0000000412",
+            "at": "2026-03-08T15:20:00+00:00",
+        },
+        reason="the carrier's note",
+    ),
+    "parcel.late": EventKind(
+        "The parcel was not delivered DELIVERY_TARGET_DAYS (12) days after pickup; sent once.",
+        {
+            "tracking_number": "LMU0000000412",
+            "picked_up_at": "2026-03-02T01:10:00+00:00",
+            "days": 12,
+        },
+    ),
     # --- Returns: return-rate feedback ---
     "return_rate.warning": EventKind(
         "The daily return-rate job found a listing's 30-day return rate (units returned as "
@@ -665,7 +734,7 @@ GROUPS: dict[str, str] = {
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
     "compliance": "Compliance",
-    "parcel": "Parcels",
+    "parcel": "Shipping: parcels",
     "return_rate": "Return-rate feedback",
 }
 

@@ -138,6 +138,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=5),
     ),
     PeriodicJob(
+        name="flag-late-parcels",
+        task="shipping.tasks.parcels_flag_late_task",
+        description="Flag parcels not delivered DELIVERY_TARGET_DAYS after pickup (hourly).",
+        every=timedelta(hours=1),
+    ),
+    PeriodicJob(
         name="return-rates",
         task="returns.tasks.return_rates_task",
         description=(
@@ -147,6 +153,15 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         crontab={"minute": "30", "hour": "22"},
         expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="decide-parcel-customs",
+        task="shipping.tasks.customs_decide_due_task",
+        description=(
+            "Decide the customs of parcels without a decision, or whose ship date moved, by the "
+            "rules in force on their ship date (every 15 minutes)."
+        ),
+        every=timedelta(minutes=15),
     ),
 ]
 

@@ -339,10 +339,12 @@ SPECTACULAR_SETTINGS = {
         # Test records and certificates share their states (unverified, verified, rejected).
         "EvidenceStatusEnum": "compliance.models.TestRecord.Status",
         "TestResultEnum": "compliance.models.TestRecord.Result",
+        # Two fields named `code`: a compliance reason's (its name before tracking's came) and a
+        # tracking event's.
+        "CodeEnum": "compliance.selectors.answer.REASON_CODES",
+        "TrackingCodeEnum": "shipping.models.Milestone",
         "ParcelStatusEnum": "shipping.models.Parcel.Status",
         "ParcelModeEnum": "shipping.models.Parcel.Mode",
-        "TrackingCodeEnum": "shipping.models.Milestone",
-        "ComplianceReasonCodeEnum": "compliance.selectors.answer.REASON_CODES",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

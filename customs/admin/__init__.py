@@ -1,1 +1,3 @@
 """Customs's admin screens, a module per subject (each imported here to register)."""
+
+from . import rules  # noqa: F401

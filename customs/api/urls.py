@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import rules
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += rules.urlpatterns

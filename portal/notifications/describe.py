@@ -26,7 +26,8 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
-from .parcels import DESCRIBE_PARCELS, link_parcels
+from .parcel_gate import DESCRIBE_PARCEL_GATE, link_parcels
+from .parcels import DESCRIBE_PARCELS
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .sampling import DESCRIBE_SAMPLING
 from .sentences import (
@@ -247,6 +248,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_SAMPLING,
     **DESCRIBE_ENFORCEMENT,
     **DESCRIBE_PARCELS,
+    **DESCRIBE_PARCEL_GATE,
     **DESCRIBE_RETURN_RATES,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(

@@ -1,73 +1,58 @@
-"""The sentences of the parcel events (parcel.*), from their payload and the parcel."""
+"""The sentences of a parcel's tracking (parcel.<status>) and of its delivery target
+(parcel.late), from their payload. Delivered, an exception, a return to the sender and a late
+parcel say what happened and when; the steps on the way are one short line each."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from marketplace.models import Event
-from shipping.models import Parcel
 
-from ..wording import product_title
+from ..wording import local_time
 from .sentences import Describer
 from .subjects import Context
 
 
-def _what(event: Event, c: Context) -> dict[str, Any]:
-    parcel = c.subject if isinstance(c.subject, Parcel) else None
-    return {
-        "parcel": f"#{parcel.pk if parcel else event.subject_id}",
-        "product": product_title(parcel.listing.product) if parcel else "?",
-    }
+def _number(p: Mapping[str, Any], event: Event) -> str:
+    return str(p.get("tracking_number") or _("parcel #%(id)s") % {"id": event.subject_id or "?"})
 
 
-def _created(p: Mapping[str, Any], event: Event, c: Context) -> str:
-    if p.get("mode") == Parcel.Mode.SELLER:
-        return _(
-            "New consumer order to ship yourself: parcel %(parcel)s (“%(product)s”) to "
-            "%(market)s. Post its carrier and tracking number once it leaves."
-        ) % {**_what(event, c), "market": p.get("market", "?")}
-    return _("Parcel %(parcel)s (“%(product)s”) was packed for %(market)s.") % {
-        **_what(event, c),
-        "market": p.get("market", "?"),
-    }
+def _step(sentence: str) -> Describer:
+    def describe(p: Mapping[str, Any], event: Event, c: Context) -> str:
+        return _(sentence) % {"number": _number(p, event), "time": local_time(p.get("at"))}
+
+    return describe
 
 
-def _held(p: Mapping[str, Any], event: Event, c: Context) -> str:
+def _late(p: Mapping[str, Any], event: Event, c: Context) -> str:
     return _(
-        "Parcel %(parcel)s (“%(product)s”) is held: compliance does not allow shipping it to "
-        "%(market)s now. Open it to see why."
-    ) % {**_what(event, c), "market": p.get("market", "?")}
-
-
-def _released(p: Mapping[str, Any], event: Event, c: Context) -> str:
-    return _("Parcel %(parcel)s (“%(product)s”) is no longer held and may ship.") % _what(event, c)
-
-
-def _shipped(p: Mapping[str, Any], event: Event, c: Context) -> str:
-    if p.get("batch"):
-        return _("Parcel %(parcel)s (“%(product)s”) left on its air freight batch.") % _what(
-            event, c
-        )
-    return _("You shipped parcel %(parcel)s (“%(product)s”) with %(carrier)s, %(number)s.") % {
-        **_what(event, c),
-        "carrier": p.get("carrier", "?"),
-        "number": p.get("tracking_number", "?"),
+        "Parcel %(number)s is late: picked up at %(time)s, it is still not delivered after "
+        "%(days)s days."
+    ) % {
+        "number": _number(p, event),
+        "time": local_time(p.get("picked_up_at")),
+        "days": p.get("days", "?"),
     }
 
 
 DESCRIBE_PARCELS: dict[str, Describer] = {
-    "parcel.created": _created,
-    "parcel.held": _held,
-    "parcel.released": _released,
-    "parcel.shipped": _shipped,
+    "parcel.picked_up": _step(gettext_noop("Parcel %(number)s was picked up by the carrier.")),
+    "parcel.departed_origin": _step(gettext_noop("Parcel %(number)s left its origin country.")),
+    "parcel.arrived_destination": _step(
+        gettext_noop("Parcel %(number)s arrived in its destination country.")
+    ),
+    "parcel.customs_cleared": _step(gettext_noop("Parcel %(number)s cleared customs.")),
+    "parcel.out_for_delivery": _step(gettext_noop("Parcel %(number)s is out for delivery.")),
+    "parcel.delivered": _step(gettext_noop("Parcel %(number)s was delivered at %(time)s.")),
+    "parcel.exception": _step(
+        gettext_noop("The carrier reported a problem with parcel %(number)s at %(time)s.")
+    ),
+    "parcel.returned": _step(
+        gettext_noop("Parcel %(number)s was returned to its sender at %(time)s.")
+    ),
+    "parcel.late": _late,
 }
-
-
-def link_parcels(subject: Any) -> str:
-    if isinstance(subject, Parcel):
-        return reverse("portal:parcel_detail", args=[subject.pk])
-    return ""

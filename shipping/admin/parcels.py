@@ -28,6 +28,7 @@ from ..selectors.parcels import (
     status_label,
 )
 from ..services.batches import batch_add_parcels
+from .late import LateFilter
 
 
 class BatchActionForm(ActionForm):
@@ -50,21 +51,6 @@ class HeldFilter(admin.SimpleListFilter):
             return queryset.filter(held_at__isnull=False)
         if self.value() == "no":
             return queryset.filter(held_at__isnull=True)
-        return queryset
-
-
-class LateFilter(admin.SimpleListFilter):
-    title = _("late")
-    parameter_name = "late"
-
-    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
-        return [("yes", _("Flagged late")), ("no", _("Not late"))]
-
-    def queryset(self, request: HttpRequest, queryset: QuerySet[Parcel]) -> Any:
-        if self.value() == "yes":
-            return queryset.filter(late_flagged_at__isnull=False)
-        if self.value() == "no":
-            return queryset.filter(late_flagged_at__isnull=True)
         return queryset
 
 
