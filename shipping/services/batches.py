@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -114,6 +115,26 @@ def batch_create(
         ) from None
 
 
+def _not_future(at: datetime, field: str) -> None:
+    """A departure or arrival is recorded once it happened (tracking refuses future events)."""
+    if timezone.is_naive(at):
+        raise _invalid("naive_time", _("Give the time with its zone."), field, _("No zone."))
+    if at > timezone.now() + timedelta(seconds=settings.SCAN_CLOCK_SKEW_SECONDS):
+        raise _invalid(
+            "in_the_future",
+            _("Record it once it happened."),
+            field,
+            _("This time is in the future."),
+        )
+
+
+def _track(events: list[TrackingInput], actor: User | None) -> None:
+    """The batch's events, through the tracking service, a batch of its size at a time."""
+    size = settings.TRACKING_BATCH_MAX
+    for start in range(0, len(events), size):
+        tracking_record(events[start : start + size], actor=actor)
+
+
 def _locked(batch: AirFreightBatch, *allowed: str) -> AirFreightBatch:
     locked = AirFreightBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status not in allowed:
@@ -164,6 +185,7 @@ def batch_depart(
     for the hold queue, the others depart (a `departed_origin` event at the departure time,
     `parcel.shipped`). Recorded once: a departed batch is returned as it is."""
     at = departed_at or timezone.now()
+    _not_future(at, "departed_at")
     with transaction.atomic():
         current = AirFreightBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status != Status.OPEN:
@@ -182,7 +204,7 @@ def batch_depart(
         if not leaving:
             # Every parcel went to the hold queue (that stands): the batch stays open.
             return current
-        tracking_record(
+        _track(
             [
                 TrackingInput(
                     tracking_number=p.tracking_number,
@@ -220,6 +242,7 @@ def batch_arrive(
 ) -> AirFreightBatch:
     """The batch landed in its market: its parcels arrive in destination."""
     at = arrived_at or timezone.now()
+    _not_future(at, "arrived_at")
     with transaction.atomic():
         current = AirFreightBatch.objects.select_for_update().get(pk=batch.pk)
         if current.status == Status.ARRIVED:
@@ -235,7 +258,7 @@ def batch_arrive(
         numbers = list(
             current.parcels.exclude(tracking_number="").values_list("tracking_number", flat=True)
         )
-        tracking_record(
+        _track(
             [
                 TrackingInput(
                     tracking_number=number,

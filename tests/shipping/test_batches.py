@@ -113,7 +113,7 @@ def test_the_departure_regates_and_records_the_departure_time():
     # Again: nothing more.
     batch_depart(batch, actor=None)
     assert Event.objects.filter(kind="parcel.shipped").count() == 1
-    arrived = batch_arrive(batch, actor=None, arrived_at=at + timedelta(hours=12))
+    arrived = batch_arrive(batch, actor=None, arrived_at=at + timedelta(minutes=50))
     assert arrived.status == AirFreightBatch.Status.ARRIVED
     fine.refresh_from_db()
     assert fine.status == Parcel.Status.ARRIVED_DESTINATION
@@ -127,3 +127,24 @@ def test_an_empty_batch_does_not_leave_and_an_open_one_does_not_arrive():
     with pytest.raises(DomainError) as error:
         batch_arrive(batch, actor=None)
     assert error.value.code == "invalid_transition"
+
+
+def test_a_departure_in_the_future_is_refused_naming_its_field():
+    batch = open_batch()
+    parcel()
+    batch_add_parcels(batch, Parcel.objects.all(), actor=None)
+    with pytest.raises(DomainError) as error:
+        batch_depart(batch, actor=None, departed_at=timezone.now() + timedelta(hours=2))
+    assert list(error.value.fields) == ["departed_at"]
+    batch.refresh_from_db()
+    assert batch.status == AirFreightBatch.Status.OPEN
+
+
+def test_a_batch_larger_than_a_tracking_request_departs_whole(settings):
+    settings.TRACKING_BATCH_MAX = 2
+    batch = open_batch()
+    for _ in range(5):
+        parcel()
+    batch_add_parcels(batch, Parcel.objects.all(), actor=None)
+    batch_depart(batch, actor=None)
+    assert Parcel.objects.filter(status=Parcel.Status.DEPARTED_ORIGIN).count() == 5
