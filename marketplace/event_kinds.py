@@ -340,6 +340,15 @@ EVENT_KINDS: dict[str, EventKind] = {
         "A consumer order was cancelled; its stock released.", _move("reserved", "cancelled")
     ),
     # --- Shipping ---
+    "air_freight_batch.departed": EventKind(
+        "An air freight batch left its hub: its parcels departed (those the compliance gate "
+        "refused went to the hold queue instead).",
+        {**_move("open", "departed"), "parcels": 120, "held": 1},
+    ),
+    "air_freight_batch.arrived": EventKind(
+        "An air freight batch landed in its market: its parcels arrived in destination.",
+        _move("departed", "arrived"),
+    ),
     "parcel.created": EventKind(
         "A consumer order became a parcel (a fully-managed order when fulfilled, split by "
         "weight; a semi-managed one when placed, for its seller to ship).",
@@ -734,6 +743,7 @@ GROUPS: dict[str, str] = {
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
     "compliance": "Compliance",
+    "air_freight_batch": "Shipping: air freight batches",
     "parcel": "Shipping: parcels",
     "return_rate": "Return-rate feedback",
 }

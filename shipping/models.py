@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from customs.models import Channel, DeMinimisRule
 from marketplace.markets import Market
+from marketplace.states import Machine
 
 
 class Milestone(models.TextChoices):
@@ -97,6 +98,15 @@ class AirFreightBatch(models.Model):
 
     def __str__(self) -> str:
         return self.master_air_waybill
+
+
+# open → departed → arrived (shipping.services.batches); no supplier owns a batch.
+AIR_FREIGHT_BATCH_MACHINE = Machine(
+    AirFreightBatch,
+    {"open": {"departed"}, "departed": {"arrived"}, "arrived": set()},
+    event="air_freight_batch.{to}",
+    supplier=None,
+)
 
 
 class Parcel(models.Model):

@@ -26,8 +26,9 @@ from logistics.models import Warehouse
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_events
 from marketplace.markets import Market
+from marketplace.states import transition
 
-from ..models import AirFreightBatch, LastMilePartner, Milestone, Parcel
+from ..models import AIR_FREIGHT_BATCH_MACHINE, AirFreightBatch, LastMilePartner, Milestone, Parcel
 from ..selectors.parcels import batch_eligible
 from .holds import parcels_answers, parcels_hold
 from .tracking import TrackingInput, tracking_record
@@ -204,37 +205,46 @@ def batch_depart(
         if not leaving:
             # Every parcel went to the hold queue (that stands): the batch stays open.
             return current
-        _track(
-            [
-                TrackingInput(
-                    tracking_number=p.tracking_number,
-                    external_id=f"batch-{current.pk}-departed",
-                    code=Milestone.DEPARTED_ORIGIN,
-                    occurred_at=at,
-                    location=current.origin_hub.name,
-                    note=current.flight_number,
-                )
-                for p in leaving
-            ],
-            actor=actor,
-        )
-        record_events(
-            NewEvent(
-                "parcel.shipped",
+
+        def fly(locked: AirFreightBatch, before: AirFreightBatch) -> None:
+            _track(
+                [
+                    TrackingInput(
+                        tracking_number=p.tracking_number,
+                        external_id=f"batch-{locked.pk}-departed",
+                        code=Milestone.DEPARTED_ORIGIN,
+                        occurred_at=at,
+                        location=locked.origin_hub.name,
+                        note=locked.flight_number,
+                    )
+                    for p in leaving
+                ],
                 actor=actor,
-                subject=parcel,
-                payload={
-                    "carrier": current.last_mile.name,
-                    "tracking_number": parcel.tracking_number,
-                    "batch": current.pk,
-                },
-                supplier_id=parcel.supplier_id,
             )
-            for parcel in leaving
+            record_events(
+                NewEvent(
+                    "parcel.shipped",
+                    actor=actor,
+                    subject=parcel,
+                    payload={
+                        "carrier": locked.last_mile.name,
+                        "tracking_number": parcel.tracking_number,
+                        "batch": locked.pk,
+                    },
+                    supplier_id=parcel.supplier_id,
+                )
+                for parcel in leaving
+            )
+
+        return transition(
+            current,
+            AIR_FREIGHT_BATCH_MACHINE,
+            Status.DEPARTED,
+            actor=actor,
+            changes={"departed_at": at},
+            then=fly,
+            payload={"parcels": len(leaving), "held": len(held)},
         )
-        current.status, current.departed_at = Status.DEPARTED, at
-        current.save(update_fields=["status", "departed_at"])
-    return current
 
 
 def batch_arrive(
@@ -243,26 +253,25 @@ def batch_arrive(
     """The batch landed in its market: its parcels arrive in destination."""
     at = arrived_at or timezone.now()
     _not_future(at, "arrived_at")
-    with transaction.atomic():
-        current = AirFreightBatch.objects.select_for_update().get(pk=batch.pk)
-        if current.status == Status.ARRIVED:
-            return current
-        current = _locked(current, Status.DEPARTED)
-        if current.departed_at and at < current.departed_at:
+
+    def after_departure(locked: AirFreightBatch) -> None:
+        if locked.departed_at and at < locked.departed_at:
             raise _invalid(
                 "arrived_before_departure",
                 _("The batch cannot arrive before it left."),
                 "arrived_at",
                 _("Before the departure."),
             )
+
+    def land(locked: AirFreightBatch, before: AirFreightBatch) -> None:
         numbers = list(
-            current.parcels.exclude(tracking_number="").values_list("tracking_number", flat=True)
+            locked.parcels.exclude(tracking_number="").values_list("tracking_number", flat=True)
         )
         _track(
             [
                 TrackingInput(
                     tracking_number=number,
-                    external_id=f"batch-{current.pk}-arrived",
+                    external_id=f"batch-{locked.pk}-arrived",
                     code=Milestone.ARRIVED_DESTINATION,
                     occurred_at=at,
                 )
@@ -270,6 +279,13 @@ def batch_arrive(
             ],
             actor=actor,
         )
-        current.status, current.arrived_at = Status.ARRIVED, at
-        current.save(update_fields=["status", "arrived_at"])
-    return current
+
+    return transition(
+        batch,
+        AIR_FREIGHT_BATCH_MACHINE,
+        Status.ARRIVED,
+        actor=actor,
+        check=after_departure,
+        changes={"arrived_at": at},
+        then=land,
+    )
