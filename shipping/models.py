@@ -8,6 +8,8 @@ ship date."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -18,6 +20,10 @@ from django.utils.translation import gettext_lazy as _
 from customs.models import Channel, DeMinimisRule
 from marketplace.markets import Market
 from marketplace.states import Machine
+
+# What a tracking number may be (the platform's own and the carriers' alike): upper-case letters,
+# digits and dashes, 6 to 40 characters.
+TRACKING_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 
 
 class Milestone(models.TextChoices):
@@ -212,6 +218,20 @@ class Parcel(models.Model):
             models.Index(
                 fields=["held_at"], condition=Q(held_at__isnull=False), name="parcel_held"
             ),
+            # The late job's candidates (picked up, not flagged, not arrived) and the operators'
+            # queue of late parcels (shipping.selectors.late).
+            models.Index(
+                fields=["picked_up_at"],
+                condition=Q(late_flagged_at__isnull=True)
+                & ~Q(status__in=["delivered", "returned"]),
+                name="parcel_due_late_flag",
+            ),
+            models.Index(
+                fields=["late_flagged_at"],
+                condition=Q(late_flagged_at__isnull=False)
+                & ~Q(status__in=["delivered", "returned"]),
+                name="parcel_late",
+            ),
         ]
         verbose_name = _("parcel")
         verbose_name_plural = _("parcels")
@@ -268,6 +288,8 @@ class TrackingEvent(models.Model):
                 fields=["parcel", "external_id"], name="one_tracking_event_per_carrier_id"
             )
         ]
+        # Operators look an event up by the carrier's id (the admin's exact search).
+        indexes = [models.Index(fields=["external_id"], name="tracking_event_carrier_id")]
         verbose_name = _("tracking event")
         verbose_name_plural = _("tracking events")
 

@@ -24,6 +24,7 @@ from marketplace.api.schema import error_responses
 from marketplace.markets import Market
 
 from ..models import Parcel, ParcelItem, TrackingEvent
+from ..selectors.late import LATE
 from ..selectors.parcels import hold_reason_texts, parcels_visible_to
 from ..services.parcels import parcel_ship
 
@@ -37,10 +38,9 @@ class ParcelFilter(django_filters.FilterSet):
     status = django_filters.ChoiceFilter(choices=Parcel.Status.choices)
     mode = django_filters.ChoiceFilter(choices=Parcel.Mode.choices)
     late = django_filters.BooleanFilter(
-        field_name="late_flagged_at",
-        lookup_expr="isnull",
-        exclude=True,
-        label="true: flagged late (past the delivery target); false: not flagged",
+        method="filter_late",
+        label="true: late (flagged past the delivery target, not yet delivered or returned); "
+        "false: not late",
     )
     held = django_filters.BooleanFilter(
         field_name="held_at",
@@ -52,6 +52,9 @@ class ParcelFilter(django_filters.FilterSet):
     class Meta:
         model = Parcel
         fields = ["market", "status", "mode", "late", "held"]
+
+    def filter_late(self, queryset: QuerySet[Parcel], name: str, value: bool) -> QuerySet[Parcel]:
+        return queryset.filter(LATE) if value else queryset.exclude(LATE)
 
 
 class ParcelItemOutput(serializers.ModelSerializer):
@@ -198,7 +201,8 @@ class ParcelListApi(generics.ListAPIView[Parcel]):
         description=(
             "Parcels, newest first: integrators with `read` and staff who may view them all; a "
             "supplier user its own. Filter by `market`, `status`, `mode`, `late=true` (flagged "
-            "past the delivery target) and `held=true` (the hold queue)."
+            "past the delivery target and not yet delivered or returned) and `held=true` (the "
+            "hold queue)."
         ),
         responses={200: ParcelOutput(many=True), **error_responses(400, 401, 403, 429)},
     )

@@ -30,6 +30,7 @@ from marketplace.states import transition
 
 from ..models import AIR_FREIGHT_BATCH_MACHINE, AirFreightBatch, LastMilePartner, Milestone, Parcel
 from ..selectors.parcels import batch_eligible
+from .customs import parcels_decide
 from .holds import parcels_answers, parcels_hold
 from .tracking import TrackingInput, tracking_record
 
@@ -221,6 +222,7 @@ def batch_depart(
                 ],
                 actor=actor,
             )
+            parcels_decide([p.pk for p in leaving])  # on their ship date: the departure's
             record_events(
                 NewEvent(
                     "parcel.shipped",

@@ -15,7 +15,6 @@ Lock order, everywhere: the consumer order, then its parcels, then the stock."""
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 
 from django.conf import settings
@@ -38,14 +37,14 @@ from orders.services.consumer import (
 )
 from suppliers.selectors import supplier_id_for
 
-from ..models import LastMilePartner, Milestone, Parcel, ParcelItem
+from ..models import TRACKING_NUMBER, LastMilePartner, Milestone, Parcel, ParcelItem
+from .customs import parcels_decide
 from .holds import parcels_answers, parcels_gate, parcels_hold, parcels_release
 from .tracking import TrackingInput, tracking_record
 
 # The platform's tracking numbers when the market has no last-mile partner yet.
 PLATFORM_PREFIX = "MP"
 # What a carrier's tracking number may look like (letters, digits, dashes).
-TRACKING_NUMBER = re.compile(r"^[A-Z0-9][A-Z0-9-]{5,39}$")
 
 
 def weight_shares(quantity: int, unit_weight_g: int) -> list[int]:
@@ -129,6 +128,8 @@ def parcels_make(order: ConsumerOrder, *, actor: User | None) -> list[Parcel]:
         for parcel in parcels
     )
     parcels_gate(parcels, actor=actor)
+    # Judged on today's rules now; judged again on the day it leaves (parcels_decide's job).
+    parcels_decide([parcel.pk for parcel in parcels])
     return parcels
 
 
@@ -201,7 +202,7 @@ def _shipment_input(carrier: str, tracking_number: str) -> tuple[str, str]:
     errors: dict[str, list[str]] = {}
     if not 2 <= len(carrier) <= 60:
         errors["carrier"] = [_("The carrier's name, 2 to 60 characters.")]
-    if not TRACKING_NUMBER.match(number):
+    if not TRACKING_NUMBER.fullmatch(number):
         errors["tracking_number"] = [
             _("6 to 40 letters, digits or dashes, as the carrier printed it.")
         ]
@@ -276,6 +277,7 @@ def parcel_ship(parcel: Parcel, *, carrier: str, tracking_number: str, actor: Us
             ],
             actor=actor,
         )
+        parcels_decide([locked.pk])  # on its ship date: the day it was picked up
         record_event(
             "parcel.shipped",
             actor=actor,
