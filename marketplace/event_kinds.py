@@ -327,7 +327,8 @@ EVENT_KINDS: dict[str, EventKind] = {
         reason="the rule that moved it, or the corrective action",
     ),
     "consumer_order.reserved": EventKind(
-        "A storefront order reserved consignment stock.",
+        "A storefront order reserved consignment stock (a semi-managed order: the seller's "
+        "overseas stock in the market, `warehouse` null).",
         {"listing": 905, "quantity": 2, "warehouse": 3},
     ),
     "consumer_order.fulfilled": EventKind(
@@ -337,6 +338,41 @@ EVENT_KINDS: dict[str, EventKind] = {
     ),
     "consumer_order.cancelled": EventKind(
         "A consumer order was cancelled; its stock released.", _move("reserved", "cancelled")
+    ),
+    # --- Shipping ---
+    "air_freight_batch.departed": EventKind(
+        "An air freight batch left its hub: its parcels departed (those the compliance gate "
+        "refused went to the hold queue instead).",
+        {**_move("open", "departed"), "parcels": 120, "held": 1},
+    ),
+    "air_freight_batch.arrived": EventKind(
+        "An air freight batch landed in its market: its parcels arrived in destination.",
+        _move("departed", "arrived"),
+    ),
+    "parcel.created": EventKind(
+        "A consumer order became a parcel (a fully-managed order when fulfilled, split by "
+        "weight; a semi-managed one when placed, for its seller to ship).",
+        {
+            "order": 512,
+            "mode": "platform",
+            "market": "US",
+            "tracking_number": "UP0000000042",
+            "weight_g": 800,
+        },
+    ),
+    "parcel.held": EventKind(
+        "The compliance gate refused the parcel's listing in its market: the parcel went to "
+        "the hold queue (`reasons`: the answer's reason codes).",
+        {"market": "US", "reasons": ["market_hold"]},
+    ),
+    "parcel.released": EventKind(
+        "The compliance answer allows the held parcel to ship again: out of the hold queue.",
+        {"market": "US"},
+    ),
+    "parcel.shipped": EventKind(
+        "The parcel left: the seller posted its carrier and tracking number (`batch` null), or "
+        "its air freight batch departed.",
+        {"carrier": "UPS", "tracking_number": "1Z999AA10123456784", "batch": None},
     ),
     "overstock.offered": EventKind(
         "Stock unsold for OVERSTOCK_DAYS was offered back to its supplier.",
@@ -766,6 +802,7 @@ GROUPS: dict[str, str] = {
     "consumer_order": "Consumer orders",
     "overstock": "Overstock",
     "compliance": "Compliance",
+    "air_freight_batch": "Shipping: air freight batches",
     "parcel": "Shipping: parcels",
     "return": "Returns",
     "refund": "Refunds",

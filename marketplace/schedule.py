@@ -138,6 +138,13 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(minutes=5),
     ),
     PeriodicJob(
+        name="recheck-held-parcels",
+        task="shipping.tasks.parcels_recheck_holds_task",
+        description="Release held parcels whose listing the compliance answer now lets ship to "
+        "their market (every 15 minutes).",
+        every=timedelta(minutes=15),
+    ),
+    PeriodicJob(
         name="flag-late-parcels",
         task="shipping.tasks.parcels_flag_late_task",
         description="Flag parcels not delivered DELIVERY_TARGET_DAYS after pickup (hourly).",

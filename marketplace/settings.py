@@ -343,6 +343,8 @@ SPECTACULAR_SETTINGS = {
         # tracking event's.
         "CodeEnum": "compliance.selectors.answer.REASON_CODES",
         "TrackingCodeEnum": "shipping.models.Milestone",
+        "ParcelStatusEnum": "shipping.models.Parcel.Status",
+        "ParcelModeEnum": "shipping.models.Parcel.Mode",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

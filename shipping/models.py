@@ -8,6 +8,8 @@ ship date."""
 
 from __future__ import annotations
 
+import re
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -17,6 +19,11 @@ from django.utils.translation import gettext_lazy as _
 
 from customs.models import Channel, DeMinimisRule
 from marketplace.markets import Market
+from marketplace.states import Machine
+
+# What a tracking number may be (the platform's own and the carriers' alike): upper-case letters,
+# digits and dashes, 6 to 40 characters.
+TRACKING_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 
 
 class Milestone(models.TextChoices):
@@ -97,6 +104,15 @@ class AirFreightBatch(models.Model):
 
     def __str__(self) -> str:
         return self.master_air_waybill
+
+
+# open → departed → arrived (shipping.services.batches); no supplier owns a batch.
+AIR_FREIGHT_BATCH_MACHINE = Machine(
+    AirFreightBatch,
+    {"open": {"departed"}, "departed": {"arrived"}, "arrived": set()},
+    event="air_freight_batch.{to}",
+    supplier=None,
+)
 
 
 class Parcel(models.Model):
@@ -202,6 +218,20 @@ class Parcel(models.Model):
             models.Index(
                 fields=["held_at"], condition=Q(held_at__isnull=False), name="parcel_held"
             ),
+            # The late job's candidates (picked up, not flagged, not arrived) and the operators'
+            # queue of late parcels (shipping.selectors.late).
+            models.Index(
+                fields=["picked_up_at"],
+                condition=Q(late_flagged_at__isnull=True)
+                & ~Q(status__in=["delivered", "returned"]),
+                name="parcel_due_late_flag",
+            ),
+            models.Index(
+                fields=["late_flagged_at"],
+                condition=Q(late_flagged_at__isnull=False)
+                & ~Q(status__in=["delivered", "returned"]),
+                name="parcel_late",
+            ),
         ]
         verbose_name = _("parcel")
         verbose_name_plural = _("parcels")
@@ -258,6 +288,8 @@ class TrackingEvent(models.Model):
                 fields=["parcel", "external_id"], name="one_tracking_event_per_carrier_id"
             )
         ]
+        # Operators look an event up by the carrier's id (the admin's exact search).
+        indexes = [models.Index(fields=["external_id"], name="tracking_event_carrier_id")]
         verbose_name = _("tracking event")
         verbose_name_plural = _("tracking events")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from .services.customs import customs_decide_due
+from .services.holds import parcels_recheck_holds
 from .services.late import parcels_flag_late
 
 
@@ -18,3 +19,9 @@ def customs_decide_due_task() -> str:
 def parcels_flag_late_task() -> str:
     """Flag parcels past the delivery target (DELIVERY_TARGET_DAYS since pickup), once each."""
     return f"{parcels_flag_late()} parcels flagged late"
+
+
+@shared_task
+def parcels_recheck_holds_task() -> str:
+    """Release held parcels the compliance answer now allows to ship."""
+    return f"{parcels_recheck_holds()} held parcels released"

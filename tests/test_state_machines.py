@@ -43,11 +43,13 @@ from returns.models import (
     RETURN_MACHINE,
     ReturnRateBreach,
 )
+from shipping.models import AIR_FREIGHT_BATCH_MACHINE, AirFreightBatch
 from suppliers.models import SUPPLIER_MACHINE, WITHDRAWAL_MACHINE, WithdrawalRequest
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory
 from tests.factories.logistics import WarehouseFactory
 from tests.factories.orders import jit_order
+from tests.factories.shipping import LastMilePartnerFactory
 from tests.factories.suppliers import SupplierFactory
 
 # --- Each table is the SPEC ---------------------------------------------------------------------
@@ -407,7 +409,26 @@ def _breach(appeal: str) -> ReturnRateBreach:
     )
 
 
+def _batch(status: str) -> AirFreightBatch:
+    return AirFreightBatch.objects.create(
+        master_air_waybill=f"176-{AirFreightBatch.objects.count() + 12345670:08d}",
+        flight_number="CA987",
+        origin_hub=WarehouseFactory(),
+        market="US",
+        last_mile=LastMilePartnerFactory(),
+        planned_departure=timezone.now(),
+        status=status,
+    )
+
+
+def test_air_freight_batches_move_as_the_spec_says():
+    # SPEC.md "Outbound parcels": parcels fly by air freight to the market, then a last-mile
+    # partner: a batch is opened, departs from its hub, arrives in its market.
+    assert AIR_FREIGHT_BATCH_MACHINE.pairs() == {("open", "departed"), ("departed", "arrived")}
+
+
 MACHINES = {
+    "air freight batch": (AIR_FREIGHT_BATCH_MACHINE, _batch),
     "withdrawal request": (WITHDRAWAL_MACHINE, _withdrawal),
     "return-rate breach": (BREACH_APPEAL_MACHINE, _breach),
     "supplier": (SUPPLIER_MACHINE, lambda status: SupplierFactory(status=status)),

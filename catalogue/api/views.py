@@ -247,7 +247,8 @@ def _listing_response(user: User, pk: int, code: int = status.HTTP_200_OK) -> Re
 class OverseasStockReportApi(APIView):
     """A semi-managed seller reports its stock in one market. The listing sells there only while
     the stock is above zero; it pauses at zero everywhere and resumes when stock is back.
-    Answers with the listing as it now stands."""
+    Answers with the listing as it now stands. A report below the units consumer orders hold
+    there until the seller ships them is 422 `below_reserved`, naming `quantity`."""
 
     required_scopes = {"POST": SUPPLIER}
 

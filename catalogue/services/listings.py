@@ -384,6 +384,24 @@ def overseas_stock_report(
             kind=ErrorKind.INVALID,
         )
     with transaction.atomic():
+        # Locked: a consumer order reserving from it waits, and the check below sees its units.
+        held = (
+            OverseasStock.objects.select_for_update()
+            .filter(listing=listing, market=market)
+            .values_list("reserved", flat=True)
+            .first()
+        )
+        if held and quantity < held:
+            raise DomainError(
+                "below_reserved",
+                _(
+                    "Consumer orders hold %(n)d units in %(market)s until you ship them: report "
+                    "at least that many."
+                )
+                % {"n": held, "market": market},
+                fields={"quantity": [_("At least %(n)d (reserved by orders).") % {"n": held}]},
+                kind=ErrorKind.INVALID,
+            )
         stock, _created = OverseasStock.objects.update_or_create(
             listing=listing,
             market=market,

@@ -11,22 +11,19 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
 
-from marketplace.admin_base import ReadOnlyAdmin, admin_actor, apply_each
+from marketplace.admin_base import ReadOnlyAdmin, admin_actor
 from marketplace.admin_export import export_csv
 from marketplace.formatting import money_display
 
 from ..models import ConsumerOrder, Payable
 from ..selectors import consumer_orders_visible_to, payables_visible_to
-from ..services.consumer import consumer_order_cancel, consumer_order_fulfil
 
 
 @admin.register(ConsumerOrder)
 class ConsumerOrderAdmin(ReadOnlyAdmin):
-    """Storefront orders on fully-managed listings, reserved from consignment stock: the
-    warehouse fulfils them (the sale: ownership passes, the payable is recorded) or cancels them
-    (the reservation is released), through the actions. Orders are never edited."""
+    """Storefront orders, reserved from consignment stock (or a semi-managed seller's overseas
+    stock). Orders are never edited; shipping's admin adds the fulfil and cancel actions."""
 
     list_display = [
         "id",
@@ -60,7 +57,8 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
         "cancelled_at",
     )
     fields = readonly_fields
-    actions = ["fulfil", "cancel_consumer_orders", export_csv]
+    # Fulfil and cancel make and unmake parcels: shipping/admin/consumer_orders.py adds them.
+    actions = [export_csv]
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ConsumerOrder]:
         return consumer_orders_visible_to(admin_actor(request)).select_related(
@@ -76,32 +74,6 @@ class ConsumerOrderAdmin(ReadOnlyAdmin):
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, order: ConsumerOrder) -> str:
         return f"{order.listing.product.title_en} (#{order.listing_id})"
-
-    @admin.action(
-        description=_("Fulfil (the sale: the payable is recorded)"), permissions=["change"]
-    )
-    def fulfil(self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]) -> None:
-        actor = admin_actor(request)
-        apply_each(
-            self,
-            request,
-            queryset,
-            lambda order: consumer_order_fulfil(order, actor=actor),
-            ngettext_lazy("%(n)d order fulfilled.", "%(n)d orders fulfilled.", "n"),
-        )
-
-    @admin.action(description=_("Cancel (the reservation is released)"), permissions=["change"])
-    def cancel_consumer_orders(
-        self, request: HttpRequest, queryset: QuerySet[ConsumerOrder]
-    ) -> None:
-        actor = admin_actor(request)
-        apply_each(
-            self,
-            request,
-            queryset,
-            lambda order: consumer_order_cancel(order, actor=actor),
-            ngettext_lazy("%(n)d order cancelled.", "%(n)d orders cancelled.", "n"),
-        )
 
 
 @admin.register(Payable)

@@ -1,11 +1,10 @@
-"""Consumer orders on fully-managed listings and the payables their sales record: filters,
-serializers, views and routes (mounted by orders/api/urls.py). Every read goes through a
-selector in orders.selectors; every change calls a service in orders.services.consumer.
+"""Consumer orders and the payables their sales record: filters, serializers, the detail and
+payables views and their routes (mounted by orders/api/urls.py). Every read goes through a
+selector in orders.selectors.
 
-- The storefront (`orders:write`) places an order, with an `Idempotency-Key` as for JIT orders:
-  it reserves consignment stock, or, on a JIT listing without stock, becomes a JIT order. It
-  then fulfils the order (the sale: ownership passes to the platform, a payable is recorded) or
-  cancels it (the reservation is released).
+- The storefront's doors that change consumer orders (place, fulfil, cancel) and the list live in
+  shipping/api/consumer_orders.py, with these serializers: they make and unmake parcels, which
+  are shipping's.
 - Supplier users read their own consumer orders and payables; staff what their role's view
   permissions allow. Integrators read consumer orders, never payables.
 """
@@ -16,17 +15,14 @@ from typing import Any, cast
 
 import django_filters
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from django.urls import path
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from accounts.models import Scope, User
+from accounts.models import User
 from catalogue.models import Market
-from compliance.api.answer import compliance_blocked_response
 from logistics.api.permissions import NotForIntegrators
 from logistics.services.inbound.common import MAX_UNITS
 from marketplace.api.fields import id_field
@@ -35,13 +31,7 @@ from marketplace.api.pagination import CreatedCursorPagination
 from marketplace.api.schema import error_responses
 from orders.models import ConsumerOrder, JitOrder, Payable
 from orders.selectors import consumer_orders_visible_to, payables_visible_to
-from orders.services.consumer import (
-    consumer_order_cancel,
-    consumer_order_create,
-    consumer_order_fulfil,
-)
 
-from . import idempotency
 from .serializers import JitOrderOutput
 
 
@@ -114,8 +104,24 @@ class ConsumerOrderOutput(serializers.ModelSerializer):
     listing = serializers.IntegerField(source="listing_id", read_only=True)
     supplier = serializers.IntegerField(source="supplier_id", read_only=True)
     warehouse = serializers.IntegerField(
-        source="warehouse_id", read_only=True, help_text="The warehouse the units are held in."
+        source="warehouse_id",
+        read_only=True,
+        allow_null=True,
+        help_text="The platform warehouse the units are held in; null for a semi-managed order "
+        "(the seller's own overseas stock).",
     )
+    country = serializers.CharField(
+        read_only=True, help_text="Where the consumer lives (ISO 3166 alpha-2)."
+    )
+    unit_price = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        read_only=True,
+        allow_null=True,
+        help_text="The retail price per unit the consumer paid, frozen when ordered, in "
+        "`currency` (the market's).",
+    )
+    currency = serializers.CharField(read_only=True, help_text="ISO 4217, the market's.")
     unit_supply_price = serializers.DecimalField(
         max_digits=12,
         decimal_places=2,
@@ -137,7 +143,10 @@ class ConsumerOrderOutput(serializers.ModelSerializer):
             "supplier",
             "warehouse",
             "market",
+            "country",
             "quantity",
+            "unit_price",
+            "currency",
             "unit_supply_price",
             "status",
             "ordered_at",
@@ -148,7 +157,10 @@ class ConsumerOrderOutput(serializers.ModelSerializer):
 
 
 class ConsumerOrderCreateInput(serializers.Serializer):
-    listing = id_field(help_text="The fully-managed listing's id.")
+    listing = id_field(
+        help_text="The listing's id: fully managed (consignment stock) or semi-managed (the "
+        "seller's overseas stock in the market)."
+    )
     quantity = serializers.IntegerField(
         min_value=1, max_value=MAX_UNITS, help_text="Units (at least 1)."
     )
@@ -157,6 +169,13 @@ class ConsumerOrderCreateInput(serializers.Serializer):
         help_text="The storefront's own order reference: one consumer order per reference.",
     )
     market = serializers.ChoiceField(choices=Market.choices, help_text="Where the consumer buys.")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        help_text="Where the consumer lives (ISO 3166 alpha-2), one of the market's countries "
+        "(an EU member state for `EU`, `GB` for `UK`, ...): the parcel's destination. Default: "
+        "the market's country (required for `EU`).",
+    )
 
 
 class ConsumerOrderMadeOutput(serializers.Serializer):
@@ -217,13 +236,13 @@ class PayableOutput(serializers.ModelSerializer):
 # --- Consumer orders --------------------------------------------------------------------------
 
 
-def _made(order: ConsumerOrder | JitOrder) -> dict[str, Any]:
+def made_body(order: ConsumerOrder | JitOrder) -> dict[str, Any]:
     if isinstance(order, JitOrder):
         return {"kind": JIT, "order": dict(JitOrderOutput(order).data)}
     return {"kind": CONSUMER, "order": dict(ConsumerOrderOutput(order).data)}
 
 
-def _in_field_order(response: Response) -> Response:
+def in_field_order(response: Response) -> Response:
     """A replayed body comes from a jsonb column, which keeps no key order: give the order's
     keys back in the order of the first answer (the top level is idempotency's job)."""
     body = response.data
@@ -235,78 +254,6 @@ def _in_field_order(response: Response) -> Response:
             **{name: value for name, value in order.items() if name not in fields},
         }
     return response
-
-
-class ConsumerOrderListCreateApi(generics.ListAPIView[ConsumerOrder]):
-    """Consumer orders: the list (GET) and the storefront's new order (POST)."""
-
-    serializer_class = ConsumerOrderOutput
-    filterset_class = ConsumerOrderFilter
-    pagination_class = ConsumerOrderCursorPagination
-    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
-
-    def get_queryset(self) -> QuerySet[ConsumerOrder]:
-        return consumer_orders_visible_to(_caller(self.request))
-
-    @extend_schema(
-        operation_id="consumer_orders_list",
-        summary="List consumer orders",
-        description=(
-            "Consumer orders on fully-managed listings, newest first: a supplier user its own; "
-            "integrators with `read` and staff who may view them all. Filter by `status`, "
-            "`listing`, `supplier`, `external_id`, `ordered_after` and `ordered_before`."
-        ),
-        responses={200: ConsumerOrderOutput(many=True), **error_responses(400, 401, 403, 429)},
-    )
-    def get(self, request: Request) -> Response:
-        return super().get(request)
-
-    @extend_schema(
-        operation_id="consumer_orders_create",
-        summary="Place a consumer order",
-        description=(
-            "The storefront's order on a fully-managed listing (scope `orders:write`), with an "
-            "`Idempotency-Key` as for JIT orders. It reserves consignment stock at the supply "
-            "price, frozen on the order (`kind: consumer`); on a JIT listing without the stock "
-            "it becomes a JIT order instead (`kind: jit`, rendered as `jit-orders/` does, and "
-            "the JIT rules apply). Refused with 409 or 422 and a `code`: `listing_not_found`, "
-            "`not_fully_managed`, `invalid_quantity`, `supplier_suspended` and "
-            "`supplier_not_active` (422: the listing's supplier may not sell), "
-            "`no_retail_price` (422: no retail price in that `market`), "
-            "`duplicate_external_id` (409: this client already placed an order with this "
-            "`external_id`; the message and `fields.external_id` name the existing order), "
-            "`listing_not_live`, `no_supply_price`, `out_of_stock`, "
-            "`compliance_blocked` (422: the listing's compliance does not hold in that "
-            "`market`; `reasons` lists why, each with its `code`, `message`, `standard`, `on` "
-            "and `fields`), and for a JIT order the JIT refusals."
-        ),
-        request=ConsumerOrderCreateInput,
-        parameters=idempotency.SCHEMA_PARAMETERS,
-        responses={
-            201: OpenApiResponse(
-                CREATED_SCHEMA, description="Created, or the replay of the key's first answer."
-            ),
-            **error_responses(400, 401, 403, 409, 429),
-            **compliance_blocked_response(),
-        },
-    )
-    def post(self, request: Request) -> Response:
-        user = _caller(request)
-
-        def make(data: dict[str, Any]) -> dict[str, Any]:
-            order = consumer_order_create(
-                listing_id=data["listing"],
-                quantity=data["quantity"],
-                external_id=data["external_id"],
-                market=data["market"],
-                actor=user,
-            )
-            return _made(order)
-
-        response = idempotency.idempotent_create(
-            request, ConsumerOrderCreateInput, make, field_order=("kind", "order")
-        )
-        return _in_field_order(response)
 
 
 class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
@@ -326,47 +273,6 @@ class ConsumerOrderDetailApi(generics.RetrieveAPIView[ConsumerOrder]):
     )
     def get(self, request: Request, pk: int) -> Response:
         return super().get(request, pk=pk)
-
-
-class ConsumerOrderFulfilApi(APIView):
-    """The parcel leaves the warehouse (scope `orders:write`): the reservation becomes a sale,
-    ownership passes to the platform, and the supplier's payable is recorded at the frozen
-    supply price. Only a `reserved` order (else 409 `invalid_transition`); fulfilling a
-    fulfilled order again changes nothing."""
-
-    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
-
-    @extend_schema(
-        operation_id="consumer_orders_fulfil",
-        summary="Fulfil a consumer order",
-        request=None,
-        responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        user = _caller(request)
-        order = get_object_or_404(consumer_orders_visible_to(user), pk=pk)
-        order = consumer_order_fulfil(order, actor=user)
-        return Response(ConsumerOrderOutput(order).data)
-
-
-class ConsumerOrderCancelApi(APIView):
-    """The consumer's order is cancelled before fulfilment (scope `orders:write`): the
-    reservation is released. Only a `reserved` order (else 409 `invalid_transition`); cancelling
-    a cancelled order again changes nothing."""
-
-    required_scopes = {"POST": Scope.ORDERS_WRITE.value}
-
-    @extend_schema(
-        operation_id="consumer_orders_cancel",
-        summary="Cancel a consumer order",
-        request=None,
-        responses={200: ConsumerOrderOutput, **error_responses(401, 403, 404, 409, 429)},
-    )
-    def post(self, request: Request, pk: int) -> Response:
-        user = _caller(request)
-        order = get_object_or_404(consumer_orders_visible_to(user), pk=pk)
-        order = consumer_order_cancel(order, actor=user)
-        return Response(ConsumerOrderOutput(order).data)
 
 
 # --- Payables ---------------------------------------------------------------------------------
@@ -411,26 +317,13 @@ class PayableDetailApi(PayableApiBase, generics.RetrieveAPIView[Payable]):
         return super().get(request, pk=pk)
 
 
+# The list, the storefront's order, fulfilment and cancellation are shipping's doors
+# (shipping/api/consumer_orders.py): they make and unmake parcels.
 urlpatterns = [
-    path(
-        "consumer-orders/",
-        ConsumerOrderListCreateApi.as_view(),
-        name="api-consumer-order-list",
-    ),
     path(
         "consumer-orders/<int:pk>/",
         ConsumerOrderDetailApi.as_view(),
         name="api-consumer-order-detail",
-    ),
-    path(
-        "consumer-orders/<int:pk>/fulfil/",
-        ConsumerOrderFulfilApi.as_view(),
-        name="api-consumer-order-fulfil",
-    ),
-    path(
-        "consumer-orders/<int:pk>/cancel/",
-        ConsumerOrderCancelApi.as_view(),
-        name="api-consumer-order-cancel",
     ),
     path("payables/", PayableListApi.as_view(), name="api-payable-list"),
     path("payables/<int:pk>/", PayableDetailApi.as_view(), name="api-payable-detail"),

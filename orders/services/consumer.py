@@ -1,7 +1,9 @@
-"""Consumer orders on fully-managed listings, fulfilled from consignment stock (SPEC,
-"Consignment inventory"). An order reserves stock; fulfilment is the sale: ownership passes to
-the platform and the supplier's payable is recorded at the supply price frozen on the order. A
-JIT listing with no stock makes a JIT order instead."""
+"""Consumer orders, fulfilled from consignment stock (SPEC, "Consignment inventory") or, on a
+semi-managed listing, from the seller's own overseas stock in the market. An order reserves stock
+and freezes the retail price it was sold at and where it goes; fulfilment is the sale: ownership
+passes to the platform (the seller's shipment, for a semi-managed order) and the supplier's
+payable is recorded at the supply price frozen on the order. A JIT listing with no stock makes a
+JIT order instead. Parcels are shipping's: it calls these services from its doors."""
 
 from __future__ import annotations
 
@@ -14,10 +16,16 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from catalogue.models import Listing, ListingPrice
+from catalogue.services.overseas_stock import (
+    overseas_stock_release,
+    overseas_stock_reserve,
+    overseas_stock_sell,
+)
 from logistics.models import StockPosition
 from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
+from marketplace.markets import MARKET_COUNTRIES, MARKET_DEFAULT_COUNTRY
 from marketplace.states import transition
 from suppliers.models import Supplier
 
@@ -28,10 +36,18 @@ Status = ConsumerOrder.Status
 
 
 def consumer_order_create(
-    *, listing_id: int, quantity: int, external_id: str, market: str, actor: User
+    *,
+    listing_id: int,
+    quantity: int,
+    external_id: str,
+    market: str,
+    actor: User,
+    country: str | None = None,
 ) -> ConsumerOrder | JitOrder:
-    """Reserve consignment stock for a storefront order; a JIT listing without stock makes a
-    JIT order instead (the JIT rules apply to it)."""
+    """Reserve stock for a storefront order: consignment stock for a fully-managed listing (a
+    JIT listing without stock makes a JIT order instead, the JIT rules apply to it), the seller's
+    reported overseas stock in the market for a semi-managed one. The retail price of the market
+    and the consumer's country (the market's own when not given) are frozen on the order."""
     listing = (
         Listing.objects.select_related("supplier", "product__category")
         .filter(pk=listing_id)
@@ -44,13 +60,6 @@ def consumer_order_create(
             fields={"listing": [_("Unknown.")]},
             kind=ErrorKind.INVALID,
         )
-    if listing.mode != Listing.Mode.FULLY_MANAGED:
-        raise DomainError(
-            "not_fully_managed",
-            _("Semi-managed listings ship from the seller's own stock."),
-            fields={"listing": [_("Not fully managed.")]},
-            kind=ErrorKind.INVALID,
-        )
     if quantity < 1:
         raise DomainError(
             "invalid_quantity",
@@ -58,8 +67,13 @@ def consumer_order_create(
             fields={"quantity": [_("At least 1.")]},
             kind=ErrorKind.INVALID,
         )
-    _refuse_unsellable(listing, market)
+    destination = _destination(market, country)
+    price = _refuse_unsellable(listing, market)
     _refuse_reused_reference(actor, external_id)
+    if listing.mode == Listing.Mode.SEMI_MANAGED:
+        return _semi_managed_create(
+            listing, quantity, external_id, market, destination, price, actor
+        )
     if listing.is_jit and listing_available(listing.pk) < quantity:
         return jit_order_create(
             listing_id=listing.pk,
@@ -86,7 +100,10 @@ def consumer_order_create(
                     external_id=external_id,
                     placed_by=actor,
                     market=market,
+                    country=destination,
                     quantity=quantity,
+                    unit_price=price.amount,
+                    currency=price.currency,
                     unit_supply_price=listing.supply_price_cny,
                 )
         except IntegrityError:
@@ -108,7 +125,87 @@ def consumer_order_create(
     return order
 
 
-def _refuse_unsellable(listing: Listing, market: str) -> None:
+def _semi_managed_create(
+    listing: Listing,
+    quantity: int,
+    external_id: str,
+    market: str,
+    country: str,
+    price: ListingPrice,
+    actor: User,
+) -> ConsumerOrder:
+    """A semi-managed order: accepted only where the seller reports enough unreserved stock,
+    which it reserves (the row locked: concurrent orders never promise more than reported). No
+    platform warehouse: the seller ships it."""
+    if listing.status != Listing.Status.LIVE:
+        raise DomainError("listing_not_live", _("This listing is not live."))
+    if listing.supply_price_cny is None:
+        raise DomainError("no_supply_price", _("This listing has no agreed supply price."))
+    compliance_gate(listing, market)
+    with transaction.atomic():
+        overseas_stock_reserve(listing, market, quantity)
+        try:
+            with transaction.atomic():
+                order = ConsumerOrder.objects.create(
+                    listing=listing,
+                    supplier_id=listing.supplier_id,
+                    warehouse=None,
+                    external_id=external_id,
+                    placed_by=actor,
+                    market=market,
+                    country=country,
+                    quantity=quantity,
+                    unit_price=price.amount,
+                    currency=price.currency,
+                    unit_supply_price=listing.supply_price_cny,
+                )
+        except IntegrityError:
+            _refuse_reused_reference(actor, external_id)
+            raise
+        record_event(
+            "consumer_order.reserved",
+            actor=actor,
+            supplier_id=order.supplier_id,
+            subject=order,
+            payload={"listing": listing.pk, "quantity": quantity, "warehouse": None},
+        )
+    return order
+
+
+def _destination(market: str, country: str | None) -> str:
+    """The consumer's country: one of the market's (an EU member state for the EU, GB for the
+    UK, ...); the market's own when not given (the EU has none: it must be given)."""
+    countries = MARKET_COUNTRIES.get(market)
+    if countries is None:
+        raise DomainError(
+            "unknown_market",
+            _("Unknown market."),
+            fields={"market": [_("Unknown.")]},
+            kind=ErrorKind.INVALID,
+        )
+    value = (country or "").strip().upper()
+    if not value:
+        default = MARKET_DEFAULT_COUNTRY.get(market)
+        if default is None:
+            raise DomainError(
+                "country_required",
+                _("Say which country of %(market)s the consumer lives in.") % {"market": market},
+                fields={"country": [_("Required in this market.")]},
+                kind=ErrorKind.INVALID,
+            )
+        return default
+    if value not in countries:
+        raise DomainError(
+            "country_not_in_market",
+            _("%(country)s is not a country of the %(market)s market.")
+            % {"country": value, "market": market},
+            fields={"country": [_("Not a country of this market.")]},
+            kind=ErrorKind.INVALID,
+        )
+    return value
+
+
+def _refuse_unsellable(listing: Listing, market: str) -> ListingPrice:
     """A consumer cannot buy from a supplier that is not active (suspended: SPEC,
     "Compliance"), nor in a market where the platform has set no retail price."""
     supplier = listing.supplier
@@ -126,7 +223,8 @@ def _refuse_unsellable(listing: Listing, market: str) -> None:
             fields={"listing": [_("The supplier is not active.")]},
             kind=ErrorKind.INVALID,
         )
-    if not ListingPrice.objects.filter(listing=listing, market=market).exists():
+    price = ListingPrice.objects.filter(listing=listing, market=market).first()
+    if price is None:
         raise DomainError(
             "no_retail_price",
             _("This listing has no retail price in %(market)s, so it is not sold there.")
@@ -134,6 +232,7 @@ def _refuse_unsellable(listing: Listing, market: str) -> None:
             fields={"market": [_("No retail price in this market.")]},
             kind=ErrorKind.INVALID,
         )
+    return price
 
 
 def _refuse_reused_reference(actor: User, external_id: str) -> None:
@@ -160,6 +259,7 @@ def _refuse_reused_reference(actor: User, external_id: str) -> None:
 def _position(order: ConsumerOrder) -> StockPosition:
     """The stock position the order reserved from, locked (after the order: the lock order of
     every consumer order change)."""
+    assert order.warehouse_id is not None  # consignment stock: a semi-managed order has none
     return StockPosition.objects.select_for_update().get(
         listing_id=order.listing_id, warehouse_id=order.warehouse_id
     )
@@ -167,9 +267,15 @@ def _position(order: ConsumerOrder) -> StockPosition:
 
 def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
     def then(order: ConsumerOrder, before: ConsumerOrder) -> None:
-        stock_sell(
-            _position(order), order.quantity, reference=f"consumer_order:{order.pk}", actor=actor
-        )
+        if order.warehouse_id is None:
+            overseas_stock_sell(order.listing, order.market, order.quantity, actor=actor)
+        else:
+            stock_sell(
+                _position(order),
+                order.quantity,
+                reference=f"consumer_order:{order.pk}",
+                actor=actor,
+            )
         Payable.objects.create(
             order=order,
             supplier_id=order.supplier_id,
@@ -182,6 +288,9 @@ def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, Consume
 
 def _release(actor: User | None) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
     def then(order: ConsumerOrder, before: ConsumerOrder) -> None:
+        if order.warehouse_id is None:
+            overseas_stock_release(order.listing_id, order.market, order.quantity)
+            return
         stock_release(
             _position(order), order.quantity, reference=f"consumer_order:{order.pk}", actor=actor
         )
@@ -190,9 +299,10 @@ def _release(actor: User | None) -> Callable[[ConsumerOrder, ConsumerOrder], Non
 
 
 def consumer_order_fulfil(order: ConsumerOrder, *, actor: User | None) -> ConsumerOrder:
-    """The parcel leaves the warehouse: the reservation becomes a sale, ownership passes to the
-    platform, and the supplier's payable is recorded (at the supply price frozen on the
-    order)."""
+    """The sale: the order leaves the platform's warehouse (the seller's, for a semi-managed
+    order), the reservation becomes a sale, ownership passes to the platform, and the supplier's
+    payable is recorded (at the supply price frozen on the order). Its parcels are shipping's
+    (shipping.services.parcels, which calls this)."""
     now = timezone.now()
     return transition(
         order,

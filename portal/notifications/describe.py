@@ -26,6 +26,7 @@ from ..wording import (
 from . import expiry
 from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
+from .parcel_gate import DESCRIBE_PARCEL_GATE, link_parcels
 from .parcels import DESCRIBE_PARCELS
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
@@ -249,6 +250,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_ENFORCEMENT,
     **DESCRIBE_PARCELS,
     **DESCRIBE_RETURNS,
+    **DESCRIBE_PARCEL_GATE,
     **DESCRIBE_RETURN_RATES,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
@@ -363,6 +365,8 @@ def link(event: Event, subject: Any) -> str:
         return enforcement
     if returns := link_returns(subject):
         return returns
+    if parcel := link_parcels(subject):
+        return parcel
     if return_rates := link_return_rates(subject):
         return return_rates
     if "withdrawal" in kind:

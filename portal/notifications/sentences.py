@@ -376,6 +376,16 @@ def _severity(p: Mapping[str, Any], event: Event, c: Context) -> str:
     )
 
 
+def _where(order: ConsumerOrder | None) -> str:
+    """Where the order's units are held: a platform warehouse, or (semi-managed) the seller's
+    own stock in the market."""
+    if order is None:
+        return "?"
+    if order.warehouse_id is None:
+        return _("your own stock in %(market)s") % {"market": order.market}
+    return warehouse_name(order.warehouse)
+
+
 def _consumer(sentence: str) -> Describer:
     def describe(p: Mapping[str, Any], event: Event, c: Context) -> str:
         order = c.subject if isinstance(c.subject, ConsumerOrder) else None
@@ -383,7 +393,7 @@ def _consumer(sentence: str) -> Describer:
             "order": order.external_id if order else event.subject_id,
             "quantity": p.get("quantity", order.quantity if order else "?"),
             "product": product_title(order.listing.product) if order else "?",
-            "warehouse": warehouse_name(order.warehouse) if order else "?",
+            "warehouse": _where(order),
             "payable": money(p.get("payable", "0")),
         }
 

@@ -22,6 +22,7 @@ from logistics.models import (
 from marketplace.models import Event
 from orders.models import ConsumerOrder, JitOrder, Penalty
 from returns.models import ReturnRateBreach
+from shipping.models import Parcel
 
 from ..wording import (
     EntryText,
@@ -52,6 +53,7 @@ SUBJECT_RELATED: dict[type[models.Model], tuple[str, ...]] = {
     ConsumerOrder: ("listing__product", "warehouse"),
     OverstockOffer: ("lot__position__listing__product", "lot__position__warehouse"),
     ListingMarketStatus: ("listing__product",),
+    Parcel: ("listing__product",),
     ReturnRateBreach: ("listing__product",),
 }
 

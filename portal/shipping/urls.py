@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
+from . import parcels
+
 urlpatterns: list[URLPattern] = []
+urlpatterns += parcels.urlpatterns

@@ -11,6 +11,7 @@ from catalogue.models import Category, Product
 from logistics.models import Warehouse, carrier_label
 from marketplace import formatting
 from orders.models import Penalty
+from shipping.selectors.parcels import status_label
 
 from .. import wording
 
@@ -66,6 +67,12 @@ def form_errors(errors: list[tuple[str, str, str]]) -> list[tuple[str, str, str]
 @register.filter
 def product_title(product: Product | None) -> str:
     return wording.product_title(product)
+
+
+@register.filter
+def parcel_status(value: str) -> str:
+    """A parcel's state in the reader's language ("Created" as a state, not a time)."""
+    return status_label(value)
 
 
 @register.filter

@@ -1,3 +1,3 @@
 """Shipping's admin screens, a module per subject (each imported here to register)."""
 
-from . import customs, late, tracking  # noqa: F401
+from . import batches, consumer_orders, customs, late, parcels, tracking  # noqa: F401

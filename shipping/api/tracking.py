@@ -29,12 +29,11 @@ from accounts.models import Scope, User
 from marketplace.api.exceptions import flat_fields
 from marketplace.api.schema import error_responses
 
-from ..models import Milestone, TrackingEvent
+from ..models import TRACKING_NUMBER, Milestone, TrackingEvent
 from ..services.tracking import TrackingInput, tracking_record
 
 # A tracking number as the platform and sellers write them (shipping.services.parcels), after
 # upper-casing; a carrier's event id: printable ASCII without spaces, as long as its column.
-TRACKING_NUMBER = re.compile(r"[A-Z0-9][A-Z0-9-]{5,39}")
 EVENT_ID_MAX = TrackingEvent._meta.get_field("external_id").max_length or 64
 EVENT_ID = re.compile(rf"[\x21-\x7e]{{1,{EVENT_ID_MAX}}}")
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import customs, tracking
+from . import consumer_orders, customs, parcels, tracking
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += consumer_orders.urlpatterns
+urlpatterns += parcels.urlpatterns
 urlpatterns += customs.urlpatterns
 urlpatterns += tracking.urlpatterns

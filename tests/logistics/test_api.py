@@ -8,6 +8,7 @@ query counts that do not grow with the rows."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.contrib.auth.models import Permission
@@ -43,7 +44,7 @@ from orders.services.consumer import consumer_order_create, consumer_order_fulfi
 from suppliers.models import Factory
 from tests.api_support import assert_error, bearer, ids, walk
 from tests.factories.accounts import UserFactory, api_client, supplier_token
-from tests.factories.catalogue import ListingFactory
+from tests.factories.catalogue import ListingFactory, retail_price
 from tests.factories.logistics import (
     WarehouseFactory,
     operator,
@@ -804,9 +805,20 @@ def test_consumer_order_input_errors_name_the_field(storefront, listing):
         place(storefront, {**order_body(listing), "listing": 999999}), 422, "listing_not_found"
     )
     assert list(body["fields"]) == ["listing"]
-    semi = ListingFactory(mode=Listing.Mode.SEMI_MANAGED, status=Listing.Status.LIVE)
-    body = assert_error(place(storefront, order_body(semi)), 422, "not_fully_managed")
-    assert list(body["fields"]) == ["listing"]
+    body = assert_error(
+        place(storefront, order_body(listing, country="GB")), 422, "country_not_in_market"
+    )
+    assert list(body["fields"]) == ["country"]
+    # A semi-managed listing sells only where its seller reports stock (tests/shipping).
+    semi = ListingFactory(
+        supplier=listing.supplier,
+        mode=Listing.Mode.SEMI_MANAGED,
+        status=Listing.Status.LIVE,
+        supply_price_cny=Decimal("10.00"),
+    )
+    retail_price(semi)
+    body = assert_error(place(storefront, order_body(semi)), 422, "no_overseas_stock")
+    assert list(body["fields"]) == ["market"]
     assert not ConsumerOrder.objects.exists()
     assert not IdempotencyKey.objects.exists()
 

@@ -28,6 +28,7 @@ EXPECTED = {
     "quarantine-for-cases": ("logistics.tasks.quarantine_for_cases_task", 270),
     "compliance-expiry": ("compliance.tasks.compliance_expiry_task", 23 * 3600),
     "flag-late-parcels": ("shipping.tasks.parcels_flag_late_task", 3240),
+    "recheck-held-parcels": ("shipping.tasks.parcels_recheck_holds_task", 810),
     "return-rates": ("returns.tasks.return_rates_task", 23 * 3600),
     "decide-parcel-customs": ("shipping.tasks.customs_decide_due_task", 810),
 }

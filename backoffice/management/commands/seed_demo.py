@@ -25,6 +25,7 @@ from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
 from returns.demo import seed_returns
+from shipping.demo import seed_parcels
 from suppliers.demo import SUPPLIERS, seed_supplier
 
 CREDENTIALS_FILE = settings.VAR_DIR / "demo_credentials.json"
@@ -89,6 +90,7 @@ class Command(BaseCommand):
             seed_catalogue(operator=operator)
             seed_logistics(operator=operator)
             seed_consumer_orders(operator=operator)
+            seed_parcels(operator=operator)
             seed_jit_orders(actor=operator)
             seed_audits_and_cases(officer=User.objects.get(username="compliance"))
             quarantine_for_cases()
