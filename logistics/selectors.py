@@ -9,15 +9,14 @@ the storefront's own consumer orders (orders.selectors).
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from accounts.models import User
+from marketplace.formatting import suppliers_today
 from suppliers.models import Factory
 from suppliers.selectors import supplier_id_for
 
@@ -114,7 +113,7 @@ def stock_ageing(supplier_id: int, *, now: datetime | None = None) -> list[dict[
 def pickup_today() -> date:
     """The day pickup runs are dated by: China's (where the clusters are), whoever asks and
     whatever zone the request runs in (an operator's own zone, UTC in a job)."""
-    return timezone.localdate(timezone=zoneinfo.ZoneInfo(settings.PORTAL_TIME_ZONE))
+    return suppliers_today()
 
 
 def pickup_slots_visible_to(user: User) -> QuerySet[PickupSlot]:

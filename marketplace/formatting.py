@@ -8,12 +8,14 @@ marketplace/formats end in "T". CSV exports stay plain numbers and ISO times.
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from decimal import Decimal, InvalidOperation
 from operator import attrgetter
 from typing import Any
 
+from django.conf import settings
 from django.utils import dateformat, formats, timezone
 from django.utils.functional import Promise
 from django.utils.html import format_html
@@ -65,6 +67,12 @@ def when(
     if format is not None:
         return dateformat.format(moment, format)
     return str(formats.localize(moment))
+
+
+def suppliers_today(now: datetime | None = None) -> date:
+    """The calendar day where the suppliers are (PORTAL_TIME_ZONE, China), whoever asks and in
+    whatever zone the request runs: due dates, pickup runs and days left count in it."""
+    return timezone.localdate(now, timezone=zoneinfo.ZoneInfo(settings.PORTAL_TIME_ZONE))
 
 
 def money_html(amount: Any, currency: str = CNY) -> str:

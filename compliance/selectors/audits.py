@@ -4,16 +4,14 @@ the supplier). Every door fetches through these, so another supplier's id is a 4
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import date, datetime
 from typing import Any
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Q, QuerySet
-from django.utils import timezone
 
 from accounts.models import User
+from marketplace.formatting import suppliers_today
 from marketplace.models import Event
 from suppliers.selectors import supplier_id_for
 
@@ -23,7 +21,7 @@ from ..models import ActionEvidence, Audit, CorrectiveAction, Finding
 def capa_today(now: datetime | None = None) -> date:
     """The day it is where the suppliers are (PORTAL_TIME_ZONE): a due date is the supplier's
     calendar day, for the countdowns, the reminders and "overdue" alike."""
-    return timezone.localdate(now, timezone=zoneinfo.ZoneInfo(settings.PORTAL_TIME_ZONE))
+    return suppliers_today(now)
 
 
 def days_left(due_on: date, today: date) -> int:

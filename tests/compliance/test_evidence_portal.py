@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from compliance.models import Certificate, Measurement, TestRecord
+from marketplace.formatting import suppliers_today
 from tests.factories.compliance import CertificateFactory
 from tests.factories.compliance import TestRecordFactory as RecordFactory
 from tests.factories.suppliers import MembershipFactory
@@ -73,7 +74,8 @@ def _upload(w, **changes):
 
 def test_the_records_list_shows_status_days_left_and_superseded(client, w, member):
     old = _record(w, report_number="OLD-1")
-    new = _record(w, report_number="NEW-1", valid_until=timezone.localdate() + timedelta(days=5))
+    # Days left as the supplier counts them: from today in China, the portal's zone.
+    new = _record(w, report_number="NEW-1", valid_until=suppliers_today() + timedelta(days=5))
     TestRecord.objects.filter(pk=old.pk).update(superseded_by=new, superseded_at=timezone.now())
     client.force_login(member)
     page = client.get(reverse("portal:compliance_records"))
