@@ -12,7 +12,7 @@ change that leaves a position above zero leaves the listing's total above zero t
 from __future__ import annotations
 
 from django.db import transaction
-from django.db.models import F, OuterRef, Subquery, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -143,10 +143,17 @@ class _Short(Exception):
 
 
 def stock_reserve(
-    listing: Listing, quantity: int, *, reference: str, actor: User | None
+    listing: Listing,
+    quantity: int,
+    *,
+    reference: str,
+    actor: User | None,
+    market: str | None = None,
 ) -> StockPosition:
     """Reserve `quantity` units of a listing in the warehouse holding the most available; refuse
-    (409 `out_of_stock`) when no warehouse has that many. Returns the locked position.
+    (409 `out_of_stock`) when no warehouse has that many. Returns the locked position. For an
+    order of a `market`, only the warehouses that can serve it: the platform's hubs in China,
+    which ship everywhere, and that market's own (its return centre's restocked returns).
 
     Each candidate is locked inside a savepoint, and a candidate found short under its lock is
     rolled back to it, which gives its row lock back: an order never holds one warehouse's row
@@ -154,11 +161,10 @@ def stock_reserve(
     different orders -- each read the figures at a different moment -- could each hold the
     row the other waits for: a deadlock, seen in tests/logistics/test_stock_concurrency.py.)"""
     with transaction.atomic():
-        candidates = list(
-            StockPosition.objects.filter(listing=listing, available__gte=quantity)
-            .order_by("-available", "pk")
-            .values_list("pk", flat=True)
-        )
+        positions = StockPosition.objects.filter(listing=listing, available__gte=quantity)
+        if market is not None:
+            positions = positions.filter(Q(warehouse__market="") | Q(warehouse__market=market))
+        candidates = list(positions.order_by("-available", "pk").values_list("pk", flat=True))
         for pk in candidates:
             try:
                 with transaction.atomic():

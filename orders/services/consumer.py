@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -21,7 +22,7 @@ from catalogue.services.overseas_stock import (
     overseas_stock_reserve,
     overseas_stock_sell,
 )
-from logistics.models import StockPosition
+from logistics.models import StockPosition, Warehouse
 from logistics.services.stock import listing_available, stock_release, stock_reserve, stock_sell
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
@@ -89,7 +90,7 @@ def consumer_order_create(
     compliance_gate(listing, market)
     with transaction.atomic():
         position = stock_reserve(
-            listing, quantity, reference=f"storefront:{external_id}", actor=actor
+            listing, quantity, reference=f"storefront:{external_id}", actor=actor, market=market
         )
         try:
             with transaction.atomic():
@@ -276,14 +277,28 @@ def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, Consume
                 reference=f"consumer_order:{order.pk}",
                 actor=actor,
             )
-        Payable.objects.create(
-            order=order,
-            supplier_id=order.supplier_id,
-            amount=order.unit_supply_price * order.quantity,
-            recorded_at=now,
-        )
+        if _owes_supplier(order):
+            Payable.objects.create(
+                order=order,
+                supplier_id=order.supplier_id,
+                amount=order.unit_supply_price * order.quantity,
+                recorded_at=now,
+            )
 
     return then
+
+
+def _owes_supplier(order: ConsumerOrder) -> Decimal:
+    """What the sale owes the supplier: its units at the frozen supply price, unless they are
+    the platform's already (returned units restocked at a return centre, bought at their first
+    sale)."""
+    warehouse_id = order.warehouse_id
+    if (
+        warehouse_id is not None
+        and Warehouse.objects.filter(pk=warehouse_id, kind=Warehouse.Kind.RETURN_CENTRE).exists()
+    ):
+        return Decimal("0.00")
+    return order.unit_supply_price * order.quantity
 
 
 def _release(actor: User | None) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
@@ -311,10 +326,7 @@ def consumer_order_fulfil(order: ConsumerOrder, *, actor: User | None) -> Consum
         actor=actor,
         changes={"fulfilled_at": now},
         then=_sell(actor, now),
-        payload={
-            "payable": str(order.unit_supply_price * order.quantity),
-            "quantity": order.quantity,
-        },
+        payload={"payable": str(_owes_supplier(order)), "quantity": order.quantity},
     )
 
 
