@@ -109,9 +109,6 @@ class ReturnRequest(models.Model):
         related_name="+",
         verbose_name=_("return centre"),
     )
-    return_tracking_number = models.CharField(
-        _("return tracking number"), max_length=40, blank=True
-    )
     decline_reason = models.CharField(
         _("declined because"), max_length=20, choices=DeclineReason.choices, blank=True
     )

@@ -281,7 +281,16 @@ DESCRIBE: dict[str, Describer] = {
 
 
 # Kinds recorded for the marketplace alone: they name no supplier, so no supplier sees them.
-NOT_FOR_SUPPLIERS = frozenset({"tender.opened", "tender.closed"})
+NOT_FOR_SUPPLIERS = frozenset(
+    {
+        "tender.opened",
+        "tender.closed",
+        # An air freight batch carries many suppliers' parcels; each parcel's own events reach
+        # its supplier.
+        "air_freight_batch.departed",
+        "air_freight_batch.arrived",
+    }
+)
 
 # Kinds whose reason the code wrote itself (a code or a figure the sentence already gives).
 CODE_REASONS = frozenset(

@@ -16,6 +16,7 @@ from marketplace.event_kinds import EVENT_KINDS
 from marketplace.models import Event
 from portal.notifications.describe import DESCRIBE, NOT_FOR_SUPPLIERS, describe
 from portal.notifications.views import PAGE_SIZE
+from shipping.models import AIR_FREIGHT_BATCH_MACHINE
 from tests.factories.suppliers import MembershipFactory, funded_supplier
 
 pytestmark = pytest.mark.django_db
@@ -94,6 +95,12 @@ def test_kinds_for_the_marketplace_alone_name_no_supplier():
     # A tender's closing is its machine's move (catalogue.models), which names no supplier.
     closing = {TENDER_MACHINE.event_kind(target) for _current, target in TENDER_MACHINE.pairs()}
     assert TENDER_MACHINE.supplier is None
-    assert {kind for kind, _rest in calls} | closing == NOT_FOR_SUPPLIERS
+    # An air freight batch's moves (shipping.models) name no supplier either.
+    batches = {
+        AIR_FREIGHT_BATCH_MACHINE.event_kind(target)
+        for _current, target in AIR_FREIGHT_BATCH_MACHINE.pairs()
+    }
+    assert AIR_FREIGHT_BATCH_MACHINE.supplier is None
+    assert {kind for kind, _rest in calls} | closing | batches == NOT_FOR_SUPPLIERS
     for kind, rest in calls:
         assert "supplier" not in rest, (kind, rest)
