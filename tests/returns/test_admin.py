@@ -133,3 +133,28 @@ def test_lists_keep_a_constant_number_of_queries(
         _appealed(storefront, staff)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_inspect_page_refuses_a_return_not_waiting_for_its_goods(
+    client, staff, storefront, centre
+):
+    requested = open_return(storefront, delivered(storefront), external_id="Q")
+    page = client.get(f"{RETURNS}{requested.pk}/inspect/", follow=True)
+    assert page.redirect_chain[-1][0] == f"{RETURNS}{requested.pk}/change/"
+    assert "cannot be received and inspected" in page.content.decode()
+    inspected = open_return(storefront, delivered(storefront), external_id="I")
+    return_authorise(inspected, actor=staff)
+    line = inspected.lines.get()
+    return_inspect(inspected, {line.pk: Inspection(1, 1, 0, 1, 0)}, actor=staff)
+    url = f"{RETURNS}{inspected.pk}/inspect/"
+    assert client.get(url).status_code == 302
+    prefix = f"line-{line.pk}"
+    posted = {f"{prefix}-received": 1, f"{prefix}-restocked": 1, f"{prefix}-defective": 0}
+    assert (
+        client.post(
+            url, {**posted, f"{prefix}-not_restocked": 0, f"{prefix}-missing": 0}
+        ).status_code
+        == 302
+    )
+    line.refresh_from_db()
+    assert (line.received, line.defective) == (1, 1)
