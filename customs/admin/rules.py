@@ -205,7 +205,7 @@ def _period(row: Any) -> str:
 
 
 # The outcome in a word or two for the list (the page says it in full).
-OUTCOME_SHORT = {
+OUTCOME_SHORT: dict[str, Any] = {
     DeMinimisRule.Outcome.RELIEF: _("relief up to the thresholds"),
     DeMinimisRule.Outcome.FLAT_PER_SUBHEADING: _("flat duty per subheading"),
     DeMinimisRule.Outcome.NONE: _("no de minimis"),
