@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -190,6 +191,11 @@ def countries_in_words(codes: str) -> str:
     return LIST_SEPARATOR.join(names)
 
 
+def percent(value: Decimal) -> str:
+    """Decimal("16.500") -> "16.5"; Decimal("5.000") -> "5"."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
 def _day(value: date | None) -> str:
     """A row's day as 2026-07-01: short, and the same in every language."""
     return value.isoformat() if value else "…"
@@ -329,7 +335,7 @@ class DutyRateAdmin(EffectiveRowAdmin):
 
     @admin.display(description=_("duty rate"), ordering="market")
     def rate_shown(self, rate: DutyRate) -> str:
-        """ "European Union · 6403: 8.00 %", and under it the origins and the surcharge mark."""
+        """ "European Union · 6403: 8 %", and under it the origins and the surcharge mark."""
         notes = []
         if rate.origins:
             notes.append(str(_("from %(origins)s") % {"origins": countries_in_words(rate.origins)}))
@@ -339,7 +345,7 @@ class DutyRateAdmin(EffectiveRowAdmin):
             '{} · {}: {} %<br><span class="quiet">{}</span>',
             rate.get_market_display(),
             rate.hs_prefix or _("any HS code"),
-            rate.rate_percent,
+            percent(rate.rate_percent),
             " · ".join(notes),
         )
 
