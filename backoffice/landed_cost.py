@@ -19,7 +19,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Listing
-from customs.selectors.rates import WHOLE_UNITS
 from marketplace.formatting import EMPTY, money
 from marketplace.markets import Market
 from shipping.selectors.landed_cost import LandedCost, landed_costs
@@ -53,8 +52,6 @@ def shown(value: Decimal | None, currency: str) -> str:
     "1,234 JPY", not "1,234.00 JPY"."""
     if value is None:
         return EMPTY
-    if currency in WHOLE_UNITS:
-        return f"{value:,.0f} {currency}"
     return money(value, currency)
 
 

@@ -22,6 +22,8 @@ from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import get_language
 
+from .markets import WHOLE_UNITS
+
 EMPTY = "-"
 CNY = "CNY"
 
@@ -39,9 +41,14 @@ def amount(value: Decimal | int | float | str | None) -> str:
 
 
 def money(value: Decimal | int | float | str | None, currency: str = CNY) -> str:
-    """20000 -> "20,000.00 CNY"; None (or not a number) -> "-"."""
+    """20000 -> "20,000.00 CNY"; a currency without minor units whole ("1,894 JPY"); None (or
+    not a number) -> "-"."""
     shown = amount(value)
-    return shown if shown == EMPTY else f"{shown} {currency}"
+    if shown == EMPTY:
+        return shown
+    if currency in WHOLE_UNITS:
+        shown = f"{Decimal(str(value)):,.0f}"
+    return f"{shown} {currency}"
 
 
 def when(

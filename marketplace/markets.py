@@ -41,3 +41,6 @@ MARKET_DEFAULT_COUNTRY: dict[str, str] = {
     "AU": "AU",
     "JP": "JP",
 }
+
+# Currencies without minor units (ISO 4217 exponent 0): amounts are whole.
+WHOLE_UNITS = frozenset({"JPY"})

@@ -9,12 +9,11 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils.translation import gettext as _
 
 from marketplace.errors import DomainError, ErrorKind
+from marketplace.markets import WHOLE_UNITS
 
 from ..models import ExchangeRate
 
 CENT = Decimal("0.01")
-# Currencies without minor units (ISO 4217 exponent 0).
-WHOLE_UNITS = frozenset({"JPY"})
 
 
 def rate_on(base: str, quote: str, day: date) -> Decimal:

@@ -181,3 +181,8 @@ def test_the_favicon_is_served_and_linked(client):
         html = client.get(page).content.decode()
         assert 'rel="icon"' in html, page
         assert "favicon.svg" in html, page
+
+
+def test_a_currency_without_minor_units_is_written_whole():
+    assert money(Decimal("1894.00"), "JPY") == "1,894 JPY"
+    assert money(Decimal("1894.50"), "USD") == "1,894.50 USD"
