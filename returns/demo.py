@@ -7,8 +7,8 @@ after them) puts the listing on warning (3 of 25 units returned as defective).
 
 Each needs a delivered parcel of its order. The parcels' demo (shipping/demo.py) makes them when
 it runs first; for an order it left without one, a parcel is made before its first scan and
-delivered by the carrier's events posted through tracking (tracking_record). Built through the returns services otherwise. Once only: nothing is
-added when the demo returns exist.
+delivered by the carrier's events posted through tracking (tracking_record). Built through the
+returns services otherwise. Once only: nothing is added when the demo returns exist.
 """
 
 from __future__ import annotations

@@ -7,8 +7,8 @@ from __future__ import annotations
 import pytest
 from django.core.management import call_command
 
-from logistics.models import StockMovement
 from catalogue.models import ListingReturnRate
+from logistics.models import StockMovement
 from returns.models import Chargeback, ReturnRateBreach, ReturnRequest
 from shipping.models import TrackingEvent
 
