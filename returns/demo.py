@@ -37,9 +37,9 @@ from .services.return_rate import RateRun, return_rates_compute
 
 RETURN_PREFIX = "DEMO-RETURN-"
 # The demo tiles' units sold in the return-rate window once the demo's sales are made, and the
-# number of the shop order that makes up the difference (orders/demo.py uses 1 to 5).
+# consumer order that makes up the difference.
 RATE_SOLD = 25
-RATE_SALE = 6
+RATE_SALE = "DEMO-RATE-SALE-0001"
 US_RETURN_CENTRE = (
     "us-returns",
     "Los Angeles return centre",
@@ -133,12 +133,12 @@ def _delivered_parcel(order: ConsumerOrder, days_ago: int) -> Parcel:
     return parcel
 
 
-def _sale(listing: Listing, units: int, n: int, actor: User) -> ConsumerOrder | None:
+def _sale(listing: Listing, units: int, external_id: str, actor: User) -> ConsumerOrder | None:
     """A fulfilled sale of `units` from the listing's stock (None when the stock is short)."""
     order = consumer_order_create(
         listing_id=listing.pk,
         quantity=units,
-        external_id=f"{SHOP_PREFIX}{n:04d}",
+        external_id=external_id,
         market="US",
         actor=actor,
     )

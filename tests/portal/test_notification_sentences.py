@@ -137,3 +137,15 @@ def test_a_parcel_names_its_market_in_the_readers_language(language, market):
         if language == "zh-hans":
             assert f" {market}" not in text, text
             assert f"{market} " not in text, text
+
+
+def test_a_delivery_in_chinese_has_no_stray_space_before_china_time():
+    with translation.override("zh-hans"):
+        text = describe(
+            Event(
+                kind="parcel.delivered",
+                subject_id=3,
+                payload={"tracking_number": "DEMO1", "at": AT},
+            )
+        )
+    assert "已于北京时间 2026-03-10 10:00 妥投" in text, text
