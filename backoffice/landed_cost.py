@@ -5,6 +5,8 @@ page, each page a fixed number of queries."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -17,8 +19,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from catalogue.models import Listing
+from customs.selectors.rates import WHOLE_UNITS
+from marketplace.formatting import EMPTY, money
 from marketplace.markets import Market
-from shipping.selectors.landed_cost import landed_costs
+from shipping.selectors.landed_cost import LandedCost, landed_costs
 from suppliers.models import Supplier
 
 PERMISSION = "catalogue.view_listing"
@@ -37,7 +41,45 @@ class LandedCostFilterForm(forms.Form):
         label=gettext_lazy("Status"),
     )
     supplier = forms.ModelChoiceField(
-        Supplier.objects.order_by("name_en"), required=False, label=gettext_lazy("Supplier")
+        Supplier.objects.order_by("name_en"),
+        required=False,
+        label=gettext_lazy("Supplier"),
+        empty_label=gettext_lazy("All suppliers"),
+    )
+
+
+def shown(value: Decimal | None, currency: str) -> str:
+    """Money as the admin writes it, a currency without minor units (the yen) whole:
+    "1,234 JPY", not "1,234.00 JPY"."""
+    if value is None:
+        return EMPTY
+    if currency in WHOLE_UNITS:
+        return f"{value:,.0f} {currency}"
+    return money(value, currency)
+
+
+@dataclass(frozen=True)
+class CostRow:
+    """A landed cost as the page shows it: the market by name, each figure written."""
+
+    cost: LandedCost
+    market: str
+    goods: str
+    freight: str
+    duty: str
+    tax: str
+    total: str
+
+
+def cost_row(cost: LandedCost) -> CostRow:
+    return CostRow(
+        cost=cost,
+        market=str(Market(cost.market).label),
+        goods=shown(cost.goods, cost.currency),
+        freight=shown(cost.freight, cost.currency),
+        duty=shown(cost.duty, cost.currency),
+        tax=shown(cost.tax, cost.currency),
+        total=shown(cost.total, cost.currency),
     )
 
 
@@ -57,7 +99,7 @@ def landed_cost_view(request: HttpRequest, site: Any) -> HttpResponse:
     costs = landed_costs(list(page.object_list), markets, day=today)
     by_listing: dict[int, list[Any]] = {}
     for cost in costs:
-        by_listing.setdefault(cost.listing_id, []).append(cost)
+        by_listing.setdefault(cost.listing_id, []).append(cost_row(cost))
     query = request.GET.copy()
     query.pop("page", None)
     context = {

@@ -175,7 +175,7 @@ class ReturnLine(models.Model):
     unit_value = models.DecimalField(_("unit value"), max_digits=12, decimal_places=2)
     unit_value_usd = models.DecimalField(_("unit value (USD)"), max_digits=12, decimal_places=2)
     # Inspection at the return centre.
-    received = models.PositiveIntegerField(_("received"), default=0)
+    received = models.PositiveIntegerField(_("units received"), default=0)
     defective = models.PositiveIntegerField(_("defective"), default=0)
     # Dispositions: every unit of the line ends in one of them.
     restocked = models.PositiveIntegerField(_("restocked"), default=0)
@@ -183,7 +183,12 @@ class ReturnLine(models.Model):
     missing = models.PositiveIntegerField(_("missing"), default=0)
     inspected_at = models.DateTimeField(_("inspected"), null=True, blank=True)
     inspected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("inspected by"),
     )
 
     class Meta:
@@ -207,7 +212,7 @@ class ReturnLine(models.Model):
         verbose_name_plural = _("return lines")
 
     def __str__(self) -> str:
-        return f"{self.quantity} x item {self.item_id}"
+        return f"{self.quantity} x {self.item.description}"
 
 
 class Refund(models.Model):
@@ -223,7 +228,12 @@ class Refund(models.Model):
     shipping_included = models.BooleanField(_("shipping included"), default=False)
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
     )
 
     class Meta:
@@ -276,7 +286,12 @@ class Chargeback(models.Model):
     appealed_at = models.DateTimeField(_("appealed"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     reversal = models.OneToOneField(
@@ -364,7 +379,12 @@ class ReturnRateBreach(models.Model):
     appealed_at = models.DateTimeField(_("appealed"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     decision_note = models.CharField(_("decision note"), max_length=500, blank=True)
     reversal = models.OneToOneField(

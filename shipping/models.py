@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from customs.models import Channel, DeMinimisRule
@@ -94,7 +94,11 @@ class AirFreightBatch(models.Model):
     arrived_at = models.DateTimeField(_("arrived"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        related_name="+",
+        verbose_name=_("created by"),
     )
 
     class Meta:
@@ -119,7 +123,7 @@ class Parcel(models.Model):
     """What one consumer order ships as (or a share of it, when it is split by weight)."""
 
     class Status(models.TextChoices):
-        CREATED = "created", _("Created")
+        CREATED = "created", pgettext_lazy("parcel status", "Created")
         PICKED_UP = "picked_up", _("Picked up")
         DEPARTED_ORIGIN = "departed_origin", _("Departed origin")
         ARRIVED_DESTINATION = "arrived_destination", _("Arrived in destination")
@@ -192,11 +196,11 @@ class Parcel(models.Model):
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
     returned_at = models.DateTimeField(_("returned to sender"), null=True, blank=True)
     # The latest exception reported (it shows as the state only while no later milestone).
-    exception_at = models.DateTimeField(_("exception"), null=True, blank=True)
-    exception_note = models.CharField(_("exception"), max_length=300, blank=True)
+    exception_at = models.DateTimeField(_("last exception"), null=True, blank=True)
+    exception_note = models.CharField(_("exception note"), max_length=300, blank=True)
     # The hold queue: the compliance answer refused shipping to this market (its reasons as the
     # answer gave them); released when the answer allows it again.
-    held_at = models.DateTimeField(_("held"), null=True, blank=True)
+    held_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
     hold_reasons = models.JSONField(_("hold reasons"), default=list, blank=True)
     # Past the delivery target (12 days since pickup) and not delivered: flagged once.
     late_flagged_at = models.DateTimeField(_("flagged late"), null=True, blank=True)
@@ -264,7 +268,7 @@ class ParcelItem(models.Model):
         verbose_name_plural = _("parcel items")
 
     def __str__(self) -> str:
-        return f"{self.quantity} x {self.hs_code}"
+        return f"{self.quantity} x {self.description}"
 
 
 class TrackingEvent(models.Model):
@@ -294,7 +298,9 @@ class TrackingEvent(models.Model):
         verbose_name_plural = _("tracking events")
 
     def __str__(self) -> str:
-        return f"{self.code} {self.occurred_at:%Y-%m-%d %H:%M}"
+        # The milestone's words; the time is shown beside it in the operator's zone.
+        label = str(self.get_code_display())
+        return f"{label} · {self.location}" if self.location else label
 
 
 class CustomsDecision(models.Model):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -14,10 +15,11 @@ from django.contrib import admin
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.admin_export import export_csv
-from marketplace.formatting import money_html
+from marketplace.formatting import money, money_html
 
 from ..models import DeMinimisRule, DutyRate, ExchangeRate, FreightRate, TaxRate
 
@@ -160,20 +162,80 @@ class EffectiveRowAdmin(admin.ModelAdmin):
         return _in_force(row, _today())
 
 
+# The origins a row names, in words (the admin says "from Mexico", not "from MX"); a code not
+# here is shown as it is.
+COUNTRY_NAMES = {
+    "AU": _("Australia"),
+    "CA": _("Canada"),
+    "CN": _("China"),
+    "GB": _("United Kingdom"),
+    "HK": _("Hong Kong"),
+    "JP": _("Japan"),
+    "MO": _("Macao"),
+    "MX": _("Mexico"),
+    "TW": _("Taiwan"),
+    "US": _("United States"),
+}
+LIST_SEPARATOR = ", "
+
+
+def countries_in_words(codes: str) -> str:
+    """ "US,MX" -> "United States, Mexico"; "*" -> "all origins"."""
+    if codes.strip() == "*":
+        return str(_("all origins"))
+    names = [
+        str(COUNTRY_NAMES.get(code.strip(), code.strip()))
+        for code in codes.split(",")
+        if code.strip()
+    ]
+    return LIST_SEPARATOR.join(names)
+
+
+def percent(value: Decimal) -> str:
+    """Decimal("16.500") -> "16.5"; Decimal("5.000") -> "5"."""
+    return f"{value:.3f}".rstrip("0").rstrip(".")
+
+
+def _day(value: date | None) -> str:
+    """A row's day as 2026-07-01: short, and the same in every language."""
+    return value.isoformat() if value else "…"
+
+
+def _period(row: Any) -> str:
+    """ "2021-07-01 - …" on one line (an en dash between)."""
+    return format_html(
+        '<span class="nowrap">{} \N{EN DASH} {}</span>',
+        _day(row.effective_from),
+        _day(row.effective_to),
+    )
+
+
+# The outcome in a word or two for the list (the page says it in full).
+OUTCOME_SHORT: dict[str, Any] = {
+    DeMinimisRule.Outcome.RELIEF: _("relief up to the thresholds"),
+    DeMinimisRule.Outcome.FLAT_PER_SUBHEADING: _("flat duty per subheading"),
+    DeMinimisRule.Outcome.NONE: _("no de minimis"),
+}
+
+
 @admin.register(DeMinimisRule)
 class DeMinimisRuleAdmin(EffectiveRowAdmin):
     form = DeMinimisRuleForm
-    list_display = [
+    # Four narrow columns (the list fits at 1366 px with the sidebar and the filters open).
+    list_display = ["rule", "outcome_shown", "period", "in_force_today"]
+    export_display = [
         "market",
-        "applies_to",
+        "channel",
+        "origins",
+        "excluded_origins",
         "outcome",
-        "duty_threshold_shown",
-        "tax_threshold_shown",
-        "flat_duty_shown",
+        "currency",
+        "duty_threshold",
+        "tax_threshold",
+        "flat_duty",
         "tax_at_sale",
         "effective_from",
         "effective_to",
-        "in_force_today",
     ]
     list_filter = ["market", "outcome", "channel", InForceFilter]
     search_fields = ["source", "note", "origins", "excluded_origins"]
@@ -196,33 +258,59 @@ class DeMinimisRuleAdmin(EffectiveRowAdmin):
         (_("In force"), {"fields": ["effective_from", "effective_to", "source", "note"]}),
     ]
 
+    @admin.display(description=_("market"), ordering="market")
+    def rule(self, rule: DeMinimisRule) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', rule.get_market_display(), self.applies_to(rule)
+        )
+
     @admin.display(description=_("applies to"), ordering="channel")
     def applies_to(self, rule: DeMinimisRule) -> str:
         """The channel, the origins the row is limited to and those it excludes, on one line."""
         parts = [str(rule.get_channel_display())]
         if rule.origins:
-            parts.append(str(_("from %(origins)s") % {"origins": rule.origins}))
+            parts.append(str(_("from %(origins)s") % {"origins": countries_in_words(rule.origins)}))
         if rule.excluded_origins:
-            parts.append(str(_("excluding %(origins)s") % {"origins": rule.excluded_origins}))
+            parts.append(
+                str(
+                    _("excluding %(origins)s")
+                    % {"origins": countries_in_words(rule.excluded_origins)}
+                )
+            )
         return " · ".join(parts)
 
-    @admin.display(description=_("duty threshold"), ordering="duty_threshold")
-    def duty_threshold_shown(self, rule: DeMinimisRule) -> str:
-        return money_html(rule.duty_threshold, rule.currency)
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_shown(self, rule: DeMinimisRule) -> str:
+        """The outcome, and under it its amounts: each kept whole on its line."""
+        amounts = []
+        if rule.duty_threshold is not None:
+            amounts.append((_("duty threshold"), money(rule.duty_threshold, rule.currency)))
+        if rule.tax_threshold is not None:
+            amounts.append((_("tax threshold"), money(rule.tax_threshold, rule.currency)))
+        if rule.flat_duty is not None:
+            amounts.append((_("flat duty per subheading"), money(rule.flat_duty, rule.currency)))
+        lines = format_html_join(
+            "", '<div class="quiet">{}: <span class="money">{}</span></div>', amounts
+        )
+        sale = (
+            format_html('<div class="quiet">{}</div>', _("tax collected at sale"))
+            if rule.tax_at_sale
+            else ""
+        )
+        return format_html(
+            "{}{}{}", OUTCOME_SHORT.get(rule.outcome, rule.get_outcome_display()), lines, sale
+        )
 
-    @admin.display(description=_("tax threshold"), ordering="tax_threshold")
-    def tax_threshold_shown(self, rule: DeMinimisRule) -> str:
-        return money_html(rule.tax_threshold, rule.currency)
-
-    @admin.display(description=_("flat duty per subheading"), ordering="flat_duty")
-    def flat_duty_shown(self, rule: DeMinimisRule) -> str:
-        return money_html(rule.flat_duty, rule.currency)
+    @admin.display(description=_("in force"), ordering="effective_from")
+    def period(self, rule: DeMinimisRule) -> str:
+        return _period(rule)
 
 
 @admin.register(DutyRate)
 class DutyRateAdmin(EffectiveRowAdmin):
     form = RateForm
-    list_display = [
+    list_display = ["rate_shown", "period", "in_force_today"]
+    export_display = [
         "market",
         "hs_prefix",
         "origins",
@@ -230,7 +318,6 @@ class DutyRateAdmin(EffectiveRowAdmin):
         "additional",
         "effective_from",
         "effective_to",
-        "in_force_today",
     ]
     list_filter = ["market", "additional", InForceFilter]
     search_fields = ["hs_prefix", "source"]
@@ -245,6 +332,26 @@ class DutyRateAdmin(EffectiveRowAdmin):
         "effective_to",
         "source",
     ]
+
+    @admin.display(description=_("duty rate"), ordering="market")
+    def rate_shown(self, rate: DutyRate) -> str:
+        """ "European Union · 6403: 8 %", and under it the origins and the surcharge mark."""
+        notes = []
+        if rate.origins:
+            notes.append(str(_("from %(origins)s") % {"origins": countries_in_words(rate.origins)}))
+        if rate.additional:
+            notes.append(str(_("additional (surcharge)")))
+        return format_html(
+            '{} · {}: {} %<br><span class="quiet">{}</span>',
+            rate.get_market_display(),
+            rate.hs_prefix or _("any HS code"),
+            percent(rate.rate_percent),
+            " · ".join(notes),
+        )
+
+    @admin.display(description=_("in force"), ordering="effective_from")
+    def period(self, rate: DutyRate) -> str:
+        return _period(rate)
 
 
 @admin.register(TaxRate)

@@ -14,10 +14,10 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext_lazy
+from django.utils.translation import ngettext, ngettext_lazy
 
 from marketplace.admin_base import ActionsOnlyAdmin, SupplierNameColumn, admin_actor, apply_each
-from marketplace.formatting import EMPTY, money_display
+from marketplace.formatting import EMPTY, money_display, when
 
 from ..models import Chargeback
 from ..services.chargebacks import chargeback_decide
@@ -36,17 +36,9 @@ class DecisionActionForm(ActionForm):
 @admin.register(Chargeback)
 class ChargebackAdmin(SupplierNameColumn, ActionsOnlyAdmin):
     action_form = DecisionActionForm
-    list_display = [
-        "id",
-        "charged_at",
-        "supplier_name",
-        "return_link",
-        "units",
-        "amount_shown",
-        "status",
-        "appealed_at",
-        "decided_at",
-    ]
+    # Five columns, two lines where needed: the list fits at 1366 px beside the navigation and
+    # the filters.
+    list_display = ["number", "supplier_name", "return_and_units", "amount_shown", "status_shown"]
     list_filter = ["status", "charged_at"]
     search_fields = ["=id", "=line__request__id", "supplier__name_en", "supplier__name_zh"]
     list_select_related = ["supplier", "line"]
@@ -74,6 +66,32 @@ class ChargebackAdmin(SupplierNameColumn, ActionsOnlyAdmin):
     amount_shown = money_display("amount", _("amount"))
     unit_supply_price_shown = money_display("unit_supply_price", _("unit supply price"))
     handling_fee_shown = money_display("handling_fee", _("handling fee"))
+
+    @admin.display(description=_("chargeback"), ordering="charged_at")
+    def number(self, chargeback: Chargeback) -> str:
+        return format_html(
+            '#{}<br><span class="quiet">{}</span>', chargeback.pk, when(chargeback.charged_at)
+        )
+
+    @admin.display(description=_("return"), ordering="line__request_id")
+    def return_and_units(self, chargeback: Chargeback) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            self.return_link(chargeback),
+            ngettext("%(n)d unit", "%(n)d units", chargeback.units) % {"n": chargeback.units},
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, chargeback: Chargeback) -> str:
+        if chargeback.decided_at:
+            since = _("decided %(at)s") % {"at": when(chargeback.decided_at)}
+        elif chargeback.appealed_at:
+            since = _("appealed %(at)s") % {"at": when(chargeback.appealed_at)}
+        else:
+            since = ""
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', chargeback.get_status_display(), since
+        )
 
     @admin.display(description=_("return"), ordering="line__request_id")
     def return_link(self, chargeback: Chargeback) -> str:

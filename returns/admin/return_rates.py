@@ -42,7 +42,7 @@ class NoteActionForm(ActionForm):
 
 
 class OpenFilter(admin.SimpleListFilter):
-    title = _("open")
+    title = _("open or ended")
     parameter_name = "open"
 
     def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, Any]]:
@@ -143,7 +143,7 @@ class ReturnRateBreachAdmin(SupplierNameColumn, ActionsOnlyAdmin):
 
     @admin.display(description=_("ended"), ordering="ended_at")
     def ended_at_shown(self, breach: ReturnRateBreach) -> str:
-        return when(breach.ended_at) if breach.ended_at else str(_("open"))
+        return when(breach.ended_at) if breach.ended_at else str(_("still open"))
 
     @admin.display(description=_("appeal until"))
     def appeal_deadline(self, breach: ReturnRateBreach) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import NoReverseMatch, URLPattern, path, reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext_lazy
 
@@ -31,7 +31,7 @@ from marketplace.admin_base import (
     report_success,
 )
 from marketplace.errors import DomainError
-from marketplace.formatting import money
+from marketplace.formatting import EMPTY, money, when
 
 from ..models import Refund, ReturnLine, ReturnReason, ReturnRequest
 from ..services.receiving import Inspection, refund_record, return_inspect
@@ -80,7 +80,7 @@ class ReturnLineInline(ReadOnlyInline):
 
     @admin.display(description=_("parcel item"))
     def item_shown(self, line: ReturnLine) -> str:
-        return f"#{line.item_id} {line.item.description}"
+        return line.item.description
 
     @admin.display(description=_("reason"))
     def reason_shown(self, line: ReturnLine) -> str:
@@ -88,7 +88,10 @@ class ReturnLineInline(ReadOnlyInline):
 
     @admin.display(description=_("unit value"))
     def value_shown(self, line: ReturnLine) -> str:
-        local = money(line.unit_value, line.request.parcel.currency)
+        currency = line.request.parcel.currency
+        local = money(line.unit_value, currency)
+        if currency == "USD":
+            return local
         return f"{local} ({money(line.unit_value_usd, 'USD')})"
 
 
@@ -96,7 +99,7 @@ class RefundInline(ReadOnlyInline):
     model = Refund
     fields = readonly_fields = (
         "amount_shown",
-        "lines",
+        "lines_shown",
         "shipping_included",
         "recorded_at",
         "recorded_by",
@@ -105,6 +108,17 @@ class RefundInline(ReadOnlyInline):
     @admin.display(description=_("amount"))
     def amount_shown(self, refund: Refund) -> str:
         return money(refund.amount, refund.currency)
+
+    @admin.display(description=_("lines"))
+    def lines_shown(self, refund: Refund) -> str:
+        """{"1": 2} -> "2 x Plush bear", a line a row."""
+        units = {int(line_id): n for line_id, n in (refund.lines or {}).items()}
+        if not units:
+            return EMPTY
+        found = ReturnLine.objects.filter(pk__in=units).select_related("item").order_by("pk")
+        return format_html_join(
+            "", "<div>{} x {}</div>", ((units[line.pk], line.item.description) for line in found)
+        )
 
 
 class DeclineActionForm(ActionForm):
@@ -126,17 +140,8 @@ class ReturnRequestAdmin(SupplierNameColumn, PageExtrasMixin, ActionsOnlyAdmin):
     (the action bar), receive and inspect, record the refund (the return's page)."""
 
     action_form = DeclineActionForm
-    list_display = [
-        "id",
-        "requested_at",
-        "status",
-        "refund_only",
-        "market",
-        "supplier_name",
-        "listing_id",
-        "external_id",
-        "received_at",
-    ]
+    # Four columns, two lines each: the list fits at 1366 px beside the navigation and filters.
+    list_display = ["number", "status_shown", "supplier_name", "reference"]
     list_filter = ["status", "refund_only", "market", "requested_at"]
     search_fields = ["external_id", "=id", "=parcel__id", "supplier__name_en", "supplier__name_zh"]
     list_select_related = ["supplier"]
@@ -161,6 +166,32 @@ class ReturnRequestAdmin(SupplierNameColumn, PageExtrasMixin, ActionsOnlyAdmin):
     fields = readonly_fields
     inlines = [ReturnLineInline, RefundInline]
     actions = ["authorise", "decline"]
+
+    @admin.display(description=_("return"), ordering="requested_at")
+    def number(self, request: ReturnRequest) -> str:
+        return format_html(
+            '#{}<br><span class="quiet">{}</span>', request.pk, when(request.requested_at)
+        )
+
+    @admin.display(description=_("status"), ordering="status")
+    def status_shown(self, request: ReturnRequest) -> str:
+        marks = []
+        if request.refund_only:
+            marks.append(str(_("refund only")))
+        if request.received_at:
+            marks.append(str(_("received %(at)s") % {"at": when(request.received_at)}))
+        return format_html(
+            '{}<br><span class="quiet">{}</span>', request.get_status_display(), "; ".join(marks)
+        )
+
+    @admin.display(description=_("storefront return"), ordering="external_id")
+    def reference(self, request: ReturnRequest) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{} · {}</span>',
+            request.external_id,
+            request.get_market_display(),
+            _("listing #%(id)s") % {"id": request.listing_id},
+        )
 
     @admin.display(description=_("parcel"))
     def parcel_link(self, request: ReturnRequest) -> str:
@@ -232,6 +263,18 @@ class ReturnRequestAdmin(SupplierNameColumn, PageExtrasMixin, ActionsOnlyAdmin):
     def inspect_view(self, request: HttpRequest, object_id: int) -> HttpResponse:
         found = self._found(request, object_id)
         change_url = reverse("admin:returns_returnrequest_change", args=[found.pk])
+        if found.status != Status.OPEN or found.refund_only or found.received_at is not None:
+            # Only an open return whose goods are still on their way is received here: a
+            # closed or already inspected one would be shown pre-filled against its record.
+            messages.warning(
+                request,
+                _(
+                    "%(return)s cannot be received and inspected: it is not open, or its goods "
+                    "were already inspected."
+                )
+                % {"return": found},
+            )
+            return redirect(change_url)
         lines = list(found.lines.select_related("item", "reason").order_by("pk"))
         forms_by_line = [
             (line, LineInspectForm(request.POST or None, prefix=f"line-{line.pk}", line=line))
@@ -245,11 +288,11 @@ class ReturnRequestAdmin(SupplierNameColumn, PageExtrasMixin, ActionsOnlyAdmin):
             except DomainError as refusal:
                 error = refusal.message
                 for line, form in forms_by_line:
-                    for name, messages in refusal.fields.items():
+                    for name, problems in refusal.fields.items():
                         prefix = f"lines[{line.pk}]"
                         if name == prefix or name.startswith(prefix + "."):
                             field = name.removeprefix(prefix + ".")
-                            form.add_error(field if field in form.fields else None, messages)
+                            form.add_error(field if field in form.fields else None, problems)
             else:
                 report_success(
                     self, request, str(_("%(return)s received and inspected.")) % {"return": found}

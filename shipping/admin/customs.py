@@ -12,14 +12,16 @@ from django.utils.translation import gettext_lazy as _
 from customs.selectors.wording import arithmetic_sentences
 from marketplace.admin_base import ReadOnlyAdmin
 from marketplace.admin_export import export_csv
-from marketplace.formatting import EMPTY, money_html
+from marketplace.formatting import EMPTY, money, money_html
 
 from ..models import CustomsDecision
 
 
 @admin.register(CustomsDecision)
 class CustomsDecisionAdmin(ReadOnlyAdmin):
-    list_display = [
+    # Four columns, two lines each: the list fits at 1366 px beside the navigation and filters.
+    list_display = ["parcel_shown", "outcome_shown", "customs_value_shown", "charges_shown"]
+    export_display = [
         "parcel",
         "market",
         "outcome",
@@ -59,6 +61,36 @@ class CustomsDecisionAdmin(ReadOnlyAdmin):
     @admin.display(description=_("market"), ordering="parcel__market")
     def market(self, decision: CustomsDecision) -> str:
         return decision.parcel.get_market_display()
+
+    @admin.display(description=_("parcel"), ordering="parcel_id")
+    def parcel_shown(self, decision: CustomsDecision) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            decision.parcel,
+            decision.parcel.get_market_display(),
+        )
+
+    @admin.display(description=_("outcome"), ordering="outcome")
+    def outcome_shown(self, decision: CustomsDecision) -> str:
+        return format_html(
+            '{}<br><span class="quiet">{}</span>',
+            decision.get_outcome_display(),
+            _("shipped %(day)s") % {"day": decision.ship_date.isoformat()},
+        )
+
+    @admin.display(description=_("duty and tax"), ordering="duty")
+    def charges_shown(self, decision: CustomsDecision) -> str:
+        """Duty and tax, each whole on its line; "at sale" when the storefront collected it."""
+        tax = money(decision.tax, decision.currency)
+        if decision.tax_at_sale:
+            tax = str(_("%(amount)s (collected at sale)") % {"amount": tax})
+        return format_html(
+            '<div class="nowrap">{}: {}</div><div class="nowrap quiet">{}: {}</div>',
+            _("duty"),
+            money(decision.duty, decision.currency),
+            _("tax"),
+            tax,
+        )
 
     @admin.display(description=_("customs value"), ordering="customs_value")
     def customs_value_shown(self, decision: CustomsDecision) -> str:

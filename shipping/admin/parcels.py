@@ -19,6 +19,7 @@ from marketplace.admin_base import ReadOnlyAdmin, SupplierNameColumn, admin_acto
 from marketplace.admin_export import export_csv
 from marketplace.errors import DomainError
 from marketplace.formatting import money_html, when
+from marketplace.markets import MARKET_DEFAULT_COUNTRY
 
 from ..models import AirFreightBatch, Parcel, ParcelItem, TrackingEvent
 from ..selectors.parcels import (
@@ -179,7 +180,12 @@ class ParcelAdmin(SupplierNameColumn, ReadOnlyAdmin):
 
     @admin.display(description=_("destination"), ordering="market")
     def destination(self, parcel: Parcel) -> str:
-        return f"{parcel.market} ({parcel.country})"
+        """The market's name as the portal says it; the country only where the market has
+        several (an EU parcel to Germany: "European Union (DE)")."""
+        market = str(parcel.get_market_display())
+        if parcel.country and parcel.country != MARKET_DEFAULT_COUNTRY.get(parcel.market):
+            return f"{market} ({parcel.country})"
+        return market
 
     @admin.display(description=_("status"), ordering="status")
     def status_shown(self, parcel: Parcel) -> str:

@@ -66,3 +66,50 @@ def test_the_parcel_and_batch_lists_fit_1366_px(live_server, page, shot, shippin
         assert page.locator("#result_list tbody tr").count() >= 1, url
         assert_fits(page, url)
         shot(url.strip("/").replace("/", "-").replace("?", "-"))
+
+
+@pytest.fixture
+def outbound_data(shipping_data):
+    """The customs tables as seeded, a customs decision per parcel, and a return with a
+    chargeback from a supplier with a long name."""
+    import importlib
+
+    from django.apps import apps
+
+    from shipping.models import Parcel
+    from shipping.services.customs import parcels_decide
+    from tests.returns.conftest import delivered, open_return, return_centre, seed_reasons
+    from tests.returns.conftest import storefront_user as returns_storefront
+
+    importlib.import_module("customs.migrations.0002_seed_rules").seed(apps, None)
+    parcels_decide(Parcel.objects.all())
+    seed_reasons()
+    return_centre("US")
+    storefront = returns_storefront("Returns storefront")
+    from accounts.models import User
+    from returns.services.receiving import Inspection, return_inspect
+    from returns.services.requests import return_authorise
+
+    operator = User.objects.get(username="op")
+    request = open_return(storefront, delivered(storefront), external_id="R-LONG-REFERENCE-1")
+    return_authorise(request, actor=operator)
+    return_inspect(request, {request.lines.get().pk: Inspection(1, 1, 0, 1, 0)}, actor=operator)
+    open_return(storefront, delivered(storefront), external_id="R-LONG-REFERENCE-2")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_customs_and_returns_lists_fit_1366_px(
+    live_server, page, shot, outbound_data, language
+):
+    sign_in(page, live_server, language)
+    for url in (
+        "/admin/customs/deminimisrule/",
+        "/admin/customs/dutyrate/",
+        "/admin/shipping/customsdecision/",
+        "/admin/returns/returnrequest/",
+        "/admin/returns/chargeback/",
+    ):
+        page.goto(live_server.url + url)
+        assert page.locator("#result_list tbody tr").count() >= 1, url
+        assert_fits(page, url)
+        shot(url.strip("/").replace("/", "-"))

@@ -184,7 +184,18 @@ def test_codes_are_kept_in_capitals(client, customs_operator):
 
 def test_the_list_says_what_each_rule_applies_to(client, customs_operator):
     page = client.get("/admin/customs/deminimisrule/?market__exact=CA").content.decode()
-    assert "Courier · from US,MX" in page
+    assert "Courier · from United States, Mexico" in page
+    assert "US,MX" not in page
     assert "Postal" in page
+    assert "150.00 CAD" in page
     us = client.get("/admin/customs/deminimisrule/?market__exact=US").content.decode()
-    assert "Any channel · excluding CN,HK" in us
+    assert "Any channel · excluding China, Hong Kong" in us
+    assert "Any channel · excluding all origins" in us
+    assert "excluding *" not in us
+
+
+def test_the_duty_rate_list_writes_rates_and_days_short(client, customs_operator):
+    page = client.get("/admin/customs/dutyrate/?market__exact=US").content.decode()
+    assert "United States · 61: 16 %" in page
+    assert "2000-01-01" in page
+    assert "16.000 %" not in page

@@ -133,3 +133,52 @@ def test_lists_keep_a_constant_number_of_queries(
         _appealed(storefront, staff)
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get(url).status_code == 200
+
+
+def test_the_inspect_page_refuses_a_return_not_waiting_for_its_goods(
+    client, staff, storefront, centre
+):
+    requested = open_return(storefront, delivered(storefront), external_id="Q")
+    page = client.get(f"{RETURNS}{requested.pk}/inspect/", follow=True)
+    assert page.redirect_chain[-1][0] == f"{RETURNS}{requested.pk}/change/"
+    assert "cannot be received and inspected" in page.content.decode()
+    inspected = open_return(storefront, delivered(storefront), external_id="I")
+    return_authorise(inspected, actor=staff)
+    line = inspected.lines.get()
+    return_inspect(inspected, {line.pk: Inspection(1, 1, 0, 1, 0)}, actor=staff)
+    url = f"{RETURNS}{inspected.pk}/inspect/"
+    assert client.get(url).status_code == 302
+    prefix = f"line-{line.pk}"
+    posted = {f"{prefix}-received": 1, f"{prefix}-restocked": 1, f"{prefix}-defective": 0}
+    assert (
+        client.post(
+            url, {**posted, f"{prefix}-not_restocked": 0, f"{prefix}-missing": 0}
+        ).status_code
+        == 302
+    )
+    line.refresh_from_db()
+    assert (line.received, line.defective) == (1, 1)
+
+
+def test_a_returns_page_words_its_lines_and_refund(client, staff, storefront, centre):
+    request = open_return(storefront, delivered(storefront, unit_price="25.00", quantity=2))
+    return_authorise(request, actor=staff)
+    line = request.lines.get()
+    assert str(line) == f"1 x {line.item.description}"
+    client.post(
+        f"{RETURNS}{request.pk}/refund/",
+        {"amount": "25.00", f"units_{line.pk}": 1},
+    )
+    assert Refund.objects.filter(request=request).exists()
+    page = client.get(f"{RETURNS}{request.pk}/change/").content.decode()
+    assert f"1 x {line.item.description}" in page
+    assert '{"' not in page  # no raw JSON of the refund's lines
+    assert "25.00 USD (25.00 USD)" not in page
+    listing = client.get(RETURNS).content.decode()
+    assert f"listing #{request.listing_id}" in listing
+    client.cookies["django_language"] = "zh-hans"
+    breaches = client.get("/admin/returns/returnratebreach/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert breaches.status_code == 200
+    chinese = breaches.content.decode()
+    assert "进行中或已结束" in chinese
+    assert "以 打开" not in chinese

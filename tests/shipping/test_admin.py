@@ -130,3 +130,48 @@ def test_the_consumer_order_fulfil_action_packs_parcels(staff):
     assert said == [("success", "1 order fulfilled.")]
     assert Parcel.objects.filter(order=order).count() == 1
     assert staff.get(f"{A}/lastmilepartner/").status_code == 200
+
+
+def test_the_parcel_page_reads_in_words_in_both_languages(staff):
+    from shipping.models import TrackingEvent
+
+    shown = parcel(exception_at=timezone.now(), exception_note="Address unknown")
+    item = shown.items.get()
+    assert str(item) == f"{item.quantity} x {item.description}"
+    event = TrackingEvent.objects.create(
+        parcel=shown, external_id="e1", code="picked_up", occurred_at=timezone.now()
+    )
+    assert str(event) == "Picked up"
+    listing = staff.get(f"{A}/parcel/").content.decode()
+    assert "United States" in listing
+    assert "US (US)" not in listing
+    detail = staff.get(f"{A}/parcel/{shown.pk}/change/").content.decode()
+    assert "Last exception" in detail
+    assert "Exception note" in detail
+    staff.cookies["django_language"] = "zh-hans"
+    chinese = staff.get(f"{A}/parcel/{shown.pk}/change/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = chinese.content.decode()
+    assert "已创建" in text  # the status, not the time it was created
+    assert "扣留起始时间" in text  # held_at: not the quarantine's "隔离时间"
+    assert "隔离时间" not in text
+    batches = staff.get(f"{A}/airfreightbatch/", HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert batches.status_code == 200
+
+
+def test_who_did_it_is_labelled_in_chinese():
+    from django.utils import translation
+
+    from returns.models import Chargeback, Refund, ReturnLine, ReturnRateBreach
+
+    fields = [
+        (AirFreightBatch, "created_by", "创建人"),
+        (Chargeback, "decided_by", "裁定人"),
+        (ReturnRateBreach, "decided_by", "裁定人"),
+        (Refund, "recorded_by", "记录人"),
+        (ReturnLine, "inspected_by", "检验人"),
+        (ReturnLine, "received", "实收数量"),
+    ]
+    with translation.override("zh-hans"):
+        for model, name, words in fields:
+            assert str(model._meta.get_field(name).verbose_name) == words, (model, name)
+        assert str(Parcel.Status.CREATED.label) == "已创建"

@@ -4,6 +4,7 @@ cost page reachable from the dashboard."""
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -120,3 +121,14 @@ def test_the_landed_cost_page_keeps_a_constant_number_of_queries(
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get("/admin/landed-cost/")
     assert page.content.decode().count('data-market="JP"') == 11
+
+
+def test_the_landed_cost_page_names_markets_and_writes_yen_whole(client, reader):
+    ListingFactory(supply_price_cny=Decimal("10.00"))
+    page = client.get("/admin/landed-cost/").content.decode()
+    assert "Japan" in page
+    assert "United States" in page
+    assert "All suppliers" in page
+    assert "---------" not in page
+    assert re.search(r"\d JPY", page)
+    assert not re.search(r"\d\.\d\d JPY", page)
