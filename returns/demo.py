@@ -1,12 +1,14 @@
 """Demo returns for `seed_demo`, from the demo shop's fulfilled consumer orders (orders/demo.py):
 one return received and inspected (a defective unit charged back to Bright, which may appeal in
 the portal; a sound one restocked at the US return centre), refunded and closed; one waiting for
-an operator to authorise it; one refund-only when a delivered item is worth under USD 10.
+an operator to authorise it; one authorised and on its way back (not received yet), on a sale
+that brings the tiles to RATE_SOLD units sold, so that `seed_return_rates` (the daily job, run
+after them) puts the listing on warning (3 of 25 units returned as defective).
 
 Each needs a delivered parcel of its order. The parcels' demo (shipping/demo.py) makes them when
-it runs first; for an order it left without one, a delivered parcel is written here as the
-tracking would have left it. Built through the returns services otherwise. Once only: nothing is
-added when the demo returns exist.
+it runs first; for an order it left without one, a parcel is made before its first scan and
+delivered by the carrier's events posted through tracking (tracking_record). Built through the
+returns services otherwise. Once only: nothing is added when the demo returns exist.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -23,13 +26,20 @@ from logistics.models import Warehouse
 from marketplace.markets import MARKET_CURRENCY
 from orders.demo import SHOP_PREFIX
 from orders.models import ConsumerOrder
-from shipping.models import Parcel, ParcelItem
+from orders.services.consumer import consumer_order_create, consumer_order_fulfil
+from shipping.models import Milestone, Parcel, ParcelItem
+from shipping.services.tracking import TrackingInput, tracking_record
 
 from .models import ReturnReason, ReturnRequest
 from .services.receiving import Inspection, refund_record, return_inspect
 from .services.requests import LineInput, return_authorise, return_request_create
+from .services.return_rate import RateRun, return_rates_compute
 
 RETURN_PREFIX = "DEMO-RETURN-"
+# The demo tiles' units sold in the return-rate window once the demo's sales are made, and the
+# consumer order that makes up the difference.
+RATE_SOLD = 25
+RATE_SALE = "DEMO-RATE-SALE-0001"
 US_RETURN_CENTRE = (
     "us-returns",
     "Los Angeles return centre",
@@ -69,6 +79,8 @@ def _delivered_parcel(order: ConsumerOrder, days_ago: int) -> Parcel:
     unit_value = price or Decimal("19.99")
     delivered_at = timezone.now() - timedelta(days=days_ago)
     day = timedelta(days=1)
+    # Made before its first scan, and left as a new parcel: its milestones are the carrier's
+    # events, posted below as tracking posts them.
     parcel = Parcel.objects.create(
         order=order,
         listing=listing,
@@ -84,13 +96,8 @@ def _delivered_parcel(order: ConsumerOrder, days_ago: int) -> Parcel:
         declared_value=unit_value * order.quantity,
         currency=order.currency or MARKET_CURRENCY[order.market],
         weight_g=product.weight_g * order.quantity,
-        status=Parcel.Status.DELIVERED,
-        picked_up_at=delivered_at - 8 * day,
-        departed_origin_at=delivered_at - 7 * day,
-        arrived_destination_at=delivered_at - 4 * day,
-        customs_cleared_at=delivered_at - 3 * day,
-        out_for_delivery_at=delivered_at - day,
-        delivered_at=delivered_at,
+        status=Parcel.Status.CREATED,
+        created_at=delivered_at - 9 * day,
     )
     ParcelItem.objects.create(
         parcel=parcel,
@@ -102,7 +109,42 @@ def _delivered_parcel(order: ConsumerOrder, days_ago: int) -> Parcel:
         unit_value=unit_value,
         weight_g=product.weight_g,
     )
+    steps = [
+        (Milestone.PICKED_UP, 8, "Guangzhou, CN"),
+        (Milestone.DEPARTED_ORIGIN, 7, "Guangzhou, CN"),
+        (Milestone.ARRIVED_DESTINATION, 4, "Los Angeles, US"),
+        (Milestone.CUSTOMS_CLEARED, 3, "Los Angeles, US"),
+        (Milestone.OUT_FOR_DELIVERY, 1, "Los Angeles, US"),
+        (Milestone.DELIVERED, 0, "Los Angeles, US"),
+    ]
+    tracking_record(
+        [
+            TrackingInput(
+                tracking_number=parcel.tracking_number,
+                external_id=f"{parcel.tracking_number}-{code}",
+                code=code,
+                occurred_at=delivered_at - days_before * day,
+                location=location,
+            )
+            for code, days_before, location in steps
+        ]
+    )
+    parcel.refresh_from_db()
     return parcel
+
+
+def _sale(listing: Listing, units: int, external_id: str, actor: User) -> ConsumerOrder | None:
+    """A fulfilled sale of `units` from the listing's stock (None when the stock is short)."""
+    order = consumer_order_create(
+        listing_id=listing.pk,
+        quantity=units,
+        external_id=external_id,
+        market="US",
+        actor=actor,
+    )
+    if not isinstance(order, ConsumerOrder):
+        return None  # no stock: the order went to JIT instead; no sale to return from
+    return consumer_order_fulfil(order, actor=actor)
 
 
 def seed_returns(*, operator: User) -> list[ReturnRequest]:
@@ -167,4 +209,32 @@ def seed_returns(*, operator: User) -> list[ReturnRequest]:
                 actor=shop,
             )
         )
+        # Enough sales of the listing for the return-rate job to judge it (at least
+        # RETURN_RATE_MIN_UNITS), and a third return: one defective unit, authorised and on its
+        # way to the return centre (the operator's receive-and-inspect page waits for it). 3 of
+        # RATE_SOLD units returned as defective (12%) puts the listing on warning.
+        listing = first.listing
+        sold = ConsumerOrder.objects.filter(
+            listing=listing, status=ConsumerOrder.Status.FULFILLED
+        ).aggregate(units=Sum("quantity"))["units"]
+        sale = _sale(listing, max(1, RATE_SOLD - (sold or 0)), RATE_SALE, shop)
+        if sale is not None:
+            parcel = _delivered_parcel(sale, days_ago=2)
+            item = parcel.items.order_by("pk").first()
+            assert item is not None
+            on_its_way = return_request_create(
+                parcel_id=parcel.pk,
+                external_id=f"{RETURN_PREFIX}0003",
+                lines=[LineInput(item=item.pk, quantity=1, reason="defective")],
+                actor=shop,
+            )
+            if not on_its_way.refund_only:
+                return_authorise(on_its_way, actor=operator)
+            made.append(on_its_way)
     return made
+
+
+def seed_return_rates() -> RateRun:
+    """The daily return-rate job, run once the demo's sales and returns exist: the portal's
+    "Return rates" tab has figures, and the demo listing its warning."""
+    return return_rates_compute()

@@ -86,6 +86,8 @@ def seed_parcels(*, operator: User) -> list[Parcel]:
         packed.append(order)
     hub = Warehouse.objects.get(code=HUB)
     now = timezone.now()
+    # Packed before their batch departed (two days ago): a parcel's page reads in order.
+    Parcel.objects.filter(order__in=packed).update(created_at=now - timedelta(days=3))
     departed = batch_create(
         master_air_waybill="176-20260101",
         flight_number="CZ327",

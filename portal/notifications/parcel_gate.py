@@ -9,12 +9,13 @@ from typing import Any
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from marketplace.markets import Market
 from marketplace.models import Event
 from shipping.models import Parcel
 
 from ..wording import product_title
 from .sentences import Describer
-from .subjects import Context
+from .subjects import Context, choice_label
 
 
 def _what(event: Event, c: Context) -> dict[str, Any]:
@@ -30,10 +31,10 @@ def _created(p: Mapping[str, Any], event: Event, c: Context) -> str:
         return _(
             "New consumer order to ship yourself: parcel %(parcel)s (“%(product)s”) to "
             "%(market)s. Post its carrier and tracking number once it leaves."
-        ) % {**_what(event, c), "market": p.get("market", "?")}
+        ) % {**_what(event, c), "market": choice_label(Market, p.get("market"))}
     return _("Parcel %(parcel)s (“%(product)s”) was packed for %(market)s.") % {
         **_what(event, c),
-        "market": p.get("market", "?"),
+        "market": choice_label(Market, p.get("market")),
     }
 
 
@@ -41,7 +42,7 @@ def _held(p: Mapping[str, Any], event: Event, c: Context) -> str:
     return _(
         "Parcel %(parcel)s (“%(product)s”) is held: compliance does not allow shipping it to "
         "%(market)s now. Open it to see why."
-    ) % {**_what(event, c), "market": p.get("market", "?")}
+    ) % {**_what(event, c), "market": choice_label(Market, p.get("market"))}
 
 
 def _released(p: Mapping[str, Any], event: Event, c: Context) -> str:

@@ -9,6 +9,7 @@ from typing import Any
 from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from marketplace.models import Event
 from returns.models import Chargeback, ReturnRequest
@@ -18,18 +19,33 @@ from .sentences import Describer
 from .subjects import Context, choice_label
 
 
+def _count(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
 def _requested(p: Mapping[str, Any], event: Event, c: Context) -> str:
     values = {"units": p.get("units", "?"), "parcel": p.get("parcel", "?"), "id": event.subject_id}
+    count = _count(p.get("units"))
     if p.get("refund_only"):
         return (
-            _(
+            ngettext(
+                "A consumer returned %(units)s unit of parcel #%(parcel)s for a refund only "
+                "(return #%(id)s): worth less than USD 10 a unit, nothing travels back.",
                 "A consumer returned %(units)s units of parcel #%(parcel)s for a refund only "
-                "(return #%(id)s): worth less than USD 10 a unit, nothing travels back."
+                "(return #%(id)s): worth less than USD 10 a unit, nothing travels back.",
+                count,
             )
             % values
         )
     return (
-        _("A consumer asked to return %(units)s units of parcel #%(parcel)s (return #%(id)s).")
+        ngettext(
+            "A consumer asked to return %(units)s unit of parcel #%(parcel)s (return #%(id)s).",
+            "A consumer asked to return %(units)s units of parcel #%(parcel)s (return #%(id)s).",
+            count,
+        )
         % values
     )
 

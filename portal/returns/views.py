@@ -26,6 +26,7 @@ from returns.services.chargebacks import appeal_open, chargeback_appeal
 from suppliers.models import LedgerEntry
 
 from ..access import SupplierRequest, supplier_required
+from ..compliance.evidence import Left
 from ..errors import error_summary, show_domain_error
 from ..orders.views import countdown_text
 from ..wording import describe_entries
@@ -89,7 +90,7 @@ def returns(request: SupplierRequest) -> HttpResponse:
 @require_GET
 def return_detail(request: SupplierRequest, pk: int) -> HttpResponse:
     found = get_object_or_404(_returns(request).select_related("return_centre"), pk=pk)
-    lines = list(found.lines.select_related("reason", "item", "chargeback").order_by("pk"))
+    lines = list(found.lines.select_related("reason", "item__product", "chargeback").order_by("pk"))
     refund = Refund.objects.filter(request=found).first()
     return render(
         request,
@@ -109,9 +110,9 @@ def _row(chargeback: Chargeback, now: Any) -> dict[str, Any]:
     return {
         "chargeback": chargeback,
         "may_appeal": may_appeal,
-        "left": countdown_text((chargeback.appeal_until - now).total_seconds(), _("closed"))
-        if may_appeal
-        else "",
+        # Whole days, as the portal's other deadlines read ("6 days left"); no ticking seconds in
+        # a list's cell.
+        "left": Left((chargeback.appeal_until - now).days) if may_appeal else None,
     }
 
 
@@ -136,7 +137,8 @@ def chargebacks(request: SupplierRequest) -> HttpResponse:
 def _chargeback_page(
     request: SupplierRequest, chargeback: Chargeback, form: ChargebackAppealForm | None = None
 ) -> HttpResponse:
-    row = _row(chargeback, timezone.now())
+    now = timezone.now()
+    row = _row(chargeback, now)
     if form is None and row["may_appeal"]:
         form = ChargebackAppealForm()
     shown_form = form if row["may_appeal"] else None
@@ -151,6 +153,10 @@ def _chargeback_page(
         "portal/returns/chargeback_detail.html",
         {
             **row,
+            # The detail page's live countdown (static/portal.js ticks it).
+            "left": countdown_text((chargeback.appeal_until - now).total_seconds(), _("closed"))
+            if row["may_appeal"]
+            else "",
             "entries": [(entry, texts.get(entry.pk)) for entry in entries],
             "form": shown_form,
             "errors": error_summary(shown_form) if shown_form else [],

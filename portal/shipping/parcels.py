@@ -129,7 +129,7 @@ def _parcel_page(
             "parcel": parcel,
             "status": status_label(parcel.status),
             "milestones": milestones(parcel),
-            "items": list(parcel.items.all()),
+            "items": list(parcel.items.select_related("product")),
             "events": list(parcel.events.order_by("occurred_at", "id")),
             "hold_reasons": hold_reason_texts(parcel),
             "ship_form": ship_form if shippable else None,

@@ -104,3 +104,48 @@ def test_kinds_for_the_marketplace_alone_name_no_supplier():
     assert {kind for kind, _rest in calls} | closing | batches == NOT_FOR_SUPPLIERS
     for kind, rest in calls:
         assert "supplier" not in rest, (kind, rest)
+
+
+@pytest.mark.parametrize(("units", "words"), [(1, "1 unit of"), (3, "3 units of")])
+def test_a_return_counts_its_units_in_words(units, words):
+    payload = {"units": units, "parcel": 7}
+    with translation.override("en"):
+        asked = describe(Event(kind="return.requested", subject_id=4, payload=payload))
+        kept = describe(
+            Event(kind="return.requested", subject_id=4, payload={**payload, "refund_only": True})
+        )
+    assert f"return {words} parcel #7" in asked
+    assert f"returned {words} parcel #7" in kept
+
+
+@pytest.mark.parametrize(
+    ("language", "market"), [("en", "Canada"), ("zh-hans", "加拿大")], ids=["en", "zh"]
+)
+def test_a_parcel_names_its_market_in_the_readers_language(language, market):
+    with translation.override(language):
+        texts = [
+            describe(Event(kind=kind, subject_id=3, payload={"market": "CA", "mode": mode}))
+            for kind, mode in (
+                ("parcel.created", "platform"),
+                ("parcel.created", "seller"),
+                ("parcel.held", "platform"),
+            )
+        ]
+    for text in texts:
+        assert market in text, text
+        assert not re.search(r"\bCA\b", text), text
+        if language == "zh-hans":
+            assert f" {market}" not in text, text
+            assert f"{market} " not in text, text
+
+
+def test_a_delivery_in_chinese_has_no_stray_space_before_china_time():
+    with translation.override("zh-hans"):
+        text = describe(
+            Event(
+                kind="parcel.delivered",
+                subject_id=3,
+                payload={"tracking_number": "DEMO1", "at": AT},
+            )
+        )
+    assert "已于北京时间 2026-03-10 10:00 妥投" in text, text

@@ -4,6 +4,7 @@ time, the appeal within the window, query counts, and isolation between supplier
 from __future__ import annotations
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -100,6 +101,41 @@ def test_after_the_window_the_page_says_it_closed(client, secret):
     assert client.post(url, {"text": "late"}).status_code == 200
     chargeback.refresh_from_db()
     assert chargeback.status == Chargeback.Status.STANDING
+
+
+def test_the_chargebacks_list_gives_the_deadline_in_china_time_and_days_left(client, secret):
+    client.force_login(secret["member"])
+    chargeback = secret["chargeback"]
+    page = client.get(reverse("portal:chargebacks")).content.decode()
+    until = timezone.localtime(chargeback.appeal_until, ZoneInfo("Asia/Shanghai"))
+    assert until.strftime("%Y-%m-%d %H:%M") in page
+    # Whole days, as the portal's other deadlines: no ticking countdown with seconds in a cell.
+    assert "6 days left" in page
+    assert 'data-testid="appeal-countdown"' not in page
+    zh = client.get(reverse("portal:chargebacks"), HTTP_ACCEPT_LANGUAGE="zh-hans")
+    text = zh.content.decode()
+    assert "剩余 6 天" in text
+    # One word for a chargeback: the column says what the tab says.
+    assert "<th>扣款</th>" in text
+    assert "拒付扣款" not in text
+
+
+def test_the_return_reads_in_chinese_with_the_products_title_and_money_on_one_line(client, secret):
+    client.force_login(secret["member"])
+    request = secret["request"]
+    url = reverse("portal:return_detail", args=[request.pk])
+    en = client.get(url).content.decode()
+    assert '<span class="money">40.00 USD</span>' in en
+    # The portal's sections share one style of tabs.
+    assert '<nav class="tabs"' in en
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    # The missing units' column, not the catalogue's "not set".
+    assert "缺失" in zh
+    assert "未设置" not in zh
+    # The item is the product's Chinese title; the customs description stays beside it.
+    lines = zh.split('data-testid="return-lines"')[1]
+    assert "秘密风筝" in lines
+    assert "已寄回 " not in zh
 
 
 @pytest.mark.parametrize("name", PAGES)

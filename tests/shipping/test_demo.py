@@ -10,6 +10,15 @@ from django.core.management import call_command
 from marketplace.markets import Market
 from shipping.models import AirFreightBatch, LastMilePartner, Parcel, TrackingEvent
 
+MILESTONES = (
+    "picked_up",
+    "departed_origin",
+    "arrived_destination",
+    "customs_cleared",
+    "out_for_delivery",
+    "delivered",
+)
+
 pytestmark = pytest.mark.django_db
 
 
@@ -37,3 +46,9 @@ def test_the_demo_has_parcels_in_several_states(monkeypatch, tmp_path):
     seller = Parcel.objects.filter(mode=Parcel.Mode.SELLER)
     assert seller.filter(status=Parcel.Status.PICKED_UP).count() == 1
     assert seller.filter(status=Parcel.Status.CREATED, tracking_number="").count() == 2
+    # Every demo parcel was made before its first milestone: its page reads in order.
+    for parcel in Parcel.objects.all():
+        times = [getattr(parcel, f"{code}_at") for code in MILESTONES]
+        reached = [t for t in times if t is not None]
+        assert reached == sorted(reached), parcel.pk
+        assert all(parcel.created_at <= t for t in reached), parcel.pk

@@ -36,7 +36,7 @@ def test_the_parcel_events_read_as_sentences(client):
     page = client.get(reverse("portal:notifications")).content.decode()
     assert "your own stock in US" in page
     assert "New consumer order to ship yourself" in page
-    assert "is held: compliance does not allow shipping it to US" in page
+    assert "is held: compliance does not allow shipping it to United States" in page
     assert "is no longer held and may ship" in page
     assert "You shipped parcel" in page
     assert "1ZNOTE00001" in page

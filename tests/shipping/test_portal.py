@@ -150,6 +150,17 @@ def test_the_detail_shows_milestones_in_china_time_and_reads_in_chinese(client, 
     assert "Milestones" not in page
 
 
+def test_the_items_read_as_the_products_chinese_title_with_money_on_one_line(client, secret):
+    shipped = secret["shipped"]
+    client.force_login(secret["owner"])
+    url = reverse("portal:parcel_detail", args=[shipped.pk])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    items = page.split('data-testid="parcel-items"')[1].split("</table>")[0]
+    assert "秘密饭盒" in items
+    value = shipped.items.get().unit_value
+    assert f'<span class="money">{value} {shipped.currency}</span>' in items
+
+
 def test_the_list_costs_the_same_queries_for_2_rows_as_for_10(client, secret):
     from django.db import connection
     from django.test.utils import CaptureQueriesContext

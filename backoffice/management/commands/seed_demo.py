@@ -24,7 +24,7 @@ from logistics.services.quarantine import quarantine_for_cases
 from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
-from returns.demo import seed_returns
+from returns.demo import seed_return_rates, seed_returns
 from shipping.demo import seed_parcels
 from suppliers.demo import SUPPLIERS, seed_supplier
 
@@ -96,6 +96,8 @@ class Command(BaseCommand):
             quarantine_for_cases()
             # After the parcels' demo: the returns are of delivered parcels.
             seed_returns(operator=operator)
+            # After the returns: the daily return-rate job, so the rates tab has figures.
+            seed_return_rates()
             job.advance()
             api_key = self._api_key()
             job.advance()
