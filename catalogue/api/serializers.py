@@ -134,6 +134,7 @@ class ProductOutput(serializers.ModelSerializer):
             "width_cm",
             "height_cm",
             "declared_value_usd",
+            "origin_country",
             "images",
             "created_at",
         ]

@@ -382,7 +382,8 @@ def import_commit(
                     supplier,
                     actor=actor,
                     source="import",
-                    **{name: data[name] for name in EDITABLE},
+                    # A column left out (the country of origin) takes the product's default.
+                    **{name: data[name] for name in EDITABLE if name in data},
                 )
                 listing = listing_create(
                     supplier, product, mode=data["mode"], is_jit=data["is_jit"], actor=actor

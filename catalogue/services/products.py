@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
+import pycountry
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -59,7 +60,10 @@ EDITABLE = (
     "width_cm",
     "height_cm",
     "declared_value_usd",
+    "origin_country",
 )
+# Fields a product may be created without, and the value it then gets.
+DEFAULTS: dict[str, Any] = {"attributes": {}, "origin_country": "CN"}
 DIMENSIONS = ("length_cm", "width_cm", "height_cm")
 # (largest value, decimal places) of the model's decimal columns.
 DIMENSION_LIMIT = (Decimal("999999.9"), 1)
@@ -184,6 +188,12 @@ def _clean_one(name: str, value: Any) -> tuple[Any, list[str]]:
         return amount, []
     if name == "attributes":
         return _attributes(value if value is not None else {})
+    if name == "origin_country":
+        # Where the goods were made (customs judges a parcel by it): ISO 3166 alpha-2.
+        code = str(value or "").strip().upper()
+        if len(code) != 2 or pycountry.countries.get(alpha_2=code) is None:
+            return None, [_("A two-letter ISO country code, e.g. CN.")]
+        return code, []
     raise TypeError(f"{name} is not a product field a supplier sets")
 
 
@@ -197,10 +207,10 @@ def product_fields_clean(data: Mapping[str, Any], *, partial: bool = False) -> d
     cleaned: dict[str, Any] = {}
     errors: dict[str, list[str]] = {}
     for name in names:
-        if name not in data and name != "attributes":
+        if name not in data and name not in DEFAULTS:
             errors[name] = [_("Required.")]
             continue
-        value, problems = _clean_one(name, data.get(name))
+        value, problems = _clean_one(name, data.get(name, DEFAULTS.get(name)))
         if problems:
             errors[name] = problems
         else:
@@ -237,6 +247,7 @@ def product_create(
     height_cm: Decimal | str,
     declared_value_usd: Decimal | str,
     attributes: Mapping[str, str] | str | None = None,
+    origin_country: str = "CN",
     source: str = "portal",
 ) -> Product:
     """A new product owned by `supplier`. `category` is a Category or its code."""
@@ -253,6 +264,7 @@ def product_create(
             "height_cm": height_cm,
             "declared_value_usd": declared_value_usd,
             "attributes": attributes or {},
+            "origin_country": origin_country,
         }
     )
     with transaction.atomic():

@@ -54,6 +54,13 @@ class ProductForm(forms.Form):
         decimal_places=2,
         min_value=Decimal("0.01"),
     )
+    origin_country = forms.CharField(
+        label=gettext_lazy("Country of origin"),
+        max_length=2,
+        initial="CN",
+        help_text=gettext_lazy("Where it is made: a two-letter code, e.g. CN, VN."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "size": 4}),
+    )
     attributes = forms.CharField(
         label=gettext_lazy("Attributes"),
         required=False,
@@ -74,6 +81,7 @@ class ProductForm(forms.Form):
             "width_cm": product.width_cm,
             "height_cm": product.height_cm,
             "declared_value_usd": product.declared_value_usd,
+            "origin_country": product.origin_country,
             "attributes": attributes_text(product.attributes or {}),
         }
 

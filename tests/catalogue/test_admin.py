@@ -730,6 +730,7 @@ def test_a_tender_specification_follows_the_product_rules(client, operator):
         "width_cm": "10.0",
         "height_cm": "10.0",
         "declared_value_usd": "-1",
+        "origin_country": "CN",
         "reference_price_cny": "",
         "images-TOTAL_FORMS": 0,
         "images-INITIAL_FORMS": 0,

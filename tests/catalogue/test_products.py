@@ -115,6 +115,9 @@ def test_a_supplier_creates_its_product_with_an_event(member, toys):
         ("attributes", {"note": "y" * 201}),
         ("attributes", {f"k{n}": "v" for n in range(31)}),
         ("attributes", "material ABS"),
+        ("origin_country", "XX"),
+        ("origin_country", "China"),
+        ("origin_country", ""),
     ],
 )
 def test_bad_product_fields_are_refused_and_named(member, toys, field, value):
@@ -124,6 +127,18 @@ def test_bad_product_fields_are_refused_and_named(member, toys, field, value):
     assert list(refused.value.fields) == [field]
     assert not Product.objects.exists()
     assert not Event.objects.exists()
+
+
+def test_a_product_is_made_in_china_unless_the_supplier_says_where(member, toys):
+    made_in_china = product_create(member.supplier, actor=member.user, **fields())
+    assert made_in_china.origin_country == "CN"
+    elsewhere = product_create(
+        member.supplier, actor=member.user, **fields(title_en="Tiles VN", origin_country="vn")
+    )
+    assert elsewhere.origin_country == "VN"
+    product_update(elsewhere, supplier=member.supplier, actor=member.user, origin_country="KH")
+    elsewhere.refresh_from_db()
+    assert elsewhere.origin_country == "KH"
 
 
 def test_every_bad_field_is_named_at_once(member, toys):

@@ -69,6 +69,7 @@ PRODUCT_POST = {
     "width_cm": "25.5",
     "height_cm": "10",
     "declared_value_usd": "12.00",
+    "origin_country": "CN",
     "attributes": "material=beech\nage=3+",
 }
 
