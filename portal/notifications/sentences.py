@@ -382,7 +382,7 @@ def _where(order: ConsumerOrder | None) -> str:
     if order is None:
         return "?"
     if order.warehouse_id is None:
-        return _("your own stock in %(market)s") % {"market": order.market}
+        return _("your own stock in %(market)s") % {"market": choice_label(Market, order.market)}
     return warehouse_name(order.warehouse)
 
 

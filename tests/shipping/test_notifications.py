@@ -34,7 +34,7 @@ def test_the_parcel_events_read_as_sentences(client):
     parcel_ship(parcel, carrier="UPS", tracking_number="1ZNOTE00001", actor=owner)
     client.force_login(owner)
     page = client.get(reverse("portal:notifications")).content.decode()
-    assert "your own stock in US" in page
+    assert "your own stock in United States" in page
     assert "New consumer order to ship yourself" in page
     assert "is held: compliance does not allow shipping it to United States" in page
     assert "is no longer held and may ship" in page
