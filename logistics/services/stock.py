@@ -104,8 +104,20 @@ def _after_commit_stock_rule(listing_id: int) -> None:
     transaction.on_commit(run)
 
 
-def listing_available(listing_id: int) -> int:
-    total = StockPosition.objects.filter(listing_id=listing_id).aggregate(n=Sum("available"))["n"]
+def serving(market: str | None) -> Q:
+    """The positions whose warehouse can serve an order of `market`: the platform's hubs in
+    China ship everywhere, a market's own warehouses (its return centre's restocked returns)
+    serve only that market. None: every position."""
+    if market is None:
+        return Q()
+    return Q(warehouse__market="") | Q(warehouse__market=market)
+
+
+def listing_available(listing_id: int, market: str | None = None) -> int:
+    """The listing's available units (those that can serve `market`, when given)."""
+    total = StockPosition.objects.filter(serving(market), listing_id=listing_id).aggregate(
+        n=Sum("available")
+    )["n"]
     return int(total or 0)
 
 
@@ -161,9 +173,9 @@ def stock_reserve(
     different orders -- each read the figures at a different moment -- could each hold the
     row the other waits for: a deadlock, seen in tests/logistics/test_stock_concurrency.py.)"""
     with transaction.atomic():
-        positions = StockPosition.objects.filter(listing=listing, available__gte=quantity)
-        if market is not None:
-            positions = positions.filter(Q(warehouse__market="") | Q(warehouse__market=market))
+        positions = StockPosition.objects.filter(
+            serving(market), listing=listing, available__gte=quantity
+        )
         candidates = list(positions.order_by("-available", "pk").values_list("pk", flat=True))
         for pk in candidates:
             try:
@@ -183,7 +195,7 @@ def stock_reserve(
                     return position
             except _Short:
                 continue
-        available = listing_available(listing.pk)
+        available = listing_available(listing.pk, market)
         raise DomainError(
             "out_of_stock",
             _("Only %(n)d available.") % {"n": available},

@@ -75,7 +75,7 @@ def consumer_order_create(
         return _semi_managed_create(
             listing, quantity, external_id, market, destination, price, actor
         )
-    if listing.is_jit and listing_available(listing.pk) < quantity:
+    if listing.is_jit and listing_available(listing.pk, market) < quantity:
         return jit_order_create(
             listing_id=listing.pk,
             quantity=quantity,
@@ -266,7 +266,9 @@ def _position(order: ConsumerOrder) -> StockPosition:
     )
 
 
-def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
+def _sell(
+    actor: User | None, now: datetime, owed: Decimal
+) -> Callable[[ConsumerOrder, ConsumerOrder], None]:
     def then(order: ConsumerOrder, before: ConsumerOrder) -> None:
         if order.warehouse_id is None:
             overseas_stock_sell(order.listing, order.market, order.quantity, actor=actor)
@@ -277,12 +279,9 @@ def _sell(actor: User | None, now: datetime) -> Callable[[ConsumerOrder, Consume
                 reference=f"consumer_order:{order.pk}",
                 actor=actor,
             )
-        if _owes_supplier(order):
+        if owed:
             Payable.objects.create(
-                order=order,
-                supplier_id=order.supplier_id,
-                amount=order.unit_supply_price * order.quantity,
-                recorded_at=now,
+                order=order, supplier_id=order.supplier_id, amount=owed, recorded_at=now
             )
 
     return then
@@ -319,14 +318,15 @@ def consumer_order_fulfil(order: ConsumerOrder, *, actor: User | None) -> Consum
     payable is recorded (at the supply price frozen on the order). Its parcels are shipping's
     (shipping.services.parcels, which calls this)."""
     now = timezone.now()
+    owed = _owes_supplier(order)
     return transition(
         order,
         CONSUMER_ORDER_MACHINE,
         Status.FULFILLED,
         actor=actor,
         changes={"fulfilled_at": now},
-        then=_sell(actor, now),
-        payload={"payable": str(_owes_supplier(order)), "quantity": order.quantity},
+        then=_sell(actor, now, owed),
+        payload={"payable": str(owed), "quantity": order.quantity},
     )
 
 

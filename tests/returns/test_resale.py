@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from logistics.models import Warehouse
-from logistics.services.stock import stock_return
+from logistics.services.stock import listing_available, stock_return
 from marketplace.errors import DomainError
 from orders.models import ConsumerOrder, Payable
 from orders.services.consumer import consumer_order_create, consumer_order_fulfil
@@ -74,3 +74,10 @@ def test_a_hubs_consignment_units_still_owe_the_supplier():
     assert isinstance(order, ConsumerOrder)
     consumer_order_fulfil(order, actor=None)
     assert Payable.objects.get(order=order).amount == order.unit_supply_price
+
+
+def test_available_units_are_counted_for_the_market_they_can_serve(listing_with_returns):
+    listing, _centre = listing_with_returns
+    assert listing_available(listing.pk, "US") == 0  # a JIT listing would take a JIT order
+    assert listing_available(listing.pk, "EU") == 2
+    assert listing_available(listing.pk) == 2  # the stock rule counts every unit
