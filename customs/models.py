@@ -5,30 +5,15 @@ changes when a government does."""
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.effective import EffectiveQuerySet, dates_ordered
 from marketplace.markets import Market
-
-
-class EffectiveQuerySet(models.QuerySet):
-    def in_force(self, on: date) -> EffectiveQuerySet:
-        """The rows in force on a day: from their first day to their last, both included."""
-        return self.filter(
-            Q(effective_from__lte=on), Q(effective_to__isnull=True) | Q(effective_to__gte=on)
-        )
-
-
-def _dates_ordered(name: str) -> models.CheckConstraint:
-    return models.CheckConstraint(
-        condition=Q(effective_to__isnull=True) | Q(effective_to__gte=F("effective_from")),
-        name=name,
-    )
 
 
 class Channel(models.TextChoices):
@@ -110,7 +95,7 @@ class DeMinimisRule(models.Model):
 
     class Meta:
         ordering = ["market", "-effective_from", "channel", "id"]
-        constraints = [_dates_ordered("de_minimis_dates_ordered")]
+        constraints = [dates_ordered("de_minimis_dates_ordered")]
         indexes = [models.Index(fields=["market", "effective_from"], name="de_minimis_market")]
         verbose_name = _("de minimis rule")
         verbose_name_plural = _("de minimis rules")
@@ -146,7 +131,7 @@ class DutyRate(models.Model):
     class Meta:
         ordering = ["market", "hs_prefix", "-effective_from", "id"]
         constraints = [
-            _dates_ordered("duty_rate_dates_ordered"),
+            dates_ordered("duty_rate_dates_ordered"),
             models.CheckConstraint(condition=Q(rate_percent__gte=0), name="duty_rate_not_negative"),
         ]
         indexes = [models.Index(fields=["market", "hs_prefix"], name="duty_rate_lookup")]
@@ -175,7 +160,7 @@ class TaxRate(models.Model):
     class Meta:
         ordering = ["market", "hs_prefix", "-effective_from", "id"]
         constraints = [
-            _dates_ordered("tax_rate_dates_ordered"),
+            dates_ordered("tax_rate_dates_ordered"),
             models.CheckConstraint(condition=Q(rate_percent__gte=0), name="tax_rate_not_negative"),
         ]
         verbose_name = _("tax rate")
@@ -224,7 +209,7 @@ class FreightRate(models.Model):
 
     class Meta:
         ordering = ["market", "-effective_from"]
-        constraints = [_dates_ordered("freight_rate_dates_ordered")]
+        constraints = [dates_ordered("freight_rate_dates_ordered")]
         verbose_name = _("freight rate")
         verbose_name_plural = _("freight rates")
 

@@ -4,7 +4,6 @@ a market. All effective-dated, so the answer for a past moment is judged by the 
 
 from __future__ import annotations
 
-from datetime import date
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
@@ -12,15 +11,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.effective import EffectiveQuerySet, dates_ordered
 from marketplace.markets import Market
-
-
-class EffectiveQuerySet(models.QuerySet):
-    def in_force(self, on: date) -> EffectiveQuerySet:
-        """The rows in force on a day: from their first day to their last, both included."""
-        return self.filter(
-            Q(effective_from__lte=on), Q(effective_to__isnull=True) | Q(effective_to__gte=on)
-        )
 
 
 class Standard(models.Model):
@@ -47,11 +39,7 @@ class Standard(models.Model):
     class Meta:
         ordering = ["market", "code"]
         constraints = [
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True)
-                | Q(effective_to__gte=models.F("effective_from")),
-                name="standard_dates_ordered",
-            ),
+            dates_ordered("standard_dates_ordered"),
             models.CheckConstraint(
                 condition=Q(test_cost_cny__gte=0), name="standard_cost_not_negative"
             ),
@@ -144,11 +132,7 @@ class TestProgramme(models.Model):
             models.UniqueConstraint(
                 fields=["category", "market", "effective_from"], name="one_programme_per_day"
             ),
-            models.CheckConstraint(
-                condition=Q(effective_to__isnull=True)
-                | Q(effective_to__gte=models.F("effective_from")),
-                name="programme_dates_ordered",
-            ),
+            dates_ordered("programme_dates_ordered"),
         ]
         indexes = [
             models.Index(fields=["market", "category", "effective_from"], name="programme_lookup")
