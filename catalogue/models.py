@@ -194,6 +194,21 @@ class Listing(models.Model):
     )
     # When the listing's first stocking batch passed warehouse inspection (the stocking cap).
     first_batch_accepted_at = models.DateTimeField(_("first batch accepted"), null=True, blank=True)
+    # Restock planning (SPEC, "Demand-driven restock"): stocking orders are asked for in whole
+    # cases; the supplier's production lead time for this listing (blank: RESTOCK_PRODUCTION_DAYS).
+    case_pack = models.PositiveIntegerField(
+        _("case pack"), default=1, db_default=1, help_text=_("Units in one case.")
+    )
+    production_lead_days = models.PositiveSmallIntegerField(
+        _("production lead time (days)"),
+        null=True,
+        blank=True,
+        help_text=_("Days to produce a stocking order; blank uses the platform's default."),
+    )
+    # Set by the restock job when the listing has had no orders for RESTOCK_DEAD_DAYS (dead
+    # stock: no proposals, and its stock is offered back to the supplier by the overstock job);
+    # cleared when it sells again.
+    dead_stock_since = models.DateField(_("dead stock since"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
@@ -210,6 +225,7 @@ class Listing(models.Model):
             models.CheckConstraint(
                 condition=Q(is_jit=False) | Q(mode="fully_managed"), name="jit_is_fully_managed"
             ),
+            models.CheckConstraint(condition=Q(case_pack__gte=1), name="case_pack_positive"),
         ]
 
     def __str__(self) -> str:

@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "customs",
     "shipping",
     "returns",
+    "scorecards",
+    "restock",
     "portal",
     "backoffice",
 ]
@@ -538,6 +540,72 @@ CHARGEBACK_APPEAL_DAYS = env.int("CHARGEBACK_APPEAL_DAYS", default=7)
 RETURN_RATE_WINDOW_DAYS = env.int("RETURN_RATE_WINDOW_DAYS", default=30)
 RETURN_RATE_PAUSE = Decimal(env.str("RETURN_RATE_PAUSE", default="0.15"))
 RETURN_RATE_APPEAL_DAYS = env.int("RETURN_RATE_APPEAL_DAYS", default=7)
+
+# Scorecards (SPEC, "Suppliers and money"): per supplier over a rolling SCORECARD_WINDOW_DAYS.
+# Each rate's confidence interval is Wilson's at SCORECARD_CONFIDENCE. A component with no
+# activity in the window is not scored. Component scores run 0-100: a good rate (on time, lab
+# pass) scores 100 x the rate; a bad rate (rejection, return, defect of returns) scores
+# 100 x (1 - rate / its "worst"), floored at 0; open corrective actions cost
+# SCORECARD_CORRECTIVE_POINTS each. The overall score is the weighted mean of the scored
+# components (weights below, renormalised over the components scored).
+SCORECARD_WINDOW_DAYS = env.int("SCORECARD_WINDOW_DAYS", default=30)
+SCORECARD_CONFIDENCE = Decimal(env.str("SCORECARD_CONFIDENCE", default="0.95"))
+SCORECARD_WEIGHTS: dict[str, int] = {
+    "on_time": 30,
+    "quality": 20,
+    "returns": 20,
+    "return_defects": 10,
+    "lab_pass": 15,
+    "corrective": 5,
+}
+SCORECARD_BAD_RATE_WORST: dict[str, Decimal] = {
+    "quality": Decimal("0.10"),
+    "returns": Decimal("0.15"),
+    "return_defects": Decimal("1.00"),
+}
+SCORECARD_CORRECTIVE_POINTS = env.int("SCORECARD_CORRECTIVE_POINTS", default=25)
+# Standings: bands of the overall score, covering 0-100 without overlap (a band holds its lower
+# bound; the last one also holds 100). Checked at start-up (scorecards.checks).
+SCORECARD_STANDINGS: list[tuple[str, Decimal, Decimal]] = [
+    ("very_poor", Decimal("0"), Decimal("50")),
+    ("poor", Decimal("50"), Decimal("70")),
+    ("good", Decimal("70"), Decimal("90")),
+    ("excellent", Decimal("90"), Decimal("100")),
+]
+# Compliance sampling weight by standing (a supplier with no scorecard yet is "new").
+STANDING_SAMPLING_WEIGHT: dict[str, Decimal] = {
+    "very_poor": Decimal("2.0"),
+    "poor": Decimal("1.5"),
+    "new": Decimal("1.0"),
+    "good": Decimal("1.0"),
+    "excellent": Decimal("0.75"),
+}
+
+# Demand-driven restock (SPEC, "Demand-driven restock"). The storefront posts at most
+# DEMAND_SIGNALS_MAX rows a request. The replenishment time of a listing is the supplier's
+# confirmation window + its production lead time (the listing's, else the default) + transit +
+# receiving and inspection. Safety stock is set for RESTOCK_SERVICE_LEVEL. A listing whose
+# RESTOCK_TRENDING_DAYS order rate is over RESTOCK_TRENDING_FACTOR x its previous
+# RESTOCK_TRENDING_BASE_DAYS rate is trending (its proposal is urgent); one with no orders for
+# RESTOCK_DEAD_DAYS gets no proposal and becomes an overstock-return candidate. Proposals expire
+# after RESTOCK_PROPOSAL_DAYS. The nightly job forecasts RESTOCK_HISTORY_DAYS of history in
+# chunks of RESTOCK_CHUNK_LISTINGS listings; a chunk not done RESTOCK_CHUNK_STALE_SECONDS
+# after it was sent is sent again.
+DEMAND_SIGNALS_MAX = env.int("DEMAND_SIGNALS_MAX", default=10_000)
+RESTOCK_CONFIRM_DAYS = env.int("RESTOCK_CONFIRM_DAYS", default=3)
+RESTOCK_PRODUCTION_DAYS = env.int("RESTOCK_PRODUCTION_DAYS", default=10)
+RESTOCK_TRANSIT_DAYS = env.int("RESTOCK_TRANSIT_DAYS", default=3)
+RESTOCK_RECEIVING_DAYS = env.int("RESTOCK_RECEIVING_DAYS", default=2)
+RESTOCK_SERVICE_LEVEL = Decimal(env.str("RESTOCK_SERVICE_LEVEL", default="0.95"))
+RESTOCK_TRENDING_DAYS = 7
+RESTOCK_TRENDING_BASE_DAYS = 28
+RESTOCK_TRENDING_FACTOR = Decimal(env.str("RESTOCK_TRENDING_FACTOR", default="3"))
+RESTOCK_DEAD_DAYS = env.int("RESTOCK_DEAD_DAYS", default=30)
+RESTOCK_PROPOSAL_DAYS = env.int("RESTOCK_PROPOSAL_DAYS", default=3)
+RESTOCK_BACKTEST_DAYS = 28
+RESTOCK_HISTORY_DAYS = env.int("RESTOCK_HISTORY_DAYS", default=180)
+RESTOCK_CHUNK_LISTINGS = env.int("RESTOCK_CHUNK_LISTINGS", default=2000)
+RESTOCK_CHUNK_STALE_SECONDS = env.int("RESTOCK_CHUNK_STALE_SECONDS", default=300)
 
 # Webhooks: each delivery is retried with exponential back-off (base doubling up to the cap)
 # until it succeeds or WEBHOOK_RETRY_HOURS have passed since the event.

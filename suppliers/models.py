@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.formatting import suppliers_today
 from marketplace.states import Machine
 
 from .validators import validate_credit_code
@@ -396,30 +397,91 @@ WITHDRAWAL_MACHINE = Machine(
 )
 
 
+class Standing(models.TextChoices):
+    """Where a supplier stands, from its overall score (bands in SCORECARD_STANDINGS). A supplier
+    with no scorecard yet, or none of whose components had activity, is new: not failing."""
+
+    NEW = "new", _("New")
+    VERY_POOR = "very_poor", _("Very poor")
+    POOR = "poor", _("Poor")
+    GOOD = "good", _("Good")
+    EXCELLENT = "excellent", _("Excellent")
+
+
+def _rate(name: str, verbose: str) -> models.DecimalField:
+    return models.DecimalField(verbose, max_digits=7, decimal_places=4, null=True, blank=True)
+
+
 class Scorecard(models.Model):
-    """A supplier's scorecard over a rolling window (SPEC, "Scorecard"): the overall score (0-100)
-    and the rates behind it. Tenders read the latest one; rows are added, never edited."""
+    """A supplier's scorecard for one day (China's date) over the rolling window before it (SPEC,
+    "Scorecard"): each component's counts, its score (None: no activity, not scored), and the
+    overall score with its standing. One row a supplier a day: recomputing on demand replaces
+    that day's row; earlier days are the history.
+
+    Components (the counts behind them, then the score 0-100):
+    - on_time: JIT orders due in the window shipped within their deadline, and stocking orders
+      due shipped before expiry (`on_time_due`, `on_time_ok`);
+    - quality: units inspected at the warehouse and units rejected (`inspected_units`,
+      `rejected_units`);
+    - returns: units sold and units returned (`units_sold`, `units_returned`);
+    - return_defects: returned units inspected and those found defective (`returns_inspected`,
+      `returns_defective`);
+    - lab_pass: lab test results and passes (`lab_tests`, `lab_passed`);
+    - corrective: open corrective actions (`open_corrective_actions`), scored once the supplier
+      has had a factory audit (`audited`).
+
+    `score` judges each rate by the pessimistic end of its Wilson interval (lower bound for a
+    good rate, upper for a bad one); `score_high` by the optimistic end. The standing rule
+    (scorecards.selectors.standing_for) uses both, so thin evidence neither earns "excellent"
+    nor sinks a new supplier."""
 
     supplier = models.ForeignKey(Supplier, on_delete=models.CASCADE, related_name="scorecards")
+    day = models.DateField(_("day"), default=suppliers_today)
     computed_at = models.DateTimeField(_("computed"), default=timezone.now)
-    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2)
-    on_time_rate = models.DecimalField(
-        _("on-time shipment rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    score = models.DecimalField(_("score"), max_digits=5, decimal_places=2, null=True, blank=True)
+    score_high = models.DecimalField(
+        _("score at best"), max_digits=5, decimal_places=2, null=True, blank=True
     )
-    return_rate = models.DecimalField(
-        _("return rate"), max_digits=5, decimal_places=4, null=True, blank=True
+    standing = models.CharField(
+        _("standing"), max_length=10, choices=Standing.choices, default=Standing.NEW
     )
+    # Point rates (None: no activity), kept for the readers that compare them with thresholds
+    # (a tender's maximum return rate, compliance sampling).
+    on_time_rate = _rate("on_time_rate", _("on-time shipment rate"))
+    return_rate = _rate("return_rate", _("return rate"))
+
+    on_time_due = models.PositiveIntegerField(_("shipments due"), default=0)
+    on_time_ok = models.PositiveIntegerField(_("shipped on time"), default=0)
+    inspected_units = models.PositiveIntegerField(_("units inspected"), default=0)
+    rejected_units = models.PositiveIntegerField(_("units rejected"), default=0)
+    units_sold = models.PositiveIntegerField(_("units sold"), default=0)
+    units_returned = models.PositiveIntegerField(_("units returned"), default=0)
+    returns_inspected = models.PositiveIntegerField(_("returned units inspected"), default=0)
+    returns_defective = models.PositiveIntegerField(_("returned units defective"), default=0)
+    lab_tests = models.PositiveIntegerField(_("lab tests"), default=0)
+    lab_passed = models.PositiveIntegerField(_("lab tests passed"), default=0)
+    open_corrective_actions = models.PositiveIntegerField(_("open corrective actions"), default=0)
+    audited = models.BooleanField(_("audited"), default=False)
+
+    on_time_score = _rate("on_time_score", _("on-time score"))
+    quality_score = _rate("quality_score", _("quality score"))
+    returns_score = _rate("returns_score", _("returns score"))
+    return_defects_score = _rate("return_defects_score", _("defects of returns score"))
+    lab_pass_score = _rate("lab_pass_score", _("lab pass score"))
+    corrective_score = _rate("corrective_score", _("corrective actions score"))
 
     class Meta:
-        ordering = ["supplier", "-computed_at"]
-        indexes = [models.Index(fields=["supplier", "-computed_at"], name="scorecard_latest")]
+        ordering = ["supplier", "-day"]
+        indexes = [models.Index(fields=["supplier", "-day"], name="scorecard_latest")]
         constraints = [
+            models.UniqueConstraint(fields=["supplier", "day"], name="scorecard_one_a_day"),
             models.CheckConstraint(
-                condition=Q(score__gte=0) & Q(score__lte=100), name="score_0_to_100"
-            )
+                condition=Q(score__isnull=True) | (Q(score__gte=0) & Q(score__lte=100)),
+                name="score_0_to_100",
+            ),
         ]
         verbose_name = _("scorecard")
         verbose_name_plural = _("scorecards")
 
     def __str__(self) -> str:
-        return f"{self.supplier} {self.score} ({self.computed_at:%Y-%m-%d})"
+        return f"{self.supplier} {self.score} ({self.day:%Y-%m-%d})"

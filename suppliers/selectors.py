@@ -13,7 +13,7 @@ from django.utils import timezone
 from accounts.models import User
 from marketplace.models import Event
 
-from .models import Invitation, LedgerEntry, Supplier, WithdrawalRequest
+from .models import Invitation, LedgerEntry, Scorecard, Standing, Supplier, WithdrawalRequest
 
 ZERO = Decimal("0.00")
 
@@ -114,3 +114,20 @@ def notifications_visible_to(user: User) -> QuerySet[Event]:
 def _client_scopes(user: User) -> list[str]:
     client = getattr(user, "api_client", None)
     return list(client.scopes) if client is not None and client.is_active else []
+
+
+def standings_of(supplier_ids: list[int]) -> dict[int, str]:
+    """Each supplier's standing on its latest scorecard; a supplier with none is new (it is
+    treated as new, not as failing: SPEC, "Scorecard")."""
+    found: dict[int, str] = {}
+    for supplier_id, standing in (
+        Scorecard.objects.filter(supplier_id__in=supplier_ids)
+        .order_by("supplier_id", "-day")
+        .values_list("supplier_id", "standing")
+    ):
+        found.setdefault(supplier_id, standing)
+    return {sid: found.get(sid, Standing.NEW.value) for sid in supplier_ids}
+
+
+def standing_of(supplier_id: int) -> str:
+    return standings_of([supplier_id])[supplier_id]
