@@ -787,6 +787,37 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("pending", "dismissed"), "breach": 32, "listing": 905},
         reason="the operator's note",
     ),
+    # --- Restock proposals ---
+    "restock_proposal.confirmed": EventKind(
+        "The supplier confirmed a restock proposal: its stocking order is issued (the quantity "
+        "confirmed) and the supplier ships by `ship_by`.",
+        {
+            **_move("open", "confirmed"),
+            "listing": 905,
+            "quantity": 48,
+            "stocking_order": 611,
+            "ship_by": "2026-03-12",
+        },
+    ),
+    "restock_proposal.issued": EventKind(
+        "An operator issued a restock proposal's stocking order directly.",
+        {**_move("open", "issued"), "listing": 905, "quantity": 48, "stocking_order": 611},
+    ),
+    "restock_proposal.declined": EventKind(
+        "The supplier declined a restock proposal.",
+        {**_move("open", "declined"), "listing": 905, "quantity": 48},
+        reason="the supplier's reason",
+    ),
+    "restock_proposal.expired": EventKind(
+        "A restock proposal expired unanswered.",
+        {**_move("open", "expired"), "listing": 905, "quantity": 48},
+        reason="why",
+    ),
+    "restock_proposal.snoozed": EventKind(
+        "The supplier or an operator snoozed a restock proposal until `snoozed_until` (China's "
+        "date): the planning job leaves it alone until then.",
+        {"listing": 905, "quantity": 48, "days": 7, "snoozed_until": "2026-03-17"},
+    ),
 }
 
 GROUPS: dict[str, str] = {
@@ -808,6 +839,7 @@ GROUPS: dict[str, str] = {
     "refund": "Refunds",
     "chargeback": "Chargebacks",
     "return_rate": "Return-rate feedback",
+    "restock_proposal": "Restock proposals",
 }
 
 

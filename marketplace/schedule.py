@@ -170,6 +170,12 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=15),
     ),
+    PeriodicJob(
+        name="expire-restock-proposals",
+        task="restock.tasks.expire_proposals_task",
+        description="Expire open restock proposals past their expiry and not snoozed (hourly).",
+        every=timedelta(hours=1),
+    ),
 ]
 
 
