@@ -347,6 +347,7 @@ SPECTACULAR_SETTINGS = {
         "TrackingCodeEnum": "shipping.models.Milestone",
         "ParcelStatusEnum": "shipping.models.Parcel.Status",
         "ParcelModeEnum": "shipping.models.Parcel.Mode",
+        "RestockProposalStatusEnum": "restock.models.RestockProposal.Status",
     },
     # 3.1 for the webhooks: what the back-office POSTs to integrators' endpoints.
     "OAS_VERSION": "3.1.0",

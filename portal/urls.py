@@ -11,6 +11,7 @@ from .notifications import views as notifications
 from .onboarding import views as onboarding
 from .orders import penalties
 from .orders import views as orders
+from .restock import urls as restock
 from .returns import urls as returns
 from .shipping import urls as shipping
 from .views import PortalAuthenticationForm
@@ -175,4 +176,5 @@ urlpatterns = [
     *compliance.urlpatterns,
     *shipping.urlpatterns,
     *returns.urlpatterns,
+    *restock.urlpatterns,
 ]

@@ -76,11 +76,27 @@ def demo_api_data(credentials_file) -> dict[str, str]:
             listing, external_id="DEMO-JIT-2", ordered_at=timezone.now() - timedelta(hours=30)
         )
         sweep_jit_deadlines()
+    _demo_restock_proposal(supplier_id)
     return {
         "integrator": json.loads(credentials_file.read_text())["api_key"],
         "supplier": supplier_token(owner),
         "lab": _demo_lab_key(),
     }
+
+
+def _demo_restock_proposal(supplier_id: int) -> None:
+    """An open restock proposal of the demo supplier's fully-managed listing, until the demo's
+    planning run makes them: the restock-proposal routes have one to answer."""
+    from catalogue.models import Listing
+    from restock.models import RestockProposal
+    from tests.factories.restock import RestockProposalFactory
+
+    listing = Listing.objects.filter(
+        supplier_id=supplier_id, mode=Listing.Mode.FULLY_MANAGED
+    ).first()
+    if listing is None or RestockProposal.objects.filter(supplier_id=supplier_id).exists():
+        return
+    RestockProposalFactory(listing=listing, quantity=12, case_pack=6, need="10.500")
 
 
 def _demo_lab_key() -> str:

@@ -10,6 +10,7 @@ from accounts.models import User
 from catalogue.models import Listing
 from logistics.models import Warehouse
 from restock.models import RestockProposal
+from suppliers.models import Supplier
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory
 from tests.factories.logistics import WarehouseFactory
@@ -21,14 +22,17 @@ def hub() -> Warehouse:
     return WarehouseFactory(code="gz-hub", name="Guangzhou hub", kind=Warehouse.Kind.HUB)
 
 
-def proposal(*, capped: bool = False, **fields: object) -> RestockProposal:
-    """An open proposal of a fully-managed live listing; established (uncapped) unless
-    `capped` (a new listing: STOCKING_CAP_UNITS)."""
+def proposal(
+    *, capped: bool = False, supplier: Supplier | None = None, **fields: object
+) -> RestockProposal:
+    """An open proposal of a fully-managed live listing (of `supplier`, or a new one);
+    established (uncapped) unless `capped` (a new listing: STOCKING_CAP_UNITS)."""
     hub()
-    listing = ListingFactory(
+    listing = fields.pop("listing", None) or ListingFactory(
         mode=Listing.Mode.FULLY_MANAGED,
         status=Listing.Status.LIVE,
         first_batch_accepted_at=None if capped else timezone.now(),
+        **({"supplier": supplier} if supplier is not None else {}),
     )
     return RestockProposalFactory(listing=listing, **fields)
 
