@@ -28,6 +28,7 @@ from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
 from .parcel_gate import DESCRIBE_PARCEL_GATE, link_parcels
 from .parcels import DESCRIBE_PARCELS
+from .restock import DESCRIBE_RESTOCK, link_restock
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
@@ -252,6 +253,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_RETURNS,
     **DESCRIBE_PARCEL_GATE,
     **DESCRIBE_RETURN_RATES,
+    **DESCRIBE_RESTOCK,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -378,6 +380,8 @@ def link(event: Event, subject: Any) -> str:
         return parcel
     if return_rates := link_return_rates(subject):
         return return_rates
+    if restock := link_restock(subject):
+        return restock
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -21,6 +21,7 @@ from logistics.models import (
 )
 from marketplace.models import Event
 from orders.models import ConsumerOrder, JitOrder, Penalty
+from restock.models import RestockProposal
 from returns.models import ReturnRateBreach
 from shipping.models import Parcel
 
@@ -55,6 +56,7 @@ SUBJECT_RELATED: dict[type[models.Model], tuple[str, ...]] = {
     ListingMarketStatus: ("listing__product",),
     Parcel: ("listing__product",),
     ReturnRateBreach: ("listing__product",),
+    RestockProposal: ("listing__product",),
 }
 
 

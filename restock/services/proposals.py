@@ -101,50 +101,32 @@ def _lock(proposal: RestockProposal) -> RestockProposal:
     )
 
 
-def _issue(
+def _lock_and_issue(
     proposal: RestockProposal,
     target: str,
     *,
     actor: User,
     quantity: int,
     warehouse: Warehouse,
-    changes: dict[str, Any],
-    payload: dict[str, Any],
     now: datetime,
-) -> RestockProposal:
-    """Under the proposal's lock: refuse unless open, issue the stocking order (the service
-    checks the cap on the locked listing), link it and move the proposal, all or nothing."""
-    with transaction.atomic():
-        locked = _lock(proposal)
-        _require_open(locked, target)
-        order: StockingOrder = stocking_order_issue(
-            locked.listing,
-            quantity=quantity,
-            warehouse=warehouse,
-            actor=actor,
-            urgent=locked.urgent,
-            now=now,
-        )
-        moved = transition(
-            locked,
-            RESTOCK_PROPOSAL_MACHINE,
-            target,
-            actor=actor,
-            changes={
-                "stocking_order": order,
-                "decided_at": now,
-                "decided_by": actor,
-                "updated_at": now,
-                **changes,
-            },
-            payload={
-                "listing": locked.listing_id,
-                "quantity": quantity,
-                "stocking_order": order.pk,
-                **payload,
-            },
-        )
-    for name in ("status", "stocking_order", "decided_at", "decided_by", "updated_at", *changes):
+) -> tuple[RestockProposal, StockingOrder]:
+    """In the caller's transaction: lock the proposal, refuse unless it is open, and issue its
+    stocking order (the service checks the cap on the locked listing)."""
+    locked = _lock(proposal)
+    _require_open(locked, target)
+    order = stocking_order_issue(
+        locked.listing,
+        quantity=quantity,
+        warehouse=warehouse,
+        actor=actor,
+        urgent=locked.urgent,
+        now=now,
+    )
+    return locked, order
+
+
+def _copy(proposal: RestockProposal, moved: RestockProposal) -> RestockProposal:
+    for name in ("status", "stocking_order", "decided_at", "decided_by", "updated_at", "ship_by"):
         setattr(proposal, name, getattr(moved, name))
     return moved
 
@@ -175,16 +157,31 @@ def proposal_confirm(
             _("Choose a ship date from %(first)s to %(last)s (the stocking order's last day).")
             % {"first": date_format(first), "last": date_format(last)},
         )
-    return _issue(
-        proposal,
-        Status.CONFIRMED,
-        actor=actor,
-        quantity=quantity,
-        warehouse=_hub(proposal, None),
-        changes={"ship_by": ship_by},
-        payload={"ship_by": ship_by.isoformat()},
-        now=now,
-    )
+    warehouse = _hub(proposal, None)
+    with transaction.atomic():
+        locked, order = _lock_and_issue(
+            proposal, Status.CONFIRMED, actor=actor, quantity=quantity, warehouse=warehouse, now=now
+        )
+        moved = transition(
+            locked,
+            RESTOCK_PROPOSAL_MACHINE,
+            Status.CONFIRMED,
+            actor=actor,
+            changes={
+                "stocking_order": order,
+                "ship_by": ship_by,
+                "decided_at": now,
+                "decided_by": actor,
+                "updated_at": now,
+            },
+            payload={
+                "listing": locked.listing_id,
+                "quantity": quantity,
+                "stocking_order": order.pk,
+                "ship_by": ship_by.isoformat(),
+            },
+        )
+    return _copy(proposal, moved)
 
 
 def proposal_issue(
@@ -199,16 +196,30 @@ def proposal_issue(
     quantity unless another is given, to the listing's hub unless another is given."""
     _require_operator(actor)
     quantity = proposal.quantity if quantity is None else _quantity(quantity)
-    return _issue(
-        proposal,
-        Status.ISSUED,
-        actor=actor,
-        quantity=quantity,
-        warehouse=_hub(proposal, warehouse),
-        changes={},
-        payload={},
-        now=now or timezone.now(),
-    )
+    now = now or timezone.now()
+    hub = _hub(proposal, warehouse)
+    with transaction.atomic():
+        locked, order = _lock_and_issue(
+            proposal, Status.ISSUED, actor=actor, quantity=quantity, warehouse=hub, now=now
+        )
+        moved = transition(
+            locked,
+            RESTOCK_PROPOSAL_MACHINE,
+            Status.ISSUED,
+            actor=actor,
+            changes={
+                "stocking_order": order,
+                "decided_at": now,
+                "decided_by": actor,
+                "updated_at": now,
+            },
+            payload={
+                "listing": locked.listing_id,
+                "quantity": quantity,
+                "stocking_order": order.pk,
+            },
+        )
+    return _copy(proposal, moved)
 
 
 def proposal_decline(proposal: RestockProposal, *, actor: User, reason: str) -> RestockProposal:
