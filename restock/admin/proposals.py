@@ -1,0 +1,240 @@
+"""Restock proposals and forecasts in the admin: operators read each proposal with its
+arithmetic in words, issue its stocking order straight away (the proposed quantity, or the one
+given) or snooze it for some days; forecasts are read-only (the planning job writes them)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.contrib.admin.helpers import ActionForm
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
+
+from marketplace.admin_base import ActionsOnlyAdmin, ReadOnlyAdmin, admin_actor, apply_each
+from marketplace.admin_export import export_csv
+from marketplace.formatting import EMPTY, when
+from marketplace.models import JobRun
+
+from ..models import Forecast, RestockProposal
+from ..selectors.proposals import arithmetic_of, method_label, number, proposals_visible_to
+from ..services.proposals import SNOOZE_DAYS_MAX, proposal_issue, proposal_snooze
+
+
+class ProposalActionForm(ActionForm):
+    quantity = forms.IntegerField(
+        label=_("Quantity:"),
+        required=False,
+        min_value=1,
+        widget=forms.NumberInput(attrs={"placeholder": _("blank: as proposed"), "size": 10}),
+    )
+    days = forms.IntegerField(
+        label=_("Days:"),
+        required=False,
+        min_value=1,
+        max_value=SNOOZE_DAYS_MAX,
+        widget=forms.NumberInput(attrs={"placeholder": _("to snooze"), "size": 6}),
+    )
+
+
+def _number_from(request: HttpRequest, name: str) -> int | None:
+    raw = request.POST.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        return -1  # refused by the service, naming the field
+
+
+@admin.register(RestockProposal)
+class RestockProposalAdmin(ActionsOnlyAdmin):
+    """Proposals are made and updated by the planning job, answered by the supplier in the
+    portal; here operators issue one directly or snooze it, and read why it asks for what it
+    asks."""
+
+    action_form = ProposalActionForm
+    list_display = [
+        "id",
+        "status",
+        "urgent",
+        "supplier",
+        "listing_title",
+        "quantity",
+        "expires",
+        "snoozed_until",
+        "proposed_at",
+        "stocking_order",
+    ]
+    list_filter = [
+        "status",
+        "urgent",
+        ("supplier", admin.RelatedOnlyFieldListFilter),
+        "proposed_at",
+    ]
+    search_fields = [
+        "=listing__id",
+        "listing__product__title_en",
+        "listing__product__title_zh",
+        "supplier__name_en",
+        "supplier__name_zh",
+    ]
+    list_select_related = ["supplier", "listing__product", "stocking_order"]
+    show_full_result_count = False
+    readonly_fields = [
+        "listing",
+        "supplier",
+        "status",
+        "urgent",
+        "quantity",
+        "arithmetic",
+        "method",
+        "safety_method",
+        "cap",
+        "proposed_at",
+        "updated_at",
+        "expires_at",
+        "snoozed_until",
+        "run_link",
+        "decided_at",
+        "decided_by",
+        "decline_reason",
+        "ship_by",
+        "stocking_order",
+    ]
+    fieldsets = [
+        (None, {"fields": ["listing", "supplier", "status", "urgent", "quantity"]}),
+        (_("Why this quantity"), {"fields": ["arithmetic", "method", "safety_method", "cap"]}),
+        (
+            _("Timing"),
+            {"fields": ["proposed_at", "updated_at", "expires_at", "snoozed_until", "run_link"]},
+        ),
+        (
+            _("Decision"),
+            {
+                "fields": [
+                    "decided_at",
+                    "decided_by",
+                    "decline_reason",
+                    "ship_by",
+                    "stocking_order",
+                ]
+            },
+        ),
+    ]
+    actions = ["issue", "snooze", export_csv]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[RestockProposal]:
+        return proposals_visible_to(admin_actor(request)).select_related("stocking_order")
+
+    @admin.display(description=_("listing"), ordering="listing__product__title_en")
+    def listing_title(self, proposal: RestockProposal) -> str:
+        return f"#{proposal.listing_id} {proposal.listing.product.title_en}"
+
+    @admin.display(description=_("expires"), ordering="expires_at")
+    def expires(self, proposal: RestockProposal) -> str:
+        if proposal.status != RestockProposal.Status.OPEN:
+            return when(proposal.expires_at)
+        days = (proposal.expires_at - timezone.now()).days
+        left = (
+            ngettext("%(n)d day left", "%(n)d days left", days) % {"n": days}
+            if days >= 0
+            else _("due")
+        )
+        return f"{when(proposal.expires_at)} ({left})"
+
+    @admin.display(description=_("the arithmetic"))
+    def arithmetic(self, proposal: RestockProposal) -> str:
+        forecast = Forecast.objects.filter(listing_id=proposal.listing_id).first()
+        return format_html(
+            '<p data-testid="arithmetic">{}</p>', arithmetic_of(proposal, forecast).sentence()
+        )
+
+    @admin.display(description=_("planning run"))
+    def run_link(self, proposal: RestockProposal) -> str:
+        if proposal.run_id is None:
+            return EMPTY
+        run = JobRun.objects.filter(pk=proposal.run_id).first()
+        return str(run) if run is not None else EMPTY
+
+    @admin.action(description=_("Issue the stocking order (quantity: blank as proposed)"))
+    def issue(self, request: HttpRequest, queryset: QuerySet[RestockProposal]) -> None:
+        actor, quantity = admin_actor(request), _number_from(request, "quantity")
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda p: proposal_issue(p, actor=actor, quantity=quantity),
+            ngettext_lazy("%(n)d stocking order issued.", "%(n)d stocking orders issued.", "n"),
+        )
+
+    @admin.action(description=_("Snooze for the days given"))
+    def snooze(self, request: HttpRequest, queryset: QuerySet[RestockProposal]) -> None:
+        actor, days = admin_actor(request), _number_from(request, "days")
+        if days is None:
+            self.message_user(request, _("Give the days to snooze for."), level="ERROR")
+            return
+        apply_each(
+            self,
+            request,
+            queryset,
+            lambda p: proposal_snooze(p, actor=actor, days=days),
+            ngettext_lazy("%(n)d proposal snoozed.", "%(n)d proposals snoozed.", "n"),
+        )
+
+
+@admin.register(Forecast)
+class ForecastAdmin(ReadOnlyAdmin):
+    """Each fully-managed listing's latest forecast, as the planning job left it."""
+
+    list_display = [
+        "listing",
+        "pattern",
+        "method_name",
+        "fallback",
+        "mase",
+        "rate_7d",
+        "rate_28d",
+        "trending",
+        "dead_stock_since",
+        "made_at",
+    ]
+    list_filter = ["pattern", "method", "fallback", "trending"]
+    search_fields = ["=listing__id", "listing__product__title_en", "listing__product__title_zh"]
+    list_select_related = ["listing__product"]
+    show_full_result_count = False
+    readonly_fields = [
+        "listing",
+        "made_at",
+        "pattern",
+        "method_name",
+        "fallback",
+        "horizon_days",
+        "mean_daily",
+        "daily_figures",
+        "mase",
+        "adi",
+        "cv2",
+        "rate_7d",
+        "rate_28d",
+        "trending",
+        "last_order_day",
+        "dead_stock_since",
+    ]
+    fields = readonly_fields
+
+    @admin.display(description=_("method"), ordering="method")
+    def method_name(self, forecast: Forecast) -> str:
+        return method_label(forecast.method)
+
+    @admin.display(description=_("dead stock since"))
+    def dead_stock_since(self, forecast: Forecast) -> str:
+        day = forecast.listing.dead_stock_since
+        return day.isoformat() if day else EMPTY
+
+    @admin.display(description=_("daily forecast"))
+    def daily_figures(self, forecast: Forecast) -> str:
+        return ", ".join(number(v) for v in forecast.daily) or EMPTY
