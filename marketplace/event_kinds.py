@@ -153,6 +153,12 @@ EVENT_KINDS: dict[str, EventKind] = {
         "the EU compliance answer requires: the fields changed.",
         {"changed": ["gpsr_manufacturer", "eu_responsible_person"]},
     ),
+    "listing.restock_set": EventKind(
+        "The supplier or an operator changed how the listing is restocked: its case pack "
+        "(units in one case) or its production lead time in days (null: the platform's "
+        "default).",
+        {"changed": ["case_pack"], "case_pack": 12, "production_lead_days": 15},
+    ),
     "tender.opened": EventKind(
         "An operator opened a tender (a reverse auction) for a product.",
         {"product": 97, "quantity": 5000, "closes_at": "2026-03-01T10:00:00+00:00"},

@@ -107,6 +107,7 @@ urlpatterns = [
         name="listing_withdraw",
     ),
     path("catalogue/listings/<int:pk>/stock/", listings.listing_stock, name="listing_stock"),
+    path("catalogue/listings/<int:pk>/restock/", listings.listing_restock, name="listing_restock"),
     path("catalogue/import/", imports.catalogue_import, name="catalogue_import"),
     path(
         "catalogue/import/confirm/",

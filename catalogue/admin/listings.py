@@ -10,6 +10,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.contrib.admin.views.main import ChangeList
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.html import format_html, format_html_join
@@ -32,6 +33,7 @@ from ..selectors import (
 from ..services.listings import (
     listing_compliance_approve,
     listing_publish,
+    listing_restock_set,
     listing_resume,
     listing_transition,
     retail_price_set,
@@ -134,11 +136,34 @@ class ListingChangeList(ChangeList):
         with_compliance(self.result_list)
 
 
+class ListingRestockForm(forms.ModelForm):
+    """The one part of a listing edited on its page: how it is restocked (case pack, production
+    lead time), saved through the service."""
+
+    class Meta:
+        model = Listing
+        fields = ["case_pack", "production_lead_days"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name, low, high in (("case_pack", 1, 100_000), ("production_lead_days", 0, 365)):
+            if name in self.fields:
+                field = self.fields[name]
+                assert isinstance(field, forms.IntegerField)
+                field.min_value, field.max_value = low, high
+                field.validators = [
+                    *field.validators,
+                    MinValueValidator(low),
+                    MaxValueValidator(high),
+                ]
+
+
 @admin.register(Listing)
 class ListingAdmin(admin.ModelAdmin):
     """Listings move only through the actions; retail prices only through their rows on the
     listing's page, which call the service. Nothing else on a listing is edited here."""
 
+    form = ListingRestockForm
     action_form = ListingActionForm
     list_display = [
         "id",
@@ -184,6 +209,7 @@ class ListingAdmin(admin.ModelAdmin):
         "sellable",
         "compliance",
         "history",
+        "dead_stock_since",
     ]
     fieldsets = [
         (None, {"fields": ["supplier", "product", "mode", "is_jit", "created_at"]}),
@@ -204,6 +230,10 @@ class ListingAdmin(admin.ModelAdmin):
             {"fields": ["supply_price", "reference_price", "price_band", "agreed_elsewhere"]},
         ),
         (_("Selling"), {"fields": ["sellable"]}),
+        (
+            _("Restocking (fully managed)"),
+            {"fields": ["case_pack", "production_lead_days", "dead_stock_since"]},
+        ),
         (_("Compliance by market"), {"fields": ["compliance"]}),
         (_("History"), {"fields": ["history"]}),
     ]
@@ -321,8 +351,19 @@ class ListingAdmin(admin.ModelAdmin):
     # --- Saving: nothing but retail prices, through the service ---------------------------------
 
     def save_model(self, request: HttpRequest, obj: Listing, form: Any, change: bool) -> None:
-        # Every field of the listing is read-only here; writing the row back could undo a state
-        # move made meanwhile by a service.
+        # Every other field of the listing is read-only here; writing the row back could undo a
+        # state move made meanwhile by a service. The restock settings go through theirs.
+        if not {"case_pack", "production_lead_days"} & set(form.changed_data):
+            return None
+        try:
+            listing_restock_set(
+                Listing.objects.get(pk=obj.pk),
+                case_pack=form.cleaned_data["case_pack"],
+                production_lead_days=form.cleaned_data["production_lead_days"],
+                actor=admin_actor(request),
+            )
+        except DomainError as error:
+            self.message_user(request, error.message, level=messages.ERROR)
         return None
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:

@@ -212,6 +212,19 @@ class ListingOutput(serializers.ModelSerializer):
     supply = serializers.SerializerMethodField(
         help_text="For the listing's supplier and staff; null for integrators."
     )
+    case_pack = serializers.IntegerField(
+        read_only=True, help_text="Units in one case: restock proposals ask for whole cases."
+    )
+    production_lead_days = serializers.IntegerField(
+        read_only=True,
+        allow_null=True,
+        help_text="The supplier's production lead time in days; null: the platform's default.",
+    )
+    dead_stock_since = serializers.DateField(
+        read_only=True,
+        allow_null=True,
+        help_text="No orders since this day (China's date): no restock proposals.",
+    )
 
     class Meta:
         model = Listing
@@ -226,6 +239,9 @@ class ListingOutput(serializers.ModelSerializer):
             "sellable_markets",
             "retail_prices",
             "supply",
+            "case_pack",
+            "production_lead_days",
+            "dead_stock_since",
             "created_at",
         ]
         read_only_fields = fields

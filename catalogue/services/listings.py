@@ -310,6 +310,76 @@ def listing_gpsr_set(
     return locked
 
 
+CASE_PACK_MAX = 100_000
+LEAD_DAYS_MAX = 365
+
+
+def listing_restock_set(
+    listing: Listing, *, case_pack: object, production_lead_days: object, actor: User
+) -> Listing:
+    """How the listing is restocked (SPEC, "Demand-driven restock"): units in one case (stocking
+    orders are proposed in whole cases, 1 or more) and the supplier's production lead time in
+    days (0 to 365; None: the platform's default). Set by the listing's supplier or by an
+    operator; the caller fetched the listing through `listings_visible_to`."""
+    from suppliers.selectors import supplier_id_for
+
+    member = supplier_id_for(actor)
+    if member is not None and member != listing.supplier_id:
+        raise DomainError("not_found", _("Not found."), kind=ErrorKind.NOT_FOUND)
+    if member is None and not actor.is_staff:
+        raise DomainError(
+            "forbidden", _("Only the supplier or an operator."), kind=ErrorKind.FORBIDDEN
+        )
+    if (
+        isinstance(case_pack, bool)
+        or not isinstance(case_pack, int)
+        or not 1 <= case_pack <= CASE_PACK_MAX
+    ):
+        raise DomainError(
+            "invalid_case_pack",
+            _("A case holds 1 to %(n)d units.") % {"n": CASE_PACK_MAX},
+            fields={"case_pack": [_("Between 1 and %(n)d.") % {"n": CASE_PACK_MAX}]},
+            kind=ErrorKind.INVALID,
+        )
+    if production_lead_days is not None and (
+        isinstance(production_lead_days, bool)
+        or not isinstance(production_lead_days, int)
+        or not 0 <= production_lead_days <= LEAD_DAYS_MAX
+    ):
+        raise DomainError(
+            "invalid_production_lead_days",
+            _("The production lead time is 0 to %(n)d days.") % {"n": LEAD_DAYS_MAX},
+            fields={
+                "production_lead_days": [_("Between 0 and %(n)d days.") % {"n": LEAD_DAYS_MAX}]
+            },
+            kind=ErrorKind.INVALID,
+        )
+    values = {"case_pack": case_pack, "production_lead_days": production_lead_days}
+    with transaction.atomic():
+        locked = Listing.objects.select_for_update().get(pk=listing.pk)
+        if locked.status == S.DELISTED:
+            raise DomainError("listing_delisted", _("This listing is delisted."))
+        changed = [name for name, value in values.items() if getattr(locked, name) != value]
+        if changed:
+            for name in changed:
+                setattr(locked, name, values[name])
+            locked.save(update_fields=changed)
+            record_event(
+                "listing.restock_set",
+                actor=actor,
+                supplier_id=locked.supplier_id,
+                subject=locked,
+                payload={
+                    "changed": changed,
+                    "case_pack": locked.case_pack,
+                    "production_lead_days": locked.production_lead_days,
+                },
+            )
+    for name, value in values.items():
+        setattr(listing, name, value)
+    return locked
+
+
 def retail_price_set(
     listing: Listing, *, market: str, amount: Decimal | str, actor: User
 ) -> ListingPrice:

@@ -173,6 +173,37 @@ class OverseasStockForm(forms.Form):
         }
 
 
+class RestockSettingsForm(forms.Form):
+    """How a fully-managed listing is restocked: the case pack and the production lead time."""
+
+    case_pack = forms.IntegerField(
+        label=gettext_lazy("Units in one case"),
+        min_value=1,
+        max_value=100_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=gettext_lazy("Restock proposals ask for whole cases."),
+    )
+    production_lead_days = forms.IntegerField(
+        label=gettext_lazy("Production lead time (days)"),
+        required=False,
+        min_value=0,
+        max_value=365,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=gettext_lazy(
+            "Days you need to produce a stocking order of this listing. Blank: the platform's "
+            "default (%(days)s days)."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["production_lead_days"].help_text = str(
+            self.fields["production_lead_days"].help_text
+        ) % {"days": settings.RESTOCK_PRODUCTION_DAYS}
+
+
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label=gettext_lazy("CSV or XLSX file"),

@@ -21,6 +21,7 @@ from catalogue.selectors import listings_visible_to
 from catalogue.services.listings import (
     NEXT_STEP,
     listing_create,
+    listing_restock_set,
     overseas_stock_report,
     sellable_markets,
 )
@@ -41,6 +42,7 @@ from .forms import (
     ListingFilterForm,
     OverseasStockForm,
     PriceProposeForm,
+    RestockSettingsForm,
 )
 from .products import _products
 
@@ -134,6 +136,7 @@ def _listing_page(
     listing: Listing,
     price_form: PriceProposeForm | None = None,
     stock_form: OverseasStockForm | None = None,
+    restock_form: RestockSettingsForm | None = None,
 ) -> HttpResponse:
     rounds = list(listing.price_rounds.order_by("-number"))
     open_round = next((r for r in rounds if r.is_open), None)
@@ -143,6 +146,17 @@ def _listing_page(
         price_form = PriceProposeForm()
     if stock_form is None and semi and listing.status != Listing.Status.DELISTED:
         stock_form = OverseasStockForm(current={market: s.quantity for market, s in stock.items()})
+    if (
+        restock_form is None
+        and listing.mode == Listing.Mode.FULLY_MANAGED
+        and listing.status != Listing.Status.DELISTED
+    ):
+        restock_form = RestockSettingsForm(
+            initial={
+                "case_pack": listing.case_pack,
+                "production_lead_days": listing.production_lead_days,
+            }
+        )
     return render(
         request,
         "portal/catalogue/listing_detail.html",
@@ -156,7 +170,8 @@ def _listing_page(
             "sellable": sellable_markets(listing),
             "price_form": price_form,
             "stock_form": stock_form,
-            "errors": error_summary(price_form, stock_form),
+            "restock_form": restock_form,
+            "errors": error_summary(price_form, stock_form, restock_form),
             "images": list(listing.product.images.order_by("position", "id")[:1]),
             **listing_compliance(listing),
         },
@@ -247,3 +262,25 @@ def listing_stock(request: SupplierRequest, pk: int) -> HttpResponse:
                 messages.info(request, _("No quantity changed."))
             return redirect("portal:listing_detail", pk=listing.pk)
     return _listing_page(request, listing, stock_form=form)
+
+
+@supplier_required
+@require_POST
+def listing_restock(request: SupplierRequest, pk: int) -> HttpResponse:
+    """The supplier sets the listing's case pack and production lead time."""
+    listing = _listing(request, pk)
+    form = RestockSettingsForm(request.POST)
+    if form.is_valid():
+        try:
+            listing_restock_set(
+                listing,
+                case_pack=form.cleaned_data["case_pack"],
+                production_lead_days=form.cleaned_data["production_lead_days"],
+                actor=request.user,
+            )
+        except DomainError as error:
+            show_domain_error(request, error, form)
+        else:
+            messages.success(request, _("Restock settings saved."))
+            return redirect("portal:listing_detail", pk=listing.pk)
+    return _listing_page(request, listing, restock_form=form)

@@ -43,6 +43,7 @@ from .sentences import (
     _ledger_posted,
     _listing_created,
     _listing_gpsr_set,
+    _listing_restock_set,
     _listing_status,
     _order,
     _order_created,
@@ -102,6 +103,7 @@ DESCRIBE: dict[str, Describer] = {
     "product.updated": _product_updated,
     "listing.created": _listing_created,
     "listing.gpsr_details_set": _listing_gpsr_set,
+    "listing.restock_set": _listing_restock_set,
     "listing.status_changed": _listing_status,
     "listing.price_proposed": _price(
         gettext_noop(

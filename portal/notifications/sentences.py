@@ -113,6 +113,23 @@ def _listing_gpsr_set(p: Mapping[str, Any], event: Event, c: Context) -> str:
     ) % {"listing": _listing_words(_listing_of(c))}
 
 
+def _listing_restock_set(p: Mapping[str, Any], event: Event, c: Context) -> str:
+    words = {
+        "listing": _listing_words(_listing_of(c)),
+        "pack": p.get("case_pack", "?"),
+        "days": p.get("production_lead_days"),
+    }
+    if words["days"] is None:
+        return (
+            _(
+                "Listing %(listing)s: %(pack)s units a case, the platform's default production "
+                "lead time."
+            )
+            % words
+        )
+    return _("Listing %(listing)s: %(pack)s units a case, %(days)s days to produce.") % words
+
+
 def _listing_created(p: Mapping[str, Any], event: Event, c: Context) -> str:
     listing = _listing_of(c)
     mode = choice_label(Listing.Mode, p.get("mode"))
