@@ -61,7 +61,8 @@ class ConfirmForm(forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
     )
     ship_by = forms.DateField(
-        label=gettext_lazy("Ship by"), widget=forms.DateInput(attrs={"type": "date"})
+        label=gettext_lazy("Ship by"),
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 
