@@ -230,13 +230,13 @@ def proposal_detail(request: SupplierRequest, pk: int) -> HttpResponse:
     forms_: dict[str, Any] = {}
     try:
         if action == "confirm":
-            form = forms_["confirm"] = ConfirmForm(request.POST, prefix=None)
-            if form.is_valid():
+            confirm = forms_["confirm"] = ConfirmForm(request.POST)
+            if confirm.is_valid():
                 proposal_confirm(
                     proposal,
                     actor=request.user,
-                    quantity=form.cleaned_data["quantity"],
-                    ship_by=form.cleaned_data["ship_by"],
+                    quantity=confirm.cleaned_data["quantity"],
+                    ship_by=confirm.cleaned_data["ship_by"],
                 )
                 messages.success(
                     request,
@@ -245,15 +245,17 @@ def proposal_detail(request: SupplierRequest, pk: int) -> HttpResponse:
                 )
                 return redirect("portal:restock_proposal_detail", pk=pk)
         elif action == "decline":
-            form = forms_["decline"] = DeclineForm(request.POST)
-            if form.is_valid():
-                proposal_decline(proposal, actor=request.user, reason=form.cleaned_data["reason"])
+            decline = forms_["decline"] = DeclineForm(request.POST)
+            if decline.is_valid():
+                proposal_decline(
+                    proposal, actor=request.user, reason=decline.cleaned_data["reason"]
+                )
                 messages.success(request, _("Proposal declined."))
                 return redirect("portal:restock_proposal_detail", pk=pk)
         elif action == "snooze":
-            form = forms_["snooze"] = SnoozeForm(request.POST)
-            if form.is_valid():
-                proposal_snooze(proposal, actor=request.user, days=form.cleaned_data["days"])
+            snooze = forms_["snooze"] = SnoozeForm(request.POST)
+            if snooze.is_valid():
+                proposal_snooze(proposal, actor=request.user, days=snooze.cleaned_data["days"])
                 messages.success(
                     request,
                     _("Snoozed until %(day)s.")

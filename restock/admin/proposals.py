@@ -224,7 +224,7 @@ class ForecastAdmin(ReadOnlyAdmin):
         "last_order_day",
         "dead_stock_since",
     ]
-    fields = readonly_fields
+    fields = (*readonly_fields,)
 
     @admin.display(description=_("method"), ordering="method")
     def method_name(self, forecast: Forecast) -> str:

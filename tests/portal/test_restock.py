@@ -16,6 +16,7 @@ from logistics.models import StockingOrder
 from marketplace.formatting import suppliers_today
 from restock.models import Forecast, RestockProposal
 from tests.factories.restock import DemandSignalFactory
+from tests.isolation import RIVAL_ROLES, assert_ids_are_404, rival_member
 from tests.restock.support import member, proposal
 
 pytestmark = pytest.mark.django_db
@@ -175,20 +176,32 @@ def test_an_answered_proposal_refuses_another_answer(signed_in, mine):
     assert mine.status == S.EXPIRED
 
 
-def test_another_supplier_sees_nothing_and_cannot_act(client, mine):
-    client.force_login(member(proposal()))
-    assert f'data-proposal="{mine.pk}"' not in client.get(LIST).content.decode()
-    assert f'data-proposal="{mine.pk}"' not in client.get(LIST + "?tab=history").content.decode()
-    assert client.get(detail(mine)).status_code == 404
-    for data in (
-        {"action": "confirm", "quantity": 12, "ship_by": suppliers_today().isoformat()},
-        {"action": "decline", "reason": "no"},
-        {"action": "snooze", "days": 3},
-    ):
-        assert client.post(detail(mine), data).status_code == 404
-    mine.refresh_from_db()
-    assert mine.status == S.OPEN
-    assert mine.snoozed_until is None
+@pytest.mark.parametrize("role", RIVAL_ROLES)
+def test_another_supplier_sees_nothing_and_cannot_act(client, mine, role):
+    secret = "SECRET-DECLINE-REASON"
+    done = proposal(supplier=mine.supplier, status=S.DECLINED, decline_reason=secret)
+    client.force_login(rival_member(role))
+    for url in (LIST, LIST + "?tab=history"):
+        page = client.get(url).content.decode()
+        assert f'data-proposal="{mine.pk}"' not in page
+        assert f'data-proposal="{done.pk}"' not in page
+    today = suppliers_today().isoformat()
+    requests = [("get", detail(mine), {}), ("get", detail(done), {})] + [
+        ("post", detail(mine), data)
+        for data in (
+            {"action": "confirm", "quantity": 12, "ship_by": today},
+            {"action": "decline", "reason": "no"},
+            {"action": "snooze", "days": 3},
+        )
+    ]
+
+    def state():
+        return (
+            list(RestockProposal.objects.values_list("pk", "status", "snoozed_until")),
+            StockingOrder.objects.count(),
+        )
+
+    assert_ids_are_404(client, requests, state=state, secrets=[secret])
 
 
 def test_staff_are_not_let_in(client, mine, operator):
