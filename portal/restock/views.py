@@ -97,7 +97,7 @@ def _left(proposal: RestockProposal, today: date) -> Left:
 @require_GET
 def proposals(request: SupplierRequest) -> HttpResponse:
     history = request.GET.get("tab") == "history"
-    found = _proposals(request)
+    found = _proposals(request).select_related("stocking_order")
     if history:
         found = found.exclude(status=Status.OPEN).order_by(
             F("decided_at").desc(nulls_last=True), "-updated_at", "-pk"

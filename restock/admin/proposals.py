@@ -9,6 +9,7 @@ from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
@@ -158,7 +159,11 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
         if proposal.run_id is None:
             return EMPTY
         run = JobRun.objects.filter(pk=proposal.run_id).first()
-        return str(run) if run is not None else EMPTY
+        if run is None:
+            return EMPTY
+        return format_html(
+            '<a href="{}">{}</a>', reverse("admin:marketplace_jobrun_change", args=[run.pk]), run
+        )
 
     @admin.action(description=_("Issue the stocking order (quantity: blank as proposed)"))
     def issue(self, request: HttpRequest, queryset: QuerySet[RestockProposal]) -> None:

@@ -14,6 +14,7 @@ from django.urls import reverse
 
 from logistics.models import StockingOrder
 from marketplace.formatting import suppliers_today
+from marketplace.models import JobRun
 from restock.models import Forecast, RestockProposal
 from tests.factories.accounts import UserFactory
 
@@ -71,12 +72,14 @@ def test_the_lists_queries_do_not_grow(op_client):
 
 
 def test_the_page_explains_the_arithmetic(op_client):
-    p = proposal()
+    run = JobRun.objects.create(name="restock_plan")
+    p = proposal(run=run)
     _forecast(p)
     page = op_client.get(reverse("admin:restock_restockproposal_change", args=[p.pk]))
     text = page.content.decode()
     assert page.status_code == 200
     assert "Forecast: 2 units a day (Croston SBA, smooth demand) x 18 days" in text
+    assert reverse("admin:marketplace_jobrun_change", args=[run.pk]) in text
 
 
 def test_issue_action_with_and_without_a_quantity(op_client):
