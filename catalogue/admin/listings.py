@@ -156,6 +156,20 @@ class ListingRestockForm(forms.ModelForm):
                     MinValueValidator(low),
                     MaxValueValidator(high),
                 ]
+        if "case_pack" in self.fields:
+            self.fields["case_pack"].required = False
+
+    # A page posted without these fields (a script saving an inline) keeps the listing's values.
+
+    def clean_case_pack(self) -> int:
+        value = self.cleaned_data.get("case_pack")
+        return self.instance.case_pack if value is None else int(value)
+
+    def clean_production_lead_days(self) -> int | None:
+        if self.add_prefix("production_lead_days") not in self.data:
+            return self.instance.production_lead_days
+        value = self.cleaned_data.get("production_lead_days")
+        return None if value is None else int(value)
 
 
 @admin.register(Listing)

@@ -165,7 +165,10 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
             '<a href="{}">{}</a>', reverse("admin:marketplace_jobrun_change", args=[run.pk]), run
         )
 
-    @admin.action(description=_("Issue the stocking order (quantity: blank as proposed)"))
+    @admin.action(
+        description=_("Issue the stocking order (quantity: blank as proposed)"),
+        permissions=["change"],
+    )
     def issue(self, request: HttpRequest, queryset: QuerySet[RestockProposal]) -> None:
         actor, quantity = admin_actor(request), _number_from(request, "quantity")
         apply_each(
@@ -176,7 +179,7 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
             ngettext_lazy("%(n)d stocking order issued.", "%(n)d stocking orders issued.", "n"),
         )
 
-    @admin.action(description=_("Snooze for the days given"))
+    @admin.action(description=_("Snooze for the days given"), permissions=["change"])
     def snooze(self, request: HttpRequest, queryset: QuerySet[RestockProposal]) -> None:
         actor, days = admin_actor(request), _number_from(request, "days")
         if days is None:

@@ -91,6 +91,12 @@ def test_operators_edit_them_on_the_admin_listing_page(client, listing):
         errors = response.context["adminform"].form.errors
         raise AssertionError(errors or response.context.get("inline_admin_formsets"))
     assert listing.case_pack == 24
+    listing_restock_set(listing, case_pack=24, production_lead_days=15, actor=operator())
+    # A post without the fields (an inline's save) keeps them.
+    kept = {k: v for k, v in data.items() if k not in ("case_pack", "production_lead_days")}
+    assert client.post(url, kept).status_code == 302
+    listing.refresh_from_db()
+    assert (listing.case_pack, listing.production_lead_days) == (24, 15)
     bad = client.post(url, {**data, "case_pack": "0"})
     assert bad.status_code == 200
     listing.refresh_from_db()
