@@ -57,8 +57,8 @@ def demand_matrix(
         offset = "CAST(julianday(s.day) - julianday(%s) AS INTEGER)"
         larger = "MAX(s.units_ordered, s.platform_units)"
     # Only fixed fragments are formatted in; the values are parameters.
-    sql = (  # noqa: S608
-        f"SELECT l.id, COALESCE({offset}, -1), COALESCE({larger}, 0) "
+    sql = (
+        f"SELECT l.id, COALESCE({offset}, -1), COALESCE({larger}, 0) "  # noqa: S608
         "FROM catalogue_listing l LEFT JOIN restock_demandsignal s "
         "ON s.listing_id = l.id AND s.day BETWEEN %s AND %s "
         f"WHERE l.id BETWEEN %s AND %s AND {where}"
