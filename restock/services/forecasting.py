@@ -214,7 +214,7 @@ class _Recorder:
                 recorder.calls += 1
                 return super().forecast(*args, **kwargs)
 
-        class Fallback(HistoricAverage):  # type: ignore[misc]
+        class Fallback(HistoricAverage):
             def forecast(self, *args: Any, **kwargs: Any) -> Any:
                 recorder.failed.append(recorder.calls - 1)
                 return super().forecast(*args, **kwargs)
@@ -378,7 +378,7 @@ def forecast_demand(
     h = int(lead.max()) if n else 1
     pattern, adi, cv2 = classify(y)
     positive = y > 0
-    any_demand = positive.any(axis=1)
+    any_demand: Bools = np.asarray(positive.any(axis=1))
     starts = np.where(any_demand, positive.argmax(axis=1), days).astype(np.int64)
     chosen = {**METHOD_OF_PATTERN, SMOOTH: smooth_method, ERRATIC: smooth_method}
     methods = [chosen[p] for p in pattern]
@@ -390,11 +390,11 @@ def forecast_demand(
 
     # Backtest: the rows with enough history before the held-out days.
     train_days = days - backtest_days
-    backtested = np.zeros(n, dtype=bool)
+    backtested: Bools = np.zeros(n, dtype=bool)
     score = np.full(n, np.nan)
     safety = np.zeros(n)
     if train_days > 0:
-        backtested = any_demand & ((train_days - starts) >= MIN_BACKTEST_TRAIN)
+        backtested = np.asarray(any_demand & ((train_days - starts) >= MIN_BACKTEST_TRAIN))
     rows = np.nonzero(backtested)[0]
     if len(rows):
         train = y[rows, :train_days]

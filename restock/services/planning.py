@@ -214,6 +214,33 @@ class _Listing:
     dead_stock_since: date | None
 
 
+def _update_open(proposals: list[RestockProposal]) -> None:
+    """Rewrite the arithmetic of open proposals, one statement. On PostgreSQL an UPDATE from
+    arrays (`bulk_update`'s CASE WHEN per row and field grows with the square of the rows:
+    20 s for 2,000); elsewhere `bulk_update`. Only rows still open are touched."""
+    if connection.vendor != "postgresql":
+        RestockProposal.objects.filter(status=OPEN).bulk_update(proposals, PROPOSAL_FIELDS)
+        return
+    fields = [RestockProposal._meta.get_field(name) for name in PROPOSAL_FIELDS]
+    columns = [field.column for field in fields]  # type: ignore[union-attr]
+    arrays = ", ".join(
+        f"%s::{field.db_type(connection)}[]"  # type: ignore[union-attr]
+        for field in [RestockProposal._meta.pk, *fields]
+    )
+    assignments = ", ".join(f"{column} = v.{column}" for column in columns)
+    values = [[p.pk for p in proposals]] + [
+        [getattr(p, field.attname) for p in proposals]  # type: ignore[union-attr]
+        for field in fields
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE restock_restockproposal AS p SET {assignments} "  # noqa: S608
+            f"FROM unnest({arrays}) AS v(id, {', '.join(columns)}) "
+            "WHERE p.id = v.id AND p.status = %s",
+            [*values, OPEN],
+        )
+
+
 def _lock_chunk(first_id: int, last_id: int) -> None:
     if connection.vendor != "postgresql":
         return  # SQLite serialises writers itself
@@ -382,7 +409,7 @@ def _write(
                 setattr(proposal, name, getattr(terms, name))
         (updates if proposal.pk else creates).append(proposal)
     if updates:
-        RestockProposal.objects.filter(status=OPEN).bulk_update(updates, PROPOSAL_FIELDS)
+        _update_open(updates)
     created = RestockProposal.objects.bulk_create(creates) if creates else []
 
     gone = [
