@@ -422,3 +422,23 @@ def test_the_same_chunk_twice_at_once_leaves_one_open_proposal_a_listing():
     assert RestockProposal.objects.filter(status=OPEN).count() == 4
     assert Event.objects.filter(kind="restock_proposal.proposed").count() == 4
     assert Forecast.objects.count() == 4
+
+
+def test_a_listing_no_longer_planned_has_its_open_proposal_withdrawn():
+    listing = old_listing(0)
+    proposal = RestockProposalFactory(listing=listing)
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.DELISTED)
+    assert plan(listing) == 0  # nothing planned in the chunk
+    proposal.refresh_from_db()
+    assert proposal.status == RestockProposal.Status.WITHDRAWN
+    assert not Forecast.objects.filter(listing=listing).exists()
+
+
+def test_enough_stock_withdraws_the_open_proposal():
+    listing = old_listing(500)
+    put_demand(listing, [2] * 180)
+    proposal = RestockProposalFactory(listing=listing)
+    assert plan(listing) == 0
+    proposal.refresh_from_db()
+    assert proposal.status == RestockProposal.Status.WITHDRAWN
+    assert Forecast.objects.get(listing=listing).mean_daily == Decimal("2.000")
