@@ -322,8 +322,10 @@ def _write(
         .order_by("pk")
     }
     stock = positions(first_id, last_id)
-    caps = stocking_caps((i, listings[i].first_batch_passed) for i in order)
     standing = standings_of(sorted({listing.supplier_id for listing in listings.values()}))
+    caps = stocking_caps(
+        ((i, listings[i].first_batch_passed, listings[i].supplier_id) for i in order), standing
+    )
 
     forecasts: list[Forecast] = []
     wanted: dict[int, tuple[Terms, bool]] = {}

@@ -22,6 +22,7 @@ from restock.models import DemandSignal, Forecast, RestockProposal
 from restock.selectors.demand import demand_matrix, planned_listings
 from restock.selectors.position import Position, positions, stocking_caps
 from restock.services.planning import plan_chunk, proposal_terms
+from suppliers.selectors import standings_of
 from tests.concurrency import run_in_threads
 from tests.factories.catalogue import ListingFactory
 from tests.factories.logistics import WarehouseFactory, operator, shipment_for, stocked_listing
@@ -157,10 +158,21 @@ def test_stocking_caps_agree_with_the_logistics_rule():
             ),
         ]
     )
-    listings = [new, established, returning, recovered]
-    caps = stocking_caps((x.pk, x.first_batch_accepted_at is not None) for x in listings)
+    # A poor supplier's established listing: capped once standings cap (scorecards).
+    poor = stocked_listing(0)
+    ScorecardFactory(supplier=poor.supplier, standing="poor", day=TODAY)
+    listings = [new, established, returning, recovered, poor]
+    caps = stocking_caps(
+        ((x.pk, x.first_batch_accepted_at is not None, x.supplier_id) for x in listings),
+        standings_of([x.supplier_id for x in listings]),
+    )
     assert caps == {x.pk: listing_stocking_cap(x) for x in listings}
-    assert caps == {new.pk: 30, established.pk: None, returning.pk: 30, recovered.pk: None}
+    assert {k: v for k, v in caps.items() if k != poor.pk} == {
+        new.pk: 30,
+        established.pk: None,
+        returning.pk: 30,
+        recovered.pk: None,
+    }
 
 
 # --- the arithmetic -----------------------------------------------------------------------
