@@ -222,7 +222,7 @@ def _update_open(proposals: list[RestockProposal]) -> None:
         RestockProposal.objects.filter(status=OPEN).bulk_update(proposals, PROPOSAL_FIELDS)
         return
     fields = [RestockProposal._meta.get_field(name) for name in PROPOSAL_FIELDS]
-    columns = [field.column for field in fields]  # type: ignore[union-attr]
+    columns: list[str] = [str(field.column) for field in fields]  # type: ignore[union-attr]
     arrays = ", ".join(
         f"%s::{field.db_type(connection)}[]"  # type: ignore[union-attr]
         for field in [RestockProposal._meta.pk, *fields]
