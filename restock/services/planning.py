@@ -62,6 +62,12 @@ THOUSANDTH = Decimal("0.001")
 OPEN = RestockProposal.Status.OPEN
 WITHDRAWN = RestockProposal.Status.WITHDRAWN
 
+# A withdrawal's reason (the event's `reason`), in English like the other event reasons.
+WHY_COVERED = "covered: available, inbound and ordered stock meet the forecast need"
+WHY_DEAD = "no orders in %(days)d days"
+WHY_VERY_POOR = "the supplier's standing is very poor"
+WHY_NOT_PLANNED = "the listing is no longer planned (not live, paused or approved)"
+
 FORECAST_FIELDS = [
     "run",
     "made_at",
@@ -330,6 +336,7 @@ def _write(
     forecasts: list[Forecast] = []
     wanted: dict[int, tuple[Terms, bool]] = {}
     dead: list[int] = []
+    why: dict[int, str] = {}  # why a listing gets no proposal (a withdrawal's reason)
     selling: list[int] = []
     dead_since = today - timedelta(days=settings.RESTOCK_DEAD_DAYS)
     for row, listing_id in enumerate(order):
@@ -363,9 +370,11 @@ def _write(
         if no_orders:
             if position.available > 0:
                 dead.append(listing_id)
+            why[listing_id] = WHY_DEAD % {"days": settings.RESTOCK_DEAD_DAYS}
             continue
         selling.append(listing_id)
         if standing.get(listing.supplier_id) == Standing.VERY_POOR:
+            why[listing_id] = WHY_VERY_POOR
             continue
         terms = proposal_terms(
             method=result.method[row],
@@ -379,6 +388,8 @@ def _write(
         )
         if terms.quantity > 0:
             wanted[listing_id] = (terms, bool(result.trending[row]))
+        else:
+            why[listing_id] = WHY_COVERED
 
     Forecast.objects.bulk_create(
         forecasts, update_conflicts=True, unique_fields=["listing"], update_fields=FORECAST_FIELDS
@@ -441,7 +452,7 @@ def _write(
             "restock_proposal.withdrawn",
             supplier_id=proposal.supplier_id,
             subject_ref=(RestockProposal, proposal.pk),
-            reason="no longer needed",
+            reason=why.get(proposal.listing_id, WHY_NOT_PLANNED),
             payload={
                 "from": OPEN,
                 "to": WITHDRAWN,

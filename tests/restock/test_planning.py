@@ -301,6 +301,7 @@ def test_a_dead_listing_gets_no_proposal_and_becomes_dead_stock():
     proposal.refresh_from_db()
     assert proposal.status == RestockProposal.Status.WITHDRAWN
     event = Event.objects.get(kind="restock_proposal.withdrawn")
+    assert event.reason == "no orders in 30 days"
     assert event.payload == {
         "from": "open",
         "to": "withdrawn",
@@ -454,3 +455,4 @@ def test_enough_stock_withdraws_the_open_proposal():
     proposal.refresh_from_db()
     assert proposal.status == RestockProposal.Status.WITHDRAWN
     assert Forecast.objects.get(listing=listing).mean_daily == Decimal("2.000")
+    assert Event.objects.get(kind="restock_proposal.withdrawn").reason.startswith("covered")
