@@ -352,7 +352,7 @@ def safety_method_text(lead: int, level: float, width: int, *, backtest: bool) -
         )
     return (
         f"{percent} quantile of the {width}-day backtest's daily errors resampled over "
-        f"{lead} days, plus {lead} x its mean daily error"
+        f"{lead} days, plus {lead} x the size of its mean daily error (the level error)"
     )
 
 

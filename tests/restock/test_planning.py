@@ -16,6 +16,8 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalogue.models import Listing, ListingReturnRate
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
 from logistics.services.inbound.stocking import listing_stocking_cap, stocking_order_issue
 from marketplace.models import Event
 from restock.models import DemandSignal, Forecast, RestockProposal
@@ -128,12 +130,16 @@ def test_demand_matrix_is_one_query(django_assert_num_queries):
 def test_positions_available_inbound_and_open_orders():
     listing = stocked_listing(10)  # 10 accepted into stock (its order shipped)
     shipment_for(listing, 6, status="in_transit")  # inbound, its order shipped
-    counted = shipment_for(listing, 4, status="arrived")  # arrived, not inspected: inbound
-    assert counted.status == "arrived"
+    arrived = shipment_for(listing, 4, status="arrived")  # arrived, not counted: 4 declared
+    assert arrived.status == "arrived"
+    # Being received, counted 9 with 2 damaged, not inspected yet: 7 sound units on the way.
+    counted = shipment_for(listing, 8, status="arrived")
+    counted = inbound_transition(counted, "receiving", actor=operator())
+    line_count(counted.lines.get(), received=9, damaged=2, actor=operator())
     stocking_order_issue(listing, quantity=5, warehouse=WarehouseFactory(), actor=operator())
     shipment_for(listing, 3, status="booked")  # booked: not left; its order is still open
     found = positions(listing.pk, listing.pk)[listing.pk]
-    assert found == Position(available=10, inbound=10, open_orders=5 + 3)
+    assert found == Position(available=10, inbound=6 + 4 + 7, open_orders=5 + 3)
 
 
 def test_stocking_caps_agree_with_the_logistics_rule():
