@@ -292,6 +292,10 @@ def plan_chunk(
             "dead_stock_since",
         )
     }
+    # A listing gone between the two reads (deleted) is left out of this run.
+    kept = [row for row, i in enumerate(ids) if int(i) in listings]
+    if len(kept) < len(ids):
+        ids, matrix = ids[kept], matrix[kept]
     order = [int(i) for i in ids]
     horizons = [lead_days(listings[i].production_days) for i in order]
     result = forecast_demand(
@@ -338,6 +342,7 @@ def _write(
     dead: list[int] = []
     why: dict[int, str] = {}  # why a listing gets no proposal (a withdrawal's reason)
     selling: list[int] = []
+    # The RESTOCK_DEAD_DAYS days up to yesterday start here.
     dead_since = today - timedelta(days=settings.RESTOCK_DEAD_DAYS)
     for row, listing_id in enumerate(order):
         listing = listings[listing_id]
@@ -364,7 +369,7 @@ def _write(
             )
         )
         position = stock.get(listing_id, Position())
-        no_orders = (last_order is None or last_order <= dead_since) and (
+        no_orders = (last_order is None or last_order < dead_since) and (
             listing.created <= dead_since
         )
         if no_orders:

@@ -327,6 +327,17 @@ def test_a_dead_listing_gets_no_proposal_and_becomes_dead_stock():
     assert listing.dead_stock_since is None
 
 
+def test_an_order_30_days_ago_is_within_the_30_days():
+    listing = old_listing(10)
+    put_demand(listing, [3] * 100 + [2] + [0] * 29)  # the 2: 30 days before today
+    plan(listing)
+    listing.refresh_from_db()
+    assert listing.dead_stock_since is None
+    plan(listing, today=TODAY + timedelta(days=1))  # now 31 days ago
+    listing.refresh_from_db()
+    assert listing.dead_stock_since == TODAY + timedelta(days=1)
+
+
 def test_a_new_listing_without_orders_yet_is_not_dead():
     listing = stocked_listing(5)  # made today
     plan(listing)
