@@ -253,6 +253,7 @@ def _run(method: str, y: Floats, starts: Ints, h: int) -> tuple[Floats, Bools]:
         models=[recorder.primary], freq="D", n_jobs=1, fallback_model=recorder.fallback
     )
     result = sf.forecast(df=_frame(y, starts), h=h)
+    _check_order(result, n, h)
     values = result.iloc[:, -1].to_numpy(dtype=np.float64).reshape(n, h)
     fell[recorder.failed] = True
     bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1)
@@ -263,12 +264,21 @@ def _run(method: str, y: Floats, starts: Ints, h: int) -> tuple[Floats, Bools]:
     return out, fell
 
 
+def _check_order(result: pd.DataFrame, n: int, h: int) -> None:
+    """The forecasts come back h rows a series, in the series' order (what the reshape and the
+    fallback's count rely on)."""
+    ids = result["unique_id"].to_numpy()
+    if len(ids) != n * h or not (ids[::h] == np.arange(n)).all():
+        raise RuntimeError("statsforecast returned the series out of order")
+
+
 def _average(y: Floats, starts: Ints, h: int) -> Floats:
     n = len(y)
     if n == 0:
         return np.zeros((0, h))
     sf = StatsForecast(models=[HistoricAverage()], freq="D", n_jobs=1)
     result = sf.forecast(df=_frame(y, starts), h=h)
+    _check_order(result, n, h)
     return np.asarray(result.iloc[:, -1].to_numpy(dtype=np.float64).reshape(n, h))
 
 
