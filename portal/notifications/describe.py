@@ -28,7 +28,7 @@ from .audits import CODE_REASONS_AUDITS, DESCRIBE_AUDITS, link_audits
 from .enforcement import DESCRIBE_ENFORCEMENT, link_enforcement
 from .parcel_gate import DESCRIBE_PARCEL_GATE, link_parcels
 from .parcels import DESCRIBE_PARCELS
-from .restock import DESCRIBE_RESTOCK, link_restock
+from .restock import CODE_REASONS_RESTOCK, DESCRIBE_RESTOCK, link_restock
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
@@ -311,6 +311,7 @@ CODE_REASONS = frozenset(
     }
     | CODE_REASONS_AUDITS
     | CODE_REASONS_RETURN_RATES
+    | CODE_REASONS_RESTOCK
 )
 
 

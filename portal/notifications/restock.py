@@ -1,6 +1,6 @@
-"""The sentences of restock proposals (restock_proposal.*): confirmed, issued by the
-marketplace, declined, expired and snoozed, from the payload (and the listing, when the proposal
-is loaded)."""
+"""The sentences of restock proposals (restock_proposal.*): proposed, withdrawn, confirmed,
+issued by the marketplace, declined, expired and snoozed, from the payload (and the listing,
+when the proposal is loaded)."""
 
 from __future__ import annotations
 
@@ -47,6 +47,43 @@ def _words(p: Mapping[str, Any], event: Event, c: Context) -> dict[str, Any]:
     }
 
 
+def _proposed(p: Mapping[str, Any], event: Event, c: Context) -> str:
+    words = _words(p, event, c)
+    if p.get("urgent"):
+        return (
+            _(
+                "Urgent restock proposal #%(id)s: %(listing)s is trending; the marketplace "
+                "proposes %(quantity)s units. Confirm, decline or snooze it."
+            )
+            % words
+        )
+    return (
+        _(
+            "Restock proposal #%(id)s: the marketplace proposes %(quantity)s units of "
+            "%(listing)s. Confirm, decline or snooze it."
+        )
+        % words
+    )
+
+
+def _withdrawn(p: Mapping[str, Any], event: Event, c: Context) -> str:
+    """The planning job's reason is kept in English on the event: said here in the reader's
+    language, from its first words."""
+    reason = (event.reason or "").lower()
+    if reason.startswith("covered"):
+        why = _("the stock available, on the way and ordered now covers the forecast need")
+    elif reason.startswith("no orders"):
+        why = _("the listing has had no orders for a long time")
+    elif "standing" in reason:
+        why = _("your standing is very poor")
+    else:
+        why = _("the listing is no longer planned")
+    return _("Restock proposal #%(id)s for %(listing)s was withdrawn: %(why)s.") % {
+        **_words(p, event, c),
+        "why": why,
+    }
+
+
 def _confirmed(p: Mapping[str, Any], event: Event, c: Context) -> str:
     return _(
         "You confirmed restock proposal #%(id)s for %(listing)s: stocking order #%(order)s for "
@@ -78,6 +115,8 @@ def _snoozed(p: Mapping[str, Any], event: Event, c: Context) -> str:
 
 
 DESCRIBE_RESTOCK: dict[str, Describer] = {
+    "restock_proposal.proposed": _proposed,
+    "restock_proposal.withdrawn": _withdrawn,
     "restock_proposal.confirmed": _confirmed,
     "restock_proposal.issued": _issued,
     "restock_proposal.declined": _declined,
@@ -90,3 +129,7 @@ def link_restock(subject: Any) -> str:
     if isinstance(subject, RestockProposal):
         return reverse("portal:restock_proposal_detail", args=[subject.pk])
     return ""
+
+
+# Their reason is the planning job's English words, which the sentence already says.
+CODE_REASONS_RESTOCK = frozenset({"restock_proposal.withdrawn"})

@@ -392,3 +392,42 @@ def test_the_arithmetic_in_words():
         "backtest's errors over the lead time); - available 10 - inbound 0 - open stocking "
         "orders 0 = need 45.2; rounded up to cases of 12 = 48; stocking cap 30 → 30"
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "reason", "payload", "en", "zh"),
+    [
+        (
+            "restock_proposal.proposed",
+            "",
+            {"listing": 5, "quantity": 48, "urgent": True},
+            "Urgent restock proposal #9: listing #5 is trending",
+            "紧急补货建议 #9",
+        ),
+        (
+            "restock_proposal.withdrawn",
+            "covered: available, inbound and ordered stock meet the forecast need",
+            {"from": "open", "to": "withdrawn", "listing": 5, "quantity": 48},
+            "was withdrawn: the stock available, on the way and ordered now covers",
+            "现有、在途和已下单的库存",
+        ),
+        (
+            "restock_proposal.confirmed",
+            "",
+            {"listing": 5, "quantity": 36, "stocking_order": 7, "ship_by": "2026-03-12"},
+            "stocking order #7 for 36 units",
+            "备货单 #7",
+        ),
+    ],
+)
+def test_the_notifications_say_it_in_words(kind, reason, payload, en, zh):
+    from django.utils import translation
+
+    from portal.notifications.describe import describe, reason_text
+
+    event = Event(kind=kind, subject_id="9", reason=reason, payload=payload)
+    with translation.override("en"):
+        assert en in describe(event)
+        assert reason_text(event) == ""
+    with translation.override("zh-hans"):
+        assert zh in describe(event)
