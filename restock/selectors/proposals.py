@@ -210,10 +210,17 @@ class Arithmetic:
         else:
             parts.append(_("rounded up = %(rounded)s") % words)
         if self.cap is not None and self.quantity < self.rounded:
-            parts.append(
-                _("stocking cap %(cap)s → %(quantity)s")
-                % {"cap": self.cap, "quantity": self.quantity}
-            )
+            capped = {"cap": self.cap, "orders": self.open_orders, "quantity": self.quantity}
+            if self.open_orders:
+                text = _(
+                    "stocking cap %(cap)s less %(orders)s already ordered, in whole cases "
+                    "→ %(quantity)s"
+                )
+            elif self.quantity != self.cap:
+                text = _("stocking cap %(cap)s, in whole cases → %(quantity)s")
+            else:
+                text = _("stocking cap %(cap)s → %(quantity)s")
+            parts.append(text % capped)
         return "; ".join(parts)
 
 

@@ -431,3 +431,19 @@ def test_the_notifications_say_it_in_words(kind, reason, payload, en, zh):
         assert reason_text(event) == ""
     with translation.override("zh-hans"):
         assert zh in describe(event)
+
+
+def test_the_cap_in_words_counts_what_is_already_ordered_and_whole_cases():
+    p = proposal(need="45.200", case_pack=12, cap=30, open_orders=10, quantity=12)
+    p.refresh_from_db()
+    assert (
+        arithmetic_of(p)
+        .sentence()
+        .endswith(
+            "rounded up to cases of 12 = 48; stocking cap 30 less 10 already ordered, in whole "
+            "cases → 12"
+        )
+    )
+    p = proposal(need="45.200", case_pack=12, cap=30, quantity=24)
+    p.refresh_from_db()
+    assert arithmetic_of(p).sentence().endswith("stocking cap 30, in whole cases → 24")
