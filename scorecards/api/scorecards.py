@@ -101,8 +101,8 @@ class ScorecardOutput(serializers.ModelSerializer[Scorecard]):
         }
 
     @extend_schema_field(ComponentOutput(many=True))
-    def get_components(self, card: Scorecard) -> list[dict[str, Any]]:
-        return [
+    def get_components(self, card: Scorecard) -> Any:
+        rows = [
             {
                 "name": c.name,
                 "scored": c.scored,
@@ -117,6 +117,7 @@ class ScorecardOutput(serializers.ModelSerializer[Scorecard]):
             }
             for c in explain(card)
         ]
+        return ComponentOutput(rows, many=True).data
 
 
 class ScorecardFilter(django_filters.FilterSet):

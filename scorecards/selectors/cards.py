@@ -60,6 +60,10 @@ class Explained:
     share: Decimal | None  # its share of the overall score (renormalised), None: not scored
 
 
+def _cents(value: Decimal | None) -> Decimal | None:
+    return None if value is None else Decimal(value).quantize(Decimal("0.01"))
+
+
 def _rate(value: float) -> Decimal:
     return Decimal(str(value)).quantize(Decimal("0.0001"))
 
@@ -85,7 +89,7 @@ def explain(card: Scorecard) -> list[Explained]:
                 low=None if bounds is None else _rate(bounds[0]),
                 high=None if bounds is None else _rate(bounds[1]),
                 # The stored (pessimistic) score: what the overall score was computed from.
-                score=getattr(card, component.score_field),
+                score=_cents(getattr(card, component.score_field)),
                 score_high=None if pair is None else pair[1],
                 weight=int(settings.SCORECARD_WEIGHTS.get(component.name, 0)),
                 share=shares.get(component.name),
