@@ -790,7 +790,7 @@ EVENT_KINDS: dict[str, EventKind] = {
     # --- Scorecards ---
     "scorecard.standing_changed": EventKind(
         "The supplier's standing moved with its day's scorecard (from the standing it was last "
-        "given; \"new\" before its first scored scorecard). `score` is the overall score (null "
+        'given; "new" before its first scored scorecard). `score` is the overall score (null '
         "when nothing was scored); `day` is the scorecard's China date.",
         {**_move("good", "poor"), "score": "48.20", "day": "2026-12-05"},
     ),

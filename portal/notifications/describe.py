@@ -30,8 +30,8 @@ from .parcel_gate import DESCRIBE_PARCEL_GATE, link_parcels
 from .parcels import DESCRIBE_PARCELS
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
-from .scorecards import DESCRIBE_SCORECARDS, link_scorecards
 from .sampling import DESCRIBE_SAMPLING
+from .scorecards import DESCRIBE_SCORECARDS, link_scorecards
 from .sentences import (
     Describer,
     _consumer,

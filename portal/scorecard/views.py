@@ -5,7 +5,7 @@ score or "no data", its weight, and the trend of the last TREND_DAYS days as an 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -58,7 +58,7 @@ def _interval(low: Decimal | None, high: Decimal | None) -> str:
     return _("%(low)s to %(high)s") % {"low": percent(low), "high": percent(high)}
 
 
-def _trend(cards: list[Scorecard], field: str, first_day_index: dict[object, int]) -> str:
+def _trend(cards: list[Scorecard], field: str, first_day_index: dict[date, int]) -> str:
     step = CHART_W / (TREND_DAYS - 1)
     points = []
     for card in cards:

@@ -8,8 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 
 from suppliers.models import Standing
 
@@ -43,7 +42,7 @@ def standing_meaning(standing: str) -> str:
             _(
                 "You cannot bid in tenders and no restock proposals are made for your listings. "
                 "Stocking orders for your listings stay capped at %(cap)s units, and your "
-                "products are picked for lab test purchases more often (weight ×%(weight)s)."
+                "products are picked for lab test purchases more often (weight x%(weight)s)."
             )
             % words
         )
@@ -52,7 +51,7 @@ def standing_meaning(standing: str) -> str:
             _(
                 "This is a warning. Stocking orders for your listings stay capped at %(cap)s "
                 "units, and your products are picked for lab test purchases more often (weight "
-                "×%(weight)s). Below the poor band you could no longer bid in tenders."
+                "x%(weight)s). Below the poor band you could no longer bid in tenders."
             )
             % words
         )
@@ -60,7 +59,7 @@ def standing_meaning(standing: str) -> str:
         return (
             _(
                 "You bid in tenders, your listings are stocked as their own record allows, and "
-                "your products are picked for lab test purchases less often (weight ×%(weight)s)."
+                "your products are picked for lab test purchases less often (weight x%(weight)s)."
             )
             % words
         )
@@ -73,7 +72,7 @@ def standing_meaning(standing: str) -> str:
     return (
         _(
             "You bid in tenders, your listings are stocked as their own record allows, and your "
-            "products are picked for lab test purchases at the normal rate (weight ×%(weight)s)."
+            "products are picked for lab test purchases at the normal rate (weight x%(weight)s)."
         )
         % words
     )
@@ -85,9 +84,9 @@ def counts_text(name: str, n: int, hits: int) -> str:
     if name == "corrective":
         if not n:
             return _("No factory audit yet")
-        return ngettext(
-            "%(n)s open corrective action", "%(n)s open corrective actions", hits
-        ) % {"n": hits}
+        return ngettext("%(n)s open corrective action", "%(n)s open corrective actions", hits) % {
+            "n": hits
+        }
     if not n:
         return ngettext(
             "Nothing to count in the last %(days)s day",
@@ -96,27 +95,38 @@ def counts_text(name: str, n: int, hits: int) -> str:
         ) % {"days": days}
     words = {"hits": hits, "n": n}
     if name == "on_time":
-        return ngettext(
-            "%(hits)s of %(n)s shipment on time", "%(hits)s of %(n)s shipments on time", n
-        ) % words
+        return (
+            ngettext("%(hits)s of %(n)s shipment on time", "%(hits)s of %(n)s shipments on time", n)
+            % words
+        )
     if name == "quality":
-        return ngettext(
-            "%(hits)s of %(n)s lot rejected at inspection",
-            "%(hits)s of %(n)s lots rejected at inspection",
-            n,
-        ) % words
+        return (
+            ngettext(
+                "%(hits)s of %(n)s lot rejected at inspection",
+                "%(hits)s of %(n)s lots rejected at inspection",
+                n,
+            )
+            % words
+        )
     if name == "returns":
-        return ngettext(
-            "%(hits)s of %(n)s unit sold returned as defective or not as described",
-            "%(hits)s of %(n)s units sold returned as defective or not as described",
-            n,
-        ) % words
+        return (
+            ngettext(
+                "%(hits)s of %(n)s unit sold returned as defective or not as described",
+                "%(hits)s of %(n)s units sold returned as defective or not as described",
+                n,
+            )
+            % words
+        )
     if name == "return_defects":
-        return ngettext(
-            "%(hits)s of %(n)s returned unit found defective",
-            "%(hits)s of %(n)s returned units found defective",
-            n,
-        ) % words
-    return ngettext(
-        "%(hits)s of %(n)s lab test passed", "%(hits)s of %(n)s lab tests passed", n
-    ) % words
+        return (
+            ngettext(
+                "%(hits)s of %(n)s returned unit found defective",
+                "%(hits)s of %(n)s returned units found defective",
+                n,
+            )
+            % words
+        )
+    return (
+        ngettext("%(hits)s of %(n)s lab test passed", "%(hits)s of %(n)s lab tests passed", n)
+        % words
+    )

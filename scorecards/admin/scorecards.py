@@ -103,7 +103,7 @@ class ScorecardAdmin(SupplierNameColumn, ReadOnlyAdmin):
                 (
                     LABELS[c.name],
                     _counted(c.kind, c.n, c.hits),
-                    "—" if c.low is None else f"{_percent(c.low)} – {_percent(c.high)}",
+                    "—" if c.low is None else f"{_percent(c.low)} to {_percent(c.high)}",
                     NO_DATA if c.score is None else c.score,
                     "" if c.score_high is None else c.score_high,
                     f"{c.weight}" + ("" if c.share is None else f" ({_percent(c.share)})"),

@@ -117,9 +117,7 @@ def overall(
         high += weight * pair[1]
     if not total:
         return None, None
-    return (low / total).quantize(CENT, ROUND_HALF_UP), (high / total).quantize(
-        CENT, ROUND_HALF_UP
-    )
+    return (low / total).quantize(CENT, ROUND_HALF_UP), (high / total).quantize(CENT, ROUND_HALF_UP)
 
 
 def weights_used(scored: set[str]) -> dict[str, Decimal]:

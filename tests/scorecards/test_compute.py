@@ -120,7 +120,8 @@ def test_a_long_clean_record_earns_excellent_and_a_short_one_does_not():
 
 def test_no_activity_is_not_scored_and_stands_new():
     card = scorecard_row(1, suppliers_today(), counts(), False)
-    assert card.score is None and card.score_high is None
+    assert card.score is None
+    assert card.score_high is None
     assert card.standing == Standing.NEW
     assert all(
         getattr(card, f) is None
@@ -133,12 +134,16 @@ def test_no_activity_is_not_scored_and_stands_new():
             "corrective_score",
         )
     )
-    assert card.on_time_rate is None and card.return_rate is None
+    assert card.on_time_rate is None
+    assert card.return_rate is None
 
 
 def test_the_weights_are_renormalised_over_the_scored_components(settings):
     card = scorecard_row(
-        1, suppliers_today(), counts(on_time_due=50, on_time_ok=50, lab_tests=4, lab_passed=2), False
+        1,
+        suppliers_today(),
+        counts(on_time_due=50, on_time_ok=50, lab_tests=4, lab_passed=2),
+        False,
     )
     on_time = scores(BY_NAME["on_time"], 50, 50)
     lab = scores(BY_NAME["lab_pass"], 4, 2)
@@ -163,7 +168,8 @@ def test_the_window_is_china_days_ending_with_the_day(settings):
     settings.SCORECARD_WINDOW_DAYS = 30
     start, end = window_of(suppliers_today())
     assert (end - start) == timedelta(days=30)
-    assert start.utcoffset() == timedelta(hours=8) and (start.hour, start.minute) == (0, 0)
+    assert start.utcoffset() == timedelta(hours=8)
+    assert (start.hour, start.minute) == (0, 0)
 
 
 def test_jit_orders_count_by_their_deadline_in_the_window():
@@ -200,7 +206,9 @@ def test_a_jit_order_not_yet_due_counts_only_once_shipped():
     compute_scorecards(supplier_ids=[listing.supplier_id])
     card = card_of(listing.supplier)
     assert (card.on_time_due, card.on_time_ok) == (0, 0)  # deadlines tomorrow (China): out
-    compute_scorecards(day=suppliers_today() + timedelta(days=1), supplier_ids=[listing.supplier_id])
+    compute_scorecards(
+        day=suppliers_today() + timedelta(days=1), supplier_ids=[listing.supplier_id]
+    )
     card = card_of(listing.supplier, suppliers_today() + timedelta(days=1))
     assert (card.on_time_due, card.on_time_ok) == (1, 1)  # only the shipped one is decided
 
@@ -313,11 +321,14 @@ def _audit(supplier, on, actions=()):
 def test_open_corrective_actions_count_for_an_audited_supplier(settings):
     settings.SCORECARD_CORRECTIVE_POINTS = 25
     audited, unaudited = SupplierFactory(), SupplierFactory()
-    _audit(audited, suppliers_today() - timedelta(days=200), ["open", "open", "submitted", "closed"])
+    _audit(
+        audited, suppliers_today() - timedelta(days=200), ["open", "open", "submitted", "closed"]
+    )
     compute_scorecards(supplier_ids=[audited.pk, unaudited.pk])
     card = card_of(audited)
     assert (card.audited, card.open_corrective_actions, card.corrective_score) == (True, 2, 50)
-    assert card.score == D("50.00") and card.standing == Standing.POOR
+    assert card.score == D("50.00")
+    assert card.standing == Standing.POOR
     other = card_of(unaudited)
     assert (other.audited, other.corrective_score, other.standing) == (False, None, "new")
 
@@ -393,7 +404,8 @@ def test_the_command_computes_and_backfills_as_a_tracked_job():
     days = sorted(Scorecard.objects.filter(supplier=supplier).values_list("day", flat=True))
     assert days == [suppliers_today() - timedelta(days=n) for n in (2, 1, 0)]
     runs = JobRun.objects.filter(name="scorecards")
-    assert runs.count() == 3 and all(r.status == "succeeded" and r.done == 1 for r in runs)
+    assert runs.count() == 3
+    assert all(r.status == "succeeded" and r.done == 1 for r in runs)
 
 
 def test_the_nightly_task_runs_the_job():
