@@ -77,9 +77,9 @@ def _words(cards: list[Scorecard], field: str) -> str:
         return _("no data")
     first, last = scored[0], scored[-1]
     return _("%(first)s on %(first_day)s, %(last)s on %(last_day)s") % {
-        "first": getattr(first, field),
+        "first": f"{getattr(first, field):.2f}",
         "first_day": f"{first.day:%Y-%m-%d}",
-        "last": getattr(last, field),
+        "last": f"{getattr(last, field):.2f}",
         "last_day": f"{last.day:%Y-%m-%d}",
     }
 

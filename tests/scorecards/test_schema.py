@@ -46,9 +46,7 @@ def test_the_scorecards_operations_keep_to_the_schema(who):
     for result in operations:
         operation = result.ok()
 
-        @hypothesis.settings(
-            max_examples=25, deadline=None, derandomize=True, database=None
-        )
+        @hypothesis.settings(max_examples=25, deadline=None, derandomize=True, database=None)
         @hypothesis.given(case=operation.as_strategy())
         def check(case):
             case.headers = {**(case.headers or {}), "Authorization": f"Bearer {key}"}
