@@ -23,7 +23,8 @@ def test_the_demo_gives_each_trading_supplier_a_history_once():
     for supplier in (steady, rough, poor):
         days = list(Scorecard.objects.filter(supplier=supplier).values_list("day", flat=True))
         assert len(days) == HISTORY_DAYS + 1
-        assert min(days) == today - timedelta(days=HISTORY_DAYS) and max(days) == today
+        assert min(days) == today - timedelta(days=HISTORY_DAYS)
+        assert max(days) == today
     history = Scorecard.objects.filter(day__lt=today)
     assert set(history.filter(supplier=steady).values_list("standing", flat=True)) <= {
         "good",
