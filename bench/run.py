@@ -25,6 +25,7 @@ BENCHMARKS = [
     "bench.customs_decisions",
     "bench.tracking_events",
     "bench.scorecards",
+    "bench.restock_accuracy",
 ]
 
 

@@ -38,6 +38,7 @@ APPS = [
     "shipping",
     "returns",
     "scorecards",
+    "restock",
 ]
 HELPERS = {"record_event", "NewEvent"}
 # They record the kinds their callers name: marketplace/events.py's own helpers, and the
