@@ -13,6 +13,7 @@ from .orders import penalties
 from .orders import views as orders
 from .restock import urls as restock
 from .returns import urls as returns
+from .scorecard import urls as scorecard
 from .shipping import urls as shipping
 from .views import PortalAuthenticationForm
 
@@ -178,4 +179,5 @@ urlpatterns = [
     *shipping.urlpatterns,
     *returns.urlpatterns,
     *restock.urlpatterns,
+    *scorecard.urlpatterns,
 ]

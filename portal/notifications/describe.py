@@ -32,6 +32,7 @@ from .restock import CODE_REASONS_RESTOCK, DESCRIBE_RESTOCK, link_restock
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
+from .scorecards import DESCRIBE_SCORECARDS, link_scorecards
 from .sentences import (
     Describer,
     _consumer,
@@ -256,6 +257,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_PARCEL_GATE,
     **DESCRIBE_RETURN_RATES,
     **DESCRIBE_RESTOCK,
+    **DESCRIBE_SCORECARDS,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -385,6 +387,8 @@ def link(event: Event, subject: Any) -> str:
         return return_rates
     if restock := link_restock(subject):
         return restock
+    if scorecards := link_scorecards(kind):
+        return scorecards
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):
