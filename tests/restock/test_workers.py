@@ -182,14 +182,16 @@ class Workers:
         )
 
     def stop(self) -> None:
+        """Idle by now: a cold shutdown (SIGQUIT), killed if it lingers."""
         for process in self.processes.values():
             if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
+                process.send_signal(signal.SIGQUIT)
         for process in self.processes.values():
             try:
-                process.wait(timeout=20)
+                process.wait(timeout=5)
             except subprocess.TimeoutExpired:
                 process.kill()
+                process.wait(5)
 
 
 @pytest.fixture
