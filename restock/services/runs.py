@@ -157,9 +157,7 @@ def plan_start(
             summary=f"superseded by run {run.pk}" + (f" ({actor})" if actor else ""),
         )
         _split(run, size, now)
-        listings = (
-            PlanChunk.objects.filter(run=run).aggregate(n=Sum("listings"))["n"] or 0
-        )
+        listings = PlanChunk.objects.filter(run=run).aggregate(n=Sum("listings"))["n"] or 0
         JobRun.objects.filter(pk=run.pk).update(total=listings)
         run.total = listings
         chunk_ids = list(
@@ -194,9 +192,7 @@ def plan_chunk_run(chunk_id: int, *, now: datetime | None = None) -> int:
     )
     try:
         with transaction.atomic():
-            proposals = plan_chunk(
-                run, chunk.first_listing, chunk.last_listing, today=run_day(run)
-            )
+            proposals = plan_chunk(run, chunk.first_listing, chunk.last_listing, today=run_day(run))
             hit = PlanChunk.objects.filter(pk=chunk.pk, done_at__isnull=True).update(
                 done_at=now or timezone.now(), proposals=proposals, error=""
             )
@@ -235,8 +231,6 @@ def plan_summary(run: JobRun) -> PlanSummary:
         proposals=totals["proposals"] or 0,
         attempts=totals["attempts"] or 0,
     )
-
-
 
 
 def plan_finish(run: JobRun, *, now: datetime | None = None) -> bool:
