@@ -1,5 +1,5 @@
 """Restock's admin screens, a module per subject (each imported here to register)."""
 
-from . import runs
+from . import runs, signals
 
-__all__ = ["runs"]
+__all__ = ["runs", "signals"]
