@@ -50,6 +50,7 @@ from marketplace.models import JobRun
 
 from ..models import PlanChunk
 from .planning import plan_chunk
+from .signals import rollup_platform_orders
 
 JOB = "restock_plan"
 
@@ -64,19 +65,11 @@ def run_day(run: JobRun) -> date:
     return suppliers_today(run.started_at)
 
 
-def rollup_history(today: date) -> None:
-    """The platform's own consumer orders of the history window, rolled up into the demand
-    signals' platform_units (helper A's restock.services.signals.rollup_platform_orders).
-
-    LEAD: call site to wire when h-signals is merged, if it is not wired below."""
+def rollup_history(today: date) -> int:
+    """The platform's own consumer orders of the history window rolled up into the demand
+    signals' platform_units (restock.services.signals), before the chunks read them."""
     since = today - timedelta(days=settings.RESTOCK_HISTORY_DAYS - 1)
-    try:
-        from . import signals
-    except ImportError:
-        return
-    rollup = getattr(signals, "rollup_platform_orders", None)
-    if rollup is not None:
-        rollup(since=since, until=today)
+    return rollup_platform_orders(since=since, until=today)
 
 
 _SPLIT_SQL = """

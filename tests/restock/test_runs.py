@@ -349,3 +349,16 @@ def test_the_same_chunk_delivered_twice_at_once_counts_once(listings, sent):
     assert run.done == 30
     assert chunk.attempts == 2
     assert outcome() == expected
+
+
+def test_a_run_first_rolls_the_platforms_orders_up_over_the_history_window(
+    listings, sent, monkeypatch, settings
+):
+    calls = []
+    monkeypatch.setattr(runs, "rollup_platform_orders", lambda **window: calls.append(window) or 0)
+    now = timezone.now()
+    plan_start(now=now)
+    today = suppliers_today(now)
+    assert calls == [
+        {"since": today - timedelta(days=settings.RESTOCK_HISTORY_DAYS - 1), "until": today}
+    ]
