@@ -175,10 +175,10 @@ class Broker:
         from marketplace.celery import app
 
         os.environ["CELERY_BROKER_URL"] = self.url
-        app.conf.broker_url = self.url
         app.conf.broker_transport_options = {"visibility_timeout": 3600}
-        app._pool = None
-        app.amqp._producer_pool = None
+        # The connections made so far were to the other broker.
+        setattr(app, "_pool", None)  # noqa: B010
+        setattr(app.amqp, "_producer_pool", None)  # noqa: B010
 
     def stop(self) -> None:
         self.process.kill()

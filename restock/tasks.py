@@ -34,8 +34,9 @@ def plan_restock_task(actor_id: int | None = None) -> str:
 def plan_chunk_task(chunk_id: int) -> int:
     """One chunk of a planning run. A failure is kept on the chunk and retried alone (3 times,
     5 s, 10 s, 20 s apart with jitter); after that plan_resume sends it again once it is stale.
-    Acknowledged late (CELERY_TASK_ACKS_LATE): a worker killed mid-chunk leaves it to be run
-    again, which finds it done or does it once."""
+    Acknowledged late (CELERY_TASK_ACKS_LATE): a worker killed mid-chunk leaves its message
+    unacknowledged, which Redis hands out again after the visibility timeout; long before that
+    plan_resume has sent the chunk again, and whichever delivery comes second finds it done."""
     return plan_chunk_run(chunk_id)
 
 

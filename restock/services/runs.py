@@ -31,7 +31,7 @@ by `plan_resume` and sent again, and a duplicate delivery finds its chunk done.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -280,12 +280,12 @@ def plan_resume(*, now: datetime | None = None) -> Resumed:
     return Resumed(resent=resent, finished=finished)
 
 
-def plan_inline(run: JobRun, *, on_chunk: object = None) -> JobRun:
+def plan_inline(run: JobRun, *, on_chunk: Callable[[PlanChunk], object] | None = None) -> JobRun:
     """Run a run's pending chunks here, one after another (`plan_restock --inline`: a machine
     without workers, and tests); `on_chunk(chunk)` is called after each (a progress bar)."""
     for chunk in PlanChunk.objects.filter(run=run, done_at__isnull=True).order_by("index"):
         plan_chunk_run(chunk.pk)
-        if callable(on_chunk):
+        if on_chunk is not None:
             on_chunk(chunk)
     plan_finish(run)
     run.refresh_from_db()
