@@ -232,16 +232,18 @@ def plan_finish(run: JobRun, *, now: datetime | None = None) -> bool:
     One conditional UPDATE (status running -> succeeded WHERE no chunk is pending). Callers
     racing (the last two chunks, plan_resume) each send it; PostgreSQL lets the first hit the
     row and re-checks `status = 'running'` for the others after it commits, so they hit nothing.
-    Only the caller that hit writes the summary."""
+    The summary is written by that same UPDATE."""
+    pending = PlanChunk.objects.filter(run=OuterRef("pk"), done_at__isnull=True)
+    if PlanChunk.objects.filter(run=run, done_at__isnull=True).exists():
+        return False
+    # Written by the same UPDATE that ends the run: whoever sees it ended sees its summary.
+    summary = str(plan_summary(run))
     ended = (
         JobRun.objects.filter(pk=run.pk, name=JOB, status=JobRun.Status.RUNNING)
-        .filter(~Exists(PlanChunk.objects.filter(run=OuterRef("pk"), done_at__isnull=True)))
-        .update(status=JobRun.Status.SUCCEEDED, finished_at=now or timezone.now())
+        .filter(~Exists(pending))
+        .update(status=JobRun.Status.SUCCEEDED, finished_at=now or timezone.now(), summary=summary)
     )
-    if not ended:
-        return False
-    JobRun.objects.filter(pk=run.pk).update(summary=str(plan_summary(run)))
-    return True
+    return bool(ended)
 
 
 @dataclass(frozen=True)

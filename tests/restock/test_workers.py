@@ -23,7 +23,7 @@ from typing import Any
 import psycopg2
 import pytest
 import redis
-from django.db import connection
+from django.db import connection, transaction
 
 from marketplace.celery import app
 from marketplace.formatting import suppliers_today
@@ -345,3 +345,18 @@ def test_the_broker_restarted_empty_mid_run_the_run_completes_once_with_the_same
     _ended_once(run, workers)
     assert outcome() == baseline
     assert all(p.poll() is None for p in workers.processes.values()), workers.output()
+
+
+def test_the_chunks_reach_the_broker_only_once_the_run_has_committed(private_redis):
+    seed_demand(30, today=suppliers_today(), days=5)
+    queue = redis.Redis.from_url(private_redis.url)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        plan_start(chunk_listings=10)
+        raise RuntimeError("the caller's transaction rolled back")
+    assert queue.llen("celery") == 0
+    assert not JobRun.objects.filter(name="restock_plan").exists()
+    with transaction.atomic():
+        run = plan_start(chunk_listings=10)
+        assert queue.llen("celery") == 0
+    assert queue.llen("celery") == 3
+    assert run.total == 30
