@@ -800,7 +800,7 @@ EVENT_KINDS: dict[str, EventKind] = {
         "way, no orders for RESTOCK_DEAD_DAYS, the supplier's standing very poor, or the "
         "listing no longer planned) and withdrew it.",
         {**_move("open", "withdrawn"), "listing": 905, "quantity": 48},
-        reason="why, in words",
+        reason="why: covered by stock, no orders, very poor standing, or no longer planned",
     ),
 }
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import time
 from datetime import date, timedelta
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -64,7 +65,7 @@ def demand_matrix(
         "ON s.listing_id = l.id AND s.day BETWEEN %s AND %s "
         f"WHERE l.id BETWEEN %s AND %s AND {where}"
     )
-    params: list[object] = [start_day, start_day, end_day, first_id, last_id, *where_params]
+    params: list[Any] = [start_day, start_day, end_day, first_id, last_id, *where_params]
     if connection.vendor == "postgresql":
         rows = _copy_rows(sql, params)
     else:
@@ -81,7 +82,7 @@ def demand_matrix(
     return ids, matrix
 
 
-def _copy_rows(sql: str, params: list[object]) -> npt.NDArray[np.int64]:
+def _copy_rows(sql: str, params: list[Any]) -> npt.NDArray[np.int64]:
     with connection.cursor() as cursor:
         query = cursor.mogrify(sql, params)
         if isinstance(query, bytes):
@@ -99,4 +100,4 @@ def _copy_rows(sql: str, params: list[object]) -> npt.NDArray[np.int64]:
     text = buffer.getvalue()
     if not text:
         return np.zeros((0, 3), dtype=np.int64)
-    return np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 3)  # type: ignore[call-overload]
+    return np.fromstring(text, dtype=np.int64, sep=" ").reshape(-1, 3)

@@ -214,7 +214,7 @@ class _Recorder:
                 recorder.calls += 1
                 return super().forecast(*args, **kwargs)
 
-        class Fallback(HistoricAverage):  # type: ignore[misc]
+        class Fallback(HistoricAverage):
             def forecast(self, *args: Any, **kwargs: Any) -> Any:
                 recorder.failed.append(recorder.calls - 1)
                 return super().forecast(*args, **kwargs)
@@ -253,6 +253,7 @@ def _run(method: str, y: Floats, starts: Ints, h: int) -> tuple[Floats, Bools]:
         models=[recorder.primary], freq="D", n_jobs=1, fallback_model=recorder.fallback
     )
     result = sf.forecast(df=_frame(y, starts), h=h)
+    _check_order(result, n, h)
     values = result.iloc[:, -1].to_numpy(dtype=np.float64).reshape(n, h)
     fell[recorder.failed] = True
     bad = ~np.isfinite(values).all(axis=1) | (values < 0).any(axis=1)
@@ -263,12 +264,21 @@ def _run(method: str, y: Floats, starts: Ints, h: int) -> tuple[Floats, Bools]:
     return out, fell
 
 
+def _check_order(result: pd.DataFrame, n: int, h: int) -> None:
+    """The forecasts come back h rows a series, in the series' order (what the reshape and the
+    fallback's count rely on)."""
+    ids = result["unique_id"].to_numpy()
+    if len(ids) != n * h or not (ids[::h] == np.arange(n)).all():
+        raise RuntimeError("statsforecast returned the series out of order")
+
+
 def _average(y: Floats, starts: Ints, h: int) -> Floats:
     n = len(y)
     if n == 0:
         return np.zeros((0, h))
     sf = StatsForecast(models=[HistoricAverage()], freq="D", n_jobs=1)
     result = sf.forecast(df=_frame(y, starts), h=h)
+    _check_order(result, n, h)
     return np.asarray(result.iloc[:, -1].to_numpy(dtype=np.float64).reshape(n, h))
 
 
@@ -352,7 +362,7 @@ def safety_method_text(lead: int, level: float, width: int, *, backtest: bool) -
         )
     return (
         f"{percent} quantile of the {width}-day backtest's daily errors resampled over "
-        f"{lead} days, plus {lead} x its mean daily error"
+        f"{lead} days, plus {lead} x the size of its mean daily error (the level error)"
     )
 
 
@@ -378,7 +388,7 @@ def forecast_demand(
     h = int(lead.max()) if n else 1
     pattern, adi, cv2 = classify(y)
     positive = y > 0
-    any_demand = positive.any(axis=1)
+    any_demand: Bools = np.asarray(positive.any(axis=1))
     starts = np.where(any_demand, positive.argmax(axis=1), days).astype(np.int64)
     chosen = {**METHOD_OF_PATTERN, SMOOTH: smooth_method, ERRATIC: smooth_method}
     methods = [chosen[p] for p in pattern]
@@ -390,11 +400,11 @@ def forecast_demand(
 
     # Backtest: the rows with enough history before the held-out days.
     train_days = days - backtest_days
-    backtested = np.zeros(n, dtype=bool)
+    backtested: Bools = np.zeros(n, dtype=bool)
     score = np.full(n, np.nan)
     safety = np.zeros(n)
     if train_days > 0:
-        backtested = any_demand & ((train_days - starts) >= MIN_BACKTEST_TRAIN)
+        backtested = np.asarray(any_demand & ((train_days - starts) >= MIN_BACKTEST_TRAIN))
     rows = np.nonzero(backtested)[0]
     if len(rows):
         train = y[rows, :train_days]

@@ -199,3 +199,9 @@ def test_two_thousand_series_take_well_under_a_few_seconds():
     assert time.perf_counter() - started < 5  # about 0.6 s on a quiet 2-core machine
     smooth = np.isin(generated.kind, ["smooth", "seasonal"])
     assert np.nanmean(result.mase[smooth]) < 1
+
+
+def test_no_series_at_all():
+    result = fc.forecast_demand(np.zeros((0, DAYS)), horizons=[], service_level=0.95)
+    assert result.method == []
+    assert result.daily.shape[0] == 0

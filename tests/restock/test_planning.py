@@ -16,12 +16,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from catalogue.models import Listing, ListingReturnRate
+from logistics.services.inbound.receiving import line_count
+from logistics.services.inbound.shipments import inbound_transition
 from logistics.services.inbound.stocking import listing_stocking_cap, stocking_order_issue
 from marketplace.models import Event
 from restock.models import DemandSignal, Forecast, RestockProposal
 from restock.selectors.demand import demand_matrix, planned_listings
 from restock.selectors.position import Position, positions, stocking_caps
 from restock.services.planning import plan_chunk, proposal_terms
+from suppliers.selectors import standings_of
 from tests.concurrency import run_in_threads
 from tests.factories.catalogue import ListingFactory
 from tests.factories.logistics import WarehouseFactory, operator, shipment_for, stocked_listing
@@ -127,12 +130,16 @@ def test_demand_matrix_is_one_query(django_assert_num_queries):
 def test_positions_available_inbound_and_open_orders():
     listing = stocked_listing(10)  # 10 accepted into stock (its order shipped)
     shipment_for(listing, 6, status="in_transit")  # inbound, its order shipped
-    counted = shipment_for(listing, 4, status="arrived")  # arrived, not inspected: inbound
-    assert counted.status == "arrived"
+    arrived = shipment_for(listing, 4, status="arrived")  # arrived, not counted: 4 declared
+    assert arrived.status == "arrived"
+    # Being received, counted 9 with 2 damaged, not inspected yet: 7 sound units on the way.
+    counted = shipment_for(listing, 8, status="arrived")
+    counted = inbound_transition(counted, "receiving", actor=operator())
+    line_count(counted.lines.get(), received=9, damaged=2, actor=operator())
     stocking_order_issue(listing, quantity=5, warehouse=WarehouseFactory(), actor=operator())
     shipment_for(listing, 3, status="booked")  # booked: not left; its order is still open
     found = positions(listing.pk, listing.pk)[listing.pk]
-    assert found == Position(available=10, inbound=10, open_orders=5 + 3)
+    assert found == Position(available=10, inbound=6 + 4 + 7, open_orders=5 + 3)
 
 
 def test_stocking_caps_agree_with_the_logistics_rule():
@@ -157,10 +164,21 @@ def test_stocking_caps_agree_with_the_logistics_rule():
             ),
         ]
     )
-    listings = [new, established, returning, recovered]
-    caps = stocking_caps((x.pk, x.first_batch_accepted_at is not None) for x in listings)
+    # A poor supplier's established listing: capped once standings cap (scorecards).
+    poor = stocked_listing(0)
+    ScorecardFactory(supplier=poor.supplier, standing="poor", day=TODAY)
+    listings = [new, established, returning, recovered, poor]
+    caps = stocking_caps(
+        ((x.pk, x.first_batch_accepted_at is not None, x.supplier_id) for x in listings),
+        standings_of([x.supplier_id for x in listings]),
+    )
     assert caps == {x.pk: listing_stocking_cap(x) for x in listings}
-    assert caps == {new.pk: 30, established.pk: None, returning.pk: 30, recovered.pk: None}
+    assert {k: v for k, v in caps.items() if k != poor.pk} == {
+        new.pk: 30,
+        established.pk: None,
+        returning.pk: 30,
+        recovered.pk: None,
+    }
 
 
 # --- the arithmetic -----------------------------------------------------------------------
@@ -289,6 +307,7 @@ def test_a_dead_listing_gets_no_proposal_and_becomes_dead_stock():
     proposal.refresh_from_db()
     assert proposal.status == RestockProposal.Status.WITHDRAWN
     event = Event.objects.get(kind="restock_proposal.withdrawn")
+    assert event.reason == "no orders in 30 days"
     assert event.payload == {
         "from": "open",
         "to": "withdrawn",
@@ -306,6 +325,17 @@ def test_a_dead_listing_gets_no_proposal_and_becomes_dead_stock():
     plan(listing, today=TODAY + timedelta(days=5))
     listing.refresh_from_db()
     assert listing.dead_stock_since is None
+
+
+def test_an_order_30_days_ago_is_within_the_30_days():
+    listing = old_listing(10)
+    put_demand(listing, [3] * 100 + [2] + [0] * 29)  # the 2: 30 days before today
+    plan(listing)
+    listing.refresh_from_db()
+    assert listing.dead_stock_since is None
+    plan(listing, today=TODAY + timedelta(days=1))  # now 31 days ago
+    listing.refresh_from_db()
+    assert listing.dead_stock_since == TODAY + timedelta(days=1)
 
 
 def test_a_new_listing_without_orders_yet_is_not_dead():
@@ -422,3 +452,24 @@ def test_the_same_chunk_twice_at_once_leaves_one_open_proposal_a_listing():
     assert RestockProposal.objects.filter(status=OPEN).count() == 4
     assert Event.objects.filter(kind="restock_proposal.proposed").count() == 4
     assert Forecast.objects.count() == 4
+
+
+def test_a_listing_no_longer_planned_has_its_open_proposal_withdrawn():
+    listing = old_listing(0)
+    proposal = RestockProposalFactory(listing=listing)
+    Listing.objects.filter(pk=listing.pk).update(status=Listing.Status.DELISTED)
+    assert plan(listing) == 0  # nothing planned in the chunk
+    proposal.refresh_from_db()
+    assert proposal.status == RestockProposal.Status.WITHDRAWN
+    assert not Forecast.objects.filter(listing=listing).exists()
+
+
+def test_enough_stock_withdraws_the_open_proposal():
+    listing = old_listing(500)
+    put_demand(listing, [2] * 180)
+    proposal = RestockProposalFactory(listing=listing)
+    assert plan(listing) == 0
+    proposal.refresh_from_db()
+    assert proposal.status == RestockProposal.Status.WITHDRAWN
+    assert Forecast.objects.get(listing=listing).mean_daily == Decimal("2.000")
+    assert Event.objects.get(kind="restock_proposal.withdrawn").reason.startswith("covered")
