@@ -41,6 +41,9 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_CUSTOMS_PARCELS": "3000",
         "BENCH_CUSTOMS_SAMPLE": "100",
         "BENCH_TRACKING_PARCELS": "2000",
+        "BENCH_DEMAND_LISTINGS": "200",
+        "BENCH_DEMAND_DAYS": "60",
+        "BENCH_DEMAND_REPEAT": "1",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
@@ -63,3 +66,4 @@ def test_every_benchmark_runs_at_a_small_size():
         done.stdout
     )
     assert "the same parcel states and events as the floor: yes" in done.stdout
+    assert "the same signals as the floor: yes" in done.stdout
