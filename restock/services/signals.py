@@ -26,7 +26,6 @@ from __future__ import annotations
 # ruff: noqa: S608
 import re
 import zoneinfo
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -160,7 +159,7 @@ def signals_check(rows: Any, *, today: date | None = None) -> list[SignalRow]:
 
 
 def signals_ingest(
-    rows: Sequence[Any], *, actor: User | None = None, today: date | None = None
+    rows: Any, *, actor: User | None = None, today: date | None = None
 ) -> SignalsOutcome:
     """Apply a batch of the storefront's demand signals (see the module): refused whole when a
     row is out of shape (`signals_check`); rows naming no listing are reported back by their
