@@ -25,6 +25,8 @@ BENCHMARKS = [
     "bench.customs_decisions",
     "bench.tracking_events",
     "bench.restock_accuracy",
+    "bench.demand_ingest",
+    "bench.restock_nightly",
 ]
 
 

@@ -158,9 +158,10 @@ def test_a_ten_thousand_row_post_takes_a_fixed_number_of_queries(storefront):
     with CaptureQueriesContext(connection) as large:
         response = storefront.post(URL, {"signals": rows}, format="json")
     assert response.json() == {"applied": 10_000, "unknown": []}
-    assert len(large) == len(small)
     if connection.vendor == "postgresql":
-        # The key and its client, the listings looked up, the rows written.
+        # The key and its client, the listings looked up, the rows written: whatever the size.
+        # (SQLite, for `make run` only, writes in the batches its parameter limit allows.)
+        assert len(large) == len(small)
         assert len(large) <= 3, [q["sql"][:80] for q in large]
 
 
