@@ -24,6 +24,7 @@ BENCHMARKS = [
     "bench.compliance_answer",
     "bench.customs_decisions",
     "bench.tracking_events",
+    "bench.scorecards",
     "bench.restock_accuracy",
     "bench.demand_ingest",
     "bench.restock_nightly",

@@ -787,6 +787,13 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("pending", "dismissed"), "breach": 32, "listing": 905},
         reason="the operator's note",
     ),
+    # --- Scorecards ---
+    "scorecard.standing_changed": EventKind(
+        "The supplier's standing moved with its day's scorecard (from the standing it was last "
+        'given; "new" before its first scored scorecard). `score` is the overall score (null '
+        "when nothing was scored); `day` is the scorecard's China date.",
+        {**_move("good", "poor"), "score": "48.20", "day": "2026-12-05"},
+    ),
     # --- Restock proposals ---
     "restock_proposal.proposed": EventKind(
         "The nightly (or on-demand) restock plan proposed a stocking order for a fully-managed "
@@ -823,6 +830,7 @@ GROUPS: dict[str, str] = {
     "refund": "Refunds",
     "chargeback": "Chargebacks",
     "return_rate": "Return-rate feedback",
+    "scorecard": "Scorecards",
     "restock_proposal": "Restock proposals",
 }
 

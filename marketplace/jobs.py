@@ -23,6 +23,7 @@ JOB_LABELS = {
     "compliance_expiry": _("Compliance expiry warnings and status"),
     "return_rates": _("Listings' return rates and breaches"),
     "restock_plan": _("Restock planning"),
+    "scorecards": _("Suppliers' scorecards"),
 }
 
 

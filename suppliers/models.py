@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -14,6 +16,9 @@ from marketplace.formatting import suppliers_today
 from marketplace.states import Machine
 
 from .validators import validate_credit_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Province(models.TextChoices):
@@ -408,7 +413,7 @@ class Standing(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent")
 
 
-def _rate(name: str, verbose: str) -> models.DecimalField:
+def _rate(name: str, verbose: StrOrPromise) -> models.DecimalField:
     return models.DecimalField(verbose, max_digits=7, decimal_places=4, null=True, blank=True)
 
 

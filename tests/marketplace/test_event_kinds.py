@@ -37,6 +37,7 @@ APPS = [
     "compliance",
     "shipping",
     "returns",
+    "scorecards",
     "restock",
 ]
 HELPERS = {"record_event", "NewEvent"}

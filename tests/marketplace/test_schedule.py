@@ -33,6 +33,7 @@ EXPECTED = {
     "decide-parcel-customs": ("shipping.tasks.customs_decide_due_task", 810),
     "plan-restock": ("restock.tasks.plan_restock_task", 23 * 3600),
     "resume-restock-plans": ("restock.tasks.plan_resume_task", 54),
+    "compute-scorecards": ("scorecards.tasks.compute_scorecards_task", 23 * 3600),
 }
 
 
