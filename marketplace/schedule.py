@@ -189,6 +189,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=1),
     ),
+    PeriodicJob(
         name="compute-scorecards",
         task="scorecards.tasks.compute_scorecards_task",
         description=(
