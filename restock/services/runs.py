@@ -42,21 +42,17 @@ from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.utils import timezone
 
 from accounts.models import User
-from catalogue.models import Listing
 from marketplace.celery import enqueue_group_on_commit
 from marketplace.errors import invalid_input
 from marketplace.formatting import suppliers_today
 from marketplace.models import JobRun
 
 from ..models import PlanChunk
+from ..selectors.demand import planned_listings
 from .planning import plan_chunk
 from .signals import rollup_platform_orders
 
 JOB = "restock_plan"
-
-# The listings a run plans: fully managed, and on sale or about to be (B's demand_matrix
-# reads the same statuses inside each chunk's id range).
-PLANNED_STATUSES = (Listing.Status.APPROVED, Listing.Status.LIVE, Listing.Status.PAUSED)
 
 
 def run_day(run: JobRun) -> date:
@@ -75,38 +71,23 @@ def rollup_history(today: date) -> int:
 _SPLIT_SQL = """
 INSERT INTO {chunk} (run_id, {index}, first_listing, last_listing, listings, attempts,
                      sent_at, proposals, error)
-SELECT %(run)s, (n - 1) / %(size)s, MIN(id), MAX(id), COUNT(*), 0, %(now)s, 0, ''
-FROM (
-    SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n
-    FROM {listing}
-    WHERE mode = %(mode)s AND status IN ({statuses})
-) eligible
-GROUP BY (n - 1) / %(size)s
+SELECT %s, (n - 1) / %s, MIN(id), MAX(id), COUNT(*), 0, %s, 0, ''
+FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY id) AS n FROM ({planned}) planned) numbered
+GROUP BY (n - 1) / %s
 """
 
 
 def _split(run: JobRun, size: int, now: datetime) -> None:
-    """The eligible listings in id order, cut every `size` listings into chunks: one statement,
+    """The planned listings (restock.selectors.demand.planned_listings: the set each chunk's
+    demand_matrix reads) in id order, cut every `size` listings into chunks: one statement,
     whatever the number of listings."""
+    planned, params = planned_listings().order_by().values("id").query.sql_with_params()
     quote = connection.ops.quote_name
-    statuses = {f"s{i}": str(status) for i, status in enumerate(PLANNED_STATUSES)}
     sql = _SPLIT_SQL.format(
-        chunk=quote(PlanChunk._meta.db_table),
-        index=quote("index"),
-        listing=quote(Listing._meta.db_table),
-        statuses=", ".join(f"%({name})s" for name in statuses),
+        chunk=quote(PlanChunk._meta.db_table), index=quote("index"), planned=planned
     )
     with connection.cursor() as cursor:
-        cursor.execute(
-            sql,
-            {
-                "run": run.pk,
-                "size": size,
-                "now": now,
-                "mode": str(Listing.Mode.FULLY_MANAGED),
-                **statuses,
-            },
-        )
+        cursor.execute(sql, [run.pk, size, now, *params, size])
 
 
 # By name: restock.tasks calls this module, which would otherwise import it back.

@@ -36,17 +36,19 @@ def seed_demand(
 ) -> list[int]:
     """`listings` live fully-managed listings of one supplier, each with `days` days of demand
     up to `today` (smooth, intermittent or none, fixed by `seed`), and `others` listings the
-    planner skips (semi-managed, draft, delisted) between them. Returns the planned ids."""
+    planner skips (semi-managed, draft, delisted, JIT) between them. Returns the planned ids."""
     rng = random.Random(seed)
     supplier: Supplier = SupplierFactory()
     category, _created = Category.objects.get_or_create(
         code="restock-runs", defaults={"name_en": "Toys", "name_zh": "玩具"}
     )
-    kinds: list[tuple[str, str]] = [(Listing.Mode.FULLY_MANAGED, Listing.Status.LIVE)] * listings
+    planned = (Listing.Mode.FULLY_MANAGED, Listing.Status.LIVE, False)
+    kinds: list[tuple[str, str, bool]] = [planned] * listings
     skipped = [
-        (Listing.Mode.SEMI_MANAGED, Listing.Status.LIVE),
-        (Listing.Mode.FULLY_MANAGED, Listing.Status.DRAFT),
-        (Listing.Mode.FULLY_MANAGED, Listing.Status.DELISTED),
+        (Listing.Mode.SEMI_MANAGED, Listing.Status.LIVE, False),
+        (Listing.Mode.FULLY_MANAGED, Listing.Status.DRAFT, False),
+        (Listing.Mode.FULLY_MANAGED, Listing.Status.DELISTED, False),
+        (Listing.Mode.FULLY_MANAGED, Listing.Status.LIVE, True),  # JIT: made to order
     ]
     for i in range(others):
         kinds.insert(rng.randrange(len(kinds) + 1), skipped[i % len(skipped)])
@@ -66,16 +68,16 @@ def seed_demand(
         for i in range(len(kinds))
     )
     made = Listing.objects.bulk_create(
-        Listing(supplier=supplier, product=product, mode=mode, status=status, case_pack=6)
-        for product, (mode, status) in zip(products, kinds, strict=True)
+        Listing(
+            supplier=supplier, product=product, mode=mode, status=status, is_jit=jit, case_pack=6
+        )
+        for product, (mode, status, jit) in zip(products, kinds, strict=True)
     )
-    planned = [
-        listing.pk
-        for listing in made
-        if listing.mode == Listing.Mode.FULLY_MANAGED and listing.status == Listing.Status.LIVE
+    planned_ids = [
+        listing.pk for listing in made if (listing.mode, listing.status, listing.is_jit) == planned
     ]
     signals = []
-    for listing_id in planned:
+    for listing_id in planned_ids:
         kind = rng.random()
         level = rng.uniform(0.5, 6)
         for back in range(days):
@@ -97,7 +99,7 @@ def seed_demand(
                     )
                 )
     DemandSignal.objects.bulk_create(signals, batch_size=5000)
-    return planned
+    return planned_ids
 
 
 def outcome() -> dict[str, Any]:

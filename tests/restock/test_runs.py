@@ -51,7 +51,7 @@ def sent(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
 
 @pytest.fixture
 def listings() -> list[int]:
-    return seed_demand(30, today=suppliers_today(), days=90, others=6)
+    return seed_demand(30, today=suppliers_today(), days=90, others=8)
 
 
 def test_a_run_cuts_the_eligible_listings_into_chunks_set_based(listings, sent):
