@@ -17,12 +17,14 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from io import StringIO
 from pathlib import Path
 from typing import Any
 
 import psycopg2
 import pytest
 import redis
+from django.core.management import call_command
 from django.db import connection, transaction
 
 from marketplace.celery import app
@@ -304,8 +306,11 @@ def test_two_workers_propose_what_one_worker_and_an_inline_run_propose(one_worke
     forget_plans()
 
     workers.start("two")
-    run = plan_start(chunk_listings=CHUNK)
-    _until(_finished(run), workers, "the run on two workers")
+    # Started by the command, whose bar follows the workers until the run ends.
+    out = StringIO()
+    call_command("plan_restock", "--chunk", str(CHUNK), stdout=out)
+    run = JobRun.objects.filter(name="restock_plan").latest("started_at")
+    assert f"Succeeded: {LISTINGS} listings planned" in out.getvalue()
     _ended_once(run, workers)
     assert outcome() == baseline
     assert all(p.poll() is None for p in workers.processes.values()), workers.output()
