@@ -31,7 +31,7 @@ def _counts(profile: int, back: int) -> dict[str, int]:
         counts.update(
             on_time_due=120 + back % 7,
             on_time_ok=119 + back % 7,
-            inspected_units=24,
+            inspected_lots=24,
             units_sold=900 + 10 * back,
             units_returned=12 + back % 3,
             returns_inspected=12,
@@ -44,8 +44,8 @@ def _counts(profile: int, back: int) -> dict[str, int]:
         counts.update(
             on_time_due=60,
             on_time_ok=(44 if rough else 58) + int(2 * wave),
-            inspected_units=10,
-            rejected_units=1 if rough else 0,
+            inspected_lots=10,
+            rejected_lots=1 if rough else 0,
             units_sold=400,
             units_returned=(30 if rough else 10) + int(3 * wave),
             returns_inspected=20,
@@ -58,8 +58,8 @@ def _counts(profile: int, back: int) -> dict[str, int]:
         counts.update(
             on_time_due=40,
             on_time_ok=max(10, 36 - late),
-            inspected_units=8,
-            rejected_units=min(3, back // 20),
+            inspected_lots=8,
+            rejected_lots=min(3, back // 20),
             units_sold=150,
             units_returned=8 + late // 2,
             lab_tests=2,

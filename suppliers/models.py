@@ -426,8 +426,8 @@ class Scorecard(models.Model):
     Components (the counts behind them, then the score 0-100):
     - on_time: JIT orders due in the window shipped within their deadline, and stocking orders
       due shipped before expiry (`on_time_due`, `on_time_ok`);
-    - quality: units inspected at the warehouse and units rejected (`inspected_units`,
-      `rejected_units`);
+    - quality: lots inspected at the warehouse and lots rejected (`inspected_lots`,
+      `rejected_lots`);
     - returns: units sold and units returned (`units_sold`, `units_returned`);
     - return_defects: returned units inspected and those found defective (`returns_inspected`,
       `returns_defective`);
@@ -457,8 +457,8 @@ class Scorecard(models.Model):
 
     on_time_due = models.PositiveIntegerField(_("shipments due"), default=0)
     on_time_ok = models.PositiveIntegerField(_("shipped on time"), default=0)
-    inspected_units = models.PositiveIntegerField(_("units inspected"), default=0)
-    rejected_units = models.PositiveIntegerField(_("units rejected"), default=0)
+    inspected_lots = models.PositiveIntegerField(_("lots inspected"), default=0)
+    rejected_lots = models.PositiveIntegerField(_("lots rejected"), default=0)
     units_sold = models.PositiveIntegerField(_("units sold"), default=0)
     units_returned = models.PositiveIntegerField(_("units returned"), default=0)
     returns_inspected = models.PositiveIntegerField(_("returned units inspected"), default=0)

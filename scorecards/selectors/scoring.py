@@ -45,7 +45,7 @@ class Component:
 
 COMPONENTS: tuple[Component, ...] = (
     Component("on_time", GOOD, "on_time_due", "on_time_ok", "on_time_score"),
-    Component("quality", BAD, "inspected_units", "rejected_units", "quality_score"),
+    Component("quality", BAD, "inspected_lots", "rejected_lots", "quality_score"),
     Component("returns", BAD, "units_sold", "units_returned", "returns_score"),
     Component(
         "return_defects", BAD, "returns_inspected", "returns_defective", "return_defects_score"

@@ -68,8 +68,8 @@ RATE_MAX = Decimal("999.9999")
 COUNT_FIELDS = [
     "on_time_due",
     "on_time_ok",
-    "inspected_units",
-    "rejected_units",
+    "inspected_lots",
+    "rejected_lots",
     "units_sold",
     "units_returned",
     "returns_inspected",
@@ -187,8 +187,8 @@ def gather_counts(
         bad=Count("pk", filter=Q(result=Inspection.Result.REJECTED)),
     ):
         counts = found[row["supplier_id"]]
-        counts["inspected_units"] = row["n"]
-        counts["rejected_units"] = row["bad"]
+        counts["inspected_lots"] = row["n"]
+        counts["rejected_lots"] = row["bad"]
 
     # Units sold, and units returned for a reason that counts.
     sold = ConsumerOrder.objects.filter(

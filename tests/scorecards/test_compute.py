@@ -40,8 +40,8 @@ def counts(**given: int) -> dict[str, int]:
         [
             "on_time_due",
             "on_time_ok",
-            "inspected_units",
-            "rejected_units",
+            "inspected_lots",
+            "rejected_lots",
             "units_sold",
             "units_returned",
             "returns_inspected",
@@ -100,13 +100,31 @@ def test_one_return_of_three_units_with_clean_shipments_does_not_sink_a_new_supp
     assert card.score < 50  # far below "good" pessimistically, yet not judged poor
 
 
+@pytest.mark.parametrize(
+    ("given", "score_field"),
+    [
+        ({"on_time_due": 3, "on_time_ok": 2}, "on_time_score"),
+        ({"inspected_lots": 3, "rejected_lots": 1}, "quality_score"),
+        ({"units_sold": 3, "units_returned": 1}, "returns_score"),
+        ({"returns_inspected": 3, "returns_defective": 1}, "return_defects_score"),
+        ({"lab_tests": 3, "lab_passed": 2}, "lab_pass_score"),
+    ],
+)
+def test_one_bad_of_three_alone_does_not_sink_a_new_supplier(given, score_field):
+    """Whichever component is the supplier's only activity (the shipped settings)."""
+    card = scorecard_row(1, suppliers_today(), counts(**given), False)
+    assert getattr(card, score_field) is not None
+    assert card.score_high >= 70
+    assert card.standing == Standing.GOOD
+
+
 def test_a_large_bad_record_sinks():
     late = scorecard_row(1, suppliers_today(), counts(on_time_due=100, on_time_ok=30), False)
     assert late.score_high < 50
     assert late.standing == Standing.VERY_POOR
     returns = scorecard_row(
-        1, suppliers_today(), counts(units_sold=200, units_returned=24), False
-    )  # 12 %: even the optimistic end (8.2 %) is over half the worst (15 %)
+        1, suppliers_today(), counts(units_sold=200, units_returned=50), False
+    )  # 25 %: even the optimistic end (19.6 %) is most of the worst (30 %)
     assert returns.standing in (Standing.POOR, Standing.VERY_POOR)
     assert returns.score_high < 70
 
@@ -249,7 +267,7 @@ def test_quality_counts_original_lot_inspections_in_the_window():
     Inspection.objects.filter(pk=lots[2].pk).update(resubmitted=True)
     compute_scorecards(supplier_ids=[listing.supplier_id])
     card = card_of(listing.supplier)
-    assert (card.inspected_units, card.rejected_units) == (2, 1)
+    assert (card.inspected_lots, card.rejected_lots) == (2, 1)
 
 
 def test_returns_count_units_sold_and_counted_returns_in_the_window():

@@ -26,8 +26,8 @@ URL = "/api/v1/scorecards/"
 COUNTS = {
     "on_time_due": 14,
     "on_time_ok": 12,
-    "inspected_units": 0,
-    "rejected_units": 0,
+    "inspected_lots": 0,
+    "rejected_lots": 0,
     "units_sold": 200,
     "units_returned": 6,
     "returns_inspected": 0,
