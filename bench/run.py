@@ -24,6 +24,8 @@ BENCHMARKS = [
     "bench.compliance_answer",
     "bench.customs_decisions",
     "bench.tracking_events",
+    "bench.scorecards",
+    "bench.restock_accuracy",
     "bench.demand_ingest",
 ]
 

@@ -14,6 +14,7 @@ from accounts.models import User
 from compliance.demo import failed_retest, seed_evidence, seed_labs
 from compliance.models import Lab, Standard, TestRecord
 from suppliers.models import Scorecard, Supplier
+from suppliers.standing import standing_for
 
 from .models import Category, Listing, Product, Tender, aql_for_risk
 from .services import listings as L
@@ -151,7 +152,11 @@ def seed_catalogue(*, operator: User) -> None:
         tiles, panda, _earbuds, spatula, lunchbox, balm = products
         for supplier, score in ((bright, "92"), (youjia, "78"), (zhilian, "64")):
             Scorecard.objects.create(
-                supplier=supplier, score=Decimal(score), return_rate=Decimal("0.03")
+                supplier=supplier,
+                score=Decimal(score),
+                score_high=Decimal(score),
+                standing=standing_for(Decimal(score), Decimal(score)),
+                return_rate=Decimal("0.03"),
             )
         bright_owner = _owner(bright)
         youjia_owner = _owner(youjia)

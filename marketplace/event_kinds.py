@@ -787,6 +787,28 @@ EVENT_KINDS: dict[str, EventKind] = {
         {**_move("pending", "dismissed"), "breach": 32, "listing": 905},
         reason="the operator's note",
     ),
+    # --- Scorecards ---
+    "scorecard.standing_changed": EventKind(
+        "The supplier's standing moved with its day's scorecard (from the standing it was last "
+        'given; "new" before its first scored scorecard). `score` is the overall score (null '
+        "when nothing was scored); `day` is the scorecard's China date.",
+        {**_move("good", "poor"), "score": "48.20", "day": "2026-12-05"},
+    ),
+    # --- Restock proposals ---
+    "restock_proposal.proposed": EventKind(
+        "The nightly (or on-demand) restock plan proposed a stocking order for a fully-managed "
+        "listing: forecast demand over the replenishment time plus safety stock exceeds what is "
+        "available, inbound and ordered. `urgent`: the listing is trending. Recorded when the "
+        "proposal is made, not when a later run updates it.",
+        {"listing": 905, "quantity": 48, "urgent": False},
+    ),
+    "restock_proposal.withdrawn": EventKind(
+        "A later restock plan found the open proposal no longer needed (enough stock on the "
+        "way, no orders for RESTOCK_DEAD_DAYS, the supplier's standing very poor, or the "
+        "listing no longer planned) and withdrew it.",
+        {**_move("open", "withdrawn"), "listing": 905, "quantity": 48},
+        reason="why: covered by stock, no orders, very poor standing, or no longer planned",
+    ),
 }
 
 GROUPS: dict[str, str] = {
@@ -808,6 +830,8 @@ GROUPS: dict[str, str] = {
     "refund": "Refunds",
     "chargeback": "Chargebacks",
     "return_rate": "Return-rate feedback",
+    "scorecard": "Scorecards",
+    "restock_proposal": "Restock proposals",
 }
 
 

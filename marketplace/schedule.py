@@ -170,6 +170,16 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         ),
         every=timedelta(minutes=15),
     ),
+    PeriodicJob(
+        name="compute-scorecards",
+        task="scorecards.tasks.compute_scorecards_task",
+        description=(
+            "Compute every trading supplier's scorecard over the last SCORECARD_WINDOW_DAYS and "
+            "tell those whose standing changed (daily, 07:10 China time, after the return rates)."
+        ),
+        crontab={"minute": "10", "hour": "23"},
+        expires=timedelta(hours=23),
+    ),
 ]
 
 

@@ -558,9 +558,12 @@ SCORECARD_WEIGHTS: dict[str, int] = {
     "lab_pass": 15,
     "corrective": 5,
 }
+# A bad rate's "worst" is where its component scores 0. They are set so that one bad unit (or
+# lot) out of three, the component's optimistic end (Wilson lower bound 6.15%), still scores
+# "good" (70 or more) and does not sink a new supplier: each worst must be at least 0.205.
 SCORECARD_BAD_RATE_WORST: dict[str, Decimal] = {
-    "quality": Decimal("0.10"),
-    "returns": Decimal("0.15"),
+    "quality": Decimal("0.25"),
+    "returns": Decimal("0.30"),
     "return_defects": Decimal("1.00"),
 }
 SCORECARD_CORRECTIVE_POINTS = env.int("SCORECARD_CORRECTIVE_POINTS", default=25)

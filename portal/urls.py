@@ -12,6 +12,7 @@ from .onboarding import views as onboarding
 from .orders import penalties
 from .orders import views as orders
 from .returns import urls as returns
+from .scorecard import urls as scorecard
 from .shipping import urls as shipping
 from .views import PortalAuthenticationForm
 
@@ -175,4 +176,5 @@ urlpatterns = [
     *compliance.urlpatterns,
     *shipping.urlpatterns,
     *returns.urlpatterns,
+    *scorecard.urlpatterns,
 ]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -14,6 +16,9 @@ from marketplace.formatting import suppliers_today
 from marketplace.states import Machine
 
 from .validators import validate_credit_code
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Province(models.TextChoices):
@@ -408,7 +413,7 @@ class Standing(models.TextChoices):
     EXCELLENT = "excellent", _("Excellent")
 
 
-def _rate(name: str, verbose: str) -> models.DecimalField:
+def _rate(name: str, verbose: StrOrPromise) -> models.DecimalField:
     return models.DecimalField(verbose, max_digits=7, decimal_places=4, null=True, blank=True)
 
 
@@ -421,8 +426,8 @@ class Scorecard(models.Model):
     Components (the counts behind them, then the score 0-100):
     - on_time: JIT orders due in the window shipped within their deadline, and stocking orders
       due shipped before expiry (`on_time_due`, `on_time_ok`);
-    - quality: units inspected at the warehouse and units rejected (`inspected_units`,
-      `rejected_units`);
+    - quality: lots inspected at the warehouse and lots rejected (`inspected_lots`,
+      `rejected_lots`);
     - returns: units sold and units returned (`units_sold`, `units_returned`);
     - return_defects: returned units inspected and those found defective (`returns_inspected`,
       `returns_defective`);
@@ -452,8 +457,8 @@ class Scorecard(models.Model):
 
     on_time_due = models.PositiveIntegerField(_("shipments due"), default=0)
     on_time_ok = models.PositiveIntegerField(_("shipped on time"), default=0)
-    inspected_units = models.PositiveIntegerField(_("units inspected"), default=0)
-    rejected_units = models.PositiveIntegerField(_("units rejected"), default=0)
+    inspected_lots = models.PositiveIntegerField(_("lots inspected"), default=0)
+    rejected_lots = models.PositiveIntegerField(_("lots rejected"), default=0)
     units_sold = models.PositiveIntegerField(_("units sold"), default=0)
     units_returned = models.PositiveIntegerField(_("units returned"), default=0)
     returns_inspected = models.PositiveIntegerField(_("returned units inspected"), default=0)

@@ -41,6 +41,9 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_CUSTOMS_PARCELS": "3000",
         "BENCH_CUSTOMS_SAMPLE": "100",
         "BENCH_TRACKING_PARCELS": "2000",
+        "BENCH_SCORECARD_SUPPLIERS": "300",
+        "BENCH_RESTOCK_SERIES": "1000",
+        "BENCH_RESTOCK_CHUNK": "200",
         "BENCH_DEMAND_LISTINGS": "200",
         "BENCH_DEMAND_DAYS": "60",
         "BENCH_DEMAND_REPEAT": "1",
@@ -66,4 +69,7 @@ def test_every_benchmark_runs_at_a_small_size():
         done.stdout
     )
     assert "the same parcel states and events as the floor: yes" in done.stdout
+    assert "every supplier scored once, told once: yes" in done.stdout
+    assert "smooth processes (flat and seasonal): mean MASE" in done.stdout
+    assert "a re-run of the chunk leaves the same proposals: yes" in done.stdout
     assert "the same signals as the floor: yes" in done.stdout

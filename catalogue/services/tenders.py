@@ -11,6 +11,10 @@ Ranking: among qualified bids the lowest unit price wins; ties go to the better 
 to the earlier bid. A quality-adjusted tender ranks by price / quality factor instead, where the
 factor runs linearly from 0.8 (score 0, or no scorecard) to 1.0 (score 100), so a slightly dearer
 but far more reliable factory can win; the award records the arithmetic.
+
+Standing (SPEC, "Scorecard"): a supplier whose latest scorecard stands very poor cannot bid
+(`standing_very_poor`), and a bid placed before its standing fell is not qualified at closing.
+A supplier with no scorecard is new: it bids, and ranks with the factor's floor (0.8).
 """
 
 from __future__ import annotations
@@ -30,8 +34,8 @@ from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_event, record_events
 from marketplace.formatting import when
 from marketplace.states import transition
-from suppliers.models import Scorecard, Supplier
-from suppliers.selectors import supplier_for
+from suppliers.models import Scorecard, Standing, Supplier
+from suppliers.selectors import standing_of, supplier_for
 
 from ..models import PRICE_ROUND_MACHINE, TENDER_MACHINE, Bid, Listing, PriceRound, Product, Tender
 from ..selectors import tenders_due
@@ -110,6 +114,15 @@ def bid_place(
     if supplier.status != Supplier.Status.ACTIVE:
         raise DomainError(
             "supplier_not_active", _("Only active suppliers bid."), kind=ErrorKind.FORBIDDEN
+        )
+    if standing_of(supplier.pk) == Standing.VERY_POOR:
+        raise DomainError(
+            "standing_very_poor",
+            _(
+                "Your scorecard's standing is very poor: a supplier in that standing cannot bid "
+                "in tenders until its scorecard improves."
+            ),
+            kind=ErrorKind.FORBIDDEN,
         )
     try:
         price = Decimal(str(unit_price))
@@ -219,8 +232,9 @@ def quality_factor(score: Decimal | None) -> Decimal:
 
 def _latest_scorecards(supplier_ids: list[int]) -> dict[int, Scorecard]:
     latest: dict[int, Scorecard] = {}
+    # One scorecard a supplier a day: the latest day's.
     for card in Scorecard.objects.filter(supplier_id__in=supplier_ids).order_by(
-        "supplier_id", "-computed_at"
+        "supplier_id", "-day"
     ):
         latest.setdefault(card.supplier_id, card)
     return latest
@@ -244,6 +258,8 @@ def rank_bids(tender: Tender) -> list[Ranked]:
         entry = Ranked(bid, card.score if card else None, card.return_rate if card else None)
         if bid.supplier.status != Supplier.Status.ACTIVE:
             entry.reasons.append("supplier not active")
+        if card is not None and card.standing == Standing.VERY_POOR:
+            entry.reasons.append("standing very poor")
         if bid.capacity < tender.quantity:
             entry.reasons.append(f"capacity {bid.capacity} below the quantity {tender.quantity}")
         if tender.min_score is not None and (entry.score is None or entry.score < tender.min_score):

@@ -37,6 +37,7 @@ from marketplace.admin_base import (
 )
 from marketplace.errors import DomainError
 from marketplace.formatting import money_display
+from suppliers.models import Standing
 
 from ..models import Lab, SamplingDraw, SamplingRequest
 from ..services.sampling import sampling_request_cancel, sampling_send_to_lab
@@ -46,6 +47,8 @@ EMPTY = "-"
 FACTOR_LABELS = [
     ("risk_factor", _("category risk"), "risk"),
     ("returns_factor", _("returns"), "return_rate"),
+    ("standing_factor", _("standing"), "standing"),
+    # Draws made before the standing replaced it weighed the scorecard's score.
     ("score_factor", _("scorecard"), "score"),
     ("staleness_factor", _("since last pass"), "days_since_pass"),
     ("failures_factor", _("past failures"), "failures"),
@@ -61,6 +64,8 @@ def factors_text(factors: dict[str, Any]) -> str:
             continue
         value = factors.get(source)
         shown = _("never") if source == "days_since_pass" and value is None else value
+        if source == "standing" and value in Standing.values:
+            shown = Standing(value).label
         shown = EMPTY if shown is None else shown
         multiplier = Decimal(factors[key]).normalize()
         parts.append(f"{label} {shown} x{multiplier:f}")

@@ -10,7 +10,7 @@ A candidate is a live listing with no open sampling request whose programmes in 
 least one lab test in the markets where it is on sale (`markets_on_sale`). Its weight is the
 product of five factors:
 
-    weight = risk * returns * scorecard * staleness * failures
+    weight = risk * returns * standing * staleness * failures
 
 - risk:      3 for a high-risk category, 1 for a low-risk one;
 - returns:   1 + 10 * min(r, 0.20), so 1 (no returns) to 3 (20 % or more), where r is the
@@ -19,8 +19,9 @@ product of five factors:
              supplier's latest Scorecard.return_rate; else no data: 1. Consumer orders carry no
              returns yet (orders/ has none), so the ledger and the scorecard are the sources; the
              factor says which one it used;
-- scorecard: 1 + (75 - score) / 50, held within 0.5 to 2, from the supplier's latest Scorecard
-             (score 75 is neutral, 100 halves the weight, 25 or less doubles it); none: 1;
+- standing:  STANDING_SAMPLING_WEIGHT[the supplier's standing] (its latest Scorecard's; no
+             scorecard: "new"), by default very poor 2, poor 1.5, new and good 1, excellent
+             0.75: the same standing the tenders and the stocking cap read;
 - staleness: 1 + min(d, 365) / 365, so 1 to 2, where d is the days since the issue date of the
              latest passing record that counts (verified, recorded, not superseded) for the
              listing's product and supplier; never tested: 2, the maximum;
@@ -84,7 +85,7 @@ from compliance.models import (
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import NewEvent, record_events
 from marketplace.states import transition
-from suppliers.models import Scorecard
+from suppliers.models import Scorecard, Standing
 
 from ..models import StockMovement, StockPosition
 from .stock import stock_remove
@@ -98,7 +99,6 @@ OPEN = (RS.PLANNED, RS.UNITS_PULLED, RS.SENT_TO_LAB)
 # A listing's own return rate is trusted once it has sold this many units.
 RETURNS_MIN_SOLD = 20
 RETURNS_CAP = Decimal("0.20")
-SCORE_NEUTRAL = Decimal("75")
 STALE_DAYS = 365
 FAILURES_CAP = 3
 RISK_FACTOR: dict[str, Decimal] = {
@@ -128,7 +128,7 @@ def weigh(
     risk: str,
     return_rate: Decimal | None,
     return_source: str,
-    score: Decimal | None,
+    standing: str,
     days_since_pass: int | None,
     failures: int,
 ) -> tuple[Decimal, dict[str, Any]]:
@@ -139,11 +139,7 @@ def weigh(
         if return_rate is None
         else 1 + 10 * _clamp(return_rate, Decimal("0"), RETURNS_CAP)
     )
-    score_factor = (
-        Decimal("1")
-        if score is None
-        else _clamp(1 + (SCORE_NEUTRAL - score) / 50, Decimal("0.5"), Decimal("2"))
-    )
+    standing_factor = Decimal(str(settings.STANDING_SAMPLING_WEIGHT.get(standing, 1)))
     staleness_factor = (
         Decimal("2")
         if days_since_pass is None
@@ -151,7 +147,7 @@ def weigh(
     )
     failures_factor = Decimal(1 + min(failures, FAILURES_CAP))
     weight = (
-        risk_factor * returns_factor * score_factor * staleness_factor * failures_factor
+        risk_factor * returns_factor * standing_factor * staleness_factor * failures_factor
     ).quantize(SIX, ROUND_HALF_UP)
     factors = {
         "risk": risk,
@@ -161,8 +157,8 @@ def weigh(
         else str(return_rate.quantize(Decimal("0.0001"))),
         "return_source": return_source,
         "returns_factor": str(returns_factor.quantize(SIX)),
-        "score": None if score is None else str(score),
-        "score_factor": str(score_factor.quantize(SIX)),
+        "standing": standing,
+        "standing_factor": str(standing_factor.quantize(SIX)),
         "days_since_pass": days_since_pass,
         "staleness_factor": str(staleness_factor.quantize(SIX)),
         "failures": failures,
@@ -297,9 +293,8 @@ def _candidate_listings(now: Any) -> Any:
         .annotate(n=Sum("on_hand"))
         .values("n")
     )
-    latest_card = Scorecard.objects.filter(supplier=OuterRef("supplier")).order_by(
-        "-computed_at", "-pk"
-    )
+    # One scorecard a supplier a day: the latest day's.
+    latest_card = Scorecard.objects.filter(supplier=OuterRef("supplier")).order_by("-day")
     counting = TestRecord.objects.filter(
         product=OuterRef("product"),
         supplier=OuterRef("supplier"),
@@ -330,7 +325,7 @@ def _candidate_listings(now: Any) -> Any:
         .annotate(
             units_sold=Coalesce(Subquery(sold), 0),
             units_returned=Coalesce(Subquery(returned), 0),
-            card_score=Subquery(latest_card.values("score")[:1]),
+            card_standing=Subquery(latest_card.values("standing")[:1]),
             card_return_rate=Subquery(latest_card.values("return_rate")[:1]),
             last_pass_on=Subquery(last_pass),
             failures=Coalesce(Subquery(failures), 0),
@@ -381,7 +376,7 @@ def sampling_candidates(on: date, *, progress: JobProgress | None = None) -> lis
             risk=listing.product.category.risk_level,
             return_rate=return_rate,
             return_source=return_source,
-            score=listing.card_score,
+            standing=listing.card_standing or Standing.NEW.value,
             days_since_pass=None
             if listing.last_pass_on is None
             else (on - listing.last_pass_on).days,

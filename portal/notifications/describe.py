@@ -31,6 +31,7 @@ from .parcels import DESCRIBE_PARCELS
 from .return_rates import CODE_REASONS_RETURN_RATES, DESCRIBE_RETURN_RATES, link_return_rates
 from .returns import DESCRIBE_RETURNS, link_returns
 from .sampling import DESCRIBE_SAMPLING
+from .scorecards import DESCRIBE_SCORECARDS, link_scorecards
 from .sentences import (
     Describer,
     _consumer,
@@ -252,6 +253,7 @@ DESCRIBE: dict[str, Describer] = {
     **DESCRIBE_RETURNS,
     **DESCRIBE_PARCEL_GATE,
     **DESCRIBE_RETURN_RATES,
+    **DESCRIBE_SCORECARDS,
     # --- Compliance: evidence ---
     "compliance.test_record_posted": _evidence(
         gettext_noop("Test report %(number)s (%(standard)s) recorded.")
@@ -378,6 +380,8 @@ def link(event: Event, subject: Any) -> str:
         return parcel
     if return_rates := link_return_rates(subject):
         return return_rates
+    if scorecards := link_scorecards(kind):
+        return scorecards
     if "withdrawal" in kind:
         return reverse("portal:withdrawals")
     if kind.startswith("supplier.jit_"):

@@ -66,8 +66,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='scorecard',
-            name='inspected_units',
-            field=models.PositiveIntegerField(default=0, verbose_name='units inspected'),
+            name='inspected_lots',
+            field=models.PositiveIntegerField(default=0, verbose_name='lots inspected'),
         ),
         migrations.AddField(
             model_name='scorecard',
@@ -111,8 +111,8 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name='scorecard',
-            name='rejected_units',
-            field=models.PositiveIntegerField(default=0, verbose_name='units rejected'),
+            name='rejected_lots',
+            field=models.PositiveIntegerField(default=0, verbose_name='lots rejected'),
         ),
         migrations.AddField(
             model_name='scorecard',

@@ -19,6 +19,7 @@ from catalogue.services.tenders import (
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.models import Event
 from suppliers.models import Scorecard
+from suppliers.standing import standing_for
 from tests.concurrency import run_together
 from tests.factories.accounts import UserFactory
 from tests.factories.catalogue import ListingFactory, ProductFactory, TenderFactory
@@ -29,11 +30,15 @@ D = Decimal
 
 
 def bidder(score: str | None = None, return_rate: str | None = None):
+    """A supplier's owner, with today's scorecard at `score` (its standing as the score gives
+    it, thin evidence aside); None: no scorecard, a new supplier."""
     user = MembershipFactory(role="owner").user
     if score is not None:
         Scorecard.objects.create(
             supplier=user.supplier_membership.supplier,
             score=D(score),
+            score_high=D(score),
+            standing=standing_for(D(score), D(score)),
             return_rate=D(return_rate) if return_rate else None,
         )
     return user
@@ -133,13 +138,13 @@ def test_quality_adjusted_lets_a_reliable_factory_win():
     assert quality_factor(D("100")) == D("1.0")
     assert quality_factor(D("50")) == D("0.9")
     tender = TenderFactory(quality_adjusted=True)
-    sloppy, reliable = bidder("40"), bidder("98")
-    bid(tender, sloppy, "10.00")  # 10.00 / 0.88 = 11.3636
+    sloppy, reliable = bidder("55"), bidder("98")  # poor (a very poor one cannot bid)
+    bid(tender, sloppy, "10.00")  # 10.00 / 0.91 = 10.9890
     bid(tender, reliable, "10.80")  # 10.80 / 0.996 = 10.8434
     tender = close(tender)
     assert tender.winning_bid.supplier == reliable.supplier_membership.supplier
     rows = {b["unit_price"]: b for b in tender.award_explanation["bids"]}
-    assert (rows["10.00"]["factor"], rows["10.00"]["effective_price"]) == ("0.8800", "11.3636")
+    assert (rows["10.00"]["factor"], rows["10.00"]["effective_price"]) == ("0.9100", "10.9890")
     assert (rows["10.80"]["factor"], rows["10.80"]["effective_price"]) == ("0.9960", "10.8434")
 
 

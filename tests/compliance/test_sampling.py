@@ -50,15 +50,15 @@ def test_the_weight_is_the_product_of_its_factors():
         risk="high",
         return_rate=Decimal("0.05"),
         return_source="ledger",
-        score=Decimal("50"),
+        standing="poor",
         days_since_pass=None,
         failures=1,
     )
-    # 3 (high) * 1.5 (5 % returns) * 1.5 (score 50) * 2 (never passed) * 2 (one failure)
+    # 3 (high) * 1.5 (5 % returns) * 1.5 (poor) * 2 (never passed) * 2 (one failure)
     assert weight == Decimal("27.000000")
     assert factors["risk_factor"] == "3"
     assert factors["returns_factor"] == "1.500000"
-    assert factors["score_factor"] == "1.500000"
+    assert factors["standing_factor"] == "1.500000"
     assert factors["staleness_factor"] == "2.000000"
     assert factors["failures_factor"] == "2"
 
@@ -68,7 +68,7 @@ def test_a_neutral_low_risk_listing_tested_today_weighs_one():
         risk="low",
         return_rate=None,
         return_source="none",
-        score=None,
+        standing="new",
         days_since_pass=0,
         failures=0,
     )
@@ -77,25 +77,42 @@ def test_a_neutral_low_risk_listing_tested_today_weighs_one():
 
 
 @pytest.mark.parametrize(
-    ("score", "factor"), [("100", "0.5"), ("75", "1"), ("25", "2"), ("0", "2")]
+    ("standing", "factor"),
+    [("excellent", "0.75"), ("good", "1"), ("new", "1"), ("poor", "1.5"), ("very_poor", "2")],
 )
-def test_the_scorecard_factor_is_held_between_half_and_double(score, factor):
-    weight, _ = weigh(
+def test_the_standing_factor_is_the_settings_weight_of_the_standing(standing, factor):
+    weight, factors = weigh(
         risk="low",
         return_rate=None,
         return_source="none",
-        score=Decimal(score),
+        standing=standing,
         days_since_pass=0,
         failures=0,
     )
     assert weight == Decimal(factor)
+    assert factors["standing"] == standing
+
+
+def test_the_standing_factor_follows_the_setting(settings):
+    settings.STANDING_SAMPLING_WEIGHT = {**settings.STANDING_SAMPLING_WEIGHT, "poor": Decimal("3")}
+    weight, _ = weigh(
+        risk="low",
+        return_rate=None,
+        return_source="none",
+        standing="poor",
+        days_since_pass=0,
+        failures=0,
+    )
+    assert weight == Decimal("3")
 
 
 def test_the_candidates_carry_every_factor_from_the_data():
     high, standard = category_with_lab_test(Category.Risk.HIGH)
     low, _ = category_with_lab_test(Category.Risk.LOW, cost="400.00")
     risky = live_listing(high)
-    Scorecard.objects.create(supplier=risky.supplier, score=Decimal("50"), return_rate="0.1000")
+    Scorecard.objects.create(
+        supplier=risky.supplier, score=Decimal("50"), standing="poor", return_rate="0.1000"
+    )
     TestRecordFactory(
         product=risky.product,
         supplier=risky.supplier,
@@ -120,8 +137,8 @@ def test_the_candidates_carry_every_factor_from_the_data():
         "return_rate": "0.1000",
         "return_source": "scorecard",  # no sales in the ledger yet
         "returns_factor": "2.000000",
-        "score": "50.00",
-        "score_factor": "1.500000",
+        "standing": "poor",
+        "standing_factor": "1.500000",
         "days_since_pass": 73,
         "staleness_factor": "1.200000",
         "failures": 1,
@@ -326,7 +343,7 @@ def test_every_candidate_is_stored_with_its_weight_factors_cost_and_outcome():
     assert entry["markets"] == ["US"]
     assert entry["rank"] == 1
     assert entry["outcome"] == PICKED
-    assert set(entry["factors"]) >= {"risk", "returns_factor", "score", "days_since_pass"}
+    assert set(entry["factors"]) >= {"risk", "returns_factor", "standing", "days_since_pass"}
     [request] = draw.requests.all()
     assert request.weight == Decimal("6")
     assert request.factors == entry["factors"]
@@ -370,7 +387,9 @@ def test_the_draw_costs_the_same_queries_whatever_the_number_of_listings(setting
     def add(n: int) -> None:
         for i in range(n):
             listing = live_listing(high if i % 2 else low)
-            Scorecard.objects.create(supplier=listing.supplier, score=60, return_rate="0.02")
+            Scorecard.objects.create(
+                supplier=listing.supplier, score=60, standing="poor", return_rate="0.02"
+            )
             TestRecordFactory(product=listing.product, supplier=listing.supplier, standard=standard)
 
     add(3)

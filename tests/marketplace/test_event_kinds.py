@@ -37,6 +37,8 @@ APPS = [
     "compliance",
     "shipping",
     "returns",
+    "scorecards",
+    "restock",
 ]
 HELPERS = {"record_event", "NewEvent"}
 # They record the kinds their callers name: marketplace/events.py's own helpers, and the

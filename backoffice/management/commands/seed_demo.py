@@ -25,6 +25,7 @@ from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
 from returns.demo import seed_return_rates, seed_returns
+from scorecards.demo import seed_scorecards
 from shipping.demo import seed_parcels
 from suppliers.demo import SUPPLIERS, seed_supplier
 
@@ -98,6 +99,9 @@ class Command(BaseCommand):
             seed_returns(operator=operator)
             # After the returns: the daily return-rate job, so the rates tab has figures.
             seed_return_rates()
+            # Last of the data: the suppliers' scorecards read all of it (with ~60 days of
+            # history before today's).
+            seed_scorecards()
             job.advance()
             api_key = self._api_key()
             job.advance()
