@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("shipping.api.urls")),
     path("", include("returns.api.urls")),
     path("", include("scorecards.api.urls")),
+    path("", include("restock.api.urls")),
     # Last: anything else under /api/v1/ (a malformed id, a missing slash) is a JSON 404.
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
 ]

@@ -31,6 +31,8 @@ EXPECTED = {
     "recheck-held-parcels": ("shipping.tasks.parcels_recheck_holds_task", 810),
     "return-rates": ("returns.tasks.return_rates_task", 23 * 3600),
     "decide-parcel-customs": ("shipping.tasks.customs_decide_due_task", 810),
+    "plan-restock": ("restock.tasks.plan_restock_task", 23 * 3600),
+    "resume-restock-plans": ("restock.tasks.plan_resume_task", 54),
     "compute-scorecards": ("scorecards.tasks.compute_scorecards_task", 23 * 3600),
 }
 
