@@ -26,6 +26,8 @@ BENCHMARKS = [
     "bench.tracking_events",
     "bench.scorecards",
     "bench.restock_accuracy",
+    "bench.demand_ingest",
+    "bench.restock_nightly",
 ]
 
 

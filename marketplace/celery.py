@@ -5,9 +5,10 @@ tables on migrate, where an operator can pause or retime them in the admin.
 """
 
 import os
+from collections.abc import Iterable
 from typing import Any
 
-from celery import Celery, Task
+from celery import Celery, Signature, Task
 from celery.signals import task_postrun, task_prerun, worker_init
 
 from marketplace.logging import bind_task_id, unbind_task_id
@@ -47,3 +48,15 @@ def enqueue_on_commit(task: Task, *args: Any, **kwargs: Any) -> None:
     from django.db import transaction
 
     transaction.on_commit(lambda: task.apply_async(args=args, kwargs=kwargs))
+
+
+def enqueue_group_on_commit(signatures: Iterable[Signature]) -> None:
+    """Several tasks sent together as a Celery group, after the current transaction commits
+    (as enqueue_on_commit). A group only sends; nothing waits for its members here (no chord:
+    whoever needs to know they are all done counts that in the database)."""
+    from celery import group
+    from django.db import transaction
+
+    tasks = group(list(signatures))
+    if tasks.tasks:
+        transaction.on_commit(lambda: tasks.apply_async())

@@ -22,6 +22,7 @@ JOB_LABELS = {
     "draw_test_purchases": _("Test purchase draw"),
     "compliance_expiry": _("Compliance expiry warnings and status"),
     "return_rates": _("Listings' return rates and breaches"),
+    "restock_plan": _("Restock planning"),
     "scorecards": _("Suppliers' scorecards"),
 }
 

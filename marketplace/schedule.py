@@ -177,6 +177,25 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         every=timedelta(hours=1),
     ),
     PeriodicJob(
+        name="plan-restock",
+        task="restock.tasks.plan_restock_task",
+        description=(
+            "Forecast every fully-managed listing's demand and propose its restock, in chunks "
+            "shared by the workers (daily, 02:30 China time)."
+        ),
+        crontab={"minute": "30", "hour": "18"},
+        expires=timedelta(hours=23),
+    ),
+    PeriodicJob(
+        name="resume-restock-plans",
+        task="restock.tasks.plan_resume_task",
+        description=(
+            "Send again the planning chunks not done RESTOCK_CHUNK_STALE_SECONDS after they "
+            "were sent, and finish the runs whose chunks are all done (every minute)."
+        ),
+        every=timedelta(minutes=1),
+    ),
+    PeriodicJob(
         name="compute-scorecards",
         task="scorecards.tasks.compute_scorecards_task",
         description=(

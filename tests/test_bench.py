@@ -41,9 +41,14 @@ def test_every_benchmark_runs_at_a_small_size():
         "BENCH_CUSTOMS_PARCELS": "3000",
         "BENCH_CUSTOMS_SAMPLE": "100",
         "BENCH_TRACKING_PARCELS": "2000",
+        "BENCH_RESTOCK_LISTINGS": "600",
+        "BENCH_RESTOCK_DAYS": "90",
         "BENCH_SCORECARD_SUPPLIERS": "300",
         "BENCH_RESTOCK_SERIES": "1000",
         "BENCH_RESTOCK_CHUNK": "200",
+        "BENCH_DEMAND_LISTINGS": "200",
+        "BENCH_DEMAND_DAYS": "60",
+        "BENCH_DEMAND_REPEAT": "1",
     }
     done = subprocess.run(
         [sys.executable, "bench/run.py", *BENCHMARKS],
@@ -61,6 +66,7 @@ def test_every_benchmark_runs_at_a_small_size():
     assert "the deep page shows the orders an OFFSET would: yes" in done.stdout
     assert "the tally equals a recount from the orders: yes" in done.stdout
     assert "the dashboard's figures from the tally equal a count of the orders: yes" in done.stdout
+    assert "the same proposals and forecasts with 1 and 2 workers: yes" in done.stdout
     assert "same may-sell and reason counts for every listing and market: yes" in done.stdout
     assert "the set-based decisions equal the single judgement for 100 sampled parcels: yes" in (
         done.stdout
@@ -69,3 +75,4 @@ def test_every_benchmark_runs_at_a_small_size():
     assert "every supplier scored once, told once: yes" in done.stdout
     assert "smooth processes (flat and seasonal): mean MASE" in done.stdout
     assert "a re-run of the chunk leaves the same proposals: yes" in done.stdout
+    assert "the same signals as the floor: yes" in done.stdout

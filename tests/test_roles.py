@@ -257,6 +257,18 @@ OUTBOUND_COMPLIANCE = {
     "catalogue.view_listingreturnrate",
 }
 
+# Demand-driven restock and scorecards (accounts/migrations/0013_roles_restock_scorecards.py).
+RESTOCK_OPERATORS = {
+    "suppliers.view_scorecard",
+    "restock.view_demandsignal",
+    "restock.view_forecast",
+    "restock.view_restockproposal",
+    "restock.change_restockproposal",
+    "restock.view_planchunk",
+}
+RESTOCK_FINANCE = {"suppliers.view_scorecard", "restock.view_restockproposal"}
+RESTOCK_COMPLIANCE = {"suppliers.view_scorecard"}
+
 
 def test_roles_have_exactly_their_permissions():
     def perms(role: str) -> set[str]:
@@ -288,8 +300,9 @@ def test_roles_have_exactly_their_permissions():
         "logistics.change_samplingstate",
         "logistics.view_stockposition",
         *OUTBOUND_COMPLIANCE,
+        *RESTOCK_COMPLIANCE,
     }
-    assert perms(FINANCE) == reads | OUTBOUND_FINANCE | {
+    assert perms(FINANCE) == reads | OUTBOUND_FINANCE | RESTOCK_FINANCE | {
         "catalogue.view_listing",
         "catalogue.view_priceround",
         "suppliers.view_factory",
@@ -305,7 +318,9 @@ def test_roles_have_exactly_their_permissions():
         "logistics.view_stockposition",
         "logistics.view_overstockoffer",
     }
-    assert perms(OPERATORS) == reads | COMPLIANCE_MODELS_OPERATORS | OUTBOUND_OPERATORS | {
+    assert perms(OPERATORS) == (
+        reads | COMPLIANCE_MODELS_OPERATORS | OUTBOUND_OPERATORS | RESTOCK_OPERATORS
+    ) | {
         "compliance.view_testrecord",
         "suppliers.add_supplier",
         "suppliers.change_supplier",

@@ -1,5 +1,5 @@
 """Restock's admin screens, a module per subject (each imported here to register)."""
 
-from . import proposals
+from . import proposals, runs, signals
 
-__all__ = ["proposals"]
+__all__ = ["proposals", "runs", "signals"]

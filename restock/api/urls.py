@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from django.urls import URLPattern
 
-from . import proposals
+from . import proposals, signals
 
 urlpatterns: list[URLPattern] = []
+urlpatterns += signals.urlpatterns
 urlpatterns += proposals.urlpatterns

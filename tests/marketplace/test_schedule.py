@@ -32,6 +32,8 @@ EXPECTED = {
     "return-rates": ("returns.tasks.return_rates_task", 23 * 3600),
     "decide-parcel-customs": ("shipping.tasks.customs_decide_due_task", 810),
     "expire-restock-proposals": ("restock.tasks.expire_proposals_task", 3240),
+    "plan-restock": ("restock.tasks.plan_restock_task", 23 * 3600),
+    "resume-restock-plans": ("restock.tasks.plan_resume_task", 54),
     "compute-scorecards": ("scorecards.tasks.compute_scorecards_task", 23 * 3600),
 }
 
