@@ -129,3 +129,18 @@ def test_forecasts_are_read_only(op_client):
 def test_staff_without_the_permission_see_nothing(client):
     client.force_login(UserFactory(username="plain", is_staff=True))
     assert client.get(LIST).status_code == 403
+
+
+def test_the_operators_role_issues_and_finance_only_reads(client, operator):
+    from accounts.roles import FINANCE
+    from tests.factories.accounts import staff_user
+
+    p = proposal()
+    client.force_login(operator)
+    client.post(LIST, {"action": "snooze", "_selected_action": [p.pk], "days": "2"})
+    p.refresh_from_db()
+    assert p.snoozed_until == suppliers_today() + timedelta(days=2)
+    client.force_login(staff_user(FINANCE, username="fin"))
+    page = client.get(LIST).content.decode()
+    assert f"#{p.listing_id} " in page
+    assert 'value="issue"' not in page
