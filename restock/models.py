@@ -29,8 +29,12 @@ class DemandSignal(models.Model):
     is the larger of the storefront's `units_ordered` and `platform_units` (both count the same
     sales when both know them)."""
 
+    # No index of its own: the unique index (listing, day, market) starts with it.
     listing = models.ForeignKey(
-        "catalogue.Listing", on_delete=models.CASCADE, related_name="demand_signals"
+        "catalogue.Listing",
+        on_delete=models.CASCADE,
+        related_name="demand_signals",
+        db_index=False,
     )
     market = models.CharField(_("market"), max_length=2, choices=Market.choices)
     day = models.DateField(_("day"))

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
                 ('units_ordered', models.PositiveIntegerField(default=0, verbose_name='units ordered')),
                 ('platform_units', models.PositiveIntegerField(default=0, verbose_name='units ordered on the platform')),
                 ('updated_at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='updated')),
-                ('listing', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='demand_signals', to='catalogue.listing')),
+                ('listing', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='demand_signals', to='catalogue.listing')),
             ],
             options={
                 'verbose_name': 'demand signal',

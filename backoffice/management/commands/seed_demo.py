@@ -24,6 +24,7 @@ from logistics.services.quarantine import quarantine_for_cases
 from marketplace.jobs import tracked_job
 from orders.demo import seed_consumer_orders, seed_jit_orders
 from portal.demo import demo_notifications_mostly_read
+from restock.demo import seed_restock
 from returns.demo import seed_return_rates, seed_returns
 from scorecards.demo import seed_scorecards
 from shipping.demo import seed_parcels
@@ -102,6 +103,9 @@ class Command(BaseCommand):
             # Last of the data: the suppliers' scorecards read all of it (with ~60 days of
             # history before today's).
             seed_scorecards()
+            # After the scorecards (a very poor supplier gets no proposal): the storefront's
+            # demand and a planning run, so the restock pages have proposals.
+            seed_restock()
             job.advance()
             api_key = self._api_key()
             job.advance()
