@@ -71,6 +71,6 @@ def test_the_list_in_chinese(client, reader, signals):
     assert "需求信号" in response.content.decode()
 
 
-def test_without_the_permission_an_operator_sees_no_signals(client, operator, signals):
-    client.force_login(operator)
+def test_without_the_permission_staff_see_no_signals(client, finance_user, signals):
+    client.force_login(finance_user)  # finance's role does not read demand signals
     assert client.get(ROWS).status_code == 403

@@ -222,11 +222,12 @@ def test_an_integrator_without_read_or_signals_may_not_read(two_suppliers_signal
     assert_error(bearer(plain).get(URL), 403, "permission_denied")
 
 
-def test_staff_read_with_the_view_permission(client, operator, two_suppliers_signals):
-    client.force_login(operator)
-    assert client.get(URL).json()["results"] == []  # no permission to view signals yet
-    operator.user_permissions.add(Permission.objects.get(codename="view_demandsignal"))
-    client.force_login(operator)
+def test_staff_read_with_the_view_permission(client, finance_user, two_suppliers_signals):
+    client.force_login(finance_user)
+    assert client.get(URL).json()["results"] == []  # finance's role does not read signals
+    finance_user.user_permissions.add(Permission.objects.get(codename="view_demandsignal"))
+    finance_user = type(finance_user).objects.get(pk=finance_user.pk)  # permissions re-read
+    client.force_login(finance_user)
     assert len(walk(client, URL)) == 5
 
 
