@@ -1,5 +1,7 @@
 """Overstock: consignment stock unsold for OVERSTOCK_DAYS is offered back to its supplier, who
-takes it back at its freight or leaves it for a markdown an operator decides."""
+takes it back at its freight or leaves it for a markdown an operator decides. So is the stock of
+a dead-stock listing (no order for RESTOCK_DEAD_DAYS: `Listing.dead_stock_since`, set by the
+restock planning run), whatever its age: nobody is buying it."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,13 +27,15 @@ Status = OverstockOffer.Status
 
 
 def offer_overstock(*, now: datetime | None = None) -> int:
-    """Offer every lot with units left older than OVERSTOCK_DAYS that has no offer yet (daily
-    job). Returns how many offers were made."""
+    """Offer every lot with units left that has no offer yet and is older than OVERSTOCK_DAYS,
+    or is of a dead-stock listing (daily job). Returns how many offers were made."""
     cutoff = (now or timezone.now()) - timedelta(days=settings.OVERSTOCK_DAYS)
     made = 0
-    lots = StockLot.objects.filter(
-        remaining__gt=0, received_at__lt=cutoff, overstock_offer__isnull=True
-    ).select_related("position")
+    lots = (
+        StockLot.objects.filter(remaining__gt=0, overstock_offer__isnull=True)
+        .filter(Q(received_at__lt=cutoff) | Q(position__listing__dead_stock_since__isnull=False))
+        .select_related("position__listing")
+    )
     for lot in lots.order_by("pk").iterator():
         with transaction.atomic():
             offer, created = OverstockOffer.objects.get_or_create(
@@ -44,7 +49,7 @@ def offer_overstock(*, now: datetime | None = None) -> int:
                 actor=None,
                 supplier_id=offer.supplier_id,
                 subject=offer,
-                reason=_("Unsold for %(days)d days.") % {"days": settings.OVERSTOCK_DAYS},
+                reason=_unsold_because(lot, cutoff),
                 payload={
                     "listing": lot.position.listing_id,
                     "quantity": offer.quantity,
@@ -53,6 +58,13 @@ def offer_overstock(*, now: datetime | None = None) -> int:
             )
             made += 1
     return made
+
+
+def _unsold_because(lot: StockLot, cutoff: datetime) -> str:
+    dead_since = lot.position.listing.dead_stock_since
+    if lot.received_at < cutoff or dead_since is None:
+        return _("Unsold for %(days)d days.") % {"days": settings.OVERSTOCK_DAYS}
+    return _("No orders since %(day)s (dead stock).") % {"day": f"{dead_since:%Y-%m-%d}"}
 
 
 def _require_member(offer: OverstockOffer, actor: User) -> None:

@@ -308,6 +308,20 @@ def test_overstock_is_offered_after_90_days_then_returned_or_marked_down():
     assert done.status == OverstockOffer.Status.MARKED_DOWN
 
 
+def test_a_dead_stock_listings_stock_is_offered_back_whatever_its_age():
+    listing = stocked_listing(6)
+    lot = StockLot.objects.get(position__listing=listing)
+    soon = lot.received_at + timedelta(days=5)
+    assert offer_overstock(now=soon) == 0
+    listing.dead_stock_since = (soon - timedelta(days=1)).date()
+    listing.save(update_fields=["dead_stock_since"])
+    assert offer_overstock(now=soon) == 1
+    offer = OverstockOffer.objects.get()
+    assert (offer.lot_id, offer.quantity) == (lot.pk, 6)
+    event = Event.objects.get(kind="overstock.offered")
+    assert "dead stock" in event.reason
+
+
 def test_a_taken_back_offer_empties_its_own_lot_not_the_oldest():
     hub = WarehouseFactory()
     listing = stocked_listing(10, warehouse=hub)
