@@ -22,10 +22,25 @@ from .models import Event, JobRun, WebhookAttempt, WebhookDelivery, WebhookEndpo
 from .signing import check_new_secret, new_secret
 
 
+class JobFilter(admin.SimpleListFilter):
+    """Runs by job, each named in words (the name itself is the command's)."""
+
+    title = _("job")
+    parameter_name = "name"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        names = JobRun.objects.order_by("name").values_list("name", flat=True).distinct()
+        return [(name, job_label(name)) for name in names]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[JobRun]) -> QuerySet[JobRun]:
+        value = self.value()
+        return queryset.filter(name=value) if value else queryset
+
+
 @admin.register(JobRun)
 class JobRunAdmin(admin.ModelAdmin):
     list_display = ["job", "status", "progress", "started_at", "finished_at", "summary"]
-    list_filter = ["status", "name"]
+    list_filter = ["status", JobFilter]
     readonly_fields = [f.name for f in JobRun._meta.fields] + ["progress"]
 
     @admin.display(description=_("job"), ordering="name")

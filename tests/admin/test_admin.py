@@ -198,6 +198,18 @@ def test_job_run_admin_shows_progress(client, operator):
     assert '<progress max="100" value="40"></progress> 40% (400 / 1,000)' in page
 
 
+def test_job_run_filter_names_jobs_in_words(client, operator):
+    JobRun.objects.create(name="restock_plan", total=1, done=1)
+    JobRun.objects.create(name="seed_demo", total=1, done=1)
+    client.force_login(operator)
+    page = client.get("/admin/marketplace/jobrun/").content.decode()
+    assert ">Restock planning</a>" in page
+    assert ">restock_plan</a>" not in page
+    only = client.get("/admin/marketplace/jobrun/", {"name": "seed_demo"}).content.decode()
+    assert "Demo data loaded" in only
+    assert only.count('class="field-job"') == 1
+
+
 def test_a_service_add_admin_must_say_which_service_makes_its_objects():
     from marketplace.admin_base import ServiceAddAdmin
 
