@@ -199,7 +199,10 @@ class RestockProposal(models.Model):
         verbose_name_plural = _("restock proposals")
 
     def __str__(self) -> str:
-        return f"Restock proposal #{self.pk}: {self.quantity} x listing {self.listing_id}"
+        return str(
+            _("Restock proposal #%(id)s: %(n)s units of listing #%(listing)s")
+            % {"id": self.pk, "n": self.quantity, "listing": self.listing_id}
+        )
 
 
 RESTOCK_PROPOSAL_MACHINE = Machine(

@@ -4,9 +4,11 @@ the score, and what the new standing means for the supplier."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from marketplace.models import Event
@@ -16,11 +18,19 @@ from .sentences import Describer
 from .subjects import Context
 
 
+def _day(value: Any) -> str:
+    """The scorecard's day as the page shows dates (the payload carries it in ISO form)."""
+    try:
+        return date_format(date.fromisoformat(str(value)), "DATE_FORMAT")
+    except ValueError:
+        return str(value or "?")
+
+
 def _standing_changed(p: Mapping[str, Any], event: Event, c: Context) -> str:
     words = {
         "from": standing_name(str(p.get("from", ""))),
         "to": standing_name(str(p.get("to", ""))),
-        "day": p.get("day", ""),
+        "day": _day(p.get("day", "")),
         "score": p.get("score"),
     }
     if words["score"] is None:

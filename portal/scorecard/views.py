@@ -12,6 +12,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -25,7 +26,7 @@ from ..wording import percent
 from .wording import COMPONENT_NAMES, counts_text, standing_meaning, standing_name
 
 TREND_DAYS = 90
-CHART_W, CHART_H = 360, 120
+CHART_W, CHART_H = 900, 180
 # The components' lines, in the page's palette (the overall line is the ink's).
 LINE_COLOURS = ["#2563eb", "#d97706", "#7c3aed", "#db2777", "#059669", "#64748b"]
 
@@ -78,9 +79,9 @@ def _words(cards: list[Scorecard], field: str) -> str:
     first, last = scored[0], scored[-1]
     return _("%(first)s on %(first_day)s, %(last)s on %(last_day)s") % {
         "first": f"{getattr(first, field):.2f}",
-        "first_day": f"{first.day:%Y-%m-%d}",
+        "first_day": date_format(first.day, "DATE_FORMAT"),
         "last": f"{getattr(last, field):.2f}",
-        "last_day": f"{last.day:%Y-%m-%d}",
+        "last_day": date_format(last.day, "DATE_FORMAT"),
     }
 
 

@@ -4,6 +4,8 @@ given) or snooze it for some days; forecasts are read-only (the planning job wri
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
@@ -11,7 +13,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 
@@ -20,8 +24,15 @@ from marketplace.admin_export import export_csv
 from marketplace.formatting import EMPTY, when
 from marketplace.models import JobRun
 
+from ..methods import METHOD_LABELS
 from ..models import Forecast, RestockProposal
-from ..selectors.proposals import arithmetic_of, method_label, number, proposals_visible_to
+from ..selectors.proposals import (
+    arithmetic_of,
+    method_label,
+    number,
+    proposals_visible_to,
+    units,
+)
 from ..services.proposals import SNOOZE_DAYS_MAX, proposal_issue, proposal_snooze
 
 
@@ -58,18 +69,9 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
     asks."""
 
     action_form = ProposalActionForm
-    list_display = [
-        "id",
-        "status",
-        "urgent",
-        "supplier",
-        "listing_title",
-        "quantity",
-        "expires",
-        "snoozed_until",
-        "proposed_at",
-        "stocking_order",
-    ]
+    # What fits beside the navigation and the filters at 1366 px; the supplier, the times and
+    # the stocking order are on each proposal's page (and the supplier is a filter).
+    list_display = ["id", "state", "listing_title", "quantity", "expires"]
     list_filter = [
         "status",
         "urgent",
@@ -101,10 +103,10 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
         "snoozed_until",
         "run_link",
         "decided_at",
-        "decided_by",
+        "decided_by_name",
         "decline_reason",
         "ship_by",
-        "stocking_order",
+        "stocking_order_link",
     ]
     fieldsets = [
         (None, {"fields": ["listing", "supplier", "status", "urgent", "quantity"]}),
@@ -118,10 +120,10 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
             {
                 "fields": [
                     "decided_at",
-                    "decided_by",
+                    "decided_by_name",
                     "decline_reason",
                     "ship_by",
-                    "stocking_order",
+                    "stocking_order_link",
                 ]
             },
         ),
@@ -134,6 +136,32 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, proposal: RestockProposal) -> str:
         return f"#{proposal.listing_id} {proposal.listing.product.title_en}"
+
+    @admin.display(description=_("status"), ordering="status")
+    def state(self, proposal: RestockProposal) -> str:
+        words = [str(proposal.get_status_display())]
+        if proposal.urgent:
+            words.append(str(_("urgent")))
+        if proposal.snoozed_until and proposal.status == RestockProposal.Status.OPEN:
+            words.append(
+                str(_("snoozed until %(day)s"))
+                % {"day": date_format(proposal.snoozed_until, "DATE_FORMAT")}
+            )
+        return " · ".join(words)
+
+    @admin.display(description=_("decided by"))
+    def decided_by_name(self, proposal: RestockProposal) -> str:
+        return str(proposal.decided_by) if proposal.decided_by_id else EMPTY
+
+    @admin.display(description=_("stocking order"))
+    def stocking_order_link(self, proposal: RestockProposal) -> str:
+        if proposal.stocking_order_id is None:
+            return EMPTY
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse("admin:logistics_stockingorder_change", args=[proposal.stocking_order_id]),
+            proposal.stocking_order_id,
+        )
 
     @admin.display(description=_("expires"), ordering="expires_at")
     def expires(self, proposal: RestockProposal) -> str:
@@ -150,8 +178,10 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
     @admin.display(description=_("the arithmetic"))
     def arithmetic(self, proposal: RestockProposal) -> str:
         forecast = Forecast.objects.filter(listing_id=proposal.listing_id).first()
+        lines = arithmetic_of(proposal, forecast).lines()
         return format_html(
-            '<p data-testid="arithmetic">{}</p>', arithmetic_of(proposal, forecast).sentence()
+            '<p data-testid="arithmetic">{}</p>',
+            format_html_join(mark_safe(";<br>"), "{}", ((line,) for line in lines)),
         )
 
     @admin.display(description=_("planning run"))
@@ -194,23 +224,35 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
         )
 
 
+class MethodFilter(admin.SimpleListFilter):
+    """Forecasts by method, named in words (the codes are the forecasting module's)."""
+
+    title = _("method")
+    parameter_name = "method"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [(code, method_label(code)) for code in METHOD_LABELS]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Forecast]) -> QuerySet[Forecast]:
+        value = self.value()
+        return queryset.filter(method=value) if value else queryset
+
+
 @admin.register(Forecast)
 class ForecastAdmin(ReadOnlyAdmin):
     """Each fully-managed listing's latest forecast, as the planning job left it."""
 
+    # What fits at 1366 px; whether the fallback method was used, and when, are on the page.
     list_display = [
-        "listing",
+        "listing_title",
         "pattern",
         "method_name",
-        "fallback",
-        "mase",
-        "rate_7d",
-        "rate_28d",
+        "mase_shown",
+        "rates",
         "trending",
         "dead_stock_since",
-        "made_at",
     ]
-    list_filter = ["pattern", "method", "fallback", "trending"]
+    list_filter = ["pattern", MethodFilter, "fallback", "trending"]
     search_fields = ["=listing__id", "listing__product__title_en", "listing__product__title_zh"]
     list_select_related = ["listing__product"]
     show_full_result_count = False
@@ -234,14 +276,26 @@ class ForecastAdmin(ReadOnlyAdmin):
     ]
     fields = (*readonly_fields,)
 
+    @admin.display(description=_("listing"), ordering="listing__product__title_en")
+    def listing_title(self, forecast: Forecast) -> str:
+        return f"#{forecast.listing_id} {forecast.listing.product.title_en}"
+
     @admin.display(description=_("method"), ordering="method")
     def method_name(self, forecast: Forecast) -> str:
         return method_label(forecast.method)
 
+    @admin.display(description=_("MASE"), ordering="mase")
+    def mase_shown(self, forecast: Forecast) -> str:
+        return number(None if forecast.mase is None else round(forecast.mase, 2))
+
+    @admin.display(description=_("a day, 7 / 28 days"))
+    def rates(self, forecast: Forecast) -> str:
+        return f"{units(forecast.rate_7d)} / {units(forecast.rate_28d)}"
+
     @admin.display(description=_("dead stock since"))
     def dead_stock_since(self, forecast: Forecast) -> str:
         day = forecast.listing.dead_stock_since
-        return day.isoformat() if day else EMPTY
+        return date_format(day, "DATE_FORMAT") if day else EMPTY
 
     @admin.display(description=_("daily forecast"))
     def daily_figures(self, forecast: Forecast) -> str:

@@ -15,13 +15,14 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from marketplace.admin_base import ReadOnlyAdmin, admin_actor, report_success
 from marketplace.formatting import EMPTY, when
 from marketplace.models import JobRun
 
 from ..models import PlanChunk
-from ..services.runs import JOB, plan_start
+from ..services.runs import JOB, PlanSummary, plan_start, plan_summary
 
 # Who may start a run: planning writes the restock proposals.
 RUN_PERMISSION = "restock.change_restockproposal"
@@ -41,6 +42,21 @@ def progress_html(run: JobRun) -> str:
         f"{run.done:,}",
         f"{run.total or 0:,}",
     )
+
+
+def summary_words(summary: PlanSummary) -> str:
+    """A finished run's counts in words, in the active language, each with its plural (the
+    run's stored summary is the job's English log line)."""
+    return _("%(listings)s in %(chunks)s (%(attempts)s): %(proposals)s") % {
+        "listings": ngettext("%(n)s listing planned", "%(n)s listings planned", summary.listings)
+        % {"n": f"{summary.listings:,}"},
+        "chunks": ngettext("%(n)s chunk", "%(n)s chunks", summary.chunks)
+        % {"n": f"{summary.chunks:,}"},
+        "attempts": ngettext("%(n)s attempt", "%(n)s attempts", summary.attempts)
+        % {"n": f"{summary.attempts:,}"},
+        "proposals": ngettext("%(n)s open proposal", "%(n)s open proposals", summary.proposals)
+        % {"n": f"{summary.proposals:,}"},
+    }
 
 
 class RunFilter(admin.SimpleListFilter):
@@ -78,11 +94,9 @@ class PlanChunkAdmin(ReadOnlyAdmin):
     list_display = [
         "run_shown",
         "index",
-        "first_listing",
-        "last_listing",
+        "listing_ids",
         "listings",
         "attempts",
-        "sent_shown",
         "done_shown",
         "proposals",
         "error_shown",
@@ -96,6 +110,10 @@ class PlanChunkAdmin(ReadOnlyAdmin):
     @admin.display(description=_("run"), ordering="run_id")
     def run_shown(self, chunk: PlanChunk) -> str:
         return f"#{chunk.run_id} ({chunk.run.get_status_display()})"
+
+    @admin.display(description=_("listing ids"), ordering="first_listing")
+    def listing_ids(self, chunk: PlanChunk) -> str:
+        return f"{chunk.first_listing}\u2013{chunk.last_listing}"
 
     @admin.display(description=_("sent"), ordering="sent_at")
     def sent_shown(self, chunk: PlanChunk) -> str:
@@ -134,6 +152,7 @@ class PlanChunkAdmin(ReadOnlyAdmin):
                 plan_run_url=reverse("admin:marketplace_jobrun_change", args=[run.pk]),
                 plan_run_started=when(run.started_at),
                 plan_run_finished=when(run.finished_at),
+                plan_run_summary=summary_words(plan_summary(run)) if run.summary else "",
             )
         if self.may_run(request):
             extra["plan_now_url"] = reverse("admin:restock_planchunk_plan_now")

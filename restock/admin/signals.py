@@ -25,8 +25,7 @@ class DemandSignalAdmin(ReadOnlyAdmin):
         "views",
         "add_to_carts",
         "units_ordered",
-        "platform_units",
-        "updated_at_shown",
+        "platform_units_shown",
     ]
     list_filter = ["market", "day"]
     search_fields = ["=listing__id", "listing__product__title_en", "listing__product__title_zh"]
@@ -53,6 +52,10 @@ class DemandSignalAdmin(ReadOnlyAdmin):
     def listing_title(self, row: DemandSignal) -> str:
         product = row.listing.product
         return f"#{row.listing_id} {local_name(product.title_en, product.title_zh)}"
+
+    @admin.display(description=_("platform orders"), ordering="platform_units")
+    def platform_units_shown(self, row: DemandSignal) -> int:
+        return row.platform_units
 
     @admin.display(description=_("updated"), ordering="updated_at")
     def updated_at_shown(self, row: DemandSignal) -> str:

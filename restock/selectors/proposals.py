@@ -22,6 +22,7 @@ from logistics.services.inbound.stocking import listing_stocking_cap
 from marketplace.formatting import suppliers_today
 from suppliers.selectors import supplier_id_for
 
+from ..methods import METHOD_LABELS
 from ..models import DemandPattern, DemandSignal, Forecast, RestockProposal
 
 VIEW_PERMISSION = "restock.view_restockproposal"
@@ -93,32 +94,12 @@ def ship_by_window(proposal: RestockProposal, today: date | None = None) -> tupl
 
 # --- The arithmetic in words -------------------------------------------------------------------
 
-METHOD_LABELS = {
-    "CrostonSBA": "Croston SBA",
-    "CrostonClassic": "Croston",
-    "CrostonOptimized": "Croston (optimised)",
-    "ADIDA": "ADIDA",
-    "IMAPA": "IMAPA",
-    "TSB": "TSB",
-}
-
 
 def method_label(method: str) -> str:
-    """A forecasting method's name for people (the library's class names are the codes)."""
-    words = {
-        "SimpleExponentialSmoothingOptimized": _("exponential smoothing"),
-        "SimpleExponentialSmoothing": _("exponential smoothing"),
-        "SeasonalExponentialSmoothingOptimized": _("weekly seasonal exponential smoothing"),
-        "SeasonalExponentialSmoothing": _("weekly seasonal exponential smoothing"),
-        "AutoETS": _("exponential smoothing"),
-        "HistoricAverage": _("historic average"),
-        "Naive": _("last value"),
-        "SeasonalNaive": _("same day last week"),
-        "WindowAverage": _("recent average"),
-    }
-    if method in words:
-        return str(words[method])
-    return METHOD_LABELS.get(method, method)
+    """A forecasting method's name for people, in the active language (the stored codes, such
+    as "SeasESOpt", are the forecasting module's; an unknown code is shown as it is)."""
+    label = METHOD_LABELS.get(method)
+    return str(label) if label is not None else method
 
 
 def number(value: Decimal | int | float | None) -> str:
@@ -130,6 +111,18 @@ def number(value: Decimal | int | float | None) -> str:
     if "." in text:
         text = text.rstrip("0").rstrip(".")
     return "0" if text in ("-0", "") else text
+
+
+def units(value: Decimal | int | float | None) -> str:
+    """A quantity of units in the arithmetic: at most one decimal, no trailing zeros (144.2,
+    96, 0.5); a fraction of a unit finer than that means nothing to anyone stocking boxes."""
+    if value is None:
+        return "—"
+    return number(_tenths(value))
+
+
+def _tenths(value: Decimal | int | float) -> Decimal:
+    return Decimal(str(value)).quantize(Decimal("0.1"))
 
 
 @dataclass(frozen=True)
@@ -158,8 +151,29 @@ class Arithmetic:
     cap: int | None
     quantity: int
 
+    @property
+    def level_percent(self) -> str:
+        """The service level as a percentage without needless decimals: "95%", "97.5%"."""
+        return f"{number(self.service_level * 100)}%"
+
+    def shown_need(self) -> Decimal:
+        """The need as the arithmetic shows it: the shown (one-decimal) demand and safety stock
+        less the whole units, so the figures on the page add up."""
+        return (
+            _tenths(self.demand_over_lead)
+            + _tenths(self.safety_stock)
+            - self.available
+            - self.inbound
+            - self.open_orders
+            - self.open_proposals
+        )
+
     def sentence(self) -> str:
-        """The arithmetic in words, in the active language."""
+        """The arithmetic in words, in the active language, its steps joined by semicolons."""
+        return "; ".join(self.lines())
+
+    def lines(self) -> list[str]:
+        """The arithmetic's steps in words, in the active language, one a line."""
         words: dict[str, Any] = {
             "rate": number(self.mean_daily),
             "method": self.method,
@@ -169,13 +183,13 @@ class Arithmetic:
             "production": self.production_days,
             "transit": self.transit_days,
             "receiving": self.receiving_days,
-            "lead": number(self.demand_over_lead),
-            "safety": number(self.safety_stock),
+            "lead": units(self.demand_over_lead),
+            "safety": units(self.safety_stock),
             "level": number(self.service_level * 100),
             "available": self.available,
             "inbound": self.inbound,
             "orders": self.open_orders,
-            "need": number(self.need),
+            "need": units(self.shown_need()),
             "pack": self.case_pack,
             "rounded": self.rounded,
         }
@@ -186,7 +200,7 @@ class Arithmetic:
         )
         parts = [
             forecast
-            + " x "
+            + " \u00d7 "
             + _(
                 "%(days)s days (%(confirm)s to confirm + %(production)s production + "
                 "%(transit)s transit + %(receiving)s receiving) = %(lead)s"
@@ -221,7 +235,7 @@ class Arithmetic:
             else:
                 text = _("stocking cap %(cap)s → %(quantity)s")
             parts.append(text % capped)
-        return "; ".join(parts)
+        return parts
 
 
 def arithmetic_of(proposal: RestockProposal, forecast: Forecast | None = None) -> Arithmetic:

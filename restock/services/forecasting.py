@@ -79,6 +79,8 @@ from statsforecast.models import (
     SimpleExponentialSmoothingOptimized,
 )
 
+from .. import methods
+
 Floats = npt.NDArray[np.float64]
 Ints = npt.NDArray[np.int64]
 Bools = npt.NDArray[np.bool_]
@@ -99,12 +101,13 @@ LUMPY = "lumpy"
 NONE = "none"
 
 # The method of each pattern, as statsforecast names it (the Forecast's `method`).
-SES = "SESOpt"
-SEASONAL_ES = "SeasESOpt"
-CROSTON_SBA = "CrostonSBA"
-ADIDA_METHOD = "ADIDA"
-HISTORIC_AVERAGE = "HistoricAverage"
-NO_DEMAND = "none"
+# The methods' codes and their words are restock.methods' (re-exported here).
+SES = methods.SES
+SEASONAL_ES = methods.SEASONAL_ES
+CROSTON_SBA = methods.CROSTON_SBA
+ADIDA_METHOD = methods.ADIDA_METHOD
+HISTORIC_AVERAGE = methods.HISTORIC_AVERAGE
+NO_DEMAND = methods.NO_DEMAND
 FALLBACK_METHOD = HISTORIC_AVERAGE
 
 # Chosen on bench/demand_data.py's known processes: see the module's docstring.
@@ -118,15 +121,9 @@ METHOD_OF_PATTERN = {
     NONE: NO_DEMAND,
 }
 
-# What each method is, in words (the proposal's arithmetic names it).
-METHOD_LABELS = {
-    SES: "simple exponential smoothing (optimised)",
-    SEASONAL_ES: "weekly seasonal exponential smoothing (optimised)",
-    CROSTON_SBA: "Croston's method, Syntetos-Boylan approximation",
-    ADIDA_METHOD: "ADIDA (aggregate-disaggregate intermittent demand)",
-    HISTORIC_AVERAGE: "historic average",
-    NO_DEMAND: "no demand",
-}
+# What each method is, in words (the proposal's arithmetic and the admin's lists name it; the
+# codes stay in the API and the database).
+METHOD_LABELS = methods.METHOD_LABELS
 
 
 def _model(method: str) -> Any:

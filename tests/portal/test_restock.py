@@ -91,10 +91,11 @@ def test_the_detail_explains_the_arithmetic(signed_in, mine):
     DemandSignalFactory(listing=mine.listing, units_ordered=4)
     page = signed_in.get(detail(mine)).content.decode()
     assert (
-        "Forecast: 2.4 units a day (Croston SBA, intermittent demand) x 18 days (3 to confirm + "
-        "10 production + 3 transit + 2 receiving) = 43.2; + safety stock 12 (95% service level, "
-        "from the backtest&#x27;s errors over the lead time); - available 10 - inbound 0 - open "
-        "stocking orders 0 = need 45.2; rounded up to cases of 12 = 48; stocking cap 30 → 30"
+        "Forecast: 2.4 units a day (Croston SBA, intermittent demand) × 18 days (3 to confirm + "  # noqa: RUF001
+        "10 production + 3 transit + 2 receiving) = 43.2;<br>+ safety stock 12 (95% service "
+        "level, from the backtest&#x27;s errors over the lead time);<br>- available 10 - inbound "
+        "0 - open stocking orders 0 = need 45.2;<br>rounded up to cases of 12 = 48;<br>stocking "
+        "cap 30 → 30"
     ) in page
     assert 'data-testid="chart-demand"' in page
     assert 'data-testid="chart-forecast"' in page

@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from logistics.models import StockingOrder, Warehouse
 from logistics.services.inbound.stocking import stocking_order_issue
@@ -17,7 +17,8 @@ from marketplace.errors import DomainError
 from marketplace.formatting import suppliers_today
 from marketplace.models import Event
 from restock.models import RestockProposal
-from restock.selectors.proposals import arithmetic_of, default_hub, room_under_cap
+from restock.selectors.proposals import arithmetic_of, default_hub, method_label, room_under_cap
+from restock.services import forecasting as fc
 from restock.services.proposals import (
     expire_proposals,
     proposal_confirm,
@@ -387,11 +388,58 @@ def test_the_arithmetic_in_words():
     p.refresh_from_db()
     words = arithmetic_of(p).sentence()
     assert words == (
-        "Forecast: 2.4 units a day (Croston SBA) x 18 days (3 to confirm + 10 production + "
+        "Forecast: 2.4 units a day (Croston SBA) × 18 days (3 to confirm + 10 production + "  # noqa: RUF001
         "3 transit + 2 receiving) = 43.2; + safety stock 12 (95% service level, from the "
         "backtest's errors over the lead time); - available 10 - inbound 0 - open stocking "
         "orders 0 = need 45.2; rounded up to cases of 12 = 48; stocking cap 30 → 30"
     )
+
+
+def test_the_arithmetic_shows_units_to_a_tenth_and_adds_up():
+    """The stored terms carry three decimals; the page shows a tenth of a unit at most, and the
+    need it shows is the sum of the figures it shows (144.2 + 96 - 6 = 234.2, not 234.26)."""
+    p = proposal(
+        mean_daily="8.013",
+        demand_over_lead="144.234",
+        safety_stock="96.021",
+        open_orders=6,
+        need="234.255",
+        case_pack=1,
+        quantity=235,
+    )
+    p.refresh_from_db()
+    lines = arithmetic_of(p).lines()
+    assert lines[0].endswith("= 144.2")
+    assert lines[1].startswith("+ safety stock 96 (95% service level")
+    assert lines[2].endswith("open stocking orders 6 = need 234.2")
+    assert lines[3] == "rounded up = 235"
+    assert arithmetic_of(p).sentence() == "; ".join(lines)
+    assert arithmetic_of(p).level_percent == "95%"
+
+
+@pytest.mark.parametrize(
+    ("code", "en", "zh"),
+    [
+        ("SeasESOpt", "weekly seasonal exponential smoothing", "周季节性指数平滑"),
+        ("SESOpt", "exponential smoothing", None),
+        ("CrostonSBA", "Croston SBA", "Croston 间歇需求法（SBA 修正）"),  # noqa: RUF001
+        ("ADIDA", "ADIDA (aggregate, forecast, spread back)", None),
+        ("HistoricAverage", "historic average", None),
+        ("unknown-code", "unknown-code", "unknown-code"),
+    ],
+)
+def test_methods_are_named_in_words(code, en, zh):
+    assert method_label(code) == en
+    if zh is not None:
+        with translation.override("zh-hans"):
+            assert method_label(code) == zh
+
+
+def test_every_forecasting_method_has_words():
+    codes = {*fc.METHOD_OF_PATTERN.values(), fc.SES, fc.HISTORIC_AVERAGE}
+    assert codes <= set(fc.METHOD_LABELS)
+    for code in codes:
+        assert method_label(code) != code
 
 
 @pytest.mark.parametrize(

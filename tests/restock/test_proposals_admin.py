@@ -11,6 +11,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from logistics.models import StockingOrder
 from marketplace.formatting import suppliers_today
@@ -37,7 +38,7 @@ def _forecast(p: RestockProposal) -> Forecast:
     return Forecast.objects.create(
         listing=p.listing,
         pattern="smooth",
-        method="SimpleExponentialSmoothingOptimized",
+        method="SESOpt",
         horizon_days=18,
         daily=[1.5] * 18,
         mean_daily="1.500",
@@ -78,7 +79,7 @@ def test_the_page_explains_the_arithmetic(op_client):
     page = op_client.get(reverse("admin:restock_restockproposal_change", args=[p.pk]))
     text = page.content.decode()
     assert page.status_code == 200
-    assert "Forecast: 2 units a day (Croston SBA, smooth demand) x 18 days" in text
+    assert "Forecast: 2 units a day (Croston SBA, smooth demand) × 18 days" in text  # noqa: RUF001
     assert reverse("admin:marketplace_jobrun_change", args=[run.pk]) in text
 
 
@@ -120,10 +121,34 @@ def test_forecasts_are_read_only(op_client):
     forecast = _forecast(p)
     page = op_client.get(FORECASTS).content.decode()
     assert "exponential smoothing" in page
-    assert "0.812" in page
+    assert "0.81" in page  # MASE to two decimals
     change = op_client.get(reverse("admin:restock_forecast_change", args=[forecast.pk]))
     assert change.status_code == 200
     assert b'name="_save"' not in change.content
+
+
+def test_forecast_methods_are_named_in_words_in_the_list_and_its_filter(op_client):
+    p = proposal()
+    forecast = _forecast(p)
+    forecast.method = "SeasESOpt"
+    forecast.save()
+    page = op_client.get(FORECASTS).content.decode()
+    assert "weekly seasonal exponential smoothing" in page
+    assert "SeasESOpt</" not in page  # neither a cell nor a filter choice shows the code
+    filtered = op_client.get(FORECASTS, {"method": "SeasESOpt"}).content.decode()
+    assert f"#{p.listing_id} " in filtered
+    assert f"#{p.listing_id} " not in op_client.get(FORECASTS, {"method": "ADIDA"}).content.decode()
+
+
+def test_the_proposal_page_names_its_fields_and_itself_in_chinese(op_client):
+    p = proposal()
+    with translation.override("zh-hans"):
+        assert str(p) == f"补货建议 #{p.pk}：商品刊登 #{p.listing_id} 共 {p.quantity} 件"  # noqa: RUF001
+    op_client.cookies["django_language"] = "zh-hans"
+    page = op_client.get(reverse("admin:restock_restockproposal_change", args=[p.pk]))
+    text = page.content.decode()
+    assert "Decided by" not in text
+    assert "Stocking order" not in text
 
 
 def test_staff_without_the_permission_see_nothing(client):

@@ -80,7 +80,7 @@ def test_the_detail_explains_the_arithmetic_in_the_readers_language(mine, caller
     )
     body = caller.get(url(mine)).json()
     assert body["explanation"].startswith(
-        "Forecast: 2 units a day (Croston SBA, intermittent demand) x 18 days"
+        "Forecast: 2 units a day (Croston SBA, intermittent demand) × 18 days"  # noqa: RUF001
     )
     assert body["pattern"] == "intermittent"
     assert body["room_under_cap"] is None

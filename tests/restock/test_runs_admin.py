@@ -72,7 +72,7 @@ def test_an_operator_runs_planning_now_and_follows_its_chunks(client, planner, l
     plan_inline(run)
     body = client.get(answer["Location"]).content.decode()
     assert "100% (25 / 25)" in body
-    assert "25 listings planned in 1 chunks" in body
+    assert "25 listings planned in 1 chunk (1 attempt): " in body
     assert 'http-equiv="refresh"' not in body
 
 
@@ -111,3 +111,22 @@ def test_the_page_in_chinese(client, planner, listings, sent):
     assert "立即运行补货计划" in text
     assert f"计划运行 #{run.pk}" in text
     assert "Run restock planning now" not in text
+
+
+def test_a_runs_counts_in_words_with_plurals_and_in_chinese():
+    from django.utils import translation
+
+    from restock.admin.runs import summary_words
+    from restock.services.runs import PlanSummary
+
+    one = PlanSummary(chunks=1, listings=1, proposals=1, attempts=1)
+    many = PlanSummary(chunks=50, listings=100000, proposals=2, attempts=51)
+    with translation.override("en"):
+        assert summary_words(one) == "1 listing planned in 1 chunk (1 attempt): 1 open proposal"
+        assert summary_words(many) == (
+            "100,000 listings planned in 50 chunks (51 attempts): 2 open proposals"
+        )
+    with translation.override("zh-hans"):
+        assert summary_words(one) == (
+            "已规划 1 个商品刊登，分 1 批（共尝试 1 次）：1 条待处理建议"  # noqa: RUF001
+        )

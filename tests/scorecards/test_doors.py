@@ -263,6 +263,7 @@ def test_the_supplier_is_told_of_a_standing_change_in_its_notifications(client):
     line = next(x for x in lines if x.event.kind == "scorecard.standing_changed")
     assert "Your standing moved from Good to Very poor" in line.text
     assert "overall score 25.00" in line.text
+    assert suppliers_today().isoformat() not in line.text  # the day as pages show dates
     assert "You cannot bid in tenders" in line.text
     assert line.url == reverse("portal:scorecard")
     client.cookies["django_language"] = "zh-hans"
