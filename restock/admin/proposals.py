@@ -22,6 +22,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 from marketplace.admin_base import ActionsOnlyAdmin, ReadOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
 from marketplace.formatting import EMPTY, when
+from marketplace.jobs import job_label
 from marketplace.models import JobRun
 
 from ..methods import METHOD_LABELS
@@ -88,13 +89,13 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
     list_select_related = ["supplier", "listing__product", "stocking_order"]
     show_full_result_count = False
     readonly_fields = [
-        "listing",
-        "supplier",
+        "listing_link",
+        "supplier_link",
         "status",
         "urgent",
         "quantity",
         "arithmetic",
-        "method",
+        "method_name",
         "safety_method",
         "cap",
         "proposed_at",
@@ -109,8 +110,11 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
         "stocking_order_link",
     ]
     fieldsets = [
-        (None, {"fields": ["listing", "supplier", "status", "urgent", "quantity"]}),
-        (_("Why this quantity"), {"fields": ["arithmetic", "method", "safety_method", "cap"]}),
+        (None, {"fields": ["listing_link", "supplier_link", "status", "urgent", "quantity"]}),
+        (
+            _("Why this quantity"),
+            {"fields": ["arithmetic", "method_name", "safety_method", "cap"]},
+        ),
         (
             _("Timing"),
             {"fields": ["proposed_at", "updated_at", "expires_at", "snoozed_until", "run_link"]},
@@ -136,6 +140,26 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, proposal: RestockProposal) -> str:
         return f"#{proposal.listing_id} {proposal.listing.product.title_en}"
+
+    @admin.display(description=_("listing"))
+    def listing_link(self, proposal: RestockProposal) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:catalogue_listing_change", args=[proposal.listing_id]),
+            self.listing_title(proposal),
+        )
+
+    @admin.display(description=_("supplier"))
+    def supplier_link(self, proposal: RestockProposal) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:suppliers_supplier_change", args=[proposal.supplier_id]),
+            proposal.supplier,
+        )
+
+    @admin.display(description=_("forecast method"))
+    def method_name(self, proposal: RestockProposal) -> str:
+        return method_label(proposal.method)
 
     @admin.display(description=_("status"), ordering="status")
     def state(self, proposal: RestockProposal) -> str:
@@ -191,8 +215,11 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
         run = JobRun.objects.filter(pk=proposal.run_id).first()
         if run is None:
             return EMPTY
+        words = (
+            f"#{run.pk} {job_label(run.name)} {when(run.started_at)} ({run.get_status_display()})"
+        )
         return format_html(
-            '<a href="{}">{}</a>', reverse("admin:marketplace_jobrun_change", args=[run.pk]), run
+            '<a href="{}">{}</a>', reverse("admin:marketplace_jobrun_change", args=[run.pk]), words
         )
 
     @admin.action(

@@ -69,7 +69,7 @@ class ScorecardAdmin(SupplierNameColumn, ReadOnlyAdmin):
     ordering = ["-day", "supplier_id"]
     actions = ["recompute_selected"]
     fields = (
-        "supplier",
+        "supplier_link",
         "day",
         "computed_at",
         "score",
@@ -81,6 +81,14 @@ class ScorecardAdmin(SupplierNameColumn, ReadOnlyAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Scorecard]:
         return scorecards_visible_to(admin_actor(request)).select_related("supplier")
+
+    @admin.display(description=_("supplier"))
+    def supplier_link(self, card: Scorecard) -> str:
+        return format_html(
+            '<a href="{}">{}</a>',
+            reverse("admin:suppliers_supplier_change", args=[card.supplier_id]),
+            card.supplier,
+        )
 
     @admin.display(description=_("components"))
     def components_compact(self, card: Scorecard) -> SafeString:
@@ -103,7 +111,10 @@ class ScorecardAdmin(SupplierNameColumn, ReadOnlyAdmin):
                 (
                     LABELS[c.name],
                     _counted(c.kind, c.n, c.hits),
-                    "—" if c.low is None else f"{_percent(c.low)} to {_percent(c.high)}",
+                    "—"
+                    if c.low is None
+                    else _("%(low)s to %(high)s")
+                    % {"low": _percent(c.low), "high": _percent(c.high)},
                     NO_DATA if c.score is None else c.score,
                     "" if c.score_high is None else c.score_high,
                     f"{c.weight}" + ("" if c.share is None else f" ({_percent(c.share)})"),

@@ -141,14 +141,16 @@ def test_forecast_methods_are_named_in_words_in_the_list_and_its_filter(op_clien
 
 
 def test_the_proposal_page_names_its_fields_and_itself_in_chinese(op_client):
-    p = proposal()
+    p = proposal(method="SeasESOpt", run=JobRun.objects.create(name="restock_plan"))
     with translation.override("zh-hans"):
         assert str(p) == f"补货建议 #{p.pk}：商品刊登 #{p.listing_id} 共 {p.quantity} 件"  # noqa: RUF001
     op_client.cookies["django_language"] = "zh-hans"
     page = op_client.get(reverse("admin:restock_restockproposal_change", args=[p.pk]))
     text = page.content.decode()
-    assert "Decided by" not in text
-    assert "Stocking order" not in text
+    for english in ("Decided by", "Stocking order", "Listing:", "Supplier:", "SeasESOpt"):
+        assert english not in text
+    assert "restock_plan" not in text  # the planning run by its job's words
+    assert "周季节性指数平滑" in text
 
 
 def test_staff_without_the_permission_see_nothing(client):

@@ -293,6 +293,10 @@ def test_the_admin_lists_and_explains_scorecards(client, operator):
     assert "12 / 14" in text
     assert "60.1% to 96.0%" in text
     assert "no data" in text
+    client.cookies["django_language"] = "zh-hans"
+    text = client.get(reverse("admin:suppliers_scorecard_change", args=[card.pk])).content.decode()
+    assert "60.1% 至 96.0%" in text
+    assert "Supplier:" not in text
 
 
 def test_the_admin_list_costs_the_same_queries_for_many_rows(client, operator):
