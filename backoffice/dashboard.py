@@ -22,7 +22,8 @@ from marketplace.formatting import money
 from marketplace.models import JobRun, WebhookDelivery
 from orders.models import JitOrder, JitOrderTally, Penalty
 from orders.rules import rules
-from suppliers.models import LedgerEntry, Supplier, WithdrawalRequest
+from restock.models import RestockProposal
+from suppliers.models import LedgerEntry, Scorecard, Standing, Supplier, WithdrawalRequest
 
 from .delivery import delivery_figures
 
@@ -413,6 +414,29 @@ def logistics_figures() -> dict[str, Any]:
     }
 
 
+def restock_figures() -> dict[str, Any]:
+    """Restock proposals waiting for suppliers, the latest planning run, dead stock, and the
+    suppliers by standing on the latest day scored: five queries, whatever the number of rows."""
+    now = timezone.now()
+    proposals = RestockProposal.objects.filter(status=RestockProposal.Status.OPEN).aggregate(
+        open=Count("id"),
+        urgent=Count("id", filter=Q(urgent=True)),
+        expiring=Count("id", filter=Q(expires_at__lte=now + timedelta(days=1))),
+    )
+    last_run = JobRun.objects.filter(name="restock_plan").order_by("-started_at").first()
+    dead = Listing.objects.filter(dead_stock_since__isnull=False).count()
+    latest_day = Scorecard.objects.order_by("-day").values_list("day", flat=True)[:1]
+    counts = dict(
+        Scorecard.objects.filter(day__in=latest_day)
+        .values_list("standing")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    order = [Standing.EXCELLENT, Standing.GOOD, Standing.POOR, Standing.VERY_POOR, Standing.NEW]
+    standings = _bars([(str(s.label), counts.get(s.value, 0)) for s in order])
+    return {**proposals, "last_run": last_run, "dead_stock": dead, "standings": standings}
+
+
 def dashboard_figures() -> dict[str, Any]:
     return {
         "suppliers_by_status": suppliers_by_status(),
@@ -425,4 +449,5 @@ def dashboard_figures() -> dict[str, Any]:
         "jit": jit_figures(),
         "logistics": logistics_figures(),
         "parcels": delivery_figures(),
+        "restock": restock_figures(),
     }

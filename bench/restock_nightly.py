@@ -193,6 +193,9 @@ class Workers:
             "DJANGO_SETTINGS_MODULE": "marketplace.settings",
             "CELERY_BROKER_URL": broker.url,
             "CELERY_SOFT_SHUTDOWN_SECONDS": "0",
+            # The workers' "ready." line, which this waits for, is logged at INFO (the test
+            # suite runs with LOG_LEVEL=WARNING).
+            "LOG_LEVEL": "INFO",
         }
         self.logs = [logs / f"worker{i}.log" for i in range(count)]
         self.processes = [

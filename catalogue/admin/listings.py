@@ -66,6 +66,24 @@ class ListingCategoryFilter(CategoryTreeFilter):
     field = "product__category_id"
 
 
+class DeadStockFilter(admin.SimpleListFilter):
+    """Listings the restock run found with no order in RESTOCK_DEAD_DAYS (no proposal; their stock
+    is offered back to the supplier)."""
+
+    title = _("dead stock")
+    parameter_name = "dead_stock"
+
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+        return [("yes", _("Dead stock")), ("no", _("Still selling"))]
+
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
+        if self.value() == "yes":
+            return queryset.filter(dead_stock_since__isnull=False)
+        if self.value() == "no":
+            return queryset.filter(dead_stock_since__isnull=True)
+        return queryset
+
+
 class ListingPriceForm(forms.ModelForm):
     class Meta:
         model = ListingPrice
@@ -196,6 +214,7 @@ class ListingAdmin(admin.ModelAdmin):
         "is_jit",
         ("supplier", admin.RelatedOnlyFieldListFilter),
         ListingCategoryFilter,
+        DeadStockFilter,
     ]
     search_fields = [
         "product__title_en",

@@ -114,8 +114,8 @@ def test_dashboard_queries_do_not_grow_with_data(client, operator, django_assert
     client.force_login(operator)
     # 30, three for the compliance card (backoffice.compliance_kpis.compliance_headline) and
     # three for the parcels' (backoffice.delivery: the late queue's count and oldest, the
-    # delivery times).
-    with django_assert_max_num_queries(36) as few:
+    # delivery times), five for restock and standings (backoffice.dashboard.restock_figures).
+    with django_assert_max_num_queries(41) as few:
         client.get("/admin/")
     SupplierFactory.create_batch(20)
     for n in range(5):
@@ -215,3 +215,28 @@ def test_a_service_add_admin_must_say_which_service_makes_its_objects():
 
     with pytest.raises(TypeError, match="service_add"):
         type("NoServiceAdmin", (ServiceAddAdmin,), {"__module__": __name__})
+
+
+def test_dashboard_shows_restock_and_standings(client, operator):
+    from catalogue.models import Listing
+    from restock.models import RestockProposal
+    from tests.factories.restock import RestockProposalFactory, ScorecardFactory
+
+    RestockProposalFactory(urgent=True)
+    RestockProposalFactory()
+    RestockProposalFactory(status=RestockProposal.Status.DECLINED)
+    dead = RestockProposalFactory(status=RestockProposal.Status.WITHDRAWN).listing
+    Listing.objects.filter(pk=dead.pk).update(dead_stock_since="2026-11-01")
+    ScorecardFactory(standing="poor", score="55.00")
+    ScorecardFactory(standing="excellent", score="95.00")
+    client.force_login(operator)
+    page = client.get("/admin/").content.decode()
+    assert figure(page, "proposals-open") == "2"
+    assert figure(page, "proposals-urgent") == "1"
+    assert figure(page, "dead-stock") == "1"
+    assert figure(page, "planning-run") == "none yet"
+    figures = re.sub(r"\s+", " ", page)
+    assert '<dt>Poor</dt><dd><span class="bar" style="width: 100%"></span><b>1</b>' in figures
+    assert '<dt>Very poor</dt><dd><span class="bar" style="width: 0%"></span><b>0</b>' in figures
+    listings = client.get("/admin/catalogue/listing/?dead_stock=yes").content.decode()
+    assert listings.count('class="action-checkbox"') == 1
