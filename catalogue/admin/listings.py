@@ -73,7 +73,7 @@ class DeadStockFilter(admin.SimpleListFilter):
     title = _("dead stock")
     parameter_name = "dead_stock"
 
-    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
+    def lookups(self, request: HttpRequest, model_admin: Any) -> Any:
         return [("yes", _("Dead stock")), ("no", _("Still selling"))]
 
     def queryset(self, request: HttpRequest, queryset: QuerySet[Listing]) -> QuerySet[Listing]:
