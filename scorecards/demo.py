@@ -18,6 +18,7 @@ from django.db import transaction
 from marketplace.formatting import suppliers_today
 from suppliers.models import Scorecard, Supplier
 
+from .selectors.scoring import COMPONENTS, COUNT
 from .services.compute import COUNT_FIELDS, ComputeRun, compute_scorecards, scorecard_row
 
 HISTORY_DAYS = 60
@@ -69,6 +70,24 @@ def _counts(profile: int, back: int) -> dict[str, int]:
     return counts
 
 
+BLEND_DAYS = 14
+
+
+def _blend(made_up: dict[str, int], real: dict[str, int], weight: float) -> dict[str, int]:
+    """`weight` of the made-up day and the rest of today's real counts, each hit count kept
+    within its trials."""
+    counts = {
+        field: round(made_up[field] * weight + real.get(field, 0) * (1 - weight))
+        for field in COUNT_FIELDS
+    }
+    for component in COMPONENTS:
+        if component.kind != COUNT:
+            counts[component.hits_field] = min(
+                counts[component.hits_field], counts[component.n_field]
+            )
+    return counts
+
+
 def seed_scorecards() -> ComputeRun:
     today = suppliers_today()
     suppliers = list(
@@ -76,16 +95,22 @@ def seed_scorecards() -> ComputeRun:
         .exclude(scorecards__day__lt=today)
         .order_by("pk")
     )
+    # Today's counts from the demo's own data first: the made-up history runs into them over
+    # its last BLEND_DAYS, so the trend reaches today's figures without a cliff.
+    compute_scorecards(day=today, supplier_ids=[s.pk for s in suppliers])
+    real = {
+        card.supplier_id: {field: getattr(card, field) for field in COUNT_FIELDS}
+        for card in Scorecard.objects.filter(day=today, supplier__in=suppliers)
+    }
     cards = []
     for profile, supplier in enumerate(suppliers):
         audited = profile != 0
         for back in range(HISTORY_DAYS, 0, -1):
-            cards.append(
-                scorecard_row(
-                    supplier.pk, today - timedelta(days=back), _counts(profile % 3, back), audited
-                )
-            )
+            counts = _counts(profile % 3, back)
+            if supplier.pk in real:
+                counts = _blend(counts, real[supplier.pk], min(1.0, back / BLEND_DAYS) ** 2)
+            cards.append(scorecard_row(supplier.pk, today - timedelta(days=back), counts, audited))
     with transaction.atomic():
         Scorecard.objects.bulk_create(cards, ignore_conflicts=True)
-    # Today's, from the demo's own data, as the nightly job does it.
+    # Today's again, as the nightly job does it, now with the day before to compare with.
     return compute_scorecards(day=today)
