@@ -16,7 +16,7 @@ from django.urls import URLPattern, path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from marketplace.admin_base import ReadOnlyAdmin, SupplierNameColumn, admin_actor, report_success
 from marketplace.celery import enqueue_on_commit
@@ -28,12 +28,12 @@ from ..tasks import compute_scorecards_task
 
 # The components' short names for the list's compact column.
 SHORT = {
-    "on_time": "OT",
-    "quality": "QC",
-    "returns": "RT",
-    "return_defects": "DF",
-    "lab_pass": "LAB",
-    "corrective": "CA",
+    "on_time": pgettext_lazy("scorecard column", "OT"),
+    "quality": pgettext_lazy("scorecard column", "QC"),
+    "returns": pgettext_lazy("scorecard column", "RT"),
+    "return_defects": pgettext_lazy("scorecard column", "DF"),
+    "lab_pass": pgettext_lazy("scorecard column", "LAB"),
+    "corrective": pgettext_lazy("scorecard column", "CA"),
 }
 LABELS = {
     "on_time": _("on time"),
