@@ -118,7 +118,9 @@ def test_find_an_urgent_proposal_read_why_and_confirm_it(live_server, page, shot
         rows.nth(0).locator("a", has_text="Answer").click()
     assert path_of(page) == reverse("portal:restock_proposal_detail", args=[urgent.pk])
     words = page.locator("[data-testid=arithmetic-words]").inner_text()
-    assert words.startswith("Forecast: 2.4 units a day (Croston SBA, intermittent demand) x 18")
+    assert words.startswith(
+        "Forecast: 2.4 units a day (Croston SBA, intermittent demand) \u00d7 18"
+    )
     assert "rounded up to cases of 12 = 48" in words
     chart = page.locator("[data-testid=demand-chart] svg")
     assert chart.is_visible()
