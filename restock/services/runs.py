@@ -189,9 +189,15 @@ class PlanSummary:
     attempts: int
 
     def __str__(self) -> str:
+        """The run's summary as its JobRun keeps it (in English, like every job's summary; the
+        chunks page words it in the reader's language)."""
+
+        def n(count: int, word: str) -> str:
+            return f"{count:,} {word}" + ("" if count == 1 else "s")
+
         return (
-            f"{self.listings} listings planned in {self.chunks} chunks "
-            f"({self.attempts} attempts): {self.proposals} open proposals"
+            f"{n(self.listings, 'listing')} planned in {n(self.chunks, 'chunk')} "
+            f"({n(self.attempts, 'attempt')}): {n(self.proposals, 'open proposal')}"
         )
 
 
