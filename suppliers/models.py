@@ -10,6 +10,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.formatting import suppliers_today
@@ -489,4 +490,4 @@ class Scorecard(models.Model):
         verbose_name_plural = _("scorecards")
 
     def __str__(self) -> str:
-        return f"{self.supplier} {self.score} ({self.day:%Y-%m-%d})"
+        return f"{self.supplier} · {date_format(self.day)}"

@@ -5,6 +5,7 @@ go to the workers; this page follows them)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import admin
@@ -42,6 +43,18 @@ def progress_html(run: JobRun) -> str:
         f"{run.done:,}",
         f"{run.total or 0:,}",
     )
+
+
+def _run_outcome(run: JobRun) -> str:
+    """What became of a run, in the reader's language: its counts, or why it failed."""
+    if run.status == JobRun.Status.FAILED:
+        superseded = re.match(r"superseded by run (\d+)", run.summary)
+        if superseded:
+            return _("Superseded by run #%(n)s, which plans the same listings with newer data.") % {
+                "n": superseded.group(1)
+            }
+        return _("Failed: %(error)s") % {"error": run.summary}
+    return summary_words(plan_summary(run)) if run.summary else ""
 
 
 def summary_words(summary: PlanSummary) -> str:
@@ -152,7 +165,7 @@ class PlanChunkAdmin(ReadOnlyAdmin):
                 plan_run_url=reverse("admin:marketplace_jobrun_change", args=[run.pk]),
                 plan_run_started=when(run.started_at),
                 plan_run_finished=when(run.finished_at),
-                plan_run_summary=summary_words(plan_summary(run)) if run.summary else "",
+                plan_run_summary=_run_outcome(run),
             )
         if self.may_run(request):
             extra["plan_now_url"] = reverse("admin:restock_planchunk_plan_now")

@@ -130,3 +130,12 @@ def test_a_runs_counts_in_words_with_plurals_and_in_chinese():
         assert summary_words(one) == (
             "已规划 1 个商品刊登，分 1 批（共尝试 1 次）：1 条待处理建议"  # noqa: RUF001
         )
+
+
+def test_a_superseded_run_says_so_in_the_readers_language(client, planner, listings, sent):
+    first = plan_start()
+    second = plan_start()
+    body = client.get(f"{CHUNKS}?run={first.pk}").content.decode()
+    assert f"Superseded by run #{second.pk}, which plans the same listings with newer data." in body
+    body = client.get(f"{CHUNKS}?run={first.pk}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"已被第 #{second.pk} 次运行取代" in body
