@@ -21,7 +21,7 @@ from django.utils.translation import ngettext, ngettext_lazy
 
 from marketplace.admin_base import ActionsOnlyAdmin, ReadOnlyAdmin, admin_actor, apply_each
 from marketplace.admin_export import export_csv
-from marketplace.formatting import EMPTY, when
+from marketplace.formatting import EMPTY, local_name, when
 from marketplace.jobs import job_label
 from marketplace.models import JobRun
 
@@ -139,7 +139,8 @@ class RestockProposalAdmin(ActionsOnlyAdmin):
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, proposal: RestockProposal) -> str:
-        return f"#{proposal.listing_id} {proposal.listing.product.title_en}"
+        product = proposal.listing.product
+        return f"#{proposal.listing_id} {local_name(product.title_en, product.title_zh)}"
 
     @admin.display(description=_("listing"))
     def listing_link(self, proposal: RestockProposal) -> str:
@@ -305,7 +306,8 @@ class ForecastAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("listing"), ordering="listing__product__title_en")
     def listing_title(self, forecast: Forecast) -> str:
-        return f"#{forecast.listing_id} {forecast.listing.product.title_en}"
+        product = forecast.listing.product
+        return f"#{forecast.listing_id} {local_name(product.title_en, product.title_zh)}"
 
     @admin.display(description=_("method"), ordering="method")
     def method_name(self, forecast: Forecast) -> str:

@@ -171,3 +171,15 @@ def test_the_operators_role_issues_and_finance_only_reads(client, operator):
     page = client.get(LIST).content.decode()
     assert f"#{p.listing_id} " in page
     assert 'value="issue"' not in page
+
+
+def test_the_lists_name_the_product_in_the_readers_language(op_client):
+    p = proposal()
+    _forecast(p)
+    product = p.listing.product
+    for url in (LIST, FORECASTS):
+        english = op_client.get(url).content.decode()
+        chinese = op_client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+        assert product.title_en in english
+        assert product.title_zh in chinese
+        assert product.title_en not in chinese
