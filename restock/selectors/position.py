@@ -8,7 +8,6 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.conf import settings
 from django.db.models import Case, F, IntegerField, OuterRef, Subquery, Sum, When
 from django.db.models.functions import Coalesce
 
@@ -16,6 +15,7 @@ from catalogue.models import ListingReturnRate
 from catalogue.services.caps import stocking_cap
 from logistics.models import InboundLine, InboundShipment, StockingOrder, StockPosition
 from logistics.services.stock import serving
+from suppliers.models import Standing
 
 IS = InboundShipment.Status
 
@@ -94,22 +94,14 @@ def open_order_units(first_id: int, last_id: int) -> dict[int, int]:
     }
 
 
-def _capped_standings() -> frozenset[str]:
-    """The standings whose suppliers' listings stay at STOCKING_CAP_UNITS, as the logistics
-    rule names them (read from it, so the two cannot drift apart; none before standings cap)."""
-    from logistics.services.inbound import stocking
-
-    return frozenset(getattr(stocking, "CAPPED_STANDINGS", frozenset()))
-
-
 def stocking_caps(
     listings: Iterable[tuple[int, bool, int]], standings: Mapping[int, str]
 ) -> dict[int, int | None]:
     """The catalogue's stocking cap of each listing (id, first batch passed, supplier id), the
-    same rule as `logistics.services.inbound.stocking.listing_stocking_cap`: its supplier's
-    standing (`standings`, from suppliers.selectors.standings_of) when that keeps the cap on,
-    else catalogue.services.caps.stocking_cap over the listing's latest ListingReturnRate row,
-    read for all of them in one query. None: uncapped."""
+    same rule as `logistics.services.inbound.stocking.listing_stocking_cap`:
+    catalogue.services.caps.stocking_cap over its supplier's standing (`standings`, from
+    suppliers.selectors.standings_of) and the listing's latest ListingReturnRate row, read for
+    all of them in one query. None: uncapped."""
     triples = list(listings)
     ids = [listing_id for listing_id, _passed, _supplier in triples]
     newest = ListingReturnRate.objects.filter(listing_id=OuterRef("listing_id")).order_by("-day")
@@ -119,14 +111,13 @@ def stocking_caps(
             listing_id__in=ids, day=Subquery(newest.values("day")[:1])
         ).values_list("listing_id", "units_sold", "rate")
     }
-    capped = _capped_standings()
     caps: dict[int, int | None] = {}
     for listing_id, passed, supplier_id in triples:
-        if standings.get(supplier_id) in capped:
-            caps[listing_id] = int(settings.STOCKING_CAP_UNITS)
-            continue
         sold, rate = latest.get(listing_id, (0, None))
         caps[listing_id] = stocking_cap(
-            first_batch_passed=passed, return_rate=rate, units_sold=int(sold)
+            first_batch_passed=passed,
+            return_rate=rate,
+            units_sold=int(sold),
+            standing=standings.get(supplier_id, Standing.NEW.value),
         )
     return caps

@@ -19,7 +19,6 @@ from catalogue.services.caps import stocking_cap
 from marketplace.errors import DomainError, ErrorKind
 from marketplace.events import record_event
 from marketplace.states import transition
-from suppliers.models import Standing
 from suppliers.selectors import standing_of
 
 from ...models import (
@@ -34,18 +33,12 @@ SO = StockingOrder.Status
 IS = InboundShipment.Status
 
 
-# Standings whose suppliers' listings stay at STOCKING_CAP_UNITS (SPEC, "Scorecard").
-CAPPED_STANDINGS = frozenset({Standing.POOR.value, Standing.VERY_POOR.value})
-
-
 def listing_stocking_cap(listing: Listing) -> int | None:
     """The catalogue's stocking cap for this listing, from its first batch's inspection and its
     latest 30-day return rate (the return-rate job's ListingReturnRate row, the same figure the
     return-rate feedback judges). No row yet: no data, so the cap depends on the first batch
     alone. A supplier standing poor or very poor (its latest scorecard) keeps every listing at
     STOCKING_CAP_UNITS whatever the listing's own record; a new one (no scorecard) does not."""
-    if standing_of(listing.supplier_id) in CAPPED_STANDINGS:
-        return int(settings.STOCKING_CAP_UNITS)
     latest = (
         ListingReturnRate.objects.filter(listing=listing)
         .order_by("-day")
@@ -57,6 +50,7 @@ def listing_stocking_cap(listing: Listing) -> int | None:
         first_batch_passed=listing.first_batch_accepted_at is not None,
         return_rate=rate,
         units_sold=sold,
+        standing=standing_of(listing.supplier_id),
     )
 
 
